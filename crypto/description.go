@@ -1,0 +1,106 @@
+package crypto
+
+// The material description (FORMAT.md 3) and the item encryptor's checks of
+// the entries it owns (3.3, 4, 5.4, 11.1).
+
+import (
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+)
+
+// Material description entries written and checked by the item encryptor.
+// Provider entries are in package cmp.
+const (
+	DescSymmetricMode    = "amzn-ddb-map-sym-mode"
+	DescSigningAlgorithm = "amzn-ddb-map-signingAlg"
+
+	// SymmetricModeCBC is the only cipher mode ever written: AES/CBC with
+	// PKCS#7 padding. Every other value is refused.
+	SymmetricModeCBC = "/CBC/PKCS5Padding"
+)
+
+// descriptionVersion is the only version of the layout (3.1).
+const descriptionVersion = 0
+
+// EncodeMaterialDescription serializes a material description with its
+// entries sorted by key, as Python writes it (Java's order is arbitrary;
+// readers accept any). An empty description is four zero bytes.
+func EncodeMaterialDescription(d map[string]string) []byte {
+	size := 4
+	for k, v := range d {
+		size += 8 + len(k) + len(v)
+	}
+	out := make([]byte, 0, size)
+	out = binary.BigEndian.AppendUint32(out, descriptionVersion)
+	for _, k := range slices.Sorted(maps.Keys(d)) {
+		out = appendString(out, k)
+		out = appendString(out, d[k])
+	}
+	return out
+}
+
+// DecodeMaterialDescription parses a serialized material description.
+// Entries may come in any order; a repeated key keeps its last value.
+// Malformed input is an error wrapping ddbcrypt.ErrMaterialDescription.
+func DecodeMaterialDescription(b []byte) (map[string]string, error) {
+	bad := func(why string, args ...any) error {
+		return &ddbcrypt.DescriptionError{Field: DescriptionAttribute, Err: fmt.Errorf("%w: %s", ddbcrypt.ErrMaterialDescription, fmt.Sprintf(why, args...))}
+	}
+	if len(b) < 4 {
+		return nil, bad("shorter than its 4-byte version")
+	}
+	if v := binary.BigEndian.Uint32(b); v != descriptionVersion {
+		return nil, bad("unsupported version %d", v)
+	}
+	d := deserializer{data: b, text: string(b), pos: 4}
+	desc := make(map[string]string)
+	for d.pos < len(d.data) {
+		k, err := d.str()
+		if err != nil {
+			return nil, bad("truncated key: %v", err)
+		}
+		v, err := d.str()
+		if err != nil {
+			return nil, bad("truncated value of %q: %v", k, err)
+		}
+		desc[k] = v
+	}
+	return desc, nil
+}
+
+// checkDescription refuses values of the encryptor's own entries that this
+// library does not accept: the description is not signed, so every entry is
+// attacker-controlled (11.1).
+func checkDescription(desc map[string]string) error {
+	if mode, ok := desc[DescSymmetricMode]; ok && mode != SymmetricModeCBC {
+		return &ddbcrypt.DescriptionError{Field: DescSymmetricMode, Value: mode, Err: fmt.Errorf("%w: only %s is accepted", ddbcrypt.ErrMaterialDescription, SymmetricModeCBC)}
+	}
+	if alg, ok := desc[DescSigningAlgorithm]; ok && !cmp.IsKnownSignatureAlgorithm(alg) {
+		return &ddbcrypt.DescriptionError{Field: DescSigningAlgorithm, Value: alg, Err: fmt.Errorf("%w: not an accepted signature algorithm", ddbcrypt.ErrMaterialDescription)}
+	}
+	return nil
+}
+
+// recordSigningAlgorithm names an asymmetric signing algorithm in the
+// description, as both references do; HMAC needs no entry (5.4, 10 #9).
+func recordSigningAlgorithm(desc map[string]string, key cmp.SigningKey) {
+	if alg := key.Algorithm(); cmp.IsAsymmetricSignature(alg) {
+		desc[DescSigningAlgorithm] = alg
+	}
+}
+
+// checkSigningAlgorithm cross-checks a recorded asymmetric algorithm against
+// the configured verification key: the key decides the algorithm, never the
+// item (5.4). HMAC keys ignore the entry, as Java does.
+func checkSigningAlgorithm(desc map[string]string, key cmp.VerificationKey) error {
+	alg, ok := desc[DescSigningAlgorithm]
+	if !ok || !cmp.IsAsymmetricSignature(key.Algorithm()) || alg == key.Algorithm() {
+		return nil
+	}
+	return &ddbcrypt.DescriptionError{Field: DescSigningAlgorithm, Value: alg, Err: fmt.Errorf("%w: the verification key uses %s", ddbcrypt.ErrMaterialDescription, key.Algorithm())}
+}

@@ -1,0 +1,264 @@
+package crypto
+
+// The item procedures (FORMAT.md 1.1 and 1.2).
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+)
+
+// The reserved attributes that an encrypted item carries (FORMAT.md 1).
+const (
+	DescriptionAttribute = "*amzn-ddb-map-desc*"
+	SignatureAttribute   = "*amzn-ddb-map-sig*"
+)
+
+// Context is the DynamoDB side of an item's encryption context.
+type Context struct {
+	// TableName is the table the item is written to or read from. Required:
+	// it is bound into the signature.
+	TableName string
+	// PartitionKeyName and SortKeyName name the table's primary key; the sort
+	// key name is empty for a table without one. Key attributes are never
+	// encrypted.
+	PartitionKeyName string
+	SortKeyName      string
+	// MaterialDescription is handed to the provider when encrypting (most
+	// providers copy it into the item). Optional.
+	MaterialDescription map[string]string
+}
+
+// Encryptor encrypts and signs items, and verifies and decrypts them, with
+// keys from one provider. An Encryptor is safe for concurrent use by many
+// goroutines if its provider is.
+type Encryptor struct {
+	provider cmp.Provider
+	opts     options
+}
+
+// NewEncryptor returns an item encryptor that takes its keys from p.
+func NewEncryptor(p cmp.Provider, opts ...Option) *Encryptor {
+	e := &Encryptor{provider: p}
+	for _, o := range opts {
+		o(&e.opts)
+	}
+	e.opts.tableNames = maps.Clone(e.opts.tableNames)
+	return e
+}
+
+// tableName returns the table name bound into signatures for physical.
+func (e *Encryptor) tableName(physical string) string {
+	if logical, ok := e.opts.tableNames[physical]; ok {
+		return logical
+	}
+	return physical
+}
+
+// checkContext rejects a context and actions that cannot work, before any
+// key is asked for.
+func (e *Encryptor) checkContext(c *Context, actions AttributeActions) error {
+	if e.provider == nil {
+		return fmt.Errorf("%w: the encryptor has no provider", ddbcrypt.ErrInvalidConfig)
+	}
+	if c.TableName == "" {
+		return fmt.Errorf("%w: the encryption context needs a table name", ddbcrypt.ErrInvalidConfig)
+	}
+	return actions.validate(c)
+}
+
+// EncryptItem returns a copy of item with its attributes encrypted and signed
+// as actions say, plus the material description and signature attributes.
+// The input item is not modified. An item whose actions are all DoNothing is
+// returned unchanged.
+func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.AttributeValue, actions AttributeActions, c Context) (map[string]types.AttributeValue, error) {
+	if err := e.checkContext(&c, actions); err != nil {
+		return nil, err
+	}
+	if actions.allDoNothing() {
+		return item, nil
+	}
+	for _, reserved := range [...]string{DescriptionAttribute, SignatureAttribute} {
+		if _, ok := item[reserved]; ok {
+			return nil, &ddbcrypt.AttributeError{Attribute: reserved, Err: fmt.Errorf("%w: reserved attribute name in a plaintext item", ddbcrypt.ErrInvalidItem)}
+		}
+	}
+	ec := &cmp.EncryptionContext{
+		TableName:           e.tableName(c.TableName),
+		PartitionKeyName:    c.PartitionKeyName,
+		SortKeyName:         c.SortKeyName,
+		Attributes:          item,
+		MaterialDescription: c.MaterialDescription,
+	}
+	mat, err := e.provider.EncryptionMaterials(ctx, ec)
+	if err != nil {
+		return nil, err
+	}
+	if mat == nil || mat.SigningKey == nil {
+		return nil, fmt.Errorf("%w: the provider returned no signing key", ddbcrypt.ErrNoMaterials)
+	}
+	desc := make(map[string]string, len(mat.MaterialDescription)+2)
+	maps.Copy(desc, mat.MaterialDescription)
+
+	out := make(map[string]types.AttributeValue, len(item)+2)
+	signed := make([]signedAttribute, 0, len(item))
+	var enc *attributeCipher
+	if mat.EncryptionKey != nil {
+		if enc, err = newAttributeCipher(mat.EncryptionKey); err != nil {
+			return nil, err
+		}
+		desc[DescSymmetricMode] = SymmetricModeCBC
+	}
+	for name, av := range item {
+		act := actions.of(name, &c)
+		if act == EncryptAndSign {
+			if enc == nil {
+				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: the attribute is to be encrypted but the provider gave no encryption key", ddbcrypt.ErrNoMaterials)}
+			}
+			ct, err := enc.encrypt(av)
+			if err != nil {
+				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: err}
+			}
+			av = &types.AttributeValueMemberB{Value: ct}
+		}
+		out[name] = av
+		if act != DoNothing {
+			signed = append(signed, signedAttribute{name: name, value: av, encrypted: act == EncryptAndSign})
+		}
+	}
+	recordSigningAlgorithm(desc, mat.SigningKey)
+	sig, err := sign(mat.SigningKey, ec.TableName, signed)
+	if err != nil {
+		return nil, err
+	}
+	out[SignatureAttribute] = &types.AttributeValueMemberB{Value: sig}
+	out[DescriptionAttribute] = &types.AttributeValueMemberB{Value: EncodeMaterialDescription(desc)}
+	return out, nil
+}
+
+// DecryptItem verifies the signature of a stored item and returns a copy of
+// it with its encrypted attributes decrypted and the reserved attributes
+// removed. Nothing is decrypted unless the signature verifies; every
+// integrity failure returns an error that wraps ddbcrypt.ErrIntegrity and
+// says nothing more. An item whose actions are all DoNothing is returned
+// unchanged.
+func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.AttributeValue, actions AttributeActions, c Context) (map[string]types.AttributeValue, error) {
+	if err := e.checkContext(&c, actions); err != nil {
+		return nil, err
+	}
+	if actions.allDoNothing() {
+		return item, nil
+	}
+	sigAV, ok := item[SignatureAttribute]
+	if !ok {
+		return nil, fmt.Errorf("%w: the item has no signature attribute %s", ddbcrypt.ErrIntegrity, SignatureAttribute)
+	}
+	sigB, ok := sigAV.(*types.AttributeValueMemberB)
+	if !ok {
+		return nil, &ddbcrypt.AttributeError{Attribute: SignatureAttribute, Err: fmt.Errorf("%w: the signature is not a binary value", ddbcrypt.ErrInvalidItem)}
+	}
+	desc := map[string]string{}
+	if descAV, ok := item[DescriptionAttribute]; ok {
+		descB, ok := descAV.(*types.AttributeValueMemberB)
+		if !ok {
+			return nil, &ddbcrypt.AttributeError{Attribute: DescriptionAttribute, Err: fmt.Errorf("%w: the material description is not a binary value", ddbcrypt.ErrInvalidItem)}
+		}
+		var err error
+		if desc, err = DecodeMaterialDescription(descB.Value); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkDescription(desc); err != nil {
+		return nil, err
+	}
+
+	// Sort the attributes by action before asking for keys, so that a
+	// configuration error is reported without a provider call.
+	signed := make([]signedAttribute, 0, len(item))
+	var unknown []string
+	for name, av := range item {
+		if name == SignatureAttribute || name == DescriptionAttribute {
+			continue
+		}
+		if _, named := actions.Overrides[name]; !named && e.opts.unknown != UnknownUseDefault {
+			unknown = append(unknown, name)
+			continue
+		}
+		if act := actions.of(name, &c); act != DoNothing {
+			signed = append(signed, signedAttribute{name: name, value: av, encrypted: act == EncryptAndSign})
+		}
+	}
+	if len(unknown) > 0 && e.opts.unknown == UnknownReject {
+		return nil, unknownAttributesError(unknown)
+	}
+
+	ec := &cmp.EncryptionContext{
+		TableName:           e.tableName(c.TableName),
+		PartitionKeyName:    c.PartitionKeyName,
+		SortKeyName:         c.SortKeyName,
+		Attributes:          item,
+		MaterialDescription: desc,
+	}
+	mat, err := e.provider.DecryptionMaterials(ctx, ec)
+	if err != nil {
+		return nil, err
+	}
+	if mat == nil || mat.VerificationKey == nil {
+		return nil, fmt.Errorf("%w: the provider returned no verification key", ddbcrypt.ErrNoMaterials)
+	}
+	if err := checkSigningAlgorithm(desc, mat.VerificationKey); err != nil {
+		return nil, err
+	}
+	if err := e.verify(mat.VerificationKey, ec.TableName, signed, sigB.Value); err != nil {
+		return nil, err
+	}
+
+	// The signature holds: only now is anything decrypted.
+	out := make(map[string]types.AttributeValue, len(item))
+	for name, av := range item {
+		if name != SignatureAttribute && name != DescriptionAttribute {
+			out[name] = av
+		}
+	}
+	var dec *attributeCipher
+	for _, s := range signed {
+		if !s.encrypted {
+			continue
+		}
+		if dec == nil {
+			if mat.DecryptionKey == nil {
+				return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: fmt.Errorf("%w: the attribute is encrypted but the provider gave no decryption key", ddbcrypt.ErrNoMaterials)}
+			}
+			if _, ok := desc[DescSymmetricMode]; !ok {
+				return nil, &ddbcrypt.DescriptionError{Field: DescSymmetricMode, Err: fmt.Errorf("%w: required to decrypt attribute %q", ddbcrypt.ErrMaterialDescription, s.name)}
+			}
+			if dec, err = newAttributeCipher(mat.DecryptionKey); err != nil {
+				return nil, err
+			}
+		}
+		ct, ok := s.value.(*types.AttributeValueMemberB)
+		if !ok {
+			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: fmt.Errorf("%w: an encrypted attribute must be a binary value", ddbcrypt.ErrInvalidItem)}
+		}
+		pt, err := dec.decrypt(ct.Value)
+		if err != nil {
+			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
+		}
+		out[s.name] = pt
+	}
+	return out, nil
+}
+
+// verify checks sig over the signed attributes in the Java ordering and, as
+// the documented reader tolerance, in the Python ordering (FORMAT.md 13 Q1).
+func (e *Encryptor) verify(key cmp.VerificationKey, table string, signed []signedAttribute, sig []byte) error {
+	err := verify(key, table, signed, sig, javaOrder)
+	if err == nil || e.opts.strictOrdering || !ordersDiffer(signed) {
+		return err
+	}
+	return verify(key, table, signed, sig, pythonOrder)
+}

@@ -1,0 +1,203 @@
+package crypto
+
+// Canonical serialization of an attribute value (FORMAT.md 2.1–2.4).
+
+import (
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/number"
+)
+
+// Type tags: a zero byte, then one ASCII character (2.1).
+const (
+	tagNULL = 0x00
+	tagBOOL = '?'
+	tagS    = 's'
+	tagN    = 'n'
+	tagB    = 'b'
+	tagSS   = 'S'
+	tagNS   = 'N'
+	tagBS   = 'B'
+	tagL    = 'L'
+	tagM    = 'M'
+)
+
+// maxDepth bounds the nesting of lists and maps, as DynamoDB does (32 levels
+// below the top-level value). It also stops a map that contains itself.
+const maxDepth = 32
+
+// SerializeAttribute returns the canonical serialization of av, with sets and
+// map keys in the Java ordering: the bytes that are encrypted for an
+// encrypted attribute and hashed into the signature for a signed one.
+// Numbers are canonicalized first, so N "1.50" serializes as "1.5".
+func SerializeAttribute(av types.AttributeValue) ([]byte, error) {
+	return appendAttribute(make([]byte, 0, sizeHint(av)), av, javaOrder, 0)
+}
+
+func appendTag(dst []byte, tag byte) []byte { return append(dst, 0, tag) }
+
+func appendLen(dst []byte, n int) []byte { return binary.BigEndian.AppendUint32(dst, uint32(n)) }
+
+func appendString(dst []byte, s string) []byte { return append(appendLen(dst, len(s)), s...) }
+
+func appendBytes(dst []byte, b []byte) []byte { return append(appendLen(dst, len(b)), b...) }
+
+func appendNumber(dst []byte, s string) ([]byte, error) {
+	n, err := number.CanonicalLen(s)
+	if err != nil {
+		return dst, err
+	}
+	return number.AppendCanonical(appendLen(dst, n), s)
+}
+
+// appendAttribute appends the serialization of av to dst, ordering sets and
+// map keys with ord.
+func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth int) ([]byte, error) {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberNULL:
+		if !v.Value {
+			return dst, fmt.Errorf("%w: a NULL value must be true", ddbcrypt.ErrInvalidItem)
+		}
+		return appendTag(dst, tagNULL), nil
+	case *types.AttributeValueMemberBOOL:
+		b := byte(0)
+		if v.Value {
+			b = 1
+		}
+		return append(appendTag(dst, tagBOOL), b), nil
+	case *types.AttributeValueMemberS:
+		return appendString(appendTag(dst, tagS), v.Value), nil
+	case *types.AttributeValueMemberN:
+		return appendNumber(appendTag(dst, tagN), v.Value)
+	case *types.AttributeValueMemberB:
+		return appendBytes(appendTag(dst, tagB), v.Value), nil
+	case *types.AttributeValueMemberSS:
+		members := v.Value
+		if !slices.IsSortedFunc(members, ord.compareStrings) {
+			members = slices.SortedFunc(slices.Values(members), ord.compareStrings)
+		}
+		dst = appendLen(appendTag(dst, tagSS), len(members))
+		for _, m := range members {
+			dst = appendString(dst, m)
+		}
+		return dst, nil
+	case *types.AttributeValueMemberNS:
+		// Members are canonicalized first, then sorted (canonical numbers are
+		// ASCII, so both orderings agree).
+		members := v.Value
+		canonical := true
+		for _, m := range members {
+			c, err := number.Canonical(m)
+			if err != nil {
+				return dst, err
+			}
+			canonical = canonical && c == m
+		}
+		if !canonical || !slices.IsSorted(members) {
+			sorted := make([]string, len(members))
+			for i, m := range members {
+				sorted[i], _ = number.Canonical(m) // checked above
+			}
+			slices.Sort(sorted)
+			members = sorted
+		}
+		dst = appendLen(appendTag(dst, tagNS), len(members))
+		for _, m := range members {
+			dst = appendString(dst, m)
+		}
+		return dst, nil
+	case *types.AttributeValueMemberBS:
+		members := v.Value
+		if !slices.IsSortedFunc(members, ord.compareBytes) {
+			members = slices.SortedFunc(slices.Values(members), ord.compareBytes)
+		}
+		dst = appendLen(appendTag(dst, tagBS), len(members))
+		for _, m := range members {
+			dst = appendBytes(dst, m)
+		}
+		return dst, nil
+	case *types.AttributeValueMemberL:
+		if depth >= maxDepth {
+			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
+		}
+		dst = appendLen(appendTag(dst, tagL), len(v.Value))
+		for _, el := range v.Value {
+			var err error
+			if dst, err = appendAttribute(dst, el, ord, depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return dst, nil
+	case *types.AttributeValueMemberM:
+		if depth >= maxDepth {
+			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
+		}
+		dst = appendLen(appendTag(dst, tagM), len(v.Value))
+		for _, k := range slices.SortedFunc(maps.Keys(v.Value), ord.compareStrings) {
+			dst = appendString(appendTag(dst, tagS), k)
+			var err error
+			if dst, err = appendAttribute(dst, v.Value[k], ord, depth+1); err != nil {
+				return dst, fmt.Errorf("map key %q: %w", k, err)
+			}
+		}
+		return dst, nil
+	case nil:
+		return dst, fmt.Errorf("%w: nil attribute value", ddbcrypt.ErrInvalidItem)
+	}
+	return dst, fmt.Errorf("%w: unsupported attribute value type %T", ddbcrypt.ErrInvalidItem, av)
+}
+
+// sizeHint returns the serialized size of av, or a close estimate where
+// numbers are not canonical yet, so buffers are allocated once.
+func sizeHint(av types.AttributeValue) int { return sizeHintAt(av, 0) }
+
+func sizeHintAt(av types.AttributeValue, depth int) int {
+	const header = 6 // tag and length
+	if depth > maxDepth {
+		return 0 // appendAttribute reports the error
+	}
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return header + len(v.Value)
+	case *types.AttributeValueMemberN:
+		return header + len(v.Value)
+	case *types.AttributeValueMemberB:
+		return header + len(v.Value)
+	case *types.AttributeValueMemberSS:
+		n := header
+		for _, m := range v.Value {
+			n += 4 + len(m)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := header
+		for _, m := range v.Value {
+			n += 4 + len(m)
+		}
+		return n
+	case *types.AttributeValueMemberBS:
+		n := header
+		for _, m := range v.Value {
+			n += 4 + len(m)
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := header
+		for _, el := range v.Value {
+			n += sizeHintAt(el, depth+1)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := header
+		for k, el := range v.Value {
+			n += header + len(k) + sizeHintAt(el, depth+1)
+		}
+		return n
+	}
+	return 3
+}
