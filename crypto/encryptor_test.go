@@ -1,0 +1,416 @@
+package crypto_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"maps"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	gocmp "github.com/google/go-cmp/cmp"
+)
+
+var (
+	testAESKey  = []byte("0123456789abcdef0123456789abcdef")
+	testHMACKey = []byte("an hmac key of some length")
+)
+
+func staticProvider(t testing.TB) cmp.Provider {
+	t.Helper()
+	mac, err := cmp.NewHMACKey("HmacSHA256", testHMACKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cmp.NewStatic(cmp.StaticConfig{EncryptionKey: testAESKey, SigningKey: mac})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func wrappedProvider(t testing.TB) cmp.Provider {
+	t.Helper()
+	mac, err := cmp.NewHMACKey("HmacSHA256", testHMACKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kek, err := cmp.NewAESWrappingKey(testAESKey[:16])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var testContext = crypto.Context{TableName: "my-table", PartitionKeyName: "partition_attribute", SortKeyName: "sort_attribute"}
+
+// The guide's example item.
+func exampleItem() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"partition_attribute": &types.AttributeValueMemberS{Value: "is this"},
+		"sort_attribute":      &types.AttributeValueMemberN{Value: "55"},
+		"example":             &types.AttributeValueMemberS{Value: "data"},
+		"numbers":             &types.AttributeValueMemberN{Value: "99"},
+		"binary":              &types.AttributeValueMemberB{Value: []byte{0x00, 0x01, 0x02}},
+		"test":                &types.AttributeValueMemberS{Value: "test-value"},
+		"set":                 &types.AttributeValueMemberSS{Value: []string{"b", "a"}},
+		"nested": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"list": &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberBOOL{Value: true}, &types.AttributeValueMemberNULL{Value: true}}},
+		}},
+	}
+}
+
+var exampleActions = crypto.AttributeActions{
+	Default:   crypto.EncryptAndSign,
+	Overrides: map[string]crypto.Action{"test": crypto.SignOnly, "numbers": crypto.DoNothing},
+}
+
+func encryptExample(t *testing.T, e *crypto.Encryptor) map[string]types.AttributeValue {
+	t.Helper()
+	enc, err := e.EncryptItem(context.Background(), exampleItem(), exampleActions, testContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc
+}
+
+func TestRoundTrip(t *testing.T) {
+	for name, p := range map[string]cmp.Provider{"static": staticProvider(t), "wrapped": wrappedProvider(t)} {
+		t.Run(name, func(t *testing.T) {
+			e := crypto.NewEncryptor(p)
+			plain := exampleItem()
+			enc := encryptExample(t, e)
+			if !gocmp.Equal(plain, exampleItem(), attributeValueComparer) {
+				t.Fatal("EncryptItem modified its input")
+			}
+			// Keys, sign-only and do-nothing attributes stay plaintext;
+			// everything else is binary; both reserved attributes are there.
+			for _, name := range []string{"partition_attribute", "sort_attribute", "test", "numbers"} {
+				if !gocmp.Equal(enc[name], plain[name], attributeValueComparer) {
+					t.Errorf("%s changed: %v", name, enc[name])
+				}
+			}
+			for _, name := range []string{"example", "binary", "set", "nested", crypto.SignatureAttribute, crypto.DescriptionAttribute} {
+				if _, ok := enc[name].(*types.AttributeValueMemberB); !ok {
+					t.Errorf("%s is %T, want binary", name, enc[name])
+				}
+			}
+			dec, err := e.DecryptItem(context.Background(), enc, exampleActions, testContext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := gocmp.Diff(plain, dec, attributeValueComparer); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// attributeValueComparer compares attribute values by content, sets in any
+// order.
+var attributeValueComparer = gocmp.Comparer(func(a, b types.AttributeValue) bool {
+	x, err1 := crypto.SerializeAttribute(a)
+	y, err2 := crypto.SerializeAttribute(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
+})
+
+func TestEncryptedValuesDiffer(t *testing.T) {
+	e := crypto.NewEncryptor(staticProvider(t))
+	a, b := encryptExample(t, e), encryptExample(t, e)
+	if gocmp.Equal(a["example"], b["example"], attributeValueComparer) {
+		t.Error("two encryptions of the same value are equal: the IV is not fresh")
+	}
+}
+
+func TestTamperingIsRejected(t *testing.T) {
+	flip := func(b []byte, i int) []byte {
+		b = append([]byte(nil), b...)
+		b[i] ^= 1
+		return b
+	}
+	binary := func(item map[string]types.AttributeValue, name string) []byte {
+		return item[name].(*types.AttributeValueMemberB).Value
+	}
+	editDescription := func(edit func(map[string]string)) func(map[string]types.AttributeValue) {
+		return func(item map[string]types.AttributeValue) {
+			d, err := crypto.DecodeMaterialDescription(binary(item, crypto.DescriptionAttribute))
+			if err != nil {
+				panic(err)
+			}
+			edit(d)
+			item[crypto.DescriptionAttribute] = &types.AttributeValueMemberB{Value: crypto.EncodeMaterialDescription(d)}
+		}
+	}
+	tampers := map[string]func(item map[string]types.AttributeValue){
+		"flipped ciphertext byte (IV)": func(it map[string]types.AttributeValue) {
+			it["example"] = &types.AttributeValueMemberB{Value: flip(binary(it, "example"), 0)}
+		},
+		"flipped ciphertext byte (last)": func(it map[string]types.AttributeValue) {
+			b := binary(it, "example")
+			it["example"] = &types.AttributeValueMemberB{Value: flip(b, len(b)-1)}
+		},
+		"changed signed plaintext": func(it map[string]types.AttributeValue) {
+			it["test"] = &types.AttributeValueMemberS{Value: "test-valuf"}
+		},
+		"changed key": func(it map[string]types.AttributeValue) {
+			it["sort_attribute"] = &types.AttributeValueMemberN{Value: "56"}
+		},
+		"added signed attribute":      func(it map[string]types.AttributeValue) { it["extra"] = &types.AttributeValueMemberS{Value: "x"} },
+		"removed signed attribute":    func(it map[string]types.AttributeValue) { delete(it, "test") },
+		"removed encrypted attribute": func(it map[string]types.AttributeValue) { delete(it, "binary") },
+		"swapped encrypted values":    func(it map[string]types.AttributeValue) { it["example"], it["binary"] = it["binary"], it["example"] },
+		"truncated signature": func(it map[string]types.AttributeValue) {
+			b := binary(it, crypto.SignatureAttribute)
+			it[crypto.SignatureAttribute] = &types.AttributeValueMemberB{Value: b[:len(b)-1]}
+		},
+		"replaced signature": func(it map[string]types.AttributeValue) {
+			it[crypto.SignatureAttribute] = &types.AttributeValueMemberB{Value: make([]byte, 32)}
+		},
+		"empty signature": func(it map[string]types.AttributeValue) {
+			it[crypto.SignatureAttribute] = &types.AttributeValueMemberB{Value: nil}
+		},
+		"missing signature": func(it map[string]types.AttributeValue) { delete(it, crypto.SignatureAttribute) },
+		"altered wrapped key": editDescription(func(d map[string]string) {
+			k, _ := base64.StdEncoding.DecodeString(d[cmp.DescEnvelopeKey])
+			d[cmp.DescEnvelopeKey] = base64.StdEncoding.EncodeToString(flip(k, 3))
+		}),
+		"altered content key size": editDescription(func(d map[string]string) { d[cmp.DescEnvelopeAlgorithm] = "AES/128" }),
+	}
+	for provider, p := range map[string]cmp.Provider{"static": staticProvider(t), "wrapped": wrappedProvider(t)} {
+		e := crypto.NewEncryptor(p)
+		for name, tamper := range tampers {
+			if provider == "static" && strings.HasPrefix(name, "altered") {
+				continue // the static provider's keys do not depend on the description
+			}
+			t.Run(provider+"/"+name, func(t *testing.T) {
+				item := encryptExample(t, e)
+				tamper(item)
+				dec, err := e.DecryptItem(context.Background(), item, exampleActions, testContext)
+				if !errors.Is(err, ddbcrypt.ErrIntegrity) {
+					t.Fatalf("DecryptItem = %v, %v; want ErrIntegrity", dec, err)
+				}
+			})
+		}
+		t.Run(provider+"/other table", func(t *testing.T) {
+			other := testContext
+			other.TableName = "other-table"
+			if _, err := e.DecryptItem(context.Background(), encryptExample(t, e), exampleActions, other); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+				t.Fatalf("read under another table name: err = %v, want ErrIntegrity", err)
+			}
+		})
+		t.Run(provider+"/other actions", func(t *testing.T) {
+			actions := crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{"test": crypto.EncryptAndSign, "numbers": crypto.DoNothing}}
+			if _, err := e.DecryptItem(context.Background(), encryptExample(t, e), actions, testContext); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+				t.Fatalf("read with another action for a signed attribute: err = %v, want ErrIntegrity", err)
+			}
+		})
+	}
+}
+
+// Integrity errors must not tell their causes apart.
+func TestIntegrityErrorsAreIndistinguishable(t *testing.T) {
+	e := crypto.NewEncryptor(wrappedProvider(t))
+	var messages []string
+	for _, tamper := range []func(map[string]types.AttributeValue){
+		func(it map[string]types.AttributeValue) { it["test"] = &types.AttributeValueMemberS{Value: "x"} },
+		func(it map[string]types.AttributeValue) {
+			d, _ := crypto.DecodeMaterialDescription(it[crypto.DescriptionAttribute].(*types.AttributeValueMemberB).Value)
+			d[cmp.DescEnvelopeKey] = base64.StdEncoding.EncodeToString(make([]byte, 40))
+			it[crypto.DescriptionAttribute] = &types.AttributeValueMemberB{Value: crypto.EncodeMaterialDescription(d)}
+		},
+	} {
+		item := encryptExample(t, e)
+		tamper(item)
+		_, err := e.DecryptItem(context.Background(), item, exampleActions, testContext)
+		messages = append(messages, err.Error())
+	}
+	if messages[0] != messages[1] {
+		t.Errorf("a bad signature and a bad wrapped key give different errors:\n%s\n%s", messages[0], messages[1])
+	}
+}
+
+func TestDoNothingPassesThrough(t *testing.T) {
+	e := crypto.NewEncryptor(staticProvider(t))
+	nothing := crypto.AttributeActions{Default: crypto.DoNothing}
+	item := exampleItem()
+	enc, err := e.EncryptItem(context.Background(), item, nothing, testContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(enc, item) {
+		t.Error("an all-DO_NOTHING item changed on encryption")
+	}
+	dec, err := e.DecryptItem(context.Background(), item, nothing, testContext)
+	if err != nil || !maps.Equal(dec, item) {
+		t.Errorf("an all-DO_NOTHING item changed on decryption: %v", err)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	e := crypto.NewEncryptor(staticProvider(t))
+	ctx := context.Background()
+	withAttr := func(name string, av types.AttributeValue) map[string]types.AttributeValue {
+		it := exampleItem()
+		it[name] = av
+		return it
+	}
+	tests := []struct {
+		name      string
+		item      map[string]types.AttributeValue
+		actions   crypto.AttributeActions
+		c         crypto.Context
+		kind      error
+		attribute string
+	}{
+		{"encrypted partition key", exampleItem(), crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{"partition_attribute": crypto.EncryptAndSign}}, testContext, ddbcrypt.ErrInvalidConfig, "partition_attribute"},
+		{"encrypted sort key", exampleItem(), crypto.AttributeActions{Default: crypto.SignOnly, Overrides: map[string]crypto.Action{"sort_attribute": crypto.EncryptAndSign}}, testContext, ddbcrypt.ErrInvalidConfig, "sort_attribute"},
+		{"reserved signature name", withAttr(crypto.SignatureAttribute, &types.AttributeValueMemberS{Value: "x"}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, crypto.SignatureAttribute},
+		{"reserved description name", withAttr(crypto.DescriptionAttribute, &types.AttributeValueMemberS{Value: "x"}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, crypto.DescriptionAttribute},
+		{"action for a reserved name", exampleItem(), crypto.AttributeActions{Default: crypto.SignOnly, Overrides: map[string]crypto.Action{crypto.SignatureAttribute: crypto.SignOnly}}, testContext, ddbcrypt.ErrInvalidConfig, crypto.SignatureAttribute},
+		{"unknown action", exampleItem(), crypto.AttributeActions{Default: crypto.SignOnly, Overrides: map[string]crypto.Action{"x": crypto.Action(7)}}, testContext, ddbcrypt.ErrInvalidConfig, "x"},
+		{"bad number", withAttr("n", &types.AttributeValueMemberN{Value: "1,5"}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "n"},
+		{"bad signed number", withAttr("test", &types.AttributeValueMemberN{Value: "NaN"}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "test"},
+		{"empty value", withAttr("e", &types.AttributeValueMemberNULL{}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "e"},
+		{"no table name", exampleItem(), exampleActions, crypto.Context{PartitionKeyName: "partition_attribute"}, ddbcrypt.ErrInvalidConfig, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.EncryptItem(ctx, tt.item, tt.actions, tt.c)
+			if !errors.Is(err, tt.kind) {
+				t.Fatalf("err = %v, want %v", err, tt.kind)
+			}
+			var ae *ddbcrypt.AttributeError
+			if tt.attribute != "" && (!errors.As(err, &ae) || ae.Attribute != tt.attribute) {
+				t.Errorf("err = %v does not name attribute %q", err, tt.attribute)
+			}
+		})
+	}
+}
+
+func TestDefaultedKeysAreSignedNotEncrypted(t *testing.T) {
+	e := crypto.NewEncryptor(staticProvider(t))
+	enc, err := e.EncryptItem(context.Background(), exampleItem(), crypto.AttributeActions{Default: crypto.EncryptAndSign}, testContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := enc["partition_attribute"].(*types.AttributeValueMemberS); !ok {
+		t.Error("a defaulted partition key was encrypted")
+	}
+	if _, ok := enc["sort_attribute"].(*types.AttributeValueMemberN); !ok {
+		t.Error("a defaulted sort key was encrypted")
+	}
+}
+
+func TestDescriptionRefusals(t *testing.T) {
+	e := crypto.NewEncryptor(staticProvider(t))
+	for field, value := range map[string]string{
+		crypto.DescSymmetricMode:    "/ECB/NoPadding",
+		crypto.DescSigningAlgorithm: "SHA1withRSA",
+	} {
+		item := encryptExample(t, e)
+		d, _ := crypto.DecodeMaterialDescription(item[crypto.DescriptionAttribute].(*types.AttributeValueMemberB).Value)
+		d[field] = value
+		item[crypto.DescriptionAttribute] = &types.AttributeValueMemberB{Value: crypto.EncodeMaterialDescription(d)}
+		_, err := e.DecryptItem(context.Background(), item, exampleActions, testContext)
+		var de *ddbcrypt.DescriptionError
+		if !errors.Is(err, ddbcrypt.ErrMaterialDescription) || !errors.As(err, &de) || de.Field != field {
+			t.Errorf("%s = %q: err = %v, want a DescriptionError naming the field", field, value, err)
+		}
+	}
+	// A missing sym-mode makes encrypted attributes unreadable.
+	item := encryptExample(t, e)
+	d, _ := crypto.DecodeMaterialDescription(item[crypto.DescriptionAttribute].(*types.AttributeValueMemberB).Value)
+	delete(d, crypto.DescSymmetricMode)
+	item[crypto.DescriptionAttribute] = &types.AttributeValueMemberB{Value: crypto.EncodeMaterialDescription(d)}
+	if _, err := e.DecryptItem(context.Background(), item, exampleActions, testContext); !errors.Is(err, ddbcrypt.ErrMaterialDescription) {
+		t.Errorf("missing sym-mode: err = %v", err)
+	}
+}
+
+func TestTableNameOverride(t *testing.T) {
+	p := staticProvider(t)
+	writer := crypto.NewEncryptor(p)
+	enc := encryptExample(t, writer) // bound to "my-table"
+	// The same item copied to "copy-table" reads with an override...
+	reader := crypto.NewEncryptor(p, crypto.WithTableNameOverride("copy-table", "my-table"))
+	copied := testContext
+	copied.TableName = "copy-table"
+	if _, err := reader.DecryptItem(context.Background(), enc, exampleActions, copied); err != nil {
+		t.Fatalf("with override: %v", err)
+	}
+	// ...and not without.
+	if _, err := writer.DecryptItem(context.Background(), enc, exampleActions, copied); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+		t.Fatalf("without override: err = %v, want ErrIntegrity", err)
+	}
+}
+
+func TestUnknownAttributes(t *testing.T) {
+	p := staticProvider(t)
+	named := crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{
+		"partition_attribute": crypto.SignOnly, "sort_attribute": crypto.SignOnly, "example": crypto.EncryptAndSign,
+	}}
+	item := map[string]types.AttributeValue{
+		"partition_attribute": &types.AttributeValueMemberS{Value: "p"},
+		"sort_attribute":      &types.AttributeValueMemberN{Value: "1"},
+		"example":             &types.AttributeValueMemberS{Value: "data"},
+	}
+	enc, err := crypto.NewEncryptor(p).EncryptItem(context.Background(), item, named, testContext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc["added later"] = &types.AttributeValueMemberS{Value: "by a newer writer, unsigned"}
+
+	// Default: the unknown attribute takes the default action and breaks the signature.
+	if _, err := crypto.NewEncryptor(p).DecryptItem(context.Background(), enc, named, testContext); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+		t.Errorf("UnknownUseDefault: err = %v, want ErrIntegrity", err)
+	}
+	// Ignore: returned as stored, unverified.
+	dec, err := crypto.NewEncryptor(p, crypto.WithUnknownAttributes(crypto.UnknownIgnore)).DecryptItem(context.Background(), enc, named, testContext)
+	if err != nil {
+		t.Fatalf("UnknownIgnore: %v", err)
+	}
+	if got := dec["added later"].(*types.AttributeValueMemberS).Value; got != "by a newer writer, unsigned" || dec["example"].(*types.AttributeValueMemberS).Value != "data" {
+		t.Errorf("UnknownIgnore returned %v", dec)
+	}
+	// Reject: a typed error naming it.
+	_, err = crypto.NewEncryptor(p, crypto.WithUnknownAttributes(crypto.UnknownReject)).DecryptItem(context.Background(), enc, named, testContext)
+	if !errors.Is(err, ddbcrypt.ErrUnknownAttribute) || !strings.Contains(err.Error(), "added later") {
+		t.Errorf("UnknownReject: err = %v", err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	for name, p := range map[string]cmp.Provider{"static": staticProvider(t), "wrapped": wrappedProvider(t)} {
+		e := crypto.NewEncryptor(p)
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for range 16 {
+			wg.Go(func() {
+				for range 20 {
+					enc, err := e.EncryptItem(context.Background(), exampleItem(), exampleActions, testContext)
+					if err == nil {
+						_, err = e.DecryptItem(context.Background(), enc, exampleActions, testContext)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
