@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+)
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestVectorsDecrypt(t *testing.T) {
+	code, out, errOut := runCmd(t, "vectors", "decrypt", vectors.Dir(t))
+	if code != exitOK || errOut != "" {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	if got := lastLine(out); got != "112 passed, 0 failed" {
+		t.Errorf("last line %q, want %q", got, "112 passed, 0 failed")
+	}
+	for _, want := range []string{
+		"PASS static-aes-hmac-1.json (static, v0): 16 items\n",
+		"PASS wrapped-rsa-rsa-1.json (wrapped, v0): 16 items\n",
+		"SKIP aws-kms-direct-1.json: network key",
+		"SKIP metastore-data-tables-1.json: provider not built yet: most_recent\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestVectorsDecryptFails checks the exit status and report of a failing
+// run: one tampered signature fails one item.
+func TestVectorsDecryptFails(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(vectors.Dir(t), "encrypted_item"))); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "ciphertext", "java", "static-aes-hmac-2.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every item's signature is a base64 B value; change the first one's
+	// first character.
+	const marker = `"*amzn-ddb-map-sig*": {`
+	i := bytes.Index(data, []byte(marker))
+	if i < 0 {
+		t.Fatal("no signature found")
+	}
+	j := bytes.Index(data[i:], []byte(`"B": "`))
+	if j < 0 {
+		t.Fatal("no signature value found")
+	}
+	k := i + j + len(`"B": "`)
+	if data[k] == 'A' {
+		data[k] = 'B'
+	} else {
+		data[k] = 'A'
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, _ := runCmd(t, "vectors", "decrypt", dir)
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d", code, exitFailed)
+	}
+	if got := lastLine(out); got != "111 passed, 1 failed" {
+		t.Errorf("last line %q, want %q:\n%s", got, "111 passed, 1 failed", out)
+	}
+	if !strings.Contains(out, "FAIL static-aes-hmac-2.json (static, v0): 1 of 16 failed\n    ") {
+		t.Errorf("no FAIL line with a reason:\n%s", out)
+	}
+}
+
+func TestVectorsEncrypt(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, errOut := runCmd(t, "vectors", "encrypt", vectors.Dir(t), out)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(stdout, "wrote ciphertext/go/static-aes-hmac-1.json (static, v0): 16 items\n") {
+		t.Errorf("output:\n%s", stdout)
+	}
+	code, stdout, _ = runCmd(t, "vectors", "decrypt", out)
+	if code != exitOK || lastLine(stdout) != "112 passed, 0 failed" {
+		t.Errorf("decrypting our vectors: exit %d:\n%s", code, stdout)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"vectors", "decrypt"},
+		{"vectors", "encrypt", "x"},
+		{"vectors", "decrypt", filepath.Join(t.TempDir(), "missing")},
+		{"nonsense"},
+	} {
+		if code, _, errOut := runCmd(t, args...); code != exitError || !strings.HasPrefix(errOut, "ddbcrypt: ") {
+			t.Errorf("%q: exit %d, stderr %q; want %d and a message", args, code, errOut, exitError)
+		}
+	}
+}
