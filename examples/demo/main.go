@@ -1,0 +1,234 @@
+// Command demo encrypts the guide's example item with the item encryptor,
+// writes it to DynamoDB, reads it back, and prints the item as stored beside
+// the item as decrypted. Then it changes a signed attribute in the table
+// behind the encryptor's back and shows that the read is refused.
+//
+// It talks to whatever DynamoDB the standard AWS configuration points at;
+// `make demo` starts DynamoDB Local and points it there.
+//
+//	go run ./examples/demo [-provider static|wrapped|rsa] [-table name]
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+)
+
+func main() {
+	provider := flag.String("provider", "wrapped", "materials provider: static, wrapped or rsa")
+	table := flag.String("table", "ddbcrypt-demo", "table to use (created if missing)")
+	flag.Parse()
+	log.SetFlags(0)
+	if err := run(context.Background(), *provider, *table); err != nil {
+		log.Fatalf("demo: %v", err)
+	}
+}
+
+func run(ctx context.Context, providerName, table string) error {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	if err := ensureTable(ctx, db, table); err != nil {
+		return err
+	}
+	provider, err := newProvider(providerName)
+	if err != nil {
+		return err
+	}
+
+	// The item encryptor and what it should do with each attribute: keys are
+	// signed (DynamoDB must read them), "test" is signed but stays readable,
+	// everything else is encrypted and signed.
+	encryptor := crypto.NewEncryptor(provider)
+	actions := crypto.AttributeActions{
+		Default:   crypto.EncryptAndSign,
+		Overrides: map[string]crypto.Action{"test": crypto.SignOnly},
+	}
+	ec := crypto.Context{TableName: table, PartitionKeyName: "partition_attribute", SortKeyName: "sort_attribute"}
+
+	item := map[string]types.AttributeValue{
+		"partition_attribute": &types.AttributeValueMemberS{Value: "is this"},
+		"sort_attribute":      &types.AttributeValueMemberN{Value: "55"},
+		"example":             &types.AttributeValueMemberS{Value: "data"},
+		"numbers":             &types.AttributeValueMemberN{Value: "99"},
+		"binary":              &types.AttributeValueMemberB{Value: []byte{0x00, 0x01, 0x02}},
+		"test":                &types.AttributeValueMemberS{Value: "test-value"},
+	}
+	key := map[string]types.AttributeValue{"partition_attribute": item["partition_attribute"], "sort_attribute": item["sort_attribute"]}
+
+	encrypted, err := encryptor.EncryptItem(ctx, item, actions, ec)
+	if err != nil {
+		return err
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: encrypted}); err != nil {
+		return err
+	}
+	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return err
+	}
+	decrypted, err := encryptor.DecryptItem(ctx, got.Item, actions, ec)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Provider %s, table %s: the item as stored in DynamoDB, and as decrypted.\n\n", providerName, table)
+	printSideBySide(got.Item, decrypted, actions, &ec)
+
+	// Change the signed attribute "test" directly in the table, as someone
+	// with write access to the table but not to the keys could.
+	fmt.Printf("\nChanging the signed attribute \"test\" in the table to \"tampered\"...\n")
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &table,
+		Key:                       key,
+		UpdateExpression:          aws.String("SET #t = :v"),
+		ExpressionAttributeNames:  map[string]string{"#t": "test"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: "tampered"}},
+	}); err != nil {
+		return err
+	}
+	got, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return err
+	}
+	_, err = encryptor.DecryptItem(ctx, got.Item, actions, ec)
+	if !errors.Is(err, ddbcrypt.ErrIntegrity) {
+		return fmt.Errorf("the tampered item was not refused: %v", err)
+	}
+	fmt.Printf("Reading it back is refused: %v\n", err)
+	return nil
+}
+
+// newProvider makes a provider with fresh random keys. A real application
+// keeps its keys in a key store or KMS; see the other examples.
+func newProvider(name string) (cmp.Provider, error) {
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		rand.Read(b)
+		return b
+	}
+	mac, err := cmp.NewHMACKey("HmacSHA256", random(32))
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "static":
+		return cmp.NewStatic(cmp.StaticConfig{EncryptionKey: random(32), SigningKey: mac})
+	case "wrapped":
+		kek, err := cmp.NewAESWrappingKey(random(32))
+		if err != nil {
+			return nil, err
+		}
+		return cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
+	case "rsa":
+		encryption, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		signing, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := cmp.NewRSASigningKey("SHA256withRSA", signing)
+		if err != nil {
+			return nil, err
+		}
+		return cmp.NewAsymmetricStatic(encryption, signer, nil, nil)
+	}
+	return nil, fmt.Errorf("unknown provider %q (want static, wrapped or rsa)", name)
+}
+
+func ensureTable(ctx context.Context, db *dynamodb.Client, table string) error {
+	// List rather than describe: DynamoDB Local's error responses make the
+	// SDK log a checksum warning.
+	for p := dynamodb.NewListTablesPaginator(db, &dynamodb.ListTablesInput{}); p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(page.TableNames, table) {
+			return nil
+		}
+	}
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: &table,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("partition_attribute"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sort_attribute"), AttributeType: types.ScalarAttributeTypeN},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("partition_attribute"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sort_attribute"), KeyType: types.KeyTypeRange},
+		},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		return err
+	}
+	return dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, time.Minute)
+}
+
+func printSideBySide(stored, decrypted map[string]types.AttributeValue, actions crypto.AttributeActions, ec *crypto.Context) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ATTRIBUTE\tACTION\tSTORED IN DYNAMODB\tDECRYPTED")
+	for _, name := range slices.Sorted(maps.Keys(stored)) {
+		action := "-"
+		if _, ok := decrypted[name]; ok {
+			action = actionOf(name, actions, ec)
+		}
+		after := "(removed)"
+		if av, ok := decrypted[name]; ok {
+			after = show(av)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", name, action, show(stored[name]), after)
+	}
+	w.Flush()
+}
+
+func actionOf(name string, actions crypto.AttributeActions, ec *crypto.Context) string {
+	if name == ec.PartitionKeyName || name == ec.SortKeyName {
+		return "sign (key)"
+	}
+	a, ok := actions.Overrides[name]
+	if !ok {
+		a = actions.Default
+	}
+	return map[crypto.Action]string{crypto.DoNothing: "none", crypto.SignOnly: "sign", crypto.EncryptAndSign: "encrypt+sign"}[a]
+}
+
+func show(av types.AttributeValue) string {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return fmt.Sprintf("S %q", v.Value)
+	case *types.AttributeValueMemberN:
+		return "N " + v.Value
+	case *types.AttributeValueMemberB:
+		s := base64.StdEncoding.EncodeToString(v.Value)
+		if len(s) > 32 {
+			s = s[:29] + "..."
+		}
+		return fmt.Sprintf("B %s (%d bytes)", s, len(v.Value))
+	}
+	return strings.TrimPrefix(fmt.Sprintf("%T", av), "*types.AttributeValueMember")
+}
