@@ -3,21 +3,71 @@ package crypto_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
 )
 
+// vectorSeeds returns the base64 field of every case of a unit vector file,
+// decoded, to seed a fuzz corpus; none when the vectors are absent.
+func vectorSeeds(f *testing.F, file, field string) [][]byte {
+	dir, ok := vectors.Find()
+	if !ok {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var cases []map[string]any
+	if err := json.Unmarshal(data, &cases); err != nil {
+		f.Fatal(err)
+	}
+	var seeds [][]byte
+	for _, c := range cases {
+		s, _ := c[field].(string)
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			f.Fatalf("%s: %v", file, err)
+		}
+		seeds = append(seeds, b)
+	}
+	return seeds
+}
+
+func FuzzDeserializeAttribute(f *testing.F) {
+	f.Add([]byte{0, 0})
+	for _, file := range []string{"serialize_attribute.json", "deserialize_attribute.json"} {
+		for _, b := range vectorSeeds(f, file, "serialized") {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		av, err := crypto.DeserializeAttribute(b)
+		if err != nil {
+			if !errors.Is(err, ddbcrypt.ErrSerialization) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		// What parses serializes again, unless it holds a malformed number
+		// (numbers are returned as stored).
+		if _, err := crypto.SerializeAttribute(av); err != nil && !errors.Is(err, ddbcrypt.ErrInvalidItem) {
+			t.Fatalf("re-serializing %x: %v", b, err)
+		}
+	})
+}
+
 func FuzzDecodeMaterialDescription(f *testing.F) {
-	for _, s := range []string{
-		"AAAAAA==",
-		"AAAAAAAAAAFBAAAAB0ZpZWxkIEEAAAABQgAAAAdGaWVsZCBCAAAAAUMAAAADMTIz",
-		"AAAAAAAAABVhbXpuLWRkYi1tYXAtc3ltLW1vZGUAAAARL0NCQy9QS0NTNVBhZGRpbmc=",
-	} {
-		b, _ := base64.StdEncoding.DecodeString(s)
+	f.Add([]byte{0, 0, 0, 0})
+	for _, b := range vectorSeeds(f, "material_description.json", "serialized") {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

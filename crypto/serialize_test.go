@@ -179,21 +179,3 @@ func TestDeserializeCopiesInput(t *testing.T) {
 		t.Errorf("DeserializeAttribute aliases its input: %v", got)
 	}
 }
-
-func FuzzDeserializeAttribute(f *testing.F) {
-	for _, s := range []string{"0000", "003f01", "006e000000023535", "004d000000010073000000016100000000",
-		"004c00000002006e00000003312e35003f01", "00420000000200000001800000000101"} {
-		f.Add(mustHex(nil, s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		av, err := DeserializeAttribute(b)
-		if err != nil {
-			return
-		}
-		// What parses serializes again without error unless it holds a
-		// malformed number (numbers are returned as stored).
-		if _, err := SerializeAttribute(av); err != nil && !errors.Is(err, ddbcrypt.ErrInvalidItem) {
-			t.Fatalf("re-serializing %x: %v", b, err)
-		}
-	})
-}

@@ -13,19 +13,26 @@ import (
 // vectors must not pass silently.
 func Dir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("DDBCRYPT_VECTORS")
-	if dir == "" {
-		root, err := repoRoot()
-		if err != nil {
-			missing(t, "(repository root not found: "+err.Error()+")")
-			return ""
-		}
-		dir = filepath.Join(filepath.Dir(root), "shared", "vectors")
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+	dir, ok := Find()
+	if !ok {
 		missing(t, dir)
 	}
 	return dir
+}
+
+// Find returns where the test vectors are looked for, and whether they are
+// there. Fuzz targets use it to seed their corpora when they can.
+func Find() (dir string, ok bool) {
+	dir = os.Getenv("DDBCRYPT_VECTORS")
+	if dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return "(repository root not found: " + err.Error() + ")", false
+		}
+		dir = filepath.Join(filepath.Dir(root), "shared", "vectors")
+	}
+	fi, err := os.Stat(dir)
+	return dir, err == nil && fi.IsDir()
 }
 
 func missing(t testing.TB, dir string) {
