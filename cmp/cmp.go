@@ -47,6 +47,8 @@ type EncryptionContext struct {
 }
 
 // EncryptionMaterials are the keys that protect one item being written.
+// They are read-only: a provider may hand the same key bytes and description
+// to every item, so consumers must not modify them.
 type EncryptionMaterials struct {
 	// EncryptionKey is the raw AES key (16, 24 or 32 bytes) that encrypts the
 	// attributes; nil when the provider only signs.
@@ -58,7 +60,8 @@ type EncryptionMaterials struct {
 	MaterialDescription map[string]string
 }
 
-// DecryptionMaterials are the keys that open one stored item.
+// DecryptionMaterials are the keys that open one stored item. They are
+// read-only, like EncryptionMaterials.
 type DecryptionMaterials struct {
 	// DecryptionKey is the raw AES key that decrypts the attributes; nil when
 	// the provider only verifies.

@@ -24,11 +24,14 @@ func isReservedDescriptionKey(key string) bool {
 // present unchanged, FORMAT.md 7.2), and may not set reserved keys, which
 // only the item encryptor and providers write. Both mistakes are errors
 // rather than silently dropped requests.
+//
+// Without requested entries the configured map itself is returned:
+// materials are read-only.
 func describe(configured map[string]string, ec *EncryptionContext) (map[string]string, error) {
-	out := cloneDescription(configured)
-	if ec == nil {
-		return out, nil
+	if ec == nil || len(ec.MaterialDescription) == 0 {
+		return configured, nil
 	}
+	out := cloneDescription(configured)
 	for k, v := range ec.MaterialDescription {
 		if isReservedDescriptionKey(k) {
 			// The value is left out: a reserved entry could hold key material.

@@ -87,7 +87,7 @@ func (p *Static) EncryptionMaterials(_ context.Context, ec *EncryptionContext) (
 	if err != nil {
 		return nil, err
 	}
-	return &EncryptionMaterials{EncryptionKey: cloneBytes(p.encKey), SigningKey: p.sk, MaterialDescription: desc}, nil
+	return &EncryptionMaterials{EncryptionKey: p.encKey, SigningKey: p.sk, MaterialDescription: desc}, nil
 }
 
 // DecryptionMaterials returns the configured AES key (nil for sign-only) and
@@ -96,7 +96,7 @@ func (p *Static) DecryptionMaterials(_ context.Context, _ *EncryptionContext) (*
 	if p.vk == nil {
 		return nil, fmt.Errorf("%w: the static provider has no verification key", ddbcrypt.ErrNoMaterials)
 	}
-	return &DecryptionMaterials{DecryptionKey: cloneBytes(p.decKey), VerificationKey: p.vk}, nil
+	return &DecryptionMaterials{DecryptionKey: p.decKey, VerificationKey: p.vk}, nil
 }
 
 // String hides the keys.

@@ -59,11 +59,23 @@ func TestStaticCopies(t *testing.T) {
 	if !bytes.Equal(em.EncryptionKey, aes128) || em.MaterialDescription["user"] != "a" {
 		t.Fatal("the provider shares the caller's key or description")
 	}
-	em.EncryptionKey[0] ^= 0xff
-	em.MaterialDescription["user"] = "changed"
+}
+
+// Materials are read-only, so the static provider hands out its own key
+// and description without copying them per item; a request for extra
+// entries gets a fresh description and leaves the provider's alone.
+func TestStaticRequestedEntriesDoNotLeak(t *testing.T) {
+	p, err := cmp.NewStatic(cmp.StaticConfig{EncryptionKey: aes128, SigningKey: mustHMAC(t, "HmacSHA256", aes128), Description: map[string]string{"user": "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := p.EncryptionMaterials(bg, &cmp.EncryptionContext{MaterialDescription: map[string]string{"extra": "b"}})
+	if err != nil || em.MaterialDescription["extra"] != "b" || em.MaterialDescription["user"] != "a" {
+		t.Fatalf("requested entries: %v, %v", em, err)
+	}
 	em2, _ := p.EncryptionMaterials(bg, nil)
-	if !bytes.Equal(em2.EncryptionKey, aes128) || em2.MaterialDescription["user"] != "a" {
-		t.Fatal("materials share the provider's key or description")
+	if _, ok := em2.MaterialDescription["extra"]; ok || em2.MaterialDescription["user"] != "a" {
+		t.Fatal("a request changed the provider's description")
 	}
 }
 

@@ -165,10 +165,11 @@ func (p *Wrapped) EncryptionMaterials(_ context.Context, ec *EncryptionContext) 
 	if p.sk == nil {
 		return nil, fmt.Errorf("%w: the wrapped provider has no signing key", ddbcrypt.ErrNoMaterials)
 	}
-	desc, err := describe(p.desc, ec)
+	base, err := describe(p.desc, ec)
 	if err != nil {
 		return nil, err
 	}
+	desc := cloneDescription(base) // gets this item's envelope entries
 	key := make([]byte, p.keyBits/8)
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("%w: generating a content key: %v", ddbcrypt.ErrNoMaterials, err)

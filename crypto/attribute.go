@@ -9,17 +9,42 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 )
 
-// attributeCipher encrypts and decrypts attribute values under one AES key.
+const blockSize = aes.BlockSize
+
+// ivSetter is implemented by the standard library's CBC modes: one mode
+// serves every attribute of an item, re-keyed with a new IV each time,
+// instead of a fresh mode (and key schedule copy) per attribute.
+type ivSetter interface{ SetIV([]byte) }
+
+// attributeCipher encrypts and decrypts the attributes of one item. It is
+// not safe for concurrent use; each item gets its own.
 type attributeCipher struct {
+	block    cipher.Block
+	enc, dec cipher.BlockMode
+	values   valueSlabs // for the decrypted values
+}
+
+// keyedBlock is a key schedule with the key it was made from.
+type keyedBlock struct {
+	key   []byte
 	block cipher.Block
 }
 
-func newAttributeCipher(key []byte) (*attributeCipher, error) {
+// blockCache keeps the last key schedule, so that providers with a fixed key
+// (Static, a warm Most Recent) do not expand it for every item. A content key
+// that changes with each item just replaces it.
+type blockCache struct{ last atomic.Pointer[keyedBlock] }
+
+func (c *blockCache) cipher(key []byte) (*attributeCipher, error) {
+	if kb := c.last.Load(); kb != nil && subtle.ConstantTimeCompare(kb.key, key) == 1 {
+		return &attributeCipher{block: kb.block}, nil
+	}
 	switch len(key) {
 	case 16, 24, 32:
 	default:
@@ -29,55 +54,78 @@ func newAttributeCipher(key []byte) (*attributeCipher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ddbcrypt.ErrNoMaterials, err)
 	}
+	c.last.Store(&keyedBlock{key: append([]byte(nil), key...), block: block})
 	return &attributeCipher{block: block}, nil
 }
 
-// encrypt serializes av and returns IV ‖ AES-CBC(serialization). The value is
-// serialized straight into the output buffer and encrypted in place, so the
-// result is the only allocation.
-func (c *attributeCipher) encrypt(av types.AttributeValue) ([]byte, error) {
-	const bs = aes.BlockSize
-	out := make([]byte, bs, bs+sizeHint(av)+bs)
-	out, err := appendAttribute(out, av, javaOrder, 0)
+func (c *attributeCipher) encrypter(iv []byte) cipher.BlockMode {
+	if s, ok := c.enc.(ivSetter); ok {
+		s.SetIV(iv)
+	} else {
+		c.enc = cipher.NewCBCEncrypter(c.block, iv)
+	}
+	return c.enc
+}
+
+func (c *attributeCipher) decrypter(iv []byte) cipher.BlockMode {
+	if s, ok := c.dec.(ivSetter); ok {
+		s.SetIV(iv)
+	} else {
+		c.dec = cipher.NewCBCDecrypter(c.block, iv)
+	}
+	return c.dec
+}
+
+// ciphertextSizeHint is the size of IV ‖ ciphertext of av, exact unless av
+// holds numbers that are not canonical yet.
+func ciphertextSizeHint(av types.AttributeValue) int {
+	n := sizeHint(av)
+	return blockSize + n + blockSize - n%blockSize
+}
+
+// encrypt serializes av into buf (whose capacity should be
+// ciphertextSizeHint(av)) and returns IV ‖ AES-CBC(serialization). The value
+// is serialized straight into the output and encrypted in place.
+func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, error) {
+	out, err := appendAttribute(append(buf[:0], make([]byte, blockSize)...), av, javaOrder, 0)
 	if err != nil {
 		return nil, err
 	}
-	pad := bs - (len(out)-bs)%bs
+	pad := blockSize - (len(out)-blockSize)%blockSize
 	for range pad {
 		out = append(out, byte(pad))
 	}
-	iv := out[:bs]
+	iv := out[:blockSize]
 	if _, err := rand.Read(iv); err != nil {
 		return nil, err
 	}
-	cipher.NewCBCEncrypter(c.block, iv).CryptBlocks(out[bs:], out[bs:])
-	return out, nil
+	c.encrypter(iv).CryptBlocks(out[blockSize:], out[blockSize:])
+	return out[:len(out):len(out)], nil
 }
 
-// decrypt returns the attribute value whose IV ‖ ciphertext is ct. Every
-// failure before deserialization is ddbcrypt.ErrIntegrity, whatever its cause
-// (callers have verified the signature already, so this is no padding
-// oracle, but the error says no more than it must).
-func (c *attributeCipher) decrypt(ct []byte) (types.AttributeValue, error) {
-	const bs = aes.BlockSize
-	if len(ct) < 2*bs || len(ct)%bs != 0 {
+// decrypt decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes, which the
+// result may share) and returns the attribute value. Every failure before
+// deserialization is ddbcrypt.ErrIntegrity, whatever its cause (callers have
+// verified the signature already, so this is no padding oracle, but the
+// error says no more than it must).
+func (c *attributeCipher) decrypt(ct, buf []byte) (types.AttributeValue, error) {
+	if len(ct) < 2*blockSize || len(ct)%blockSize != 0 || len(buf) != len(ct)-blockSize {
 		return nil, ddbcrypt.ErrIntegrity
 	}
-	pt := make([]byte, len(ct)-bs)
-	cipher.NewCBCDecrypter(c.block, ct[:bs]).CryptBlocks(pt, ct[bs:])
-	n, ok := unpad(pt)
+	c.decrypter(ct[:blockSize]).CryptBlocks(buf, ct[blockSize:])
+	n, ok := unpad(buf)
 	if !ok {
 		return nil, ddbcrypt.ErrIntegrity
 	}
-	return deserializeOwned(pt[:n])
+	return deserializeOwned(buf[:n], &c.values)
 }
 
 // unpad checks PKCS#7 padding in constant time and returns the length of the
 // data before it.
 func unpad(b []byte) (int, bool) {
 	pad := int(b[len(b)-1])
-	good := subtle.ConstantTimeLessOrEq(1, pad) & subtle.ConstantTimeLessOrEq(pad, aes.BlockSize)
-	for i := 1; i <= aes.BlockSize; i++ {
+	good := subtle.ConstantTimeLessOrEq(1, pad) & subtle.ConstantTimeLessOrEq(pad, blockSize)
+	for i := 1; i <= blockSize; i++ {
 		inPad := subtle.ConstantTimeLessOrEq(i, pad)
 		match := subtle.ConstantTimeByteEq(b[len(b)-i], byte(pad))
 		good &= match | (inPad ^ 1)

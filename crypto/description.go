@@ -6,7 +6,6 @@ package crypto
 import (
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/ddbcrypt/ddbcrypt"
@@ -37,7 +36,12 @@ func EncodeMaterialDescription(d map[string]string) []byte {
 	}
 	out := make([]byte, 0, size)
 	out = binary.BigEndian.AppendUint32(out, descriptionVersion)
-	for _, k := range slices.Sorted(maps.Keys(d)) {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		out = appendString(out, k)
 		out = appendString(out, d[k])
 	}

@@ -5,6 +5,7 @@ package crypto
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -22,18 +23,49 @@ func DeserializeAttribute(b []byte) (types.AttributeValue, error) {
 // deserializeOwned is DeserializeAttribute for a buffer the caller gives
 // away (a fresh decryption): binary values share its memory instead of
 // being copied.
-func deserializeOwned(b []byte) (types.AttributeValue, error) {
-	d := deserializer{data: b, text: string(b), owned: true}
+//
+// Its strings share the buffer too, through unsafe.String: the buffer is
+// never written again, and the binary values handed out are capped to their
+// own bytes, so no caller can write under a string. Decrypting a 300 KB item
+// would otherwise copy every plaintext once more.
+//
+// The scalar values come from values, which the attributes of one item share.
+func deserializeOwned(b []byte, values *valueSlabs) (types.AttributeValue, error) {
+	if len(b) == 0 {
+		return DeserializeAttribute(b)
+	}
+	d := deserializer{data: b, text: unsafe.String(&b[0], len(b)), owned: true, values: values}
 	return d.value()
+}
+
+// valueSlabs hands out the scalar attribute values of one decrypted item
+// from a few shared arrays rather than one allocation each: an item of a
+// hundred strings and numbers takes a handful of allocations. The zero value
+// is ready to use.
+type valueSlabs struct {
+	s []types.AttributeValueMemberS
+	n []types.AttributeValueMemberN
+	b []types.AttributeValueMemberB
+}
+
+// take returns the next element of *slab, refilling it when empty.
+func take[T any](slab *[]T) *T {
+	if len(*slab) == 0 {
+		*slab = make([]T, 16)
+	}
+	v := &(*slab)[0]
+	*slab = (*slab)[1:]
+	return v
 }
 
 // deserializer reads one value from data. Strings are substrings of text, a
 // single copy of data, so that they cost no allocation each.
 type deserializer struct {
-	data  []byte
-	text  string
-	pos   int
-	owned bool // binary values may alias data
+	data   []byte
+	text   string
+	pos    int
+	owned  bool        // binary values may alias data
+	values *valueSlabs // nil: allocate each value
 }
 
 func (d *deserializer) value() (types.AttributeValue, error) {
@@ -146,13 +178,28 @@ func (d *deserializer) read(depth int) (types.AttributeValue, error) {
 		return &types.AttributeValueMemberBOOL{Value: b == 1}, nil
 	case tagS:
 		s, err := d.str()
-		return &types.AttributeValueMemberS{Value: s}, err
+		if err != nil || d.values == nil {
+			return &types.AttributeValueMemberS{Value: s}, err
+		}
+		v := take(&d.values.s)
+		v.Value = s
+		return v, nil
 	case tagN:
 		s, err := d.str()
-		return &types.AttributeValueMemberN{Value: s}, err
+		if err != nil || d.values == nil {
+			return &types.AttributeValueMemberN{Value: s}, err
+		}
+		v := take(&d.values.n)
+		v.Value = s
+		return v, nil
 	case tagB:
 		b, err := d.bytes()
-		return &types.AttributeValueMemberB{Value: b}, err
+		if err != nil || d.values == nil {
+			return &types.AttributeValueMemberB{Value: b}, err
+		}
+		v := take(&d.values.b)
+		v.Value = b
+		return v, nil
 	case tagSS, tagNS:
 		n, err := d.count(4)
 		if err != nil {

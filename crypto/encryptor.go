@@ -39,6 +39,7 @@ type Context struct {
 type Encryptor struct {
 	provider cmp.Provider
 	opts     options
+	blocks   blockCache
 }
 
 // NewEncryptor returns an item encryptor that takes its keys from p.
@@ -104,31 +105,53 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	desc := make(map[string]string, len(mat.MaterialDescription)+2)
 	maps.Copy(desc, mat.MaterialDescription)
 
-	out := make(map[string]types.AttributeValue, len(item)+2)
-	signed := make([]signedAttribute, 0, len(item))
 	var enc *attributeCipher
 	if mat.EncryptionKey != nil {
-		if enc, err = newAttributeCipher(mat.EncryptionKey); err != nil {
+		if enc, err = e.blocks.cipher(mat.EncryptionKey); err != nil {
 			return nil, err
 		}
 		desc[DescSymmetricMode] = SymmetricModeCBC
 	}
+
+	// Sort the attributes by action, sizing the encrypted ones, so that their
+	// ciphertexts and values take one allocation per item rather than one
+	// per attribute.
+	out := make(map[string]types.AttributeValue, len(item)+2)
+	signed := make([]signedAttribute, 0, len(item))
+	nEncrypted, ctSize := 0, 0
 	for name, av := range item {
-		act := actions.of(name, &c)
-		if act == EncryptAndSign {
+		switch act := actions.of(name, &c); act {
+		case DoNothing:
+			out[name] = av
+		case SignOnly:
+			out[name] = av
+			signed = append(signed, signedAttribute{name: name, value: av})
+		case EncryptAndSign:
 			if enc == nil {
 				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: the attribute is to be encrypted but the provider gave no encryption key", ddbcrypt.ErrNoMaterials)}
 			}
-			ct, err := enc.encrypt(av)
-			if err != nil {
-				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: err}
-			}
-			av = &types.AttributeValueMemberB{Value: ct}
+			nEncrypted++
+			ctSize += ciphertextSizeHint(av)
+			signed = append(signed, signedAttribute{name: name, value: av, encrypted: true})
 		}
-		out[name] = av
-		if act != DoNothing {
-			signed = append(signed, signedAttribute{name: name, value: av, encrypted: act == EncryptAndSign})
+	}
+	ctBuf := make([]byte, 0, ctSize)
+	values := make([]types.AttributeValueMemberB, nEncrypted)
+	for i := range signed {
+		s := &signed[i]
+		if !s.encrypted {
+			continue
 		}
+		ct, err := enc.encrypt(s.value, ctBuf[len(ctBuf):len(ctBuf):cap(ctBuf)])
+		if err != nil {
+			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
+		}
+		if len(ct) <= cap(ctBuf)-len(ctBuf) { // it fit: it is in ctBuf
+			ctBuf = ctBuf[:len(ctBuf)+len(ct)]
+		}
+		values[0].Value = ct
+		s.value, values = &values[0], values[1:]
+		out[s.name] = s.value
 	}
 	recordSigningAlgorithm(desc, mat.SigningKey)
 	sig, err := sign(mat.SigningKey, ec.TableName, signed)
@@ -161,7 +184,7 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	if !ok {
 		return nil, &ddbcrypt.AttributeError{Attribute: SignatureAttribute, Err: fmt.Errorf("%w: the signature is not a binary value", ddbcrypt.ErrInvalidItem)}
 	}
-	desc := map[string]string{}
+	var desc map[string]string // absent: an empty description
 	if descAV, ok := item[DescriptionAttribute]; ok {
 		descB, ok := descAV.(*types.AttributeValueMemberB)
 		if !ok {
@@ -224,27 +247,43 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 			out[name] = av
 		}
 	}
-	var dec *attributeCipher
+	// All plaintexts of the item share one buffer.
+	ptSize := 0
 	for _, s := range signed {
 		if !s.encrypted {
 			continue
-		}
-		if dec == nil {
-			if mat.DecryptionKey == nil {
-				return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: fmt.Errorf("%w: the attribute is encrypted but the provider gave no decryption key", ddbcrypt.ErrNoMaterials)}
-			}
-			if _, ok := desc[DescSymmetricMode]; !ok {
-				return nil, &ddbcrypt.DescriptionError{Field: DescSymmetricMode, Err: fmt.Errorf("%w: required to decrypt attribute %q", ddbcrypt.ErrMaterialDescription, s.name)}
-			}
-			if dec, err = newAttributeCipher(mat.DecryptionKey); err != nil {
-				return nil, err
-			}
 		}
 		ct, ok := s.value.(*types.AttributeValueMemberB)
 		if !ok {
 			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: fmt.Errorf("%w: an encrypted attribute must be a binary value", ddbcrypt.ErrInvalidItem)}
 		}
-		pt, err := dec.decrypt(ct.Value)
+		if len(ct.Value) < 2*blockSize || len(ct.Value)%blockSize != 0 {
+			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: ddbcrypt.ErrIntegrity}
+		}
+		ptSize += len(ct.Value) - blockSize
+	}
+	if ptSize == 0 {
+		return out, nil
+	}
+	if mat.DecryptionKey == nil {
+		return nil, fmt.Errorf("%w: the item has encrypted attributes but the provider gave no decryption key", ddbcrypt.ErrNoMaterials)
+	}
+	if _, ok := desc[DescSymmetricMode]; !ok {
+		return nil, &ddbcrypt.DescriptionError{Field: DescSymmetricMode, Err: fmt.Errorf("%w: required to decrypt the encrypted attributes", ddbcrypt.ErrMaterialDescription)}
+	}
+	dec, err := e.blocks.cipher(mat.DecryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	ptBuf := make([]byte, ptSize)
+	for _, s := range signed {
+		if !s.encrypted {
+			continue
+		}
+		ct := s.value.(*types.AttributeValueMemberB).Value
+		buf := ptBuf[: len(ct)-blockSize : len(ct)-blockSize]
+		ptBuf = ptBuf[len(buf):]
+		pt, err := dec.decrypt(ct, buf)
 		if err != nil {
 			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
 		}

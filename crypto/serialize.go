@@ -5,7 +5,6 @@ package crypto
 import (
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -47,12 +46,16 @@ func appendString(dst []byte, s string) []byte { return append(appendLen(dst, le
 
 func appendBytes(dst []byte, b []byte) []byte { return append(appendLen(dst, len(b)), b...) }
 
+// appendNumber appends the length-prefixed canonical text of s, writing the
+// length after the text so that s is parsed once.
 func appendNumber(dst []byte, s string) ([]byte, error) {
-	n, err := number.CanonicalLen(s)
+	at := len(dst)
+	dst, err := number.AppendCanonical(appendLen(dst, 0), s)
 	if err != nil {
 		return dst, err
 	}
-	return number.AppendCanonical(appendLen(dst, n), s)
+	binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
+	return dst, nil
 }
 
 // appendAttribute appends the serialization of av to dst, ordering sets and
@@ -90,21 +93,26 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 		// Members are canonicalized first, then sorted (canonical numbers are
 		// ASCII, so both orderings agree).
 		members := v.Value
-		canonical := true
-		for _, m := range members {
+		var rewritten []string // nil while every member is canonical
+		for i, m := range members {
 			c, err := number.Canonical(m)
 			if err != nil {
 				return dst, err
 			}
-			canonical = canonical && c == m
-		}
-		if !canonical || !slices.IsSorted(members) {
-			sorted := make([]string, len(members))
-			for i, m := range members {
-				sorted[i], _ = number.Canonical(m) // checked above
+			if c != m && rewritten == nil {
+				rewritten = make([]string, len(members))
+				copy(rewritten, members[:i])
 			}
-			slices.Sort(sorted)
-			members = sorted
+			if rewritten != nil {
+				rewritten[i] = c
+			}
+		}
+		if rewritten == nil && !slices.IsSorted(members) {
+			rewritten = slices.Clone(members)
+		}
+		if rewritten != nil {
+			slices.Sort(rewritten)
+			members = rewritten
 		}
 		dst = appendLen(appendTag(dst, tagNS), len(members))
 		for _, m := range members {
@@ -138,7 +146,12 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
 		}
 		dst = appendLen(appendTag(dst, tagM), len(v.Value))
-		for _, k := range slices.SortedFunc(maps.Keys(v.Value), ord.compareStrings) {
+		keys := make([]string, 0, len(v.Value))
+		for k := range v.Value {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, ord.compareStrings)
+		for _, k := range keys {
 			dst = appendString(appendTag(dst, tagS), k)
 			var err error
 			if dst, err = appendAttribute(dst, v.Value[k], ord, depth+1); err != nil {

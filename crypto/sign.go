@@ -5,7 +5,6 @@ package crypto
 import (
 	"crypto/sha256"
 	"fmt"
-	"hash"
 	"slices"
 	"strings"
 
@@ -44,50 +43,51 @@ func StringToSign(table string, item map[string]types.AttributeValue, actions At
 }
 
 // stringToSign computes the string to sign, ordering attribute names and the
-// members of plaintext values with ord. It sorts signed in place.
+// members of plaintext values with ord.
 func stringToSign(table string, signed []signedAttribute, ord ordering) ([]byte, error) {
-	slices.SortFunc(signed, func(a, b signedAttribute) int { return ord.compareStrings(a.name, b.name) })
+	// Sort indices rather than the attributes themselves: cheaper to move.
+	order := make([]int32, len(signed))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	compare := strings.Compare // the orders agree unless a name diverges
+	if ord == javaOrder && slices.ContainsFunc(signed, func(s signedAttribute) bool { return stringDiverges(s.name) }) {
+		compare = ord.compareStrings
+	}
+	slices.SortFunc(order, func(i, j int32) int { return compare(signed[i].name, signed[j].name) })
+
 	out := make([]byte, 0, sha256.Size*(1+3*len(signed)))
-	h := sha256.New()
+	h := sha256.New() // for binary values, hashed without copying them
 	h.Write([]byte("TABLE>"))
 	h.Write([]byte(table))
 	h.Write([]byte("<TABLE"))
 	out = h.Sum(out)
 	var scratch []byte
-	for _, s := range signed {
-		h.Reset()
-		h.Write([]byte(s.name))
-		out = h.Sum(out)
+	for _, i := range order {
+		s := &signed[i]
+		name := sha256.Sum256([]byte(s.name))
+		out = append(out, name[:]...)
 		if s.encrypted {
 			out = append(out, encryptedMarker[:]...)
 		} else {
 			out = append(out, plaintextMarker[:]...)
 		}
-		h.Reset()
+		if b, ok := s.value.(*types.AttributeValueMemberB); ok {
+			scratch = appendLen(appendTag(scratch[:0], tagB), len(b.Value))
+			h.Reset()
+			h.Write(scratch)
+			h.Write(b.Value)
+			out = h.Sum(out)
+			continue
+		}
 		var err error
-		if scratch, err = hashValue(h, s.value, ord, scratch); err != nil {
+		if scratch, err = appendAttribute(scratch[:0], s.value, ord, 0); err != nil {
 			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
 		}
-		out = h.Sum(out)
+		value := sha256.Sum256(scratch)
+		out = append(out, value[:]...)
 	}
 	return out, nil
-}
-
-// hashValue writes the serialization of av into h. A binary value (every
-// encrypted attribute) is hashed in place; other values are serialized into
-// scratch, which is returned for reuse.
-func hashValue(h hash.Hash, av types.AttributeValue, ord ordering, scratch []byte) ([]byte, error) {
-	if b, ok := av.(*types.AttributeValueMemberB); ok {
-		h.Write(appendLen(appendTag(scratch[:0], tagB), len(b.Value)))
-		h.Write(b.Value)
-		return scratch, nil
-	}
-	scratch, err := appendAttribute(scratch[:0], av, ord, 0)
-	if err != nil {
-		return scratch, err
-	}
-	h.Write(scratch)
-	return scratch, nil
 }
 
 // sign signs the attributes with key.

@@ -1,0 +1,309 @@
+package crypto_test
+
+// The item-encryptor benchmarks of the performance suite (spec/BENCHMARKS.md):
+//
+//	BenchmarkEncryptItem/provider=<p>/shape=<s>
+//	BenchmarkDecryptItem/provider=<p>/shape=<s>
+//	BenchmarkFloor/provider=<p>/shape=<s>/op=<encrypt|decrypt>   (floor_test.go)
+//	BenchmarkEncryptItemParallel/provider=static/shape=medium
+//
+// with p in static, wrapped-aes, wrapped-rsa and s in small, medium, large.
+// b.SetBytes is the size of the encrypted item (encryptedItemSize), so that
+// MB/s compares across providers. The same benchmark functions serve
+// TestPerfBudget (budget_test.go), which computes the P1–P3 ratios.
+//
+// Nothing here needs the shared vectors folder: the shapes are in
+// testdata/shapes and the RSA key pair in testdata/rsa-2048.json.
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+)
+
+// perfProviders are the provider names in suite order.
+var perfProviders = []string{"static", "wrapped-aes", "wrapped-rsa"}
+
+// The fixed keys of the suite: a 32-byte AES key (the static provider's
+// attribute key, and the wrapped-aes key-encryption key) and a 32-byte HMAC
+// key.
+var (
+	perfAESKey  = []byte("ddbcrypt-perf-aes-key-32-bytes!!")
+	perfHMACKey = []byte("ddbcrypt-perf-hmac-key-32-bytes!")
+)
+
+const perfTable = "perf-table"
+
+// perfContext and perfActions: pk and sk are signed only, every other
+// attribute is encrypted and signed.
+var (
+	perfContext = crypto.Context{TableName: perfTable, PartitionKeyName: "pk", SortKeyName: "sk"}
+	perfActions = crypto.EncryptAll("pk", "sk")
+)
+
+var (
+	rsaOnce sync.Once
+	rsaPriv *rsa.PrivateKey
+	rsaErr  error
+)
+
+// perfRSAKey returns the RSA-2048 key pair of testdata/rsa-2048.json (the
+// vectors' rsaEncPriv, which is also their rsaSignPriv).
+func perfRSAKey(tb testing.TB) *rsa.PrivateKey {
+	tb.Helper()
+	rsaOnce.Do(func() {
+		var f struct {
+			Public, Private struct{ Material string }
+		}
+		data, err := os.ReadFile(filepath.Join("testdata", "rsa-2048.json"))
+		if err == nil {
+			err = json.Unmarshal(data, &f)
+		}
+		var der []byte
+		if err == nil {
+			der, err = base64.StdEncoding.DecodeString(f.Private.Material)
+		}
+		var k any
+		if err == nil {
+			k, err = x509.ParsePKCS8PrivateKey(der)
+		}
+		if err != nil {
+			rsaErr = err
+			return
+		}
+		rsaPriv = k.(*rsa.PrivateKey)
+		if der, err = base64.StdEncoding.DecodeString(f.Public.Material); err == nil {
+			var pub any
+			if pub, err = x509.ParsePKIXPublicKey(der); err == nil && !rsaPriv.PublicKey.Equal(pub) {
+				rsaErr = os.ErrInvalid
+			}
+		}
+		if err != nil {
+			rsaErr = err
+		}
+	})
+	if rsaErr != nil {
+		tb.Fatalf("testdata/rsa-2048.json: %v", rsaErr)
+	}
+	return rsaPriv
+}
+
+// perfProvider builds a provider of the suite.
+func perfProvider(tb testing.TB, name string) cmp.Provider {
+	tb.Helper()
+	must := func(err error) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("provider %s: %v", name, err)
+		}
+	}
+	var p cmp.Provider
+	switch name {
+	case "static":
+		mac, err := cmp.NewHMACKey("HmacSHA256", perfHMACKey)
+		must(err)
+		p, err = cmp.NewStatic(cmp.StaticConfig{EncryptionKey: perfAESKey, SigningKey: mac})
+		must(err)
+	case "wrapped-aes":
+		mac, err := cmp.NewHMACKey("HmacSHA256", perfHMACKey)
+		must(err)
+		kek, err := cmp.NewAESWrappingKey(perfAESKey)
+		must(err)
+		p, err = cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
+		must(err)
+	case "wrapped-rsa":
+		priv := perfRSAKey(tb)
+		wk, err := cmp.NewRSAWrappingKey(&priv.PublicKey)
+		must(err)
+		uk, err := cmp.NewRSAUnwrappingKey(priv)
+		must(err)
+		sk, err := cmp.NewRSASigningKey("SHA256withRSA", priv)
+		must(err)
+		p, err = cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: wk, UnwrappingKey: uk, SigningKey: sk})
+		must(err)
+	default:
+		tb.Fatalf("unknown provider %q", name)
+	}
+	return p
+}
+
+// implCase is one provider×shape of the implementation: an encryptor, the
+// plaintext item and an encrypted copy of it.
+type implCase struct {
+	enc       *crypto.Encryptor
+	plain     map[string]types.AttributeValue
+	encrypted map[string]types.AttributeValue
+	size      int // encryptedItemSize(encrypted)
+}
+
+func newImplCase(tb testing.TB, provider, shape string) *implCase {
+	tb.Helper()
+	c := &implCase{enc: crypto.NewEncryptor(perfProvider(tb, provider)), plain: loadShape(tb, shape)}
+	var err error
+	if c.encrypted, err = c.enc.EncryptItem(context.Background(), c.plain, perfActions, perfContext); err != nil {
+		tb.Fatalf("%s/%s: EncryptItem: %v", provider, shape, err)
+	}
+	c.size = encryptedItemSize(c.encrypted)
+	return c
+}
+
+func (c *implCase) encrypt(tb testing.TB) {
+	if _, err := c.enc.EncryptItem(context.Background(), c.plain, perfActions, perfContext); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func (c *implCase) decrypt(tb testing.TB) {
+	if _, err := c.enc.DecryptItem(context.Background(), c.encrypted, perfActions, perfContext); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// encryptedItemSize is the size of an item by DynamoDB's rules: each
+// attribute's name length plus its value size (S and B: their length, N:
+// the length of its text, BOOL and NULL: 1, sets: the sum of their members,
+// L and M: 3 plus 1 per element plus the elements and, for M, the keys).
+func encryptedItemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for name, av := range item {
+		n += len(name) + valueSize(av)
+	}
+	return n
+}
+
+func valueSize(av types.AttributeValue) int {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return len(v.Value)
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, m := range v.Value {
+			n += len(m)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := 0
+		for _, m := range v.Value {
+			n += len(m)
+		}
+		return n
+	case *types.AttributeValueMemberBS:
+		n := 0
+		for _, m := range v.Value {
+			n += len(m)
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, el := range v.Value {
+			n += 1 + valueSize(el)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, el := range v.Value {
+			n += 1 + len(k) + valueSize(el)
+		}
+		return n
+	}
+	return 0
+}
+
+// implBench returns the benchmark of EncryptItem or DecryptItem for one case.
+func implBench(c *implCase, op string) func(*testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(c.size))
+		run := c.encrypt
+		if op == "decrypt" {
+			run = c.decrypt
+		}
+		for b.Loop() {
+			run(b)
+		}
+	}
+}
+
+func BenchmarkEncryptItem(b *testing.B) { benchImpl(b, "encrypt") }
+
+func BenchmarkDecryptItem(b *testing.B) { benchImpl(b, "decrypt") }
+
+func benchImpl(b *testing.B, op string) {
+	for _, p := range perfProviders {
+		for _, s := range perfShapes {
+			b.Run("provider="+p+"/shape="+s, func(b *testing.B) {
+				implBench(newImplCase(b, p, s), op)(b)
+			})
+		}
+	}
+}
+
+func BenchmarkFloor(b *testing.B) {
+	for _, p := range perfProviders {
+		for _, s := range perfShapes {
+			for _, op := range []string{"encrypt", "decrypt"} {
+				b.Run("provider="+p+"/shape="+s+"/op="+op, func(b *testing.B) {
+					floorBench(newFloorCase(b, p, s), op)(b)
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkEncryptItemParallel measures throughput with b.RunParallel; run
+// it with -cpu 1,2 for P9 (2 CPUs ÷ 1 CPU ≥ 1.8×).
+func BenchmarkEncryptItemParallel(b *testing.B) {
+	b.Run("provider=static/shape=medium", func(b *testing.B) {
+		c := newImplCase(b, "static", "medium")
+		b.ReportAllocs()
+		b.SetBytes(int64(c.size))
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				c.encrypt(b)
+			}
+		})
+	})
+}
+
+// TestPerfRSAKeyMatchesVectors checks that testdata/rsa-2048.json is the key
+// pair of the shared vectors' keys.json, when the vectors are present.
+func TestPerfRSAKeyMatchesVectors(t *testing.T) {
+	dir := vectors.Dir(t)
+	data, err := os.ReadFile(filepath.Join(dir, "encrypted_item", "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]struct{ Material string }
+	if err := json.Unmarshal(data, &keys); err != nil {
+		t.Fatal(err)
+	}
+	der, err := base64.StdEncoding.DecodeString(keys["rsaSignPriv"].Material)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !perfRSAKey(t).Equal(k) {
+		t.Fatal("testdata/rsa-2048.json is not the vectors' rsaSignPriv key")
+	}
+}
