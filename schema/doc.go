@@ -1,0 +1,74 @@
+// Package schema models a Go struct type as an encrypted DynamoDB item: which
+// attributes it has, which are the keys and the version, and what the item
+// encryptor does with each (FORMAT.md 6). It is the Go counterpart of the
+// metadata Java's DynamoDBMapper and AttributeEncryptor read from
+// annotations, and is built once per type from the struct tags parsed by
+// package tags:
+//
+//	type Order struct {
+//		_        struct{} `ddbcrypt:"signonly"`               // default for untagged fields
+//		Customer string   `ddb:"customer,hash"`               // partition key: always signed, never encrypted
+//		Created  int64    `ddb:"created,range"`               // sort key: likewise
+//		Rev      int64    `ddb:"rev,version"`                 // version: never encrypted
+//		Card     string   `ddb:"card" ddbcrypt:"encrypt"`     // encrypted and signed
+//		Note     string   `ddb:"note,omitempty"`              // the default: signed only
+//		Cache    []byte   `ddb:"cache" ddbcrypt:"donottouch"` // plaintext, unsigned
+//		Audit                                                // embedded: its fields are Order's
+//	}
+//
+//	s, err := schema.For[Order]()
+//
+// # Attributes
+//
+// The attributes are the fields an attributevalue Encoder with TagKey "ddb"
+// would write, in its order: exported fields not tagged `ddb:"-"`, with the
+// fields of embedded structs (and pointers to structs) promoted unless the
+// embedded field is given a name, and name clashes settled by Go's embedding
+// rules as encoding/json and attributevalue settle them (the shallowest field
+// wins; at equal depth, the one named by a tag). Where attributevalue would
+// silently drop an attribute, or fail on it, Of returns an error instead:
+//
+//   - two fields of the same attribute name at the same depth, neither of
+//     them (or both) named by a tag;
+//   - a field hidden by another that carries a key role or a ddbcrypt tag,
+//     whose intent would be lost;
+//   - an unexported field with a ddb or ddbcrypt tag;
+//   - an unexported embedded field that is not flattened (a non-struct, or
+//     a struct named by its tag), which attributevalue cannot encode;
+//   - a chan, func or unsafe.Pointer field not tagged `ddb:"-"`;
+//   - a `dynamodbav` tag, which attributevalue would read as well (package
+//     tags).
+//
+// Attribute names may not be the item encryptor's reserved
+// "*amzn-ddb-map-desc*" and "*amzn-ddb-map-sig*".
+//
+// Tags belong on the leaf fields: an embedded struct that is promoted may not
+// carry a ddbcrypt tag or ddb options, since they would apply to nothing.
+// Tagged with a name, it is an ordinary (map) attribute like any other field.
+//
+// # Actions
+//
+// Each attribute gets its ddbcrypt tag, or else the struct default. The
+// default is Encrypt unless the struct has a blank field with a ddbcrypt tag,
+// Java's class-level @DoNotEncrypt / @DoNotTouch:
+//
+//	_ struct{} `ddbcrypt:"signonly"`
+//
+// The partition key, sort key and version are never encrypted, as in Java's
+// mapper: a defaulted Encrypt becomes SignOnly, and an explicit
+// `ddbcrypt:"encrypt"` is an error. Keys must also be signed, so that an item
+// cannot be moved to another key (FORMAT.md 6.3): `ddbcrypt:"donottouch"` on
+// a key is an error. With a DoNotTouch default the keys and the version are
+// signed if anything else is; if nothing at all is, they are left alone too
+// and the item is stored as is, which is Java's @DoNotTouch class. The
+// version may be tagged `ddbcrypt:"donottouch"`, as Java allows.
+//
+// There is at most one partition key, one sort key and one version, and no
+// sort key without a partition key. None may be a set, and the version must
+// be an integer (or a pointer to one) stored as a number.
+//
+// Only the top-level attributes have actions. A struct stored as one
+// attribute (a field of struct type, or an embedded struct named by its tag)
+// is encrypted or signed whole; ddb tags inside it only say how its members
+// are encoded, and roles or ddbcrypt tags there are not read.
+package schema

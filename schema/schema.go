@@ -1,0 +1,188 @@
+package schema
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/tags"
+)
+
+// Action is what the item encryptor does with an attribute. The values are
+// those of tags.Action, ordered from weakest to strongest like Python's
+// CryptoAction; the zero value is not an action, so that a Field that was
+// never resolved cannot pass for one.
+type Action int
+
+// Actions.
+const (
+	DoNotTouch = Action(tags.DoNotTouch) // plaintext, not signed (Java {}, Python DO_NOTHING)
+	SignOnly   = Action(tags.SignOnly)   // plaintext, signed (Java {SIGN})
+	Encrypt    = Action(tags.Encrypt)    // encrypted and signed (Java {ENCRYPT, SIGN})
+)
+
+func (a Action) String() string {
+	switch a {
+	case DoNotTouch:
+		return "DoNotTouch"
+	case SignOnly:
+		return "SignOnly"
+	case Encrypt:
+		return "Encrypt"
+	}
+	return fmt.Sprintf("Action(%d)", int(a))
+}
+
+// Role is the part an attribute plays in the table.
+type Role int
+
+// Roles.
+const (
+	None         Role = iota // an ordinary attribute
+	PartitionKey             // `ddb:",hash"`
+	SortKey                  // `ddb:",range"`
+	Version                  // `ddb:",version"`: Java's @DynamoDBVersionAttribute
+)
+
+func (r Role) String() string {
+	switch r {
+	case None:
+		return "None"
+	case PartitionKey:
+		return "PartitionKey"
+	case SortKey:
+		return "SortKey"
+	case Version:
+		return "Version"
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+func (r Role) describe() string {
+	switch r {
+	case PartitionKey:
+		return "partition key"
+	case SortKey:
+		return "sort key"
+	case Version:
+		return "version attribute"
+	}
+	return "attribute"
+}
+
+// Reserved attribute names: the item encryptor's own (FORMAT.md 8). Package
+// crypto exports them, but schema may not import it.
+const (
+	descriptionAttribute = "*amzn-ddb-map-desc*"
+	signatureAttribute   = "*amzn-ddb-map-sig*"
+)
+
+// Field is one attribute of a Schema.
+type Field struct {
+	Name   string       // attribute name
+	GoName string       // Go path of the field, e.g. "Audit.Created", for messages
+	Index  []int        // for reflect.Value.FieldByIndex; crosses embedded structs
+	Type   reflect.Type // the field's declared type (not dereferenced)
+	Role   Role
+	Action Action   // resolved: never zero
+	Tag    tags.Tag // as parsed, for its value-encoding options
+
+	// ViaPointer says that Index crosses an embedded pointer to a struct. A
+	// nil pointer there means the attribute is absent when encoding (as in
+	// attributevalue) and must be allocated when decoding; FieldByIndex would
+	// panic, FieldByIndexErr does not.
+	ViaPointer bool
+}
+
+// Schema is the model of one struct type. It is shared by every caller and
+// must not be modified.
+type Schema struct {
+	Type   reflect.Type // the struct type (never a pointer)
+	Fields []Field      // in attributevalue's order: declaration order, embedded fields in place
+
+	// The fields with a key role or the version role, nil if none.
+	PartitionKey, SortKey, Version *Field
+
+	// Default is the action of the untagged fields, from a blank field's
+	// ddbcrypt tag or else Encrypt. Java's @HandleUnknownAttributes gives
+	// the same action to attributes the class does not model (FORMAT.md 5.6).
+	Default Action
+
+	// TableName is what a `TableName() string` method on the type or its
+	// pointer returns for a zero value, called once; "" if there is none.
+	TableName string
+
+	byName map[string]int
+}
+
+// Field returns the field of the attribute name, nil if there is none.
+func (s *Schema) Field(name string) *Field {
+	if i, ok := s.byName[name]; ok {
+		return &s.Fields[i]
+	}
+	return nil
+}
+
+// Error reports a struct type that cannot be modelled. It names the type and,
+// when the fault is one field's, the field; it wraps
+// ddbcrypt.ErrInvalidConfig (through a *tags.Error for a malformed tag).
+type Error struct {
+	Type   reflect.Type
+	Field  string // Go path of the field, e.g. "Audit.Created"; "" for the type as a whole
+	Detail string
+	Err    error // ddbcrypt.ErrInvalidConfig or a *tags.Error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v: type %v", ddbcrypt.ErrInvalidConfig, e.Type)
+	if e.Field != "" {
+		fmt.Fprintf(&b, ", field %s", e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Detail)
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(t reflect.Type, field, format string, args ...any) error {
+	return &Error{Type: t, Field: field, Detail: fmt.Sprintf(format, args...), Err: ddbcrypt.ErrInvalidConfig}
+}
+
+// cache maps a struct type to its *entry. Concurrent first uses of a type
+// may each build a schema, but LoadOrStore makes them all return the first
+// one stored.
+var cache sync.Map
+
+type entry struct {
+	s   *Schema
+	err error
+}
+
+// Of returns the schema of the struct type t, or of the struct t points to.
+// The result is cached: the same type always gets the same *Schema, or the
+// same error.
+func Of(t reflect.Type) (*Schema, error) {
+	if t == nil {
+		return nil, errorf(nil, "", "not a struct or pointer to struct")
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v, ok := cache.Load(t); ok {
+		e := v.(*entry)
+		return e.s, e.err
+	}
+	s, err := build(t)
+	v, _ := cache.LoadOrStore(t, &entry{s, err})
+	e := v.(*entry)
+	return e.s, e.err
+}
+
+// For is Of for the type parameter.
+func For[T any]() (*Schema, error) {
+	return Of(reflect.TypeFor[T]())
+}
