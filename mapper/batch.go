@@ -1,0 +1,217 @@
+package mapper
+
+// Batch writes and reads, split into DynamoDB's limits (25 writes, 100
+// reads per call) and retried while DynamoDB leaves items unprocessed.
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+const (
+	maxBatchWrite = 25
+	maxBatchGet   = 100
+)
+
+// backoff says how often and how patiently batch calls retry.
+type backoff struct {
+	attempts       int
+	first, longest time.Duration
+}
+
+var defaultBackoff = backoff{attempts: 8, first: 50 * time.Millisecond, longest: 5 * time.Second}
+
+// wait sleeps before retry number n (1 for the first retry), or returns
+// ctx's error.
+func (b backoff) wait(ctx context.Context, n int) error {
+	d := b.first << (n - 1)
+	if d > b.longest || d <= 0 {
+		d = b.longest
+	}
+	d = d/2 + rand.N(d/2+1) // jitter, so that retrying clients spread out
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// BatchSave encrypts, signs and writes items with BatchWriteItem. Batch
+// writes take no conditions, so version fields are written as they are,
+// neither checked nor incremented (Java's CLOBBER). Every item is encrypted
+// before anything is written, so bad input writes nothing; items DynamoDB
+// leaves unprocessed are retried with backoff, and those still unwritten
+// are listed in a *BatchError.
+func (t *Table[T]) BatchSave(ctx context.Context, items []T) error {
+	plain := make([]map[string]types.AttributeValue, len(items))
+	keys := make([]map[string]types.AttributeValue, len(items))
+	for i := range items {
+		var err error
+		if plain[i], keys[i], err = t.t.encodeForWrite(reflect.ValueOf(&items[i]).Elem()); err != nil {
+			return err
+		}
+	}
+	p, err := t.t.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	requests := make([]types.WriteRequest, len(items))
+	for i, item := range plain {
+		key := keys[i]
+		encrypted, err := t.t.m.encryptor.EncryptItem(ctx, item, p.actions, p.context)
+		if err != nil {
+			return &ItemError{Table: t.t.name, Key: key, Err: err}
+		}
+		if size := itemSize(encrypted); size > maxItemSize {
+			return &ItemError{Table: t.t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
+		}
+		requests[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: encrypted}}
+	}
+	return t.t.batchWrite(ctx, p, requests)
+}
+
+// BatchDelete deletes the items with the keys of items, unconditionally.
+func (t *Table[T]) BatchDelete(ctx context.Context, items []T) error {
+	requests := make([]types.WriteRequest, len(items))
+	for i := range items {
+		item, err := t.t.encode(reflect.ValueOf(&items[i]).Elem())
+		if err != nil {
+			return err
+		}
+		key, err := t.t.keyOf(item)
+		if err != nil {
+			return err
+		}
+		requests[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
+	}
+	p, err := t.t.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	return t.t.batchWrite(ctx, p, requests)
+}
+
+// batchWrite sends requests in chunks, retrying unprocessed ones.
+func (t *table) batchWrite(ctx context.Context, p *prepared, requests []types.WriteRequest) error {
+	for start := 0; start < len(requests); start += maxBatchWrite {
+		pending := requests[start:min(start+maxBatchWrite, len(requests))]
+		var err error
+		for attempt := 1; len(pending) > 0; attempt++ {
+			if attempt > 1 {
+				if attempt > t.m.opts.backoff.attempts {
+					err = errRetriesExhausted
+				} else {
+					err = t.m.opts.backoff.wait(ctx, attempt-1)
+				}
+				if err != nil {
+					break
+				}
+			}
+			var out *dynamodb.BatchWriteItemOutput
+			out, err = t.m.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+				RequestItems: map[string][]types.WriteRequest{t.name: pending},
+			})
+			if err != nil {
+				break
+			}
+			pending = out.UnprocessedItems[t.name]
+		}
+		if err != nil {
+			unwritten := append(pending[:len(pending):len(pending)], requests[min(start+maxBatchWrite, len(requests)):]...)
+			keys := make([]map[string]types.AttributeValue, len(unwritten))
+			for i, r := range unwritten {
+				if r.PutRequest != nil {
+					keys[i] = pick(r.PutRequest.Item, pagingNames(p, keySchema{}))
+				} else {
+					keys[i] = r.DeleteRequest.Key
+				}
+			}
+			return &BatchError{Table: t.name, Keys: keys, Err: err}
+		}
+	}
+	return nil
+}
+
+var errRetriesExhausted = retriesExhausted{}
+
+type retriesExhausted struct{}
+
+func (retriesExhausted) Error() string {
+	return "mapper: DynamoDB left items unprocessed after every retry"
+}
+
+// BatchLoad reads the items with the keys of keys (BatchGetItem), verified
+// and decrypted, in the order of keys; keys with no item are skipped, as
+// Java's batchLoad does. Keys still unprocessed after the retries are listed
+// in a *BatchError.
+func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) ([]T, error) {
+	ro := collectReadOptions(opts)
+	wanted := make([]map[string]types.AttributeValue, len(keys))
+	for i := range keys {
+		item, err := t.t.encode(reflect.ValueOf(&keys[i]).Elem())
+		if err != nil {
+			return nil, err
+		}
+		if wanted[i], err = t.t.keyOf(item); err != nil {
+			return nil, err
+		}
+	}
+	p, err := t.t.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := pagingNames(p, keySchema{})
+	found := make(map[string]map[string]types.AttributeValue, len(keys))
+	for start := 0; start < len(wanted); start += maxBatchGet {
+		pending := wanted[start:min(start+maxBatchGet, len(wanted))]
+		var err error
+		for attempt := 1; len(pending) > 0; attempt++ {
+			if attempt > 1 {
+				if attempt > t.t.m.opts.backoff.attempts {
+					err = errRetriesExhausted
+				} else {
+					err = t.t.m.opts.backoff.wait(ctx, attempt-1)
+				}
+				if err != nil {
+					break
+				}
+			}
+			var out *dynamodb.BatchGetItemOutput
+			out, err = t.t.m.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+				RequestItems: map[string]types.KeysAndAttributes{t.t.name: {Keys: pending, ConsistentRead: &ro.consistent}},
+			})
+			if err != nil {
+				break
+			}
+			for _, item := range out.Responses[t.t.name] {
+				found[formatKey(pick(item, names))] = item
+			}
+			pending = out.UnprocessedKeys[t.t.name].Keys
+		}
+		if err != nil {
+			return nil, &BatchError{Table: t.t.name, Keys: append(pending[:len(pending):len(pending)], wanted[min(start+maxBatchGet, len(wanted)):]...), Err: err}
+		}
+	}
+	result := make([]T, 0, len(found))
+	for _, key := range wanted {
+		stored, ok := found[formatKey(key)]
+		if !ok {
+			continue
+		}
+		delete(found, formatKey(key)) // a key asked for twice is returned once
+		var v T
+		if err := t.t.decode(ctx, p, stored, reflect.ValueOf(&v).Elem()); err != nil {
+			return nil, &ItemError{Table: t.t.name, Key: key, Err: err}
+		}
+		result = append(result, v)
+	}
+	return result, nil
+}

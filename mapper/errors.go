@@ -1,0 +1,110 @@
+package mapper
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+)
+
+// Errors of the mapper's own. Bad input wraps ddbcrypt.ErrInvalidItem or
+// ddbcrypt.ErrInvalidConfig, and integrity failures ddbcrypt.ErrIntegrity.
+var (
+	// ErrNotFound: Load found no item with the given key.
+	ErrNotFound = errors.New("mapper: item not found")
+	// ErrVersionConflict: Save or Delete of a versioned item found another
+	// version in the table (someone else saved it first), or found an item
+	// where it expected none. The struct is left unchanged.
+	ErrVersionConflict = errors.New("mapper: version conflict")
+	// ErrConditionFailed: a condition given with If was not met.
+	ErrConditionFailed = errors.New("mapper: condition not met")
+)
+
+// IsNotFound reports whether err says that an item does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// IsConflict reports whether err says that a versioned write lost a race or
+// a condition was not met: the caller should reload and retry.
+func IsConflict(err error) bool {
+	return errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrConditionFailed)
+}
+
+// ItemError says which item an error is about: the table and the item's
+// primary key, as plaintext key attributes are never encrypted.
+type ItemError struct {
+	Table string
+	Key   map[string]types.AttributeValue
+	Err   error
+}
+
+func (e *ItemError) Error() string {
+	return fmt.Sprintf("table %s, item %s: %v", e.Table, formatKey(e.Key), e.Err)
+}
+
+func (e *ItemError) Unwrap() error { return e.Err }
+
+// formatKey renders a primary key for messages: name=value pairs in name
+// order.
+func formatKey(key map[string]types.AttributeValue) string {
+	names := make([]string, 0, len(key))
+	for name := range key {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(name)
+		b.WriteByte('=')
+		switch v := key[name].(type) {
+		case *types.AttributeValueMemberS:
+			fmt.Fprintf(&b, "%q", v.Value)
+		case *types.AttributeValueMemberN:
+			b.WriteString(v.Value)
+		case *types.AttributeValueMemberB:
+			fmt.Fprintf(&b, "0x%x", v.Value)
+		default:
+			fmt.Fprintf(&b, "%T", v)
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// BatchError reports the items of a batch call that were not written or
+// read: DynamoDB left them unprocessed until the retries ran out or ctx was
+// done, or the call failed.
+type BatchError struct {
+	Table string
+	// Keys are the primary keys of the items not processed.
+	Keys []map[string]types.AttributeValue
+	Err  error
+}
+
+func (e *BatchError) Error() string {
+	keys := make([]string, 0, min(len(e.Keys), 5))
+	for _, k := range e.Keys[:min(len(e.Keys), 5)] {
+		keys = append(keys, formatKey(k))
+	}
+	more := ""
+	if len(e.Keys) > 5 {
+		more = fmt.Sprintf(" and %d more", len(e.Keys)-5)
+	}
+	return fmt.Sprintf("table %s: %d items not processed (%s%s): %v", e.Table, len(e.Keys), strings.Join(keys, ", "), more, e.Err)
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }
+
+func invalidItem(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ddbcrypt.ErrInvalidItem, fmt.Sprintf(format, args...))
+}
+
+func invalidConfig(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ddbcrypt.ErrInvalidConfig, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,156 @@
+package mapper
+
+import (
+	"context"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"golang.org/x/sync/singleflight"
+)
+
+// Client is the part of the DynamoDB API the mapper calls. *dynamodb.Client
+// satisfies it; so does any wrapper with the same method shapes.
+type Client interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// Mapper saves Go structs to DynamoDB as encrypted and signed items and
+// loads them back, verified and decrypted: Go's DynamoDBMapper with the
+// AttributeEncryptor. Save always writes whole items (PutItem): a partial
+// update would break an item's signature.
+//
+// A Mapper is safe for concurrent use by many goroutines.
+type Mapper struct {
+	client    Client
+	encryptor *crypto.Encryptor
+	opts      options
+
+	encoder *attributevalue.Encoder
+	decoder *attributevalue.Decoder
+
+	tablesMu sync.Mutex
+	tables   map[reflect.Type]*table // for the untyped Save/Load/Delete
+	infos    sync.Map                // table name → *tableInfo
+	describe singleflight.Group      // one DescribeTable per table at a time
+}
+
+type options struct {
+	acceptUnknown bool
+	cryptoOpts    []crypto.Option
+	backoff       backoff
+}
+
+// Option configures a Mapper.
+type Option func(*options)
+
+// AcceptUnknownAttributes lets Load accept stored attributes that the struct
+// does not have (written by a newer version of the program, say): they are
+// verified with the type's default action and then ignored, as with Java's
+// @HandleUnknownAttributes. Without it such an item is an error that names
+// them.
+func AcceptUnknownAttributes() Option {
+	return func(o *options) { o.acceptUnknown = true }
+}
+
+// WithEncryptorOptions passes options to the item encryptor, e.g.
+// crypto.WithStrictOrdering.
+func WithEncryptorOptions(opts ...crypto.Option) Option {
+	return func(o *options) { o.cryptoOpts = append(o.cryptoOpts, opts...) }
+}
+
+// WithBatchRetry sets how batch calls retry unprocessed items: attempts in
+// all, and the first and longest wait between them (doubled each time, with
+// jitter). The default is 8 attempts from 50ms to 5s.
+func WithBatchRetry(attempts int, first, longest time.Duration) Option {
+	return func(o *options) { o.backoff = backoff{attempts: attempts, first: first, longest: longest} }
+}
+
+// New returns a mapper that stores items through client with keys from
+// provider.
+func New(client Client, provider cmp.Provider, opts ...Option) *Mapper {
+	m := &Mapper{
+		client: client,
+		opts:   options{backoff: defaultBackoff},
+		tables: make(map[reflect.Type]*table),
+		encoder: attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
+			o.TagKey = tagKey
+		}),
+		decoder: attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) {
+			o.TagKey = tagKey
+		}),
+	}
+	for _, o := range opts {
+		o(&m.opts)
+	}
+	unknown := crypto.WithUnknownAttributes(crypto.UnknownReject)
+	if m.opts.acceptUnknown {
+		unknown = crypto.WithUnknownAttributes(crypto.UnknownUseDefault)
+	}
+	m.encryptor = crypto.NewEncryptor(provider, append([]crypto.Option{unknown}, m.opts.cryptoOpts...)...)
+	return m
+}
+
+// tagKey is the struct tag the mapper and attributevalue read.
+const tagKey = "ddb"
+
+// Save encrypts, signs and writes v, a pointer to a struct whose type names
+// its table with a TableName method. See Table.Save.
+func (m *Mapper) Save(ctx context.Context, v any, opts ...WriteOption) error {
+	t, rv, err := m.tableOf(v)
+	if err != nil {
+		return err
+	}
+	return t.save(ctx, rv, opts)
+}
+
+// Load reads the item with v's primary key into v. See Table.Load.
+func (m *Mapper) Load(ctx context.Context, v any, opts ...ReadOption) error {
+	t, rv, err := m.tableOf(v)
+	if err != nil {
+		return err
+	}
+	return t.load(ctx, rv, opts)
+}
+
+// Delete deletes the item with v's primary key. See Table.Delete.
+func (m *Mapper) Delete(ctx context.Context, v any, opts ...WriteOption) error {
+	t, rv, err := m.tableOf(v)
+	if err != nil {
+		return err
+	}
+	return t.delete(ctx, rv, opts)
+}
+
+// tableOf returns the table of v's type, named by its TableName method.
+func (m *Mapper) tableOf(v any) (*table, reflect.Value, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return nil, reflect.Value{}, invalidItem("want a non-nil pointer to a struct, not %T", v)
+	}
+	typ := rv.Elem().Type()
+	m.tablesMu.Lock()
+	t, ok := m.tables[typ]
+	m.tablesMu.Unlock()
+	if !ok {
+		var err error
+		if t, err = newTable(m, typ, tableConfig{}); err != nil {
+			return nil, reflect.Value{}, err
+		}
+		m.tablesMu.Lock()
+		m.tables[typ] = t
+		m.tablesMu.Unlock()
+	}
+	return t, rv.Elem(), nil
+}

@@ -1,0 +1,425 @@
+package mapper
+
+// Query and Scan, with iterators that resume from a paging key.
+
+import (
+	"context"
+	"iter"
+	"reflect"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// PagingKey is where a query or scan stopped: the primary key (and index
+// key) of the last item returned. Pass it to StartFrom to go on from there.
+// nil means the end was reached.
+type PagingKey map[string]types.AttributeValue
+
+// SortCondition narrows a query by the sort key of the table or index.
+type SortCondition struct {
+	build func(key expression.KeyBuilder) expression.KeyConditionBuilder
+}
+
+// Sort key conditions.
+func Equal(v any) SortCondition {
+	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder { return k.Equal(expression.Value(v)) })
+}
+func Less(v any) SortCondition {
+	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder { return k.LessThan(expression.Value(v)) })
+}
+func LessOrEqual(v any) SortCondition {
+	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
+		return k.LessThanEqual(expression.Value(v))
+	})
+}
+func Greater(v any) SortCondition {
+	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
+		return k.GreaterThan(expression.Value(v))
+	})
+}
+func GreaterOrEqual(v any) SortCondition {
+	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
+		return k.GreaterThanEqual(expression.Value(v))
+	})
+}
+func Between(low, high any) SortCondition {
+	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
+		return k.Between(expression.Value(low), expression.Value(high))
+	})
+}
+func BeginsWith(prefix string) SortCondition {
+	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder { return k.BeginsWith(prefix) })
+}
+
+func sortCond(f func(expression.KeyBuilder) expression.KeyConditionBuilder) SortCondition {
+	return SortCondition{build: f}
+}
+
+// Query reads the items of one partition key, in sort key order, from the
+// table or one of its secondary indexes. Build it with its methods, then
+// read with Iter or All. Every item is verified and decrypted; one that
+// fails stops the iteration with an error that names its key.
+type Query[T any] struct {
+	t          *table
+	partition  any
+	sort       *SortCondition
+	index      string
+	filters    []expression.ConditionBuilder
+	limit      int
+	descending bool
+	consistent bool
+	start      PagingKey
+}
+
+// Query starts a query for the items whose partition key is partitionKey.
+func (t *Table[T]) Query(partitionKey any) *Query[T] {
+	return &Query[T]{t: t.t, partition: partitionKey}
+}
+
+// Sort narrows the query with a condition on the sort key.
+func (q *Query[T]) Sort(c SortCondition) *Query[T] { q.sort = &c; return q }
+
+// Index queries a secondary index instead of the table. The index must
+// project all attributes: an item is verified whole or not at all.
+func (q *Query[T]) Index(name string) *Query[T] { q.index = name; return q }
+
+// Filter drops items that do not meet cond. It may only name plaintext
+// attributes, and runs in DynamoDB, after the key condition.
+func (q *Query[T]) Filter(cond expression.ConditionBuilder) *Query[T] {
+	q.filters = append(q.filters, cond)
+	return q
+}
+
+// Limit stops the query after n items.
+func (q *Query[T]) Limit(n int) *Query[T] { q.limit = n; return q }
+
+// Descending reads in descending sort key order.
+func (q *Query[T]) Descending() *Query[T] { q.descending = true; return q }
+
+// ConsistentRead reads the latest committed items (not on global indexes).
+func (q *Query[T]) ConsistentRead() *Query[T] { q.consistent = true; return q }
+
+// StartFrom resumes after the item a previous iteration stopped at.
+func (q *Query[T]) StartFrom(k PagingKey) *Query[T] { q.start = k; return q }
+
+// Iter returns an iterator over the query's items.
+func (q *Query[T]) Iter() *Iter[T] {
+	return &Iter[T]{t: q.t, limit: q.limit, next: q.start, fetch: q.fetch}
+}
+
+// All returns the query's items as a range-over-func sequence; an error ends
+// it.
+func (q *Query[T]) All(ctx context.Context) iter.Seq2[T, error] { return q.Iter().All(ctx) }
+
+// fetch prepares the request on first use and returns one page.
+func (q *Query[T]) fetch(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
+	keys := p.info.keys
+	var indexName *string
+	if q.index != "" {
+		ix, ok := p.info.indexes[q.index]
+		if !ok {
+			return nil, nil, nil, invalidConfig("table %s has no index %q", q.t.name, q.index)
+		}
+		if !ix.projectsAll {
+			return nil, nil, nil, invalidConfig("index %q of table %s does not project all attributes; encrypted items can only be read whole", q.index, q.t.name)
+		}
+		keys, indexName = ix.keys, &q.index
+	}
+	kc := expression.Key(keys.partition).Equal(expression.Value(q.partition))
+	if q.sort != nil {
+		if keys.sort == "" {
+			return nil, nil, nil, invalidConfig("a sort key condition on table %s (index %q), which has no sort key", q.t.name, q.index)
+		}
+		kc = kc.And(q.sort.build(expression.Key(keys.sort)))
+	}
+	b := expression.NewBuilder().WithKeyCondition(kc)
+	if f, ok, err := q.t.filter(p, q.filters); err != nil {
+		return nil, nil, nil, err
+	} else if ok {
+		b = b.WithFilter(f)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return nil, nil, nil, invalidConfig("building the query: %v", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &q.t.name,
+		IndexName:                 indexName,
+		KeyConditionExpression:    expr.KeyCondition(),
+		FilterExpression:          expr.Filter(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ExclusiveStartKey:         start,
+		ScanIndexForward:          boolPtr(!q.descending),
+		ConsistentRead:            boolPtr(q.consistent),
+	}
+	if limit > 0 {
+		in.Limit = &limit
+	}
+	out, err := q.t.m.client.Query(ctx, in)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return out.Items, out.LastEvaluatedKey, pagingNames(p, keys), nil
+}
+
+// filter combines the filters, which may only name plaintext attributes.
+func (t *table) filter(p *prepared, filters []expression.ConditionBuilder) (expression.ConditionBuilder, bool, error) {
+	if len(filters) == 0 {
+		return expression.ConditionBuilder{}, false, nil
+	}
+	for _, f := range filters {
+		if err := t.checkPlaintext(p, expression.NewBuilder().WithFilter(f), "filter"); err != nil {
+			return expression.ConditionBuilder{}, false, err
+		}
+	}
+	if len(filters) == 1 {
+		return filters[0], true, nil
+	}
+	return expression.And(filters[0], filters[1], filters[2:]...), true, nil
+}
+
+// pagingNames lists the attributes of a paging key: the table's keys and,
+// for an index, the index's.
+func pagingNames(p *prepared, index keySchema) []string {
+	names := []string{p.info.keys.partition}
+	for _, n := range []string{p.info.keys.sort, index.partition, index.sort} {
+		if n != "" && n != names[0] && (len(names) < 2 || n != names[1]) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// Scan reads every item of the table (or an index). Build it with its
+// methods, then read with Iter or All.
+type Scan[T any] struct {
+	t          *table
+	index      string
+	filters    []expression.ConditionBuilder
+	limit      int
+	consistent bool
+	segments   int
+	start      PagingKey
+}
+
+// Scan starts a scan of the table.
+func (t *Table[T]) Scan() *Scan[T] { return &Scan[T]{t: t.t} }
+
+// Index scans a secondary index, which must project all attributes.
+func (s *Scan[T]) Index(name string) *Scan[T] { s.index = name; return s }
+
+// Filter drops items that do not meet cond, which may only name plaintext
+// attributes.
+func (s *Scan[T]) Filter(cond expression.ConditionBuilder) *Scan[T] {
+	s.filters = append(s.filters, cond)
+	return s
+}
+
+// Limit stops the scan after n items.
+func (s *Scan[T]) Limit(n int) *Scan[T] { s.limit = n; return s }
+
+// ConsistentRead reads the latest committed items.
+func (s *Scan[T]) ConsistentRead() *Scan[T] { s.consistent = true; return s }
+
+// StartFrom resumes a sequential scan after the item an earlier one stopped
+// at.
+func (s *Scan[T]) StartFrom(k PagingKey) *Scan[T] { s.start = k; return s }
+
+// Segments makes All read the table in n parallel segments (DynamoDB's
+// parallel scan); items then come in no particular order. Iter ignores it.
+func (s *Scan[T]) Segments(n int) *Scan[T] { s.segments = n; return s }
+
+// Iter returns an iterator over the scan's items, read sequentially.
+func (s *Scan[T]) Iter() *Iter[T] {
+	return &Iter[T]{t: s.t, limit: s.limit, next: s.start, fetch: s.segment(0, 1)}
+}
+
+// All returns the scan's items as a range-over-func sequence; an error ends
+// it. With Segments(n), n goroutines read the segments in parallel.
+func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	if s.segments <= 1 {
+		return s.Iter().All(ctx)
+	}
+	return func(yield func(T, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type result struct {
+			v   T
+			err error
+		}
+		results := make(chan result)
+		var wg sync.WaitGroup
+		for seg := range s.segments {
+			wg.Go(func() {
+				it := &Iter[T]{t: s.t, fetch: s.segment(seg, s.segments)}
+				for v, err := range it.All(ctx) {
+					select {
+					case results <- result{v, err}:
+					case <-ctx.Done():
+						return
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+		}
+		go func() { wg.Wait(); close(results) }()
+		n := 0
+		for r := range results {
+			if !yield(r.v, r.err) || r.err != nil {
+				return
+			}
+			if n++; s.limit > 0 && n >= s.limit {
+				return
+			}
+		}
+	}
+}
+
+// segment returns the fetch function of one segment of a scan.
+func (s *Scan[T]) segment(seg, total int) fetchFunc {
+	return func(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
+		keys := p.info.keys
+		var indexName *string
+		if s.index != "" {
+			ix, ok := p.info.indexes[s.index]
+			if !ok {
+				return nil, nil, nil, invalidConfig("table %s has no index %q", s.t.name, s.index)
+			}
+			if !ix.projectsAll {
+				return nil, nil, nil, invalidConfig("index %q of table %s does not project all attributes; encrypted items can only be read whole", s.index, s.t.name)
+			}
+			keys, indexName = ix.keys, &s.index
+		}
+		in := &dynamodb.ScanInput{TableName: &s.t.name, IndexName: indexName, ExclusiveStartKey: start, ConsistentRead: boolPtr(s.consistent)}
+		if total > 1 {
+			in.Segment, in.TotalSegments = int32Ptr(int32(seg)), int32Ptr(int32(total))
+		}
+		if f, ok, err := s.t.filter(p, s.filters); err != nil {
+			return nil, nil, nil, err
+		} else if ok {
+			expr, err := expression.NewBuilder().WithFilter(f).Build()
+			if err != nil {
+				return nil, nil, nil, invalidConfig("building the scan filter: %v", err)
+			}
+			in.FilterExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues = expr.Filter(), expr.Names(), expr.Values()
+		}
+		if limit > 0 {
+			in.Limit = &limit
+		}
+		out, err := s.t.m.client.Scan(ctx, in)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return out.Items, out.LastEvaluatedKey, pagingNames(p, keys), nil
+	}
+}
+
+// fetchFunc reads one page from start, at most limit items if limit > 0.
+// It returns the items, DynamoDB's LastEvaluatedKey, and the names of the
+// attributes that make up a paging key.
+type fetchFunc func(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error)
+
+// Iter reads the items of a query or scan page by page, verifying and
+// decrypting each. It is not safe for concurrent use.
+type Iter[T any] struct {
+	t     *table
+	fetch fetchFunc
+	limit int // items in all; 0 for no limit
+
+	page     []map[string]types.AttributeValue
+	next     PagingKey // where the next page starts
+	names    []string  // paging key attributes
+	last     map[string]types.AttributeValue
+	returned int
+	started  bool
+	err      error
+}
+
+// Next decrypts the next item into out and reports whether there was one.
+// After false, Err says whether the iteration failed.
+func (it *Iter[T]) Next(ctx context.Context, out *T) bool {
+	if it.err != nil || (it.limit > 0 && it.returned >= it.limit) {
+		return false
+	}
+	p, err := it.t.prepare(ctx)
+	if err != nil {
+		it.err = err
+		return false
+	}
+	for len(it.page) == 0 {
+		if it.started && it.next == nil {
+			return false
+		}
+		var limit int32
+		if it.limit > 0 {
+			limit = int32(min(it.limit-it.returned, 1<<30))
+		}
+		it.page, it.next, it.names, it.err = it.fetch(ctx, p, it.next, limit)
+		it.started = true
+		if it.err != nil {
+			return false
+		}
+	}
+	stored := it.page[0]
+	it.page = it.page[1:]
+	it.last = stored
+	if err := it.t.decode(ctx, p, stored, reflect.ValueOf(out).Elem()); err != nil {
+		it.err = &ItemError{Table: it.t.name, Key: pick(stored, it.names), Err: err}
+		return false
+	}
+	it.returned++
+	return true
+}
+
+// Err returns the error that ended the iteration, if any.
+func (it *Iter[T]) Err() error { return it.err }
+
+// PagingKey returns where to resume after the last item Next returned: pass
+// it to StartFrom. It is nil when every item has been read.
+func (it *Iter[T]) PagingKey() PagingKey {
+	if len(it.page) == 0 && it.started && it.next == nil {
+		return nil
+	}
+	if it.last == nil {
+		return it.next
+	}
+	return pick(it.last, it.names)
+}
+
+// All returns the remaining items as a range-over-func sequence.
+func (it *Iter[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for {
+			var v T
+			if !it.Next(ctx, &v) {
+				if it.err != nil {
+					yield(v, it.err)
+				}
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}
+
+// pick returns the named attributes of item.
+func pick(item map[string]types.AttributeValue, names []string) map[string]types.AttributeValue {
+	key := make(map[string]types.AttributeValue, len(names))
+	for _, n := range names {
+		if av, ok := item[n]; ok {
+			key[n] = av
+		}
+	}
+	return key
+}
+
+func boolPtr(b bool) *bool    { return &b }
+func int32Ptr(n int32) *int32 { return &n }

@@ -1,0 +1,60 @@
+package mapper
+
+import "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+// maxItemSize is DynamoDB's limit on an item: 400 KB.
+const maxItemSize = 400 * 1024
+
+// itemSize returns the size DynamoDB counts for an item: attribute names and
+// values. Numbers are counted by their text, which is never less than
+// DynamoDB's own count, so an item this accepts is never refused as too
+// large.
+func itemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for name, av := range item {
+		n += len(name) + valueSize(av)
+	}
+	return n
+}
+
+func valueSize(av types.AttributeValue) int {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return len(v.Value)
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range v.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := 0
+		for _, s := range v.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberBS:
+		n := 0
+		for _, b := range v.Value {
+			n += len(b)
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, el := range v.Value {
+			n += 1 + valueSize(el)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, el := range v.Value {
+			n += 1 + len(k) + valueSize(el)
+		}
+		return n
+	}
+	return 1 // BOOL, NULL
+}

@@ -1,0 +1,486 @@
+package mapper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/schema"
+	"github.com/ddbcrypt/ddbcrypt/tags"
+)
+
+// Table is a typed handle on the table that holds items of type T, a struct
+// type. It is safe for concurrent use.
+type Table[T any] struct {
+	t *table
+}
+
+// TableOption configures a Table.
+type TableOption func(*tableConfig)
+
+type tableConfig struct {
+	name, signatureName string
+}
+
+// WithTableName names the table, for a type without a TableName method or
+// to use another table.
+func WithTableName(name string) TableOption {
+	return func(c *tableConfig) { c.name = name }
+}
+
+// WithSignatureTableName binds items to the table name logical in their
+// signature instead of the table's own name, so that items copied between
+// tables still verify: Java's @TableAadOverride (FORMAT.md 5.7).
+func WithSignatureTableName(logical string) TableOption {
+	return func(c *tableConfig) { c.signatureName = logical }
+}
+
+// NewTable returns the table of T. The struct's tags are checked now; the
+// table itself is described (once) on first use.
+func NewTable[T any](m *Mapper, opts ...TableOption) (*Table[T], error) {
+	var cfg tableConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	t, err := newTable(m, reflect.TypeFor[T](), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Table[T]{t: t}, nil
+}
+
+// Name returns the table's name.
+func (t *Table[T]) Name() string { return t.t.name }
+
+// Save encrypts, signs and writes v as a whole item (PutItem), replacing any
+// item with its key.
+//
+// If T has a version field (tag option "version"), Save increments it and
+// writes only if the stored item still has the old version (or, for version
+// 0, if there is no stored item); otherwise it returns an error wrapping
+// ErrVersionConflict and leaves v unchanged.
+func (t *Table[T]) Save(ctx context.Context, v *T, opts ...WriteOption) error {
+	rv, err := structValue(v)
+	if err != nil {
+		return err
+	}
+	return t.t.save(ctx, rv, opts)
+}
+
+// Load reads the item with v's primary key, verifies and decrypts it, and
+// replaces *v with it. A missing item is an error wrapping ErrNotFound; an
+// item that fails verification one wrapping ddbcrypt.ErrIntegrity.
+func (t *Table[T]) Load(ctx context.Context, v *T, opts ...ReadOption) error {
+	rv, err := structValue(v)
+	if err != nil {
+		return err
+	}
+	return t.t.load(ctx, rv, opts)
+}
+
+// Delete deletes the item with v's primary key; for a versioned type, only
+// if the stored version is v's.
+func (t *Table[T]) Delete(ctx context.Context, v *T, opts ...WriteOption) error {
+	rv, err := structValue(v)
+	if err != nil {
+		return err
+	}
+	return t.t.delete(ctx, rv, opts)
+}
+
+func structValue[T any](v *T) (reflect.Value, error) {
+	if v == nil {
+		return reflect.Value{}, invalidItem("nil %T", v)
+	}
+	return reflect.ValueOf(v).Elem(), nil
+}
+
+// table is the untyped machinery behind Table and the Mapper's methods.
+type table struct {
+	m       *Mapper
+	schema  *schema.Schema
+	name    string // the physical table name
+	logical string // the name bound into signatures
+
+	mu       sync.Mutex
+	prepared *prepared // set on first successful use
+}
+
+// prepared is what a table knows once it has checked its type against the
+// table's description.
+type prepared struct {
+	info    *tableInfo
+	actions crypto.AttributeActions
+	context crypto.Context
+}
+
+func newTable(m *Mapper, typ reflect.Type, cfg tableConfig) (*table, error) {
+	s, err := schema.Of(typ)
+	if err != nil {
+		return nil, err
+	}
+	t := &table{m: m, schema: s, name: cfg.name, logical: cfg.signatureName}
+	if t.name == "" {
+		t.name = s.TableName
+	}
+	if t.name == "" {
+		return nil, invalidConfig("type %v has no TableName method and no table name was given", typ)
+	}
+	if t.logical == "" {
+		t.logical = t.name
+	}
+	if s.PartitionKey == nil {
+		return nil, invalidConfig("type %v has no partition key field (tag option \"hash\")", typ)
+	}
+	return t, nil
+}
+
+// prepare checks the struct against the table on first use: the keys must
+// match, and attributes that are keys of a secondary index must stay
+// readable, so they are signed only (an explicit "encrypt" is an error).
+func (t *table) prepare(ctx context.Context) (*prepared, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.prepared != nil {
+		return t.prepared, nil
+	}
+	info, err := t.m.tableInfo(ctx, t.name)
+	if err != nil {
+		return nil, err
+	}
+	s := t.schema
+	sortName := ""
+	if s.SortKey != nil {
+		sortName = s.SortKey.Name
+	}
+	if info.keys.partition != s.PartitionKey.Name || info.keys.sort != sortName {
+		return nil, invalidConfig("type %v has primary key (%q, %q) but table %s has (%q, %q)",
+			s.Type, s.PartitionKey.Name, sortName, t.name, info.keys.partition, info.keys.sort)
+	}
+	p := &prepared{
+		info: info,
+		actions: crypto.AttributeActions{
+			Default:   cryptoAction(s.Default),
+			Overrides: make(map[string]crypto.Action, len(s.Fields)),
+		},
+		context: crypto.Context{TableName: t.logical, PartitionKeyName: info.keys.partition, SortKeyName: info.keys.sort},
+	}
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		act := cryptoAction(f.Action)
+		if act == crypto.EncryptAndSign && info.isIndexKey(f.Name) {
+			if f.Tag.Action == tags.Encrypt {
+				return nil, invalidConfig("field %s of %v is tagged encrypt, but attribute %q is a key of a secondary index of table %s and must stay readable", f.GoName, s.Type, f.Name, t.name)
+			}
+			act = crypto.SignOnly
+		}
+		p.actions.Overrides[f.Name] = act
+	}
+	t.prepared = p
+	return p, nil
+}
+
+func cryptoAction(a schema.Action) crypto.Action {
+	switch a {
+	case schema.SignOnly:
+		return crypto.SignOnly
+	case schema.DoNotTouch:
+		return crypto.DoNothing
+	}
+	return crypto.EncryptAndSign
+}
+
+// encode marshals the struct rv into an item with attributevalue.
+func (t *table) encode(rv reflect.Value) (map[string]types.AttributeValue, error) {
+	av, err := t.m.encoder.Encode(rv.Addr().Interface())
+	if err != nil {
+		return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
+	}
+	m, ok := av.(*types.AttributeValueMemberM)
+	if !ok {
+		return nil, invalidItem("%v did not marshal to a map", rv.Type())
+	}
+	return m.Value, nil
+}
+
+// keyOf returns the primary key of an item and checks it is there. The key
+// names come from the struct (prepare checks them against the table), so
+// that bad input is refused before any call to DynamoDB.
+func (t *table) keyOf(item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	key := make(map[string]types.AttributeValue, 2)
+	for _, f := range [...]*schema.Field{t.schema.PartitionKey, t.schema.SortKey} {
+		if f == nil {
+			continue
+		}
+		name := f.Name
+		av, ok := item[name]
+		if !ok || isEmptyKey(av) {
+			return nil, invalidItem("type %v: the key attribute %q has no value", t.schema.Type, name)
+		}
+		key[name] = av
+	}
+	return key, nil
+}
+
+// isEmptyKey reports a value DynamoDB refuses as a key.
+func isEmptyKey(av types.AttributeValue) bool {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value == ""
+	case *types.AttributeValueMemberB:
+		return len(v.Value) == 0
+	case *types.AttributeValueMemberN:
+		return false
+	}
+	return true // NULL (a nil pointer) or a type no key can have
+}
+
+// versionField returns the version field of rv, or an invalid Value.
+func (t *table) versionField(rv reflect.Value) (reflect.Value, error) {
+	if t.schema.Version == nil {
+		return reflect.Value{}, nil
+	}
+	fv, err := rv.FieldByIndexErr(t.schema.Version.Index)
+	if err != nil {
+		return reflect.Value{}, invalidItem("type %v: version field %s is inside a nil embedded pointer", t.schema.Type, t.schema.Version.GoName)
+	}
+	return fv, nil
+}
+
+func (t *table) save(ctx context.Context, rv reflect.Value, opts []WriteOption) (err error) {
+	wo := collectWriteOptions(opts)
+	vf, err := t.versionField(rv)
+	if err != nil {
+		return err
+	}
+	var oldVersion uint64
+	versioned := vf.IsValid()
+	if versioned {
+		oldVersion = getVersion(vf)
+		setVersion(vf, oldVersion+1)
+		defer func() {
+			if err != nil {
+				setVersion(vf, oldVersion) // leave the struct as it was
+			}
+		}()
+	}
+	item, key, err := t.encodeForWrite(rv)
+	if err != nil {
+		return err
+	}
+	p, err := t.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	cond, err := t.condition(p, wo.conditions, versioned, oldVersion)
+	if err != nil {
+		return &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	encrypted, err := t.m.encryptor.EncryptItem(ctx, item, p.actions, p.context)
+	if err != nil {
+		return &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	if size := itemSize(encrypted); size > maxItemSize {
+		return &ItemError{Table: t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
+	}
+	in := &dynamodb.PutItemInput{TableName: &t.name, Item: encrypted}
+	if cond != nil {
+		in.ConditionExpression = cond.Condition()
+		in.ExpressionAttributeNames = cond.Names()
+		in.ExpressionAttributeValues = cond.Values()
+		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	}
+	if _, err := t.m.client.PutItem(ctx, in); err != nil {
+		return &ItemError{Table: t.name, Key: key, Err: t.conditionError(err, versioned, oldVersion)}
+	}
+	return nil
+}
+
+func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) error {
+	ro := collectReadOptions(opts)
+	item, err := t.encode(rv)
+	if err != nil {
+		return err
+	}
+	key, err := t.keyOf(item)
+	if err != nil {
+		return err
+	}
+	p, err := t.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := t.m.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: key, ConsistentRead: &ro.consistent})
+	if err != nil {
+		return &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	if out.Item == nil {
+		return &ItemError{Table: t.name, Key: key, Err: ErrNotFound}
+	}
+	if err := t.decode(ctx, p, out.Item, rv); err != nil {
+		return &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	return nil
+}
+
+// decode verifies and decrypts a stored item into rv, which it first zeroes
+// so that no field keeps a value the item does not have.
+func (t *table) decode(ctx context.Context, p *prepared, stored map[string]types.AttributeValue, rv reflect.Value) error {
+	item, err := t.m.encryptor.DecryptItem(ctx, stored, p.actions, p.context)
+	if err != nil {
+		return err
+	}
+	rv.SetZero()
+	if err := t.m.decoder.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {
+		return invalidItem("unmarshaling into %v: %v", rv.Type(), err)
+	}
+	return nil
+}
+
+func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
+	wo := collectWriteOptions(opts)
+	item, err := t.encode(rv)
+	if err != nil {
+		return err
+	}
+	key, err := t.keyOf(item)
+	if err != nil {
+		return err
+	}
+	vf, err := t.versionField(rv)
+	if err != nil {
+		return err
+	}
+	p, err := t.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	var version uint64
+	if vf.IsValid() {
+		version = getVersion(vf)
+	}
+	// A version of 0 is an item never saved: delete unconditionally.
+	versioned := version != 0
+	cond, err := t.condition(p, wo.conditions, versioned, version)
+	if err != nil {
+		return &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	in := &dynamodb.DeleteItemInput{TableName: &t.name, Key: key}
+	if cond != nil {
+		in.ConditionExpression = cond.Condition()
+		in.ExpressionAttributeNames = cond.Names()
+		in.ExpressionAttributeValues = cond.Values()
+		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	}
+	if _, err := t.m.client.DeleteItem(ctx, in); err != nil {
+		return &ItemError{Table: t.name, Key: key, Err: t.conditionError(err, versioned, version)}
+	}
+	return nil
+}
+
+// condition builds the write condition: the user's conditions, which may
+// only name plaintext attributes, and, if versioned, the check that the
+// stored item has storedVersion (0: that there is no stored item).
+func (t *table) condition(p *prepared, user []expression.ConditionBuilder, versioned bool, storedVersion uint64) (*expression.Expression, error) {
+	var conds []expression.ConditionBuilder
+	for _, c := range user {
+		if err := t.checkPlaintext(p, expression.NewBuilder().WithCondition(c), "condition"); err != nil {
+			return nil, err
+		}
+		conds = append(conds, c)
+	}
+	if versioned {
+		if storedVersion == 0 {
+			conds = append(conds, expression.AttributeNotExists(expression.Name(p.info.keys.partition)))
+		} else {
+			conds = append(conds, expression.Name(t.schema.Version.Name).Equal(expression.Value(storedVersion)))
+		}
+	}
+	if len(conds) == 0 {
+		return nil, nil
+	}
+	c := conds[0]
+	if len(conds) > 1 {
+		c = expression.And(conds[0], conds[1], conds[2:]...)
+	}
+	expr, err := expression.NewBuilder().WithCondition(c).Build()
+	if err != nil {
+		return nil, invalidItem("building the condition: %v", err)
+	}
+	return &expr, nil
+}
+
+// checkPlaintext refuses an expression that names an encrypted attribute:
+// DynamoDB only sees its ciphertext.
+func (t *table) checkPlaintext(p *prepared, b expression.Builder, what string) error {
+	expr, err := b.Build()
+	if err != nil {
+		return invalidItem("building the %s: %v", what, err)
+	}
+	for _, name := range expr.Names() {
+		if p.actions.Overrides[name] == crypto.EncryptAndSign {
+			return invalidItem("the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, name)
+		}
+	}
+	return nil
+}
+
+// conditionError turns a failed condition into ErrVersionConflict or
+// ErrConditionFailed, looking at the stored item DynamoDB returned to tell
+// which.
+func (t *table) conditionError(err error, versioned bool, storedVersion uint64) error {
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return err
+	}
+	if !versioned {
+		return fmt.Errorf("%w: %v", ErrConditionFailed, err)
+	}
+	switch stored, exists := ccf.Item[t.schema.Version.Name].(*types.AttributeValueMemberN); {
+	case ccf.Item == nil && storedVersion != 0:
+		return fmt.Errorf("%w: expected version %d in the table, found no item", ErrVersionConflict, storedVersion)
+	case ccf.Item != nil && storedVersion == 0:
+		return fmt.Errorf("%w: expected no item in the table, found one; load it first", ErrVersionConflict)
+	case ccf.Item != nil && (!exists || stored.Value != strconv.FormatUint(storedVersion, 10)):
+		return fmt.Errorf("%w: expected version %d in the table", ErrVersionConflict, storedVersion)
+	}
+	return fmt.Errorf("%w: %v", ErrConditionFailed, err) // the version matched: a user condition failed
+}
+
+// encodeForWrite marshals the struct to be written and checks it before any
+// network call: its key is there, and its plaintext is not already over
+// DynamoDB's item limit (the encrypted item is checked again, exactly).
+func (t *table) encodeForWrite(rv reflect.Value) (item, key map[string]types.AttributeValue, err error) {
+	if item, err = t.encode(rv); err != nil {
+		return nil, nil, err
+	}
+	if key, err = t.keyOf(item); err != nil {
+		return nil, nil, err
+	}
+	if size := itemSize(item); size > maxItemSize {
+		return nil, nil, &ItemError{Table: t.name, Key: key, Err: invalidItem("the item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
+	}
+	return item, key, nil
+}
+
+func getVersion(v reflect.Value) uint64 {
+	if v.CanInt() {
+		return uint64(v.Int())
+	}
+	return v.Uint()
+}
+
+func setVersion(v reflect.Value, n uint64) {
+	if v.CanInt() {
+		v.SetInt(int64(n))
+	} else {
+		v.SetUint(n)
+	}
+}
