@@ -1,12 +1,14 @@
-// Command demo encrypts the guide's example item with the item encryptor,
-// writes it to DynamoDB, reads it back, and prints the item as stored beside
-// the item as decrypted. Then it changes a signed attribute in the table
-// behind the encryptor's back and shows that the read is refused.
+// Command item-encryptor follows the guide's item encryptor example: it
+// encrypts and signs a raw item (no structs) with the item encryptor, writes
+// it with PutItem, reads it back with GetItem, and prints the item as stored
+// beside the item as decrypted. Then it changes a signed attribute in the
+// table behind the encryptor's back and shows that the read is refused.
 //
 // It talks to whatever DynamoDB the standard AWS configuration points at;
-// `make demo` starts DynamoDB Local and points it there.
+// scripts/services.sh starts DynamoDB Local and `eval "$(scripts/services.sh
+// env)"` points it there.
 //
-//	go run ./examples/demo [-provider static|wrapped|rsa] [-table name]
+//	go run ./examples/item-encryptor [-provider static|wrapped|rsa] [-table name]
 package main
 
 import (
@@ -17,13 +19,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"maps"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -32,25 +34,26 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/examples/internal/setup"
 )
 
 func main() {
 	provider := flag.String("provider", "wrapped", "materials provider: static, wrapped or rsa")
-	table := flag.String("table", "ddbcrypt-demo", "table to use (created if missing)")
+	table := flag.String("table", "ddbcrypt-item-encryptor", "table to use (created if missing)")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(context.Background(), *provider, *table); err != nil {
-		log.Fatalf("demo: %v", err)
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		log.Fatalf("item-encryptor: %v", err)
+	}
+	if err := run(ctx, os.Stdout, dynamodb.NewFromConfig(cfg), *provider, *table); err != nil {
+		log.Fatalf("item-encryptor: %v", err)
 	}
 }
 
-func run(ctx context.Context, providerName, table string) error {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return err
-	}
-	db := dynamodb.NewFromConfig(cfg)
-	if err := ensureTable(ctx, db, table); err != nil {
+func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, table string) error {
+	if err := setup.Table(ctx, db, table, "partition_attribute", "sort_attribute"); err != nil {
 		return err
 	}
 	provider, err := newProvider(providerName)
@@ -93,12 +96,12 @@ func run(ctx context.Context, providerName, table string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Provider %s, table %s: the item as stored in DynamoDB, and as decrypted.\n\n", providerName, table)
-	printSideBySide(got.Item, decrypted, actions, &ec)
+	fmt.Fprintf(w, "Provider %s, table %s: the item as stored in DynamoDB, and as decrypted.\n\n", providerName, table)
+	printSideBySide(w, got.Item, decrypted, actions, &ec)
 
 	// Change the signed attribute "test" directly in the table, as someone
 	// with write access to the table but not to the keys could.
-	fmt.Printf("\nChanging the signed attribute \"test\" in the table to \"tampered\"...\n")
+	fmt.Fprintf(w, "\nChanging the signed attribute \"test\" in the table to \"tampered\"...\n")
 	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &table,
 		Key:                       key,
@@ -116,7 +119,7 @@ func run(ctx context.Context, providerName, table string) error {
 	if !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		return fmt.Errorf("the tampered item was not refused: %v", err)
 	}
-	fmt.Printf("Reading it back is refused: %v\n", err)
+	fmt.Fprintf(w, "Reading it back is refused: %v\n", err)
 	return nil
 }
 
@@ -159,38 +162,8 @@ func newProvider(name string) (cmp.Provider, error) {
 	return nil, fmt.Errorf("unknown provider %q (want static, wrapped or rsa)", name)
 }
 
-func ensureTable(ctx context.Context, db *dynamodb.Client, table string) error {
-	// List rather than describe: DynamoDB Local's error responses make the
-	// SDK log a checksum warning.
-	for p := dynamodb.NewListTablesPaginator(db, &dynamodb.ListTablesInput{}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		if slices.Contains(page.TableNames, table) {
-			return nil
-		}
-	}
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: &table,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("partition_attribute"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sort_attribute"), AttributeType: types.ScalarAttributeTypeN},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("partition_attribute"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sort_attribute"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		return err
-	}
-	return dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, time.Minute)
-}
-
-func printSideBySide(stored, decrypted map[string]types.AttributeValue, actions crypto.AttributeActions, ec *crypto.Context) {
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+func printSideBySide(out io.Writer, stored, decrypted map[string]types.AttributeValue, actions crypto.AttributeActions, ec *crypto.Context) {
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "ATTRIBUTE\tACTION\tSTORED IN DYNAMODB\tDECRYPTED")
 	for _, name := range slices.Sorted(maps.Keys(stored)) {
 		action := "-"
