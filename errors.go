@@ -44,6 +44,11 @@ var (
 	// configuration does not name, when it is set to refuse them.
 	ErrUnknownAttribute = errors.New("ddbcrypt: unknown attribute")
 
+	// ErrKeyService reports that a key service (AWS KMS) failed or refused a
+	// call: a disabled key, denied access, throttling, no connection. The
+	// error says which key and which operation.
+	ErrKeyService = errors.New("ddbcrypt: key service call failed")
+
 	// ErrNoMaterials reports that a provider cannot supply the materials asked
 	// for: a provider without a wrapping key asked to encrypt, without an
 	// unwrapping key asked to decrypt, and the like.

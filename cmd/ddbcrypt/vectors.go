@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/spf13/cobra"
 
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
@@ -25,7 +27,11 @@ Scenarios that need AWS KMS or a provider not built yet are skipped.
 Exit status 1 if any item failed, 2 if the vectors could not be read.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, err := vectors.Decrypt(cmd.Context(), args[0])
+			r, err := newRunner(cmd)
+			if err != nil {
+				return err
+			}
+			rep, err := r.Decrypt(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -44,7 +50,11 @@ with that scenario's provider, keys and actions, and write a vector set to OUT:
 scenarios.json, keys.json, plaintext.json and ciphertext/go/*.json.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, err := vectors.Encrypt(cmd.Context(), args[0], args[1])
+			r, err := newRunner(cmd)
+			if err != nil {
+				return err
+			}
+			rep, err := r.Encrypt(cmd.Context(), args[0], args[1])
 			if err != nil {
 				return err
 			}
@@ -62,7 +72,23 @@ scenarios.json, keys.json, plaintext.json and ciphertext/go/*.json.`,
 			return nil
 		},
 	})
+	cmd.PersistentFlags().Bool("network", false, `also run scenarios marked "network": true (their KMS keys must be reachable)`)
 	return cmd
+}
+
+// newRunner configures a vectors runner: AWS clients come from the standard
+// SDK configuration (AWS_REGION, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB,
+// credentials), so vectors run against local services or real AWS alike.
+func newRunner(cmd *cobra.Command) (*vectors.Runner, error) {
+	network, err := cmd.Flags().GetBool("network")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(cmd.Context())
+	if err != nil {
+		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	return &vectors.Runner{Network: network, AWS: &cfg}, nil
 }
 
 // printReport writes one line per scenario, the failure reasons indented,

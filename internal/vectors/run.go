@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,6 +29,9 @@ type Runner struct {
 	Network bool
 	// Options are given to every item encryptor.
 	Options []crypto.Option
+	// AWS configures the clients of builders that need AWS services (KMS, a
+	// DynamoDB table for a MetaStore); nil means none are reachable.
+	AWS *aws.Config
 }
 
 // Result is the outcome of one scenario.
