@@ -207,7 +207,7 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 		if name == SignatureAttribute || name == DescriptionAttribute {
 			continue
 		}
-		if _, named := actions.Overrides[name]; !named && e.opts.unknown != UnknownUseDefault {
+		if _, named := actions.Overrides[name]; !named && e.opts.unknown != UnknownUseDefault && name != c.PartitionKeyName && name != c.SortKeyName {
 			unknown = append(unknown, name)
 			continue
 		}

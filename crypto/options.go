@@ -1,8 +1,8 @@
 package crypto
 
 // UnknownAttributes says how DecryptItem treats attributes of a stored item
-// that AttributeActions.Overrides does not name (Java's
-// @HandleUnknownAttributes, FORMAT.md 5.6).
+// that neither AttributeActions.Overrides nor the Context's key names name
+// (Java's @HandleUnknownAttributes, FORMAT.md 5.6).
 type UnknownAttributes int
 
 const (
