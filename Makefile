@@ -38,6 +38,10 @@ bench: ## run benchmarks (no tests)
 demo: ## run examples/demo against local services (stopped afterwards)
 	bash scripts/services.sh run -- $(GO) run ./examples/demo
 
+.PHONY: demo-kms
+demo-kms: ## the demo with the Direct KMS provider and a key in local-kms
+	bash scripts/services.sh run -- $(GO) run ./examples/demo -provider kms -table ddbcrypt-demo-kms
+
 .PHONY: services-up
 services-up: ## start DynamoDB Local + local-kms (then: eval "$$(scripts/services.sh env)")
 	bash scripts/services.sh start

@@ -7,7 +7,12 @@
 // It talks to whatever DynamoDB the standard AWS configuration points at;
 // `make demo` starts DynamoDB Local and points it there.
 //
-//	go run ./examples/demo [-provider static|wrapped|rsa] [-table name]
+// With -provider kms (`make demo-kms`) it uses the Direct KMS provider: the
+// key DDBCRYPT_KMS_KEY_ID, or one it creates in the KMS server on this
+// machine that AWS_ENDPOINT_URL_KMS names (the local-kms of
+// scripts/services.sh); it never creates keys in AWS.
+//
+//	go run ./examples/demo [-provider static|wrapped|rsa|kms] [-table name]
 package main
 
 import (
@@ -21,6 +26,8 @@ import (
 	"io"
 	"log"
 	"maps"
+	"net"
+	"net/url"
 	"os"
 	"slices"
 	"text/tabwriter"
@@ -30,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/examples/internal/setup"
@@ -49,7 +57,7 @@ type Record struct {
 }
 
 func main() {
-	provider := flag.String("provider", "wrapped", "materials provider: static, wrapped or rsa")
+	provider := flag.String("provider", "wrapped", "materials provider: static, wrapped, rsa or kms")
 	table := flag.String("table", "ddbcrypt-demo", "table to use (created if missing)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -67,7 +75,7 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 	if err := setup.Table(ctx, db, tableName, "partition_attribute", "sort_attribute"); err != nil {
 		return err
 	}
-	provider, err := newProvider(providerName)
+	provider, err := newProvider(ctx, w, providerName)
 	if err != nil {
 		return err
 	}
@@ -139,9 +147,10 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 	return nil
 }
 
-// newProvider makes a provider with fresh random keys. A real application
-// keeps its keys in a key store or KMS; see the other examples.
-func newProvider(name string) (cmp.Provider, error) {
+// newProvider makes a provider with fresh random keys, or, for kms, a
+// Direct KMS provider. A real application keeps its keys in a key store or
+// KMS; see the other examples.
+func newProvider(ctx context.Context, w io.Writer, name string) (cmp.Provider, error) {
 	random := func(n int) []byte {
 		b := make([]byte, n)
 		rand.Read(b)
@@ -174,8 +183,44 @@ func newProvider(name string) (cmp.Provider, error) {
 			return nil, err
 		}
 		return cmp.NewAsymmetricStatic(encryption, signer, nil, nil)
+	case "kms":
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		client := kms.NewFromConfig(cfg)
+		keyID, err := kmsKeyID(ctx, w, client)
+		if err != nil {
+			return nil, err
+		}
+		return cmp.NewDirectKMS(cmp.DirectKMSConfig{Client: client, KeyID: keyID})
 	}
-	return nil, fmt.Errorf("unknown provider %q (want static, wrapped or rsa)", name)
+	return nil, fmt.Errorf("unknown provider %q (want static, wrapped, rsa or kms)", name)
+}
+
+// kmsKeyID returns the KMS key for -provider kms: DDBCRYPT_KMS_KEY_ID, or a
+// key created in a KMS server on this machine.
+func kmsKeyID(ctx context.Context, w io.Writer, client *kms.Client) (string, error) {
+	if id := os.Getenv("DDBCRYPT_KMS_KEY_ID"); id != "" {
+		return id, nil
+	}
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_KMS")
+	if u, err := url.Parse(endpoint); err != nil || endpoint == "" || !isLoopbackHost(u.Hostname()) {
+		return "", errors.New("-provider kms: set DDBCRYPT_KMS_KEY_ID to the KMS key to use " +
+			"(keys are created only in a KMS server on this machine, named by AWS_ENDPOINT_URL_KMS; `make demo-kms` starts one)")
+	}
+	out, err := client.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ddbcrypt demo")})
+	if err != nil {
+		return "", fmt.Errorf("creating a key in the local KMS at %s: %w", endpoint, err)
+	}
+	arn := aws.ToString(out.KeyMetadata.Arn)
+	fmt.Fprintf(w, "Created KMS key %s in the local KMS at %s.\n", arn, endpoint)
+	return arn, nil
+}
+
+func isLoopbackHost(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // printSideBySide prints each stored attribute beside the struct field it

@@ -11,8 +11,12 @@ import (
 // The demo runs end to end on DynamoDB Local with each provider.
 func TestDemo(t *testing.T) {
 	db := testenv.DynamoDB(t)
-	for _, provider := range []string{"static", "wrapped", "rsa"} {
+	for _, provider := range []string{"static", "wrapped", "rsa", "kms"} {
 		t.Run(provider, func(t *testing.T) {
+			if provider == "kms" {
+				testenv.KMS(t) // skips without a local KMS
+				t.Setenv("DDBCRYPT_KMS_KEY_ID", "")
+			}
 			var out bytes.Buffer
 			table := testenv.TableName(t)
 			if err := run(t.Context(), &out, db, provider, table); err != nil {
