@@ -14,6 +14,10 @@ package ddbcrypt
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Error kinds. Every error returned by ddbcrypt wraps exactly one of these.
@@ -78,3 +82,48 @@ func (e *DescriptionError) Error() string {
 	return fmt.Sprintf("material description field %q = %q: %v", e.Field, e.Value, e.Err)
 }
 func (e *DescriptionError) Unwrap() error { return e.Err }
+
+// ItemError says which item an error is about: the table and the item's
+// primary key, whose attributes are never encrypted.
+type ItemError struct {
+	Table string
+	Key   map[string]types.AttributeValue
+	Err   error
+}
+
+func (e *ItemError) Error() string {
+	return fmt.Sprintf("table %s, item %s: %v", e.Table, FormatKey(e.Key), e.Err)
+}
+
+func (e *ItemError) Unwrap() error { return e.Err }
+
+// FormatKey renders a primary key for messages: name=value pairs in name
+// order, strings quoted, binary values in hex.
+func FormatKey(key map[string]types.AttributeValue) string {
+	names := make([]string, 0, len(key))
+	for name := range key {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(name)
+		b.WriteByte('=')
+		switch v := key[name].(type) {
+		case *types.AttributeValueMemberS:
+			fmt.Fprintf(&b, "%q", v.Value)
+		case *types.AttributeValueMemberN:
+			b.WriteString(v.Value)
+		case *types.AttributeValueMemberB:
+			fmt.Fprintf(&b, "0x%x", v.Value)
+		default:
+			fmt.Fprintf(&b, "%T", v)
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}

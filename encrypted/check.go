@@ -1,0 +1,112 @@
+package encrypted
+
+// The checks a request must pass before it is sent.
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
+)
+
+// refused builds the error for a request the client will not send.
+func refused(table, format string, args ...any) error {
+	return fmt.Errorf("%w: table %s: %s", ddbcrypt.ErrInvalidItem, table, fmt.Sprintf(format, args...))
+}
+
+// checkCondition refuses a condition, filter or key-condition expression
+// that names an encrypted attribute: DynamoDB sees only its ciphertext.
+func (t *table) checkCondition(what string, expr *string, names map[string]string) error {
+	if expr == nil || *expr == "" {
+		return nil
+	}
+	paths, err := ddbexpr.ConditionPaths(*expr, names)
+	if err != nil {
+		return refused(t.name, "%s: %v", what, err)
+	}
+	for _, p := range paths {
+		if t.action(p.Name) == crypto.EncryptAndSign {
+			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, p.Name)}
+		}
+	}
+	return nil
+}
+
+// legacy refuses a request that uses one of the legacy parameters the
+// expressions replaced; they cannot be checked like expressions.
+func (t *table) legacy(param string, used bool) error {
+	if used {
+		return refused(t.name, "the legacy parameter %s is not supported; use an expression", param)
+	}
+	return nil
+}
+
+// projection parses a projection expression the client applies itself after
+// verifying the whole item. It returns nil paths for no projection.
+func (t *table) projection(expr *string, names map[string]string) ([]ddbexpr.Path, error) {
+	if expr == nil || *expr == "" {
+		return nil, nil
+	}
+	paths, err := ddbexpr.ProjectionPaths(*expr, names)
+	if err != nil {
+		return nil, refused(t.name, "projection: %v", err)
+	}
+	return paths, nil
+}
+
+var placeholder = regexp.MustCompile(`#[A-Za-z0-9_]+`)
+
+// usedNames keeps the expression attribute names the remaining expressions
+// still use: DynamoDB refuses a request with unused names, and the
+// projection that used some is no longer sent.
+func usedNames(names map[string]string, exprs ...*string) map[string]string {
+	if len(names) == 0 {
+		return names
+	}
+	used := make(map[string]string)
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		for _, ph := range placeholder.FindAllString(*e, -1) {
+			if n, ok := names[ph]; ok {
+				used[ph] = n
+			}
+		}
+	}
+	if len(used) == 0 {
+		return nil
+	}
+	return used
+}
+
+// checkUpdate allows an update expression only when every attribute it
+// writes is unsigned plaintext (DO_NOTHING) and not a key, and every
+// attribute it reads is not encrypted: a partial update of a signed
+// attribute would break the item's signature, and a copy of an encrypted
+// one would put ciphertext where plaintext is expected.
+func (t *table) checkUpdate(expr *string, names map[string]string) error {
+	if expr == nil || *expr == "" {
+		return refused(t.name, "an update needs an UpdateExpression")
+	}
+	u, err := ddbexpr.ParseUpdate(*expr, names)
+	if err != nil {
+		return refused(t.name, "update: %v", err)
+	}
+	for _, p := range u.Written() {
+		switch {
+		case t.info.IsKey(p.Name):
+			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update writes key attribute %q", p.Name)}
+		case t.action(p.Name) != crypto.DoNothing:
+			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update writes attribute %q, which is %s: a partial update would break the item's signature; write the whole item with PutItem, or make the attribute DO_NOTHING", p.Name, t.action(p.Name))}
+		}
+	}
+	for _, p := range u.Reads {
+		if t.action(p.Name) == crypto.EncryptAndSign {
+			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update reads attribute %q, which is encrypted: DynamoDB sees only its ciphertext", p.Name)}
+		}
+	}
+	return nil
+}

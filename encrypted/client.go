@@ -1,0 +1,234 @@
+// Package encrypted is a drop-in replacement for the DynamoDB client that
+// encrypts and signs items on the way in and verifies and decrypts them on
+// the way out: Go's counterpart of the Python client's EncryptedClient, for
+// code that calls the DynamoDB API with attribute-value maps rather than
+// structs (for structs, see package mapper).
+//
+// Client has the SDK's method shapes — ctx, input, optFns — so the SDK's
+// paginators work with it:
+//
+//	c := encrypted.NewClient(dynamodb.NewFromConfig(cfg), provider)
+//	_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item})
+//	for p := dynamodb.NewQueryPaginator(c, in); p.HasMorePages(); { ... }
+//
+// What the client refuses, before any call, because it would break or leak
+// through encryption: condition, filter and key-condition expressions that
+// name an encrypted attribute (DynamoDB only sees its ciphertext); the legacy
+// parameters (Expected, AttributesToGet, KeyConditions, QueryFilter,
+// ScanFilter, AttributeUpdates), which expressions replace; and updates of
+// anything but unsigned, plaintext (DO_NOTHING) attributes, which would
+// break the item's signature. A ProjectionExpression is applied by the
+// client after the whole item is verified and decrypted.
+package encrypted
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
+)
+
+// API is the part of the DynamoDB API the client wraps. *dynamodb.Client
+// satisfies it.
+type API interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// TableConfig says how the items of one table are protected.
+type TableConfig struct {
+	// Provider supplies the keys; nil means the client's provider.
+	Provider cmp.Provider
+	// Actions assigns an action to each attribute; nil means encrypt and sign
+	// everything (Python's default). Key attributes of the table and of its
+	// indexes are always signed and never encrypted: a defaulted
+	// EncryptAndSign is signed only, an explicit one is an error.
+	Actions *crypto.AttributeActions
+	// SignatureTableName binds the items to this table name in their
+	// signature instead of the table's own (Java's @TableAadOverride).
+	SignatureTableName string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithTable configures one table; other tables get the defaults.
+func WithTable(name string, cfg TableConfig) Option {
+	return func(c *Client) { c.configs[name] = cfg }
+}
+
+// WithEncryptorOptions passes options to the item encryptors.
+func WithEncryptorOptions(opts ...crypto.Option) Option {
+	return func(c *Client) { c.cryptoOpts = append(c.cryptoOpts, opts...) }
+}
+
+// Client wraps a DynamoDB client with client-side encryption. It is safe for
+// concurrent use by many goroutines.
+type Client struct {
+	db         API
+	provider   cmp.Provider
+	configs    map[string]TableConfig
+	cryptoOpts []crypto.Option
+	infos      *tableinfo.Cache
+
+	mu     sync.Mutex
+	tables map[string]*table // prepared on first use
+}
+
+// NewClient returns a client that encrypts the items of every table with
+// keys from provider, unless WithTable says otherwise.
+func NewClient(db API, provider cmp.Provider, opts ...Option) *Client {
+	c := &Client{db: db, provider: provider, configs: make(map[string]TableConfig), infos: tableinfo.NewCache(db), tables: make(map[string]*table)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// table is the prepared configuration of one table.
+type table struct {
+	name      string
+	info      *tableinfo.Info
+	actions   crypto.AttributeActions
+	context   crypto.Context
+	encryptor *crypto.Encryptor
+}
+
+// action returns the action of an attribute of this table.
+func (t *table) action(name string) crypto.Action {
+	if a, ok := t.actions.Overrides[name]; ok {
+		return a
+	}
+	if a := t.actions.Default; a == crypto.EncryptAndSign && t.info.IsKey(name) {
+		return crypto.SignOnly
+	}
+	return t.actions.Default
+}
+
+// table returns the prepared configuration of the named table, describing
+// the table on first use.
+func (c *Client) table(ctx context.Context, name *string) (*table, error) {
+	if name == nil || *name == "" {
+		return nil, fmt.Errorf("%w: the request names no table", ddbcrypt.ErrInvalidItem)
+	}
+	c.mu.Lock()
+	t, ok := c.tables[*name]
+	c.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	info, err := c.infos.Get(ctx, *name)
+	if err != nil {
+		return nil, err
+	}
+	cfg := c.configs[*name]
+	provider := cfg.Provider
+	if provider == nil {
+		provider = c.provider
+	}
+	if provider == nil {
+		return nil, fmt.Errorf("%w: no provider for table %s", ddbcrypt.ErrInvalidConfig, *name)
+	}
+	actions := crypto.AttributeActions{Default: crypto.EncryptAndSign}
+	if cfg.Actions != nil {
+		actions = *cfg.Actions
+	}
+	// Key attributes stay readable: an explicit encrypt on one is an error,
+	// a defaulted one is signed only (FORMAT.md 6.3).
+	overrides := make(map[string]crypto.Action, len(actions.Overrides)+4)
+	for attr, a := range actions.Overrides {
+		if a == crypto.EncryptAndSign && info.IsKey(attr) {
+			return nil, &ddbcrypt.AttributeError{Attribute: attr, Err: fmt.Errorf("%w: attribute %q is a key of table %s or of one of its indexes, and must stay readable", ddbcrypt.ErrInvalidConfig, attr, *name)}
+		}
+		overrides[attr] = a
+	}
+	if actions.Default == crypto.EncryptAndSign {
+		for _, k := range keyNames(info) {
+			if _, ok := overrides[k]; !ok {
+				overrides[k] = crypto.SignOnly
+			}
+		}
+	}
+	actions.Overrides = overrides
+	logical := cfg.SignatureTableName
+	if logical == "" {
+		logical = *name
+	}
+	t = &table{
+		name:      *name,
+		info:      info,
+		actions:   actions,
+		context:   crypto.Context{TableName: logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
+		encryptor: crypto.NewEncryptor(provider, c.cryptoOpts...),
+	}
+	c.mu.Lock()
+	if old, ok := c.tables[*name]; ok {
+		t = old // another goroutine prepared it first
+	} else {
+		c.tables[*name] = t
+	}
+	c.mu.Unlock()
+	return t, nil
+}
+
+// keyNames lists the key attributes of a table and its indexes.
+func keyNames(info *tableinfo.Info) []string {
+	names := []string{info.Keys.Partition}
+	if info.Keys.Sort != "" {
+		names = append(names, info.Keys.Sort)
+	}
+	for _, ix := range info.Indexes {
+		names = append(names, ix.Keys.Partition)
+		if ix.Keys.Sort != "" {
+			names = append(names, ix.Keys.Sort)
+		}
+	}
+	return names
+}
+
+// encrypt encrypts and signs a plaintext item for the table.
+func (t *table) encrypt(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	enc, err := t.encryptor.EncryptItem(ctx, item, t.actions, t.context)
+	if err != nil {
+		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: err}
+	}
+	return enc, nil
+}
+
+// decrypt verifies and decrypts a stored item of the table; nil stays nil.
+func (t *table) decrypt(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	if item == nil {
+		return nil, nil
+	}
+	dec, err := t.encryptor.DecryptItem(ctx, item, t.actions, t.context)
+	if err != nil {
+		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: err}
+	}
+	return dec, nil
+}
+
+// key returns the primary key attributes of an item.
+func (t *table) key(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	key := make(map[string]types.AttributeValue, 2)
+	for _, name := range []string{t.info.Keys.Partition, t.info.Keys.Sort} {
+		if av, ok := item[name]; ok && name != "" {
+			key[name] = av
+		}
+	}
+	return key
+}

@@ -1,0 +1,103 @@
+package encrypted
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
+)
+
+// TransactWriteItems encrypts and signs every Put of a transaction. Puts,
+// Deletes and ConditionChecks may only have conditions on plaintext
+// attributes, and Updates follow UpdateItem's rule. Everything is checked
+// before anything is sent, so a refused transaction writes nothing. A
+// cancelled transaction's error carries DynamoDB's reasons, one per item.
+func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	req := *in
+	req.TransactItems = make([]types.TransactWriteItem, len(in.TransactItems))
+	for i, ti := range in.TransactItems {
+		switch {
+		case ti.Put != nil:
+			t, err := c.table(ctx, ti.Put.TableName)
+			if err != nil {
+				return nil, err
+			}
+			if err := t.checkCondition("condition", ti.Put.ConditionExpression, ti.Put.ExpressionAttributeNames); err != nil {
+				return nil, err
+			}
+			put := *ti.Put
+			if put.Item, err = t.encrypt(ctx, ti.Put.Item); err != nil {
+				return nil, err
+			}
+			ti.Put = &put
+		case ti.Delete != nil:
+			t, err := c.table(ctx, ti.Delete.TableName)
+			if err != nil {
+				return nil, err
+			}
+			if err := t.checkCondition("condition", ti.Delete.ConditionExpression, ti.Delete.ExpressionAttributeNames); err != nil {
+				return nil, err
+			}
+		case ti.ConditionCheck != nil:
+			t, err := c.table(ctx, ti.ConditionCheck.TableName)
+			if err != nil {
+				return nil, err
+			}
+			if err := t.checkCondition("condition", ti.ConditionCheck.ConditionExpression, ti.ConditionCheck.ExpressionAttributeNames); err != nil {
+				return nil, err
+			}
+		case ti.Update != nil:
+			t, err := c.table(ctx, ti.Update.TableName)
+			if err != nil {
+				return nil, err
+			}
+			if err := t.checkUpdate(ti.Update.UpdateExpression, ti.Update.ExpressionAttributeNames); err != nil {
+				return nil, err
+			}
+			if err := t.checkCondition("condition", ti.Update.ConditionExpression, ti.Update.ExpressionAttributeNames); err != nil {
+				return nil, err
+			}
+		}
+		req.TransactItems[i] = ti
+	}
+	return c.db.TransactWriteItems(ctx, &req, optFns...)
+}
+
+// TransactGetItems reads, verifies and decrypts the items of a transaction;
+// projections are applied after verification.
+func (c *Client) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+	req := *in
+	req.TransactItems = make([]types.TransactGetItem, len(in.TransactItems))
+	tables := make([]*table, len(in.TransactItems))
+	projections := make([][]ddbexpr.Path, len(in.TransactItems))
+	for i, ti := range in.TransactItems {
+		if ti.Get == nil {
+			req.TransactItems[i] = ti
+			continue
+		}
+		t, err := c.table(ctx, ti.Get.TableName)
+		if err != nil {
+			return nil, err
+		}
+		if projections[i], err = t.projection(ti.Get.ProjectionExpression, ti.Get.ExpressionAttributeNames); err != nil {
+			return nil, err
+		}
+		get := *ti.Get
+		get.ProjectionExpression, get.ExpressionAttributeNames = nil, nil
+		req.TransactItems[i], tables[i] = types.TransactGetItem{Get: &get}, t
+	}
+	out, err := c.db.TransactGetItems(ctx, &req, optFns...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out.Responses {
+		if i >= len(tables) || tables[i] == nil {
+			continue
+		}
+		if out.Responses[i].Item, err = tables[i].read(ctx, out.Responses[i].Item, projections[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

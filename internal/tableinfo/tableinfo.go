@@ -1,0 +1,170 @@
+// Package tableinfo learns what the encrypting layers need to know about a
+// table from DescribeTable, once per table, like the Python client's
+// TableInfo: the primary key and the keys of every secondary index. Key
+// attributes must stay readable to DynamoDB, so they are signed, never
+// encrypted.
+package tableinfo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/number"
+	"golang.org/x/sync/singleflight"
+)
+
+// Describer is the one DynamoDB call this package makes.
+type Describer interface {
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// KeySchema names a partition key and an optional sort key.
+type KeySchema struct {
+	Partition, Sort string
+}
+
+// Index describes a secondary index.
+type Index struct {
+	Keys KeySchema
+	// ProjectsAll is true when the index holds whole items: only then can
+	// its items be verified, since the signature covers every signed
+	// attribute.
+	ProjectsAll bool
+}
+
+// Info is what the encrypting layers need to know about a table.
+type Info struct {
+	Name    string
+	Keys    KeySchema
+	Types   map[string]types.ScalarAttributeType // of every key attribute
+	Indexes map[string]Index
+}
+
+// IsIndexKey reports whether name is a key attribute of a secondary index.
+func (ti *Info) IsIndexKey(name string) bool {
+	for _, ix := range ti.Indexes {
+		if ix.Keys.Partition == name || ix.Keys.Sort == name {
+			return true
+		}
+	}
+	return false
+}
+
+// IsKey reports whether name is a key attribute of the table or of one of
+// its indexes.
+func (ti *Info) IsKey(name string) bool {
+	return name == ti.Keys.Partition || name == ti.Keys.Sort || ti.IsIndexKey(name)
+}
+
+// Cache describes each table once. It is safe for concurrent use.
+type Cache struct {
+	client Describer
+	infos  sync.Map // table name → *Info
+	group  singleflight.Group
+}
+
+// NewCache returns a cache that describes tables through client.
+func NewCache(client Describer) *Cache { return &Cache{client: client} }
+
+// Get returns the description of the named table, calling DescribeTable on
+// first use only; concurrent first uses make one call.
+func (c *Cache) Get(ctx context.Context, name string) (*Info, error) {
+	if ti, ok := c.infos.Load(name); ok {
+		return ti.(*Info), nil
+	}
+	// The call is shared by every caller waiting for this table and runs on
+	// the ctx of the caller that started it. Each caller waits on its own
+	// ctx, and one whose ctx is still live tries again if the shared call
+	// ended because another caller's ctx did.
+	for {
+		ch := c.group.DoChan(name, func() (any, error) {
+			if ti, ok := c.infos.Load(name); ok {
+				return ti, nil
+			}
+			out, err := c.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+			if err != nil {
+				return nil, fmt.Errorf("describing table %s: %w", name, err)
+			}
+			ti := FromDescription(out.Table)
+			c.infos.Store(name, ti)
+			return ti, nil
+		})
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("describing table %s: %w", name, ctx.Err())
+		case r := <-ch:
+			if r.Err == nil {
+				return r.Val.(*Info), nil
+			}
+			if ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue // another caller gave up; this one has not
+			}
+			return nil, r.Err
+		}
+	}
+}
+
+// FromDescription extracts the Info of a DescribeTable answer.
+func FromDescription(d *types.TableDescription) *Info {
+	ti := &Info{
+		Name:    deref(d.TableName),
+		Keys:    keysOf(d.KeySchema),
+		Types:   make(map[string]types.ScalarAttributeType, len(d.AttributeDefinitions)),
+		Indexes: make(map[string]Index),
+	}
+	for _, ad := range d.AttributeDefinitions {
+		ti.Types[deref(ad.AttributeName)] = ad.AttributeType
+	}
+	for _, ix := range d.GlobalSecondaryIndexes {
+		ti.Indexes[deref(ix.IndexName)] = Index{Keys: keysOf(ix.KeySchema), ProjectsAll: projectsAll(ix.Projection)}
+	}
+	for _, ix := range d.LocalSecondaryIndexes {
+		ti.Indexes[deref(ix.IndexName)] = Index{Keys: keysOf(ix.KeySchema), ProjectsAll: projectsAll(ix.Projection)}
+	}
+	return ti
+}
+
+func keysOf(ks []types.KeySchemaElement) KeySchema {
+	var k KeySchema
+	for _, e := range ks {
+		switch e.KeyType {
+		case types.KeyTypeHash:
+			k.Partition = deref(e.AttributeName)
+		case types.KeyTypeRange:
+			k.Sort = deref(e.AttributeName)
+		}
+	}
+	return k
+}
+
+func projectsAll(p *types.Projection) bool {
+	return p != nil && p.ProjectionType == types.ProjectionTypeAll
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// KeyID identifies a primary key, for matching DynamoDB's answers to
+// requests: numbers in canonical form, as DynamoDB returns them ("-0" and
+// "0", "1.50" and "1.5" are the same key).
+func KeyID(key map[string]types.AttributeValue) string {
+	canonical := make(map[string]types.AttributeValue, len(key))
+	for name, av := range key {
+		if n, ok := av.(*types.AttributeValueMemberN); ok {
+			if c, err := number.Canonical(n.Value); err == nil {
+				av = &types.AttributeValueMemberN{Value: c}
+			}
+		}
+		canonical[name] = av
+	}
+	return ddbcrypt.FormatKey(canonical)
+}
