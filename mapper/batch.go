@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/internal/number"
 )
 
 const (
@@ -61,7 +62,7 @@ func (t *Table[T]) BatchSave(ctx context.Context, items []T) error {
 	}
 	p, err := t.t.prepare(ctx)
 	if err != nil {
-		return err
+		return &BatchError{Table: t.t.name, Keys: keys, Err: err}
 	}
 	requests := make([]types.WriteRequest, len(items))
 	for i, item := range plain {
@@ -81,20 +82,20 @@ func (t *Table[T]) BatchSave(ctx context.Context, items []T) error {
 // BatchDelete deletes the items with the keys of items, unconditionally.
 func (t *Table[T]) BatchDelete(ctx context.Context, items []T) error {
 	requests := make([]types.WriteRequest, len(items))
+	keys := make([]map[string]types.AttributeValue, len(items))
 	for i := range items {
 		item, err := t.t.encode(reflect.ValueOf(&items[i]).Elem())
 		if err != nil {
 			return err
 		}
-		key, err := t.t.keyOf(item)
-		if err != nil {
+		if keys[i], err = t.t.keyOf(item); err != nil {
 			return err
 		}
-		requests[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
+		requests[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keys[i]}}
 	}
 	p, err := t.t.prepare(ctx)
 	if err != nil {
-		return err
+		return &BatchError{Table: t.t.name, Keys: keys, Err: err}
 	}
 	return t.t.batchWrite(ctx, p, requests)
 }
@@ -154,19 +155,28 @@ func (retriesExhausted) Error() string {
 // in a *BatchError.
 func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) ([]T, error) {
 	ro := collectReadOptions(opts)
-	wanted := make([]map[string]types.AttributeValue, len(keys))
+	// DynamoDB refuses a request that names a key twice: ask for each once.
+	wanted := make([]map[string]types.AttributeValue, 0, len(keys))
+	order := make([]string, len(keys)) // the key of each element of keys
+	seen := make(map[string]bool, len(keys))
 	for i := range keys {
 		item, err := t.t.encode(reflect.ValueOf(&keys[i]).Elem())
 		if err != nil {
 			return nil, err
 		}
-		if wanted[i], err = t.t.keyOf(item); err != nil {
+		key, err := t.t.keyOf(item)
+		if err != nil {
 			return nil, err
+		}
+		order[i] = keyString(key)
+		if !seen[order[i]] {
+			seen[order[i]] = true
+			wanted = append(wanted, key)
 		}
 	}
 	p, err := t.t.prepare(ctx)
 	if err != nil {
-		return nil, err
+		return nil, &BatchError{Table: t.t.name, Keys: wanted, Err: err}
 	}
 	names := pagingNames(p, keySchema{})
 	found := make(map[string]map[string]types.AttributeValue, len(keys))
@@ -192,7 +202,7 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 				break
 			}
 			for _, item := range out.Responses[t.t.name] {
-				found[formatKey(pick(item, names))] = item
+				found[keyString(pick(item, names))] = item
 			}
 			pending = out.UnprocessedKeys[t.t.name].Keys
 		}
@@ -201,17 +211,33 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 		}
 	}
 	result := make([]T, 0, len(found))
-	for _, key := range wanted {
-		stored, ok := found[formatKey(key)]
+	for _, k := range order {
+		stored, ok := found[k]
 		if !ok {
 			continue
 		}
-		delete(found, formatKey(key)) // a key asked for twice is returned once
+		delete(found, k) // a key asked for twice is returned once
 		var v T
 		if err := t.t.decode(ctx, p, stored, reflect.ValueOf(&v).Elem()); err != nil {
-			return nil, &ItemError{Table: t.t.name, Key: key, Err: err}
+			return nil, &ItemError{Table: t.t.name, Key: pick(stored, names), Err: err}
 		}
 		result = append(result, v)
 	}
 	return result, nil
+}
+
+// keyString identifies a primary key for matching DynamoDB's answers to
+// requests: numbers in canonical form, as DynamoDB returns them ("-0" and
+// "0", "1.50" and "1.5" are the same key).
+func keyString(key map[string]types.AttributeValue) string {
+	canonical := make(map[string]types.AttributeValue, len(key))
+	for name, av := range key {
+		if n, ok := av.(*types.AttributeValueMemberN); ok {
+			if c, err := number.Canonical(n.Value); err == nil {
+				av = &types.AttributeValueMemberN{Value: c}
+			}
+		}
+		canonical[name] = av
+	}
+	return formatKey(canonical)
 }

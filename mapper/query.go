@@ -107,7 +107,7 @@ func (q *Query[T]) StartFrom(k PagingKey) *Query[T] { q.start = k; return q }
 
 // Iter returns an iterator over the query's items.
 func (q *Query[T]) Iter() *Iter[T] {
-	return &Iter[T]{t: q.t, limit: q.limit, next: q.start, fetch: q.fetch}
+	return newIter[T](q.t, q.fetch, q.limit, q.start)
 }
 
 // All returns the query's items as a range-over-func sequence; an error ends
@@ -235,7 +235,7 @@ func (s *Scan[T]) Segments(n int) *Scan[T] { s.segments = n; return s }
 
 // Iter returns an iterator over the scan's items, read sequentially.
 func (s *Scan[T]) Iter() *Iter[T] {
-	return &Iter[T]{t: s.t, limit: s.limit, next: s.start, fetch: s.segment(0, 1)}
+	return newIter[T](s.t, s.segment(0, 1), s.limit, s.start)
 }
 
 // All returns the scan's items as a range-over-func sequence; an error ends
@@ -255,7 +255,7 @@ func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		var wg sync.WaitGroup
 		for seg := range s.segments {
 			wg.Go(func() {
-				it := &Iter[T]{t: s.t, fetch: s.segment(seg, s.segments)}
+				it := newIter[T](s.t, s.segment(seg, s.segments), 0, nil)
 				for v, err := range it.All(ctx) {
 					select {
 					case results <- result{v, err}:
@@ -333,12 +333,22 @@ type Iter[T any] struct {
 	limit int // items in all; 0 for no limit
 
 	page     []map[string]types.AttributeValue
-	next     PagingKey // where the next page starts
-	names    []string  // paging key attributes
-	last     map[string]types.AttributeValue
+	start    PagingKey                       // where the iteration began; nil: the beginning
+	next     PagingKey                       // where the next page starts
+	names    []string                        // paging key attributes
+	last     map[string]types.AttributeValue // the stored item last returned
 	returned int
 	started  bool
 	err      error
+}
+
+// newIter returns an iterator that starts after start (nil or empty: at the
+// beginning).
+func newIter[T any](t *table, fetch fetchFunc, limit int, start PagingKey) *Iter[T] {
+	if len(start) == 0 {
+		start = nil
+	}
+	return &Iter[T]{t: t, fetch: fetch, limit: limit, start: start, next: start}
 }
 
 // Next decrypts the next item into out and reports whether there was one.
@@ -360,19 +370,21 @@ func (it *Iter[T]) Next(ctx context.Context, out *T) bool {
 		if it.limit > 0 {
 			limit = int32(min(it.limit-it.returned, 1<<30))
 		}
-		it.page, it.next, it.names, it.err = it.fetch(ctx, p, it.next, limit)
-		it.started = true
-		if it.err != nil {
+		page, next, names, err := it.fetch(ctx, p, it.next, limit)
+		if err != nil {
+			it.err = err // PagingKey still resumes after the last item returned
 			return false
 		}
+		it.page, it.next, it.names, it.started = page, next, names, true
 	}
 	stored := it.page[0]
-	it.page = it.page[1:]
-	it.last = stored
 	if err := it.t.decode(ctx, p, stored, reflect.ValueOf(out).Elem()); err != nil {
-		it.err = &ItemError{Table: it.t.name, Key: pick(stored, it.names), Err: err}
+		// The item stays unread: PagingKey resumes at it, not after it.
+		it.err = &ItemError{Table: it.t.name, Key: pick(stored, pagingNames(p, keySchema{})), Err: err}
 		return false
 	}
+	it.page = it.page[1:]
+	it.last = stored
 	it.returned++
 	return true
 }
@@ -381,15 +393,19 @@ func (it *Iter[T]) Next(ctx context.Context, out *T) bool {
 func (it *Iter[T]) Err() error { return it.err }
 
 // PagingKey returns where to resume after the last item Next returned: pass
-// it to StartFrom. It is nil when every item has been read.
+// it to StartFrom. It is nil only when every item has been read; after an
+// error it resumes at the item that failed. An empty key means "from the
+// beginning".
 func (it *Iter[T]) PagingKey() PagingKey {
-	if len(it.page) == 0 && it.started && it.next == nil {
+	switch {
+	case it.err == nil && it.started && len(it.page) == 0 && it.next == nil:
 		return nil
+	case it.last != nil:
+		return pick(it.last, it.names)
+	case it.start != nil:
+		return it.start
 	}
-	if it.last == nil {
-		return it.next
-	}
-	return pick(it.last, it.names)
+	return PagingKey{}
 }
 
 // All returns the remaining items as a range-over-func sequence.

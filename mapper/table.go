@@ -85,8 +85,10 @@ func (t *Table[T]) Load(ctx context.Context, v *T, opts ...ReadOption) error {
 	return t.t.load(ctx, rv, opts)
 }
 
-// Delete deletes the item with v's primary key; for a versioned type, only
-// if the stored version is v's.
+// Delete deletes the item with v's primary key. For a versioned type with a
+// version other than 0, only if the stored version is v's (else an error
+// wrapping ErrVersionConflict); version 0, a struct never saved or loaded,
+// deletes unconditionally.
 func (t *Table[T]) Delete(ctx context.Context, v *T, opts ...WriteOption) error {
 	rv, err := structValue(v)
 	if err != nil {
@@ -197,17 +199,10 @@ func cryptoAction(a schema.Action) crypto.Action {
 	return crypto.EncryptAndSign
 }
 
-// encode marshals the struct rv into an item with attributevalue.
+// encode marshals the struct rv into an item, as attributevalue does, with
+// the type's cached codec plan (codec.go).
 func (t *table) encode(rv reflect.Value) (map[string]types.AttributeValue, error) {
-	av, err := t.m.encoder.Encode(rv.Addr().Interface())
-	if err != nil {
-		return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
-	}
-	m, ok := av.(*types.AttributeValueMemberM)
-	if !ok {
-		return nil, invalidItem("%v did not marshal to a map", rv.Type())
-	}
-	return m.Value, nil
+	return codecOf(t.schema).encode(t.m.encoder, rv)
 }
 
 // keyOf returns the primary key of an item and checks it is there. The key
@@ -263,11 +258,13 @@ func (t *table) save(ctx context.Context, rv reflect.Value, opts []WriteOption) 
 	var oldVersion uint64
 	versioned := vf.IsValid()
 	if versioned {
+		saved := reflect.New(vf.Type()).Elem()
+		saved.Set(vf)
 		oldVersion = getVersion(vf)
 		setVersion(vf, oldVersion+1)
 		defer func() {
 			if err != nil {
-				setVersion(vf, oldVersion) // leave the struct as it was
+				vf.Set(saved) // leave the struct as it was
 			}
 		}()
 	}
@@ -337,11 +334,7 @@ func (t *table) decode(ctx context.Context, p *prepared, stored map[string]types
 	if err != nil {
 		return err
 	}
-	rv.SetZero()
-	if err := t.m.decoder.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {
-		return invalidItem("unmarshaling into %v: %v", rv.Type(), err)
-	}
-	return nil
+	return codecOf(t.schema).decode(t.m.decoder, item, rv)
 }
 
 func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
@@ -425,7 +418,11 @@ func (t *table) checkPlaintext(p *prepared, b expression.Builder, what string) e
 		return invalidItem("building the %s: %v", what, err)
 	}
 	for _, name := range expr.Names() {
-		if p.actions.Overrides[name] == crypto.EncryptAndSign {
+		act, ok := p.actions.Overrides[name]
+		if !ok {
+			act = p.actions.Default // how an attribute the struct lacks is read
+		}
+		if act == crypto.EncryptAndSign {
 			return invalidItem("the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, name)
 		}
 	}
@@ -470,14 +467,29 @@ func (t *table) encodeForWrite(rv reflect.Value) (item, key map[string]types.Att
 	return item, key, nil
 }
 
+// getVersion reads an integer version field, or a pointer to one (nil is 0).
 func getVersion(v reflect.Value) uint64 {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return 0
+		}
+		v = v.Elem()
+	}
 	if v.CanInt() {
 		return uint64(v.Int())
 	}
 	return v.Uint()
 }
 
+// setVersion sets a version field. A pointer field gets a new pointer, so
+// that copies of the struct sharing the old one do not change.
 func setVersion(v reflect.Value, n uint64) {
+	if v.Kind() == reflect.Pointer {
+		p := reflect.New(v.Type().Elem())
+		setVersion(p.Elem(), n)
+		v.Set(p)
+		return
+	}
 	if v.CanInt() {
 		v.SetInt(int64(n))
 	} else {

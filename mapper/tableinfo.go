@@ -5,6 +5,7 @@ package mapper
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -48,22 +49,36 @@ func (m *Mapper) tableInfo(ctx context.Context, name string) (*tableInfo, error)
 	if ti, ok := m.infos.Load(name); ok {
 		return ti.(*tableInfo), nil
 	}
-	v, err, _ := m.describe.Do(name, func() (any, error) {
-		if ti, ok := m.infos.Load(name); ok {
+	// The call is shared by every caller waiting for this table and runs on
+	// the ctx of the caller that started it. Each caller waits on its own
+	// ctx, and one whose ctx is still live tries again if the shared call
+	// ended because another caller's ctx did.
+	for {
+		ch := m.describe.DoChan(name, func() (any, error) {
+			if ti, ok := m.infos.Load(name); ok {
+				return ti, nil
+			}
+			out, err := m.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+			if err != nil {
+				return nil, fmt.Errorf("mapper: describing table %s: %w", name, err)
+			}
+			ti := describeTable(out.Table)
+			m.infos.Store(name, ti)
 			return ti, nil
+		})
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("mapper: describing table %s: %w", name, ctx.Err())
+		case r := <-ch:
+			if r.Err == nil {
+				return r.Val.(*tableInfo), nil
+			}
+			if ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue // another caller gave up; this one has not
+			}
+			return nil, r.Err
 		}
-		out, err := m.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
-		if err != nil {
-			return nil, fmt.Errorf("mapper: describing table %s: %w", name, err)
-		}
-		ti := describeTable(out.Table)
-		m.infos.Store(name, ti)
-		return ti, nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return v.(*tableInfo), nil
 }
 
 func describeTable(d *types.TableDescription) *tableInfo {

@@ -1,0 +1,1037 @@
+package mapper
+
+// The struct ↔ item codec. attributevalue's Encoder and Decoder walk a
+// struct by reflection on every call and allocate for each value; the
+// codec does that walk once per type, into a plan, and then:
+//
+//   - encodes and decodes the plain fields itself, through the field's
+//     offset: strings, bools, integers and floats, pointers to those,
+//     byte slices, and slices of strings or of numbers (as lists, or as
+//     sets with stringset / numberset); and, with the nested type's own
+//     plan, structs, pointers to structs and slices of structs. It writes
+//     exactly what attributevalue writes for them (same number formatting,
+//     same empty and NULL rules), and hands back to attributevalue any
+//     value it does not expect (a NULL element, a malformed number, a type
+//     mismatch), so that errors are attributevalue's own;
+//   - passes every other field to attributevalue one at a time: a pointer
+//     to the field, after applying omitempty / nullempty itself, when the
+//     field's tag has no other option, or else a one-field struct that
+//     carries the field's own tag, so that attributevalue applies the
+//     options as it would inside the whole struct;
+//   - falls back to attributevalue on the whole struct for types it cannot
+//     split: fields behind an embedded pointer (encoding skips them when
+//     the pointer is nil, decoding allocates it), and types whose pointer
+//     implements attributevalue.Unmarshaler (decoding calls it instead of
+//     decoding the fields).
+//
+// The equivalence tests in codec_test.go hold the codec to attributevalue's
+// output, with the mapper's options (TagKey "ddb", everything else
+// default).
+
+import (
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/schema"
+	"github.com/ddbcrypt/ddbcrypt/tags"
+)
+
+// codecs caches the plan of each struct type: reflect.Type → *codec.
+var codecs sync.Map
+
+// codecOf returns the cached plan for the schema's type.
+func codecOf(s *schema.Schema) *codec {
+	if c, ok := codecs.Load(s.Type); ok {
+		return c.(*codec)
+	}
+	c, _ := codecs.LoadOrStore(s.Type, newCodec(s))
+	return c.(*codec)
+}
+
+// route is how one field is encoded or decoded.
+type route uint8
+
+const (
+	viaField   route = iota // attributevalue on a pointer to the field
+	viaWrapper              // attributevalue on a one-field struct with the field's tag
+	viaPlan                 // the codec itself (the field's fast kind)
+)
+
+// fastKind is the shape of a field the codec encodes itself.
+type fastKind uint8
+
+const (
+	notFast       fastKind = iota
+	fastScalar             // a string, bool, integer or float: S, BOOL or N
+	fastPointer            // an unnamed pointer to a fastScalar: as the scalar, or NULL
+	fastBytes              // a slice of bytes: B
+	fastStrings            // a slice of strings: SS with stringset, else L of S
+	fastNumbers            // a slice of numbers: NS with numberset, else L of N
+	fastStruct             // a struct with a plan of its own: M
+	fastStructPtr          // an unnamed pointer to such a struct: M, or NULL
+	fastStructs            // a slice of such structs: L of M
+)
+
+// fieldPlan is the plan for one attribute.
+type fieldPlan struct {
+	name   string
+	index  []int
+	offset uintptr      // from the start of the struct
+	typ    reflect.Type // the field's declared type
+	fast   fastKind
+	kind   reflect.Kind // of the scalar, the pointee or the slice element
+	set    bool         // stringset / numberset on a fast slice
+	sub    *codec       // the plan of the struct, for the struct kinds
+
+	omitEmpty, nullEmpty bool
+
+	enc, dec route
+	wrapper  reflect.Type // for viaWrapper: struct{ V <typ> `ddb:"v,<options>"` }
+}
+
+// codec is the plan for one struct type. It is shared and read-only.
+type codec struct {
+	typ         reflect.Type
+	whole       bool // attributevalue on the whole struct, both ways
+	wholeDecode bool // attributevalue on the whole struct when decoding
+	fields      []fieldPlan
+	byName      map[string]int
+
+	// How many values of each kind the fast fields produce at most, lists
+	// aside: the arena's first sizes.
+	nS, nN, nBool, nNull, nB int
+}
+
+var (
+	timeType        = reflect.TypeFor[time.Time]()
+	marshalerType   = reflect.TypeFor[attributevalue.Marshaler]()
+	unmarshalerType = reflect.TypeFor[attributevalue.Unmarshaler]()
+	// numbererType is what makes attributevalue encode a string kind as a
+	// number (attributevalue.Number, json.Number).
+	numbererType = reflect.TypeFor[interface {
+		Float64() (float64, error)
+		Int64() (int64, error)
+		String() string
+	}]()
+)
+
+// wrapperName is the attribute name of the wrappers' single field.
+const wrapperName = "v"
+
+func newCodec(s *schema.Schema) *codec {
+	return buildCodec(s, map[reflect.Type]*codec{})
+}
+
+// buildCodec makes the plan of s's type. building holds the plans under
+// construction, so that a type nested in itself refers to its own plan.
+func buildCodec(s *schema.Schema, building map[reflect.Type]*codec) *codec {
+	c := &codec{typ: s.Type}
+	offsets := make([]uintptr, len(s.Fields))
+	for i := range s.Fields {
+		off, ok := offsetOf(s.Type, s.Fields[i].Index)
+		if s.Fields[i].ViaPointer || !ok {
+			c.whole = true
+			return c
+		}
+		offsets[i] = off
+	}
+	c.wholeDecode = reflect.PointerTo(s.Type).Implements(unmarshalerType)
+	building[s.Type] = c
+	c.fields = make([]fieldPlan, 0, len(s.Fields))
+	c.byName = make(map[string]int, len(s.Fields))
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		p := fieldPlan{
+			name:      f.Name,
+			index:     f.Index,
+			offset:    offsets[i],
+			typ:       f.Type,
+			omitEmpty: f.Tag.OmitEmpty,
+			nullEmpty: f.Tag.NullEmpty,
+		}
+		p.fast, p.kind, p.set = classify(f.Type, f.Tag)
+		if p.fast == notFast {
+			p.fast, p.sub = classifyStruct(f.Type, f.Tag, building)
+		}
+		t := f.Tag
+		switch {
+		case p.fast != notFast:
+			p.enc, p.dec = viaPlan, viaPlan
+			c.count(&p)
+		default:
+			p.enc, p.dec = viaField, viaField
+			if t.OmitEmptyElem || t.NullEmptyElem || t.AsStrSet || t.AsNumSet || t.AsBinSet ||
+				t.AsString || t.AsUnixTime || (t.OmitEmpty && t.NullEmpty) ||
+				// attributevalue encodes what an interface holds, and what a
+				// pointer to a pointer points to, with the field's options.
+				f.Type.Kind() == reflect.Interface ||
+				((t.OmitEmpty || t.NullEmpty) && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Pointer) {
+				p.enc = viaWrapper
+			}
+			if t.AsString || t.AsUnixTime {
+				p.dec = viaWrapper
+			}
+		}
+		if p.enc == viaWrapper || p.dec == viaWrapper {
+			p.wrapper = wrapperType(f.Type, t)
+		}
+		c.byName[p.name] = len(c.fields)
+		c.fields = append(c.fields, p)
+	}
+	return c
+}
+
+// classifyStruct says whether a field of type t with tag tag is a struct,
+// a pointer to a struct or a slice of structs that the codec encodes with
+// the struct's own plan: one with a schema, encoded field by field (not
+// whole), neither it nor its pointer implementing Marshaler or
+// Unmarshaler, and not a time. attributevalue never finds a struct empty,
+// so omitempty and nullempty apply only to a nil pointer or slice; no other
+// option is allowed.
+func classifyStruct(t reflect.Type, tag tags.Tag, building map[reflect.Type]*codec) (fastKind, *codec) {
+	if tag.OmitEmptyElem || tag.NullEmptyElem || tag.AsString || tag.AsUnixTime || tag.AsBinSet ||
+		tag.AsStrSet || tag.AsNumSet || (tag.OmitEmpty && tag.NullEmpty) {
+		return notFast, nil
+	}
+	kind := fastStruct
+	switch {
+	case t.Kind() == reflect.Pointer && t.Name() == "":
+		kind, t = fastStructPtr, t.Elem()
+	case t.Kind() == reflect.Slice && !hasCodecMethods(t):
+		kind, t = fastStructs, t.Elem()
+	}
+	if t.Kind() != reflect.Struct || hasCodecMethods(t) || t.ConvertibleTo(timeType) {
+		return notFast, nil
+	}
+	sub, ok := building[t]
+	if !ok {
+		s, err := schema.Of(t)
+		if err != nil {
+			return notFast, nil // attributevalue may still encode it
+		}
+		sub = buildCodec(s, building)
+	}
+	if sub.whole || sub.wholeDecode {
+		return notFast, nil
+	}
+	return kind, sub
+}
+
+// offsetOf sums the offsets along index, which must cross only structs
+// held by value.
+func offsetOf(t reflect.Type, index []int) (uintptr, bool) {
+	var off uintptr
+	for i, x := range index {
+		if t.Kind() != reflect.Struct {
+			return 0, false
+		}
+		sf := t.Field(x)
+		off += sf.Offset
+		if i < len(index)-1 {
+			t = sf.Type
+		}
+	}
+	return off, true
+}
+
+// classify says whether the codec encodes a field of type t with tag tag
+// itself, and how. A fast type is one attributevalue encodes by its kind
+// alone: neither it nor its pointer may implement Marshaler or Unmarshaler,
+// and a string kind may not look like a number type. The only options
+// allowed are omitempty or nullempty (not both: attributevalue refuses a
+// zero value then), and the set option that matches the slice.
+func classify(t reflect.Type, tag tags.Tag) (fastKind, reflect.Kind, bool) {
+	if tag.OmitEmptyElem || tag.NullEmptyElem || tag.AsString || tag.AsUnixTime || tag.AsBinSet ||
+		(tag.OmitEmpty && tag.NullEmpty) {
+		return notFast, 0, false
+	}
+	sets := tag.AsStrSet || tag.AsNumSet
+	switch {
+	case plainScalar(t):
+		if sets {
+			break
+		}
+		return fastScalar, t.Kind(), false
+	case t.Kind() == reflect.Pointer && t.Name() == "" && plainScalar(t.Elem()):
+		if sets {
+			break
+		}
+		return fastPointer, t.Elem().Kind(), false
+	case t.Kind() == reflect.Slice && !hasCodecMethods(t):
+		e := t.Elem()
+		switch {
+		case e.Kind() == reflect.Uint8:
+			// attributevalue copies a slice of bytes to B whatever the
+			// methods of the slice type, but panics on a named element type.
+			if !sets && e == reflect.TypeFor[byte]() {
+				return fastBytes, reflect.Uint8, false
+			}
+		case !plainScalar(e):
+		case e.Kind() == reflect.String:
+			if !tag.AsNumSet {
+				return fastStrings, reflect.String, tag.AsStrSet
+			}
+		case e.Kind() != reflect.Bool:
+			if !tag.AsStrSet {
+				return fastNumbers, e.Kind(), tag.AsNumSet
+			}
+		}
+	}
+	return notFast, 0, false
+}
+
+// plainScalar reports a string, bool, integer or float type that
+// attributevalue encodes and decodes by its kind alone.
+func plainScalar(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return !hasCodecMethods(t) && !reflect.PointerTo(t).Implements(numbererType)
+	case reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return !hasCodecMethods(t)
+	}
+	return false // uintptr too: attributevalue does not encode it
+}
+
+// hasCodecMethods reports whether t or *t implements attributevalue's
+// Marshaler or Unmarshaler (the method set of *t includes t's).
+func hasCodecMethods(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	return pt.Implements(marshalerType) || pt.Implements(unmarshalerType)
+}
+
+// wrapperType returns struct{ V t `ddb:"v,<the tag's value options>"` }:
+// encoding it runs attributevalue's code for a struct field on the value
+// with the field's own options.
+func wrapperType(t reflect.Type, tag tags.Tag) reflect.Type {
+	var b strings.Builder
+	b.WriteString(wrapperName)
+	for _, o := range []struct {
+		on   bool
+		name string
+	}{
+		{tag.OmitEmpty, "omitempty"},
+		{tag.OmitEmptyElem, "omitemptyelem"},
+		{tag.NullEmpty, "nullempty"},
+		{tag.NullEmptyElem, "nullemptyelem"},
+		{tag.AsString, "string"},
+		{tag.AsStrSet, "stringset"},
+		{tag.AsNumSet, "numberset"},
+		{tag.AsBinSet, "binaryset"},
+		{tag.AsUnixTime, "unixtime"},
+	} {
+		if o.on {
+			b.WriteString(",")
+			b.WriteString(o.name)
+		}
+	}
+	return reflect.StructOf([]reflect.StructField{{
+		Name: "V",
+		Type: t,
+		Tag:  reflect.StructTag(tags.Key + `:"` + b.String() + `"`),
+	}})
+}
+
+// count adds what a fast field can produce to the codec's totals.
+func (c *codec) count(p *fieldPlan) {
+	if p.nullEmpty || p.fast != fastScalar && p.fast != fastStruct {
+		c.nNull++ // what may be NULL: a nil pointer or slice, or an empty value with nullempty
+	}
+	switch p.fast {
+	case fastScalar, fastPointer:
+		switch p.kind {
+		case reflect.String:
+			c.nS++
+		case reflect.Bool:
+			c.nBool++
+		default:
+			c.nN++
+		}
+	case fastBytes:
+		c.nB++
+	case fastStruct:
+		if sub := p.sub; sub != c { // a plan still being built counts short, which only costs an allocation
+			c.nS += sub.nS
+			c.nN += sub.nN
+			c.nBool += sub.nBool
+			c.nNull += sub.nNull
+			c.nB += sub.nB
+		}
+	}
+}
+
+// arena hands out the attribute values of one item from a few arrays
+// rather than one allocation each. The first arrays are sized by the plan;
+// when one is full, the next values come from a new, larger one, and those
+// already handed out stay where they are.
+type arena struct {
+	s    []types.AttributeValueMemberS
+	n    []types.AttributeValueMemberN
+	bl   []types.AttributeValueMemberBOOL
+	null []types.AttributeValueMemberNULL
+	b    []types.AttributeValueMemberB
+	m    []types.AttributeValueMemberM
+}
+
+// take returns the next free element of *s, zero.
+func take[T any](s *[]T) *T {
+	if len(*s) == cap(*s) {
+		*s = make([]T, 0, max(8, 2*cap(*s)))
+	}
+	*s = (*s)[:len(*s)+1]
+	return &(*s)[len(*s)-1]
+}
+
+func (a *arena) str(v string) types.AttributeValue {
+	x := take(&a.s)
+	x.Value = v
+	return x
+}
+
+func (a *arena) num(v string) types.AttributeValue {
+	x := take(&a.n)
+	x.Value = v
+	return x
+}
+
+func (a *arena) boolean(v bool) types.AttributeValue {
+	x := take(&a.bl)
+	x.Value = v
+	return x
+}
+
+func (a *arena) nul() types.AttributeValue {
+	x := take(&a.null)
+	x.Value = true
+	return x
+}
+
+func (a *arena) bin(v []byte) types.AttributeValue {
+	x := take(&a.b)
+	x.Value = v
+	return x
+}
+
+func (a *arena) mapOf(v map[string]types.AttributeValue) types.AttributeValue {
+	x := take(&a.m)
+	x.Value = v
+	return x
+}
+
+func makeArena[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, 0, n)
+}
+
+// encode marshals the struct rv (addressable) into an item, as
+// attributevalue's Encoder with TagKey "ddb" does.
+func (c *codec) encode(enc *attributevalue.Encoder, rv reflect.Value) (map[string]types.AttributeValue, error) {
+	if c.whole {
+		av, err := enc.Encode(rv.Addr().Interface())
+		if err != nil {
+			return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
+		}
+		m, ok := av.(*types.AttributeValueMemberM)
+		if !ok {
+			return nil, invalidItem("%v did not marshal to a map", rv.Type())
+		}
+		return m.Value, nil
+	}
+	a := arena{
+		s:    makeArena[types.AttributeValueMemberS](c.nS),
+		n:    makeArena[types.AttributeValueMemberN](c.nN),
+		bl:   makeArena[types.AttributeValueMemberBOOL](c.nBool),
+		null: makeArena[types.AttributeValueMemberNULL](c.nNull),
+		b:    makeArena[types.AttributeValueMemberB](c.nB),
+	}
+	item, err := c.encodeFields(enc, rv, rv.Addr().UnsafePointer(), &a)
+	if err != nil {
+		return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
+	}
+	return item, nil
+}
+
+// encodeFields encodes the struct at base, of the plan's type; rv is that
+// struct, or the zero Value to make it from base when a field needs it.
+func (c *codec) encodeFields(enc *attributevalue.Encoder, rv reflect.Value, base unsafe.Pointer, a *arena) (map[string]types.AttributeValue, error) {
+	item := make(map[string]types.AttributeValue, len(c.fields))
+	for i := range c.fields {
+		f := &c.fields[i]
+		var av types.AttributeValue
+		var err error
+		if f.enc == viaPlan {
+			av, err = f.encodeFast(enc, unsafe.Add(base, f.offset), a)
+		} else {
+			if !rv.IsValid() {
+				rv = reflect.NewAt(c.typ, base).Elem()
+			}
+			if f.enc == viaField {
+				av, err = f.encodeField(enc, rv.FieldByIndex(f.index), a)
+			} else {
+				av, err = f.encodeWrapped(enc, rv.FieldByIndex(f.index))
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if av != nil {
+			item[f.name] = av
+		}
+	}
+	return item, nil
+}
+
+// encodeFast encodes a fast field at p; nil means it is omitted.
+func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a *arena) (types.AttributeValue, error) {
+	switch f.fast {
+	case fastScalar:
+		if f.omitEmpty || f.nullEmpty {
+			if scalarIsZero(p, f.kind) {
+				if f.omitEmpty {
+					return nil, nil
+				}
+				return a.nul(), nil
+			}
+		}
+		return scalarValue(p, f.kind, a), nil
+	case fastStruct: // never empty to attributevalue
+		m, err := f.sub.encodeFields(enc, reflect.Value{}, p, a)
+		if err != nil {
+			return nil, err
+		}
+		return a.mapOf(m), nil
+	case fastPointer, fastStructPtr:
+		q := *(*unsafe.Pointer)(p)
+		if q == nil {
+			if f.omitEmpty {
+				return nil, nil
+			}
+			return a.nul(), nil
+		}
+		if f.fast == fastPointer {
+			return scalarValue(q, f.kind, a), nil // the pointee is not tested for empty
+		}
+		m, err := f.sub.encodeFields(enc, reflect.Value{}, q, a)
+		if err != nil {
+			return nil, err
+		}
+		return a.mapOf(m), nil
+	}
+	// A slice: empty (to attributevalue) only when nil.
+	hdr := (*sliceHeader)(p)
+	if hdr.data == nil {
+		if f.omitEmpty {
+			return nil, nil
+		}
+		return a.nul(), nil
+	}
+	switch f.fast {
+	case fastBytes:
+		b := *(*[]byte)(p)
+		return a.bin(append([]byte{}, b...)), nil
+	case fastStrings:
+		ss := *(*[]string)(p)
+		if f.set {
+			if len(ss) == 0 {
+				return a.nul(), nil // attributevalue's NullEmptySets
+			}
+			return &types.AttributeValueMemberSS{Value: append(make([]string, 0, len(ss)), ss...)}, nil
+		}
+		l := make([]types.AttributeValue, len(ss))
+		for i, s := range ss {
+			l[i] = a.str(s)
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	case fastNumbers:
+		if f.set && hdr.len == 0 {
+			return a.nul(), nil
+		}
+		ns := formatNumbers(p, f.kind)
+		if f.set {
+			return &types.AttributeValueMemberNS{Value: ns}, nil
+		}
+		l := make([]types.AttributeValue, len(ns))
+		for i, n := range ns {
+			l[i] = a.num(n)
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	default: // fastStructs
+		l := make([]types.AttributeValue, hdr.len)
+		step := f.sub.typ.Size()
+		for i := range l {
+			m, err := f.sub.encodeFields(enc, reflect.Value{}, unsafe.Add(hdr.data, uintptr(i)*step), a)
+			if err != nil {
+				return nil, err
+			}
+			l[i] = a.mapOf(m)
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	}
+}
+
+// sliceHeader is the layout of every slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+// scalarIsZero is attributevalue's test for an empty value, for a scalar.
+func scalarIsZero(p unsafe.Pointer, k reflect.Kind) bool {
+	switch k {
+	case reflect.String:
+		return len(*(*string)(p)) == 0
+	case reflect.Bool:
+		return !*(*bool)(p)
+	case reflect.Float32:
+		return *(*float32)(p) == 0 // -0 too
+	case reflect.Float64:
+		return *(*float64)(p) == 0
+	}
+	switch kindSize(k) {
+	case 1:
+		return *(*uint8)(p) == 0
+	case 2:
+		return *(*uint16)(p) == 0
+	case 4:
+		return *(*uint32)(p) == 0
+	default:
+		return *(*uint64)(p) == 0
+	}
+}
+
+// kindSize is the size in bytes of an integer kind.
+func kindSize(k reflect.Kind) uintptr {
+	switch k {
+	case reflect.Int8, reflect.Uint8:
+		return 1
+	case reflect.Int16, reflect.Uint16:
+		return 2
+	case reflect.Int32, reflect.Uint32:
+		return 4
+	case reflect.Int, reflect.Uint:
+		return unsafe.Sizeof(int(0))
+	}
+	return 8
+}
+
+func scalarValue(p unsafe.Pointer, k reflect.Kind, a *arena) types.AttributeValue {
+	switch k {
+	case reflect.String:
+		return a.str(*(*string)(p))
+	case reflect.Bool:
+		return a.boolean(*(*bool)(p))
+	}
+	return a.num(formatNumber(p, k))
+}
+
+// formatNumber formats the number at p as attributevalue does: integers in
+// decimal, floats in the shortest 'f' form for their size (so NaN and ±Inf
+// come out as "NaN", "+Inf" and "-Inf", which DynamoDB refuses).
+func formatNumber(p unsafe.Pointer, k reflect.Kind) string {
+	switch k {
+	case reflect.Int:
+		return strconv.FormatInt(int64(*(*int)(p)), 10)
+	case reflect.Int8:
+		return strconv.FormatInt(int64(*(*int8)(p)), 10)
+	case reflect.Int16:
+		return strconv.FormatInt(int64(*(*int16)(p)), 10)
+	case reflect.Int32:
+		return strconv.FormatInt(int64(*(*int32)(p)), 10)
+	case reflect.Int64:
+		return strconv.FormatInt(*(*int64)(p), 10)
+	case reflect.Uint:
+		return strconv.FormatUint(uint64(*(*uint)(p)), 10)
+	case reflect.Uint8:
+		return strconv.FormatUint(uint64(*(*uint8)(p)), 10)
+	case reflect.Uint16:
+		return strconv.FormatUint(uint64(*(*uint16)(p)), 10)
+	case reflect.Uint32:
+		return strconv.FormatUint(uint64(*(*uint32)(p)), 10)
+	case reflect.Uint64:
+		return strconv.FormatUint(*(*uint64)(p), 10)
+	case reflect.Float32:
+		return strconv.FormatFloat(float64(*(*float32)(p)), 'f', -1, 32)
+	default: // reflect.Float64
+		return strconv.FormatFloat(*(*float64)(p), 'f', -1, 64)
+	}
+}
+
+// formatNumbers formats the elements of the slice of numbers at p.
+func formatNumbers(p unsafe.Pointer, k reflect.Kind) []string {
+	hdr := (*sliceHeader)(p)
+	out := make([]string, hdr.len)
+	var step uintptr
+	switch k {
+	case reflect.Float32:
+		step = 4
+	case reflect.Float64:
+		step = 8
+	default:
+		step = kindSize(k)
+	}
+	for i := range out {
+		out[i] = formatNumber(unsafe.Add(hdr.data, uintptr(i)*step), k)
+	}
+	return out
+}
+
+// encodeField encodes a field through attributevalue: omitempty and
+// nullempty (its only options) are applied here, as attributevalue applies
+// them to a struct field, and the rest is what attributevalue does with a
+// pointer to the field (or, for a pointer field, the pointer itself), which
+// is what it does with the field once past that test.
+func (f *fieldPlan) encodeField(enc *attributevalue.Encoder, fv reflect.Value, a *arena) (types.AttributeValue, error) {
+	if emptyValue(fv) {
+		if f.omitEmpty {
+			return nil, nil
+		}
+		if f.nullEmpty || nilValue(fv) {
+			return a.nul(), nil
+		}
+	}
+	if fv.Kind() == reflect.Pointer {
+		return enc.Encode(fv.Interface())
+	}
+	return enc.Encode(fv.Addr().Interface())
+}
+
+// encodeWrapped encodes a field as the only field of its wrapper struct and
+// returns what attributevalue wrote for it; nil if it omitted it.
+func (f *fieldPlan) encodeWrapped(enc *attributevalue.Encoder, fv reflect.Value) (types.AttributeValue, error) {
+	w := reflect.New(f.wrapper)
+	w.Elem().Field(0).Set(fv)
+	av, err := enc.Encode(w.Interface())
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := av.(*types.AttributeValueMemberM); ok {
+		return m.Value[wrapperName], nil
+	}
+	return nil, nil
+}
+
+// emptyValue is attributevalue's test for an empty value: what omitempty
+// leaves out and nullempty writes as NULL.
+func emptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Invalid:
+		return true
+	case reflect.Array:
+		return v.Len() == 0
+	case reflect.Map, reflect.Slice, reflect.Interface, reflect.Pointer:
+		return v.IsNil()
+	case reflect.String:
+		return v.Len() == 0
+	case reflect.Bool:
+		return !v.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return v.Int() == 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return v.Uint() == 0
+	case reflect.Float32, reflect.Float64:
+		return v.Float() == 0
+	}
+	return false // structs (a zero time too), complex numbers, ...
+}
+
+// nilValue reports an empty value attributevalue writes as NULL even
+// without nullempty.
+func nilValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Invalid:
+		return true
+	case reflect.Map, reflect.Slice, reflect.Interface, reflect.Pointer:
+		return v.IsNil()
+	}
+	return false
+}
+
+// decode unmarshals item into the struct rv (addressable), which it first
+// zeroes, as attributevalue's Decoder with TagKey "ddb" does: attributes
+// the struct lacks are ignored, and a name with no field of its own goes to
+// the first field whose name matches it but for case.
+func (c *codec) decode(dec *attributevalue.Decoder, item map[string]types.AttributeValue, rv reflect.Value) error {
+	rv.SetZero()
+	var err error
+	if c.whole || c.wholeDecode {
+		err = dec.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface())
+	} else {
+		err = c.decodeFields(dec, item, rv, rv.Addr().UnsafePointer())
+	}
+	if err != nil {
+		return invalidItem("unmarshaling into %v: %v", rv.Type(), err)
+	}
+	return nil
+}
+
+// decodeFields decodes item into the struct at base, of the plan's type,
+// over what it holds (attributevalue zeroes only the top-level struct, as
+// the mapper asks); rv is that struct, or the zero Value to make it from
+// base when a field needs it.
+func (c *codec) decodeFields(dec *attributevalue.Decoder, item map[string]types.AttributeValue, rv reflect.Value, base unsafe.Pointer) error {
+	for name, av := range item {
+		i, ok := c.byName[name]
+		if !ok {
+			if i = c.fold(name); i < 0 {
+				continue
+			}
+		}
+		f := &c.fields[i]
+		var err error
+		if f.dec == viaPlan {
+			p := unsafe.Add(base, f.offset)
+			var done bool
+			if done, err = f.decodeFast(dec, av, p); !done && err == nil {
+				err = dec.Decode(av, reflect.NewAt(f.typ, p).Interface())
+			}
+		} else {
+			if !rv.IsValid() {
+				rv = reflect.NewAt(c.typ, base).Elem()
+			}
+			if f.dec == viaField {
+				err = dec.Decode(av, rv.FieldByIndex(f.index).Addr().Interface())
+			} else {
+				err = f.decodeWrapped(dec, av, rv.FieldByIndex(f.index))
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fold finds the field attributevalue gives an attribute name that no field
+// has exactly: the first whose name is equal under Unicode case folding.
+func (c *codec) fold(name string) int {
+	for i := range c.fields {
+		if strings.EqualFold(c.fields[i].name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// decodeWrapped decodes av into a field with options that affect decoding
+// (string, unixtime) through its wrapper struct.
+func (f *fieldPlan) decodeWrapped(dec *attributevalue.Decoder, av types.AttributeValue, fv reflect.Value) error {
+	w := reflect.New(f.wrapper)
+	w.Elem().Field(0).Set(fv)
+	err := dec.Decode(&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{wrapperName: av}}, w.Interface())
+	fv.Set(w.Elem().Field(0)) // what attributevalue had written so far, even on error
+	return err
+}
+
+// decodeFast decodes av into the fast field at p. If it reports false (and
+// no error), it has written nothing, and attributevalue is to decode the
+// value (or report why it cannot). Errors come from nested structs, whose
+// fields it decodes as decodeFields does.
+func (f *fieldPlan) decodeFast(dec *attributevalue.Decoder, av types.AttributeValue, p unsafe.Pointer) (bool, error) {
+	if _, ok := av.(*types.AttributeValueMemberNULL); ok {
+		reflect.NewAt(f.typ, p).Elem().SetZero()
+		return true, nil
+	}
+	switch f.fast {
+	case fastScalar:
+		return decodeScalar(av, p, f.kind), nil
+	case fastPointer:
+		if q := *(*unsafe.Pointer)(p); q != nil {
+			return decodeScalar(av, q, f.kind), nil
+		}
+		q := reflect.New(f.typ.Elem()).UnsafePointer()
+		if !decodeScalar(av, q, f.kind) {
+			return false, nil
+		}
+		*(*unsafe.Pointer)(p) = q
+		return true, nil
+	case fastStruct, fastStructPtr:
+		m, ok := av.(*types.AttributeValueMemberM)
+		if !ok {
+			return false, nil
+		}
+		if f.fast == fastStructPtr {
+			q := *(*unsafe.Pointer)(p)
+			if q == nil { // allocated before its fields are decoded, as attributevalue does
+				q = reflect.New(f.sub.typ).UnsafePointer()
+				*(*unsafe.Pointer)(p) = q
+			}
+			p = q
+		}
+		return true, f.sub.decodeFields(dec, m.Value, reflect.Value{}, p)
+	case fastStructs:
+		l, ok := av.(*types.AttributeValueMemberL)
+		if !ok {
+			return false, nil
+		}
+		for _, e := range l.Value {
+			switch e.(type) {
+			case *types.AttributeValueMemberM, *types.AttributeValueMemberNULL:
+			default:
+				return false, nil
+			}
+		}
+		s := reflect.MakeSlice(f.typ, len(l.Value), len(l.Value))
+		reflect.NewAt(f.typ, p).Elem().Set(s)
+		data, step := s.UnsafePointer(), f.sub.typ.Size()
+		for i, e := range l.Value {
+			if m, ok := e.(*types.AttributeValueMemberM); ok { // NULL leaves the element zero
+				if err := f.sub.decodeFields(dec, m.Value, reflect.Value{}, unsafe.Add(data, uintptr(i)*step)); err != nil {
+					return true, err
+				}
+			}
+		}
+		return true, nil
+	case fastBytes:
+		b, ok := av.(*types.AttributeValueMemberB)
+		if !ok {
+			return false, nil
+		}
+		out := make([]byte, len(b.Value))
+		copy(out, b.Value)
+		*(*[]byte)(p) = out
+		return true, nil
+	case fastStrings:
+		var out []string
+		switch v := av.(type) {
+		case *types.AttributeValueMemberSS:
+			out = append(make([]string, 0, len(v.Value)), v.Value...)
+		case *types.AttributeValueMemberL:
+			out = make([]string, len(v.Value))
+			for i, e := range v.Value {
+				s, ok := e.(*types.AttributeValueMemberS)
+				if !ok {
+					return false, nil
+				}
+				out[i] = s.Value
+			}
+		default:
+			return false, nil
+		}
+		*(*[]string)(p) = out
+		return true, nil
+	default: // fastNumbers
+		switch v := av.(type) {
+		case *types.AttributeValueMemberNS:
+			return decodeNumbers(p, f.typ, f.kind, len(v.Value), func(i int) (string, bool) { return v.Value[i], true }), nil
+		case *types.AttributeValueMemberL:
+			return decodeNumbers(p, f.typ, f.kind, len(v.Value), func(i int) (string, bool) {
+				n, ok := v.Value[i].(*types.AttributeValueMemberN)
+				if !ok {
+					return "", false
+				}
+				return n.Value, true
+			}), nil
+		}
+		return false, nil
+	}
+}
+
+// decodeScalar decodes av into the scalar of kind k at p, if av is of the
+// type attributevalue would decode into k without fault.
+func decodeScalar(av types.AttributeValue, p unsafe.Pointer, k reflect.Kind) bool {
+	switch k {
+	case reflect.String:
+		s, ok := av.(*types.AttributeValueMemberS)
+		if ok {
+			*(*string)(p) = s.Value
+		}
+		return ok
+	case reflect.Bool:
+		b, ok := av.(*types.AttributeValueMemberBOOL)
+		if ok {
+			*(*bool)(p) = b.Value
+		}
+		return ok
+	}
+	n, ok := av.(*types.AttributeValueMemberN)
+	return ok && parseNumber(n.Value, p, k)
+}
+
+// parseNumber parses s into the number of kind k at p as attributevalue
+// does, and reports whether it could without error or overflow.
+func parseNumber(s string, p unsafe.Pointer, k reflect.Kind) bool {
+	switch k {
+	case reflect.Float32, reflect.Float64:
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return false
+		}
+		if k == reflect.Float64 {
+			*(*float64)(p) = x
+			return true
+		}
+		if ax := math.Abs(x); math.MaxFloat32 < ax && ax <= math.MaxFloat64 {
+			return false // reflect's OverflowFloat: ±Inf and NaN pass
+		}
+		*(*float32)(p) = float32(x)
+		return true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		x, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return false
+		}
+		bits := kindSize(k) * 8
+		if bits < 64 && (x<<(64-bits))>>(64-bits) != x {
+			return false
+		}
+		switch bits {
+		case 8:
+			*(*int8)(p) = int8(x)
+		case 16:
+			*(*int16)(p) = int16(x)
+		case 32:
+			*(*int32)(p) = int32(x)
+		default:
+			*(*int64)(p) = x
+		}
+		return true
+	default:
+		x, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return false
+		}
+		bits := kindSize(k) * 8
+		if bits < 64 && x>>bits != 0 {
+			return false
+		}
+		switch bits {
+		case 8:
+			*(*uint8)(p) = uint8(x)
+		case 16:
+			*(*uint16)(p) = uint16(x)
+		case 32:
+			*(*uint32)(p) = uint32(x)
+		default:
+			*(*uint64)(p) = x
+		}
+		return true
+	}
+}
+
+// decodeNumbers decodes n numbers, given by at, into a new slice of type t
+// (elements of kind k) and stores it at p, unless one of them is not a
+// number attributevalue decodes without fault.
+func decodeNumbers(p unsafe.Pointer, t reflect.Type, k reflect.Kind, n int, at func(int) (string, bool)) bool {
+	s := reflect.MakeSlice(t, n, n)
+	data := s.UnsafePointer()
+	step := t.Elem().Size()
+	for i := range n {
+		v, ok := at(i)
+		if !ok || !parseNumber(v, unsafe.Add(data, uintptr(i)*step), k) {
+			return false
+		}
+	}
+	reflect.NewAt(t, p).Elem().Set(s)
+	return true
+}
