@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/ddbcrypt/ddbcrypt/internal/number"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
 const (
@@ -130,7 +130,7 @@ func (t *table) batchWrite(ctx context.Context, p *prepared, requests []types.Wr
 			keys := make([]map[string]types.AttributeValue, len(unwritten))
 			for i, r := range unwritten {
 				if r.PutRequest != nil {
-					keys[i] = pick(r.PutRequest.Item, pagingNames(p, keySchema{}))
+					keys[i] = pick(r.PutRequest.Item, pagingNames(p, tableinfo.KeySchema{}))
 				} else {
 					keys[i] = r.DeleteRequest.Key
 				}
@@ -168,7 +168,7 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 		if err != nil {
 			return nil, err
 		}
-		order[i] = keyString(key)
+		order[i] = tableinfo.KeyID(key)
 		if !seen[order[i]] {
 			seen[order[i]] = true
 			wanted = append(wanted, key)
@@ -178,7 +178,7 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 	if err != nil {
 		return nil, &BatchError{Table: t.t.name, Keys: wanted, Err: err}
 	}
-	names := pagingNames(p, keySchema{})
+	names := pagingNames(p, tableinfo.KeySchema{})
 	found := make(map[string]map[string]types.AttributeValue, len(keys))
 	for start := 0; start < len(wanted); start += maxBatchGet {
 		pending := wanted[start:min(start+maxBatchGet, len(wanted))]
@@ -202,7 +202,7 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 				break
 			}
 			for _, item := range out.Responses[t.t.name] {
-				found[keyString(pick(item, names))] = item
+				found[tableinfo.KeyID(pick(item, names))] = item
 			}
 			pending = out.UnprocessedKeys[t.t.name].Keys
 		}
@@ -224,20 +224,4 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 		result = append(result, v)
 	}
 	return result, nil
-}
-
-// keyString identifies a primary key for matching DynamoDB's answers to
-// requests: numbers in canonical form, as DynamoDB returns them ("-0" and
-// "0", "1.50" and "1.5" are the same key).
-func keyString(key map[string]types.AttributeValue) string {
-	canonical := make(map[string]types.AttributeValue, len(key))
-	for name, av := range key {
-		if n, ok := av.(*types.AttributeValueMemberN); ok {
-			if c, err := number.Canonical(n.Value); err == nil {
-				av = &types.AttributeValueMemberN{Value: c}
-			}
-		}
-		canonical[name] = av
-	}
-	return formatKey(canonical)
 }

@@ -3,7 +3,6 @@ package mapper
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -33,49 +32,8 @@ func IsConflict(err error) bool {
 }
 
 // ItemError says which item an error is about: the table and the item's
-// primary key, as plaintext key attributes are never encrypted.
-type ItemError struct {
-	Table string
-	Key   map[string]types.AttributeValue
-	Err   error
-}
-
-func (e *ItemError) Error() string {
-	return fmt.Sprintf("table %s, item %s: %v", e.Table, formatKey(e.Key), e.Err)
-}
-
-func (e *ItemError) Unwrap() error { return e.Err }
-
-// formatKey renders a primary key for messages: name=value pairs in name
-// order.
-func formatKey(key map[string]types.AttributeValue) string {
-	names := make([]string, 0, len(key))
-	for name := range key {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, name := range names {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(name)
-		b.WriteByte('=')
-		switch v := key[name].(type) {
-		case *types.AttributeValueMemberS:
-			fmt.Fprintf(&b, "%q", v.Value)
-		case *types.AttributeValueMemberN:
-			b.WriteString(v.Value)
-		case *types.AttributeValueMemberB:
-			fmt.Fprintf(&b, "0x%x", v.Value)
-		default:
-			fmt.Fprintf(&b, "%T", v)
-		}
-	}
-	b.WriteByte('}')
-	return b.String()
-}
+// primary key. It is ddbcrypt.ItemError, shared with package encrypted.
+type ItemError = ddbcrypt.ItemError
 
 // BatchError reports the items of a batch call that were not written or
 // read: DynamoDB left them unprocessed until the retries ran out or ctx was
@@ -90,7 +48,7 @@ type BatchError struct {
 func (e *BatchError) Error() string {
 	keys := make([]string, 0, min(len(e.Keys), 5))
 	for _, k := range e.Keys[:min(len(e.Keys), 5)] {
-		keys = append(keys, formatKey(k))
+		keys = append(keys, ddbcrypt.FormatKey(k))
 	}
 	more := ""
 	if len(e.Keys) > 5 {

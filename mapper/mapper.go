@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"golang.org/x/sync/singleflight"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
 // Client is the part of the DynamoDB API the mapper calls. *dynamodb.Client
@@ -42,8 +42,7 @@ type Mapper struct {
 
 	tablesMu sync.Mutex
 	tables   map[reflect.Type]*table // for the untyped Save/Load/Delete
-	infos    sync.Map                // table name → *tableInfo
-	describe singleflight.Group      // one DescribeTable per table at a time
+	infos    *tableinfo.Cache        // one DescribeTable per table
 }
 
 type options struct {
@@ -84,6 +83,7 @@ func New(client Client, provider cmp.Provider, opts ...Option) *Mapper {
 		client: client,
 		opts:   options{backoff: defaultBackoff},
 		tables: make(map[reflect.Type]*table),
+		infos:  tableinfo.NewCache(client),
 		encoder: attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
 			o.TagKey = tagKey
 		}),

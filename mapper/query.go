@@ -4,6 +4,7 @@ package mapper
 
 import (
 	"context"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"iter"
 	"reflect"
 	"sync"
@@ -116,24 +117,24 @@ func (q *Query[T]) All(ctx context.Context) iter.Seq2[T, error] { return q.Iter(
 
 // fetch prepares the request on first use and returns one page.
 func (q *Query[T]) fetch(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
-	keys := p.info.keys
+	keys := p.info.Keys
 	var indexName *string
 	if q.index != "" {
-		ix, ok := p.info.indexes[q.index]
+		ix, ok := p.info.Indexes[q.index]
 		if !ok {
 			return nil, nil, nil, invalidConfig("table %s has no index %q", q.t.name, q.index)
 		}
-		if !ix.projectsAll {
+		if !ix.ProjectsAll {
 			return nil, nil, nil, invalidConfig("index %q of table %s does not project all attributes; encrypted items can only be read whole", q.index, q.t.name)
 		}
-		keys, indexName = ix.keys, &q.index
+		keys, indexName = ix.Keys, &q.index
 	}
-	kc := expression.Key(keys.partition).Equal(expression.Value(q.partition))
+	kc := expression.Key(keys.Partition).Equal(expression.Value(q.partition))
 	if q.sort != nil {
-		if keys.sort == "" {
+		if keys.Sort == "" {
 			return nil, nil, nil, invalidConfig("a sort key condition on table %s (index %q), which has no sort key", q.t.name, q.index)
 		}
-		kc = kc.And(q.sort.build(expression.Key(keys.sort)))
+		kc = kc.And(q.sort.build(expression.Key(keys.Sort)))
 	}
 	b := expression.NewBuilder().WithKeyCondition(kc)
 	if f, ok, err := q.t.filter(p, q.filters); err != nil {
@@ -184,9 +185,9 @@ func (t *table) filter(p *prepared, filters []expression.ConditionBuilder) (expr
 
 // pagingNames lists the attributes of a paging key: the table's keys and,
 // for an index, the index's.
-func pagingNames(p *prepared, index keySchema) []string {
-	names := []string{p.info.keys.partition}
-	for _, n := range []string{p.info.keys.sort, index.partition, index.sort} {
+func pagingNames(p *prepared, index tableinfo.KeySchema) []string {
+	names := []string{p.info.Keys.Partition}
+	for _, n := range []string{p.info.Keys.Sort, index.Partition, index.Sort} {
 		if n != "" && n != names[0] && (len(names) < 2 || n != names[1]) {
 			names = append(names, n)
 		}
@@ -284,17 +285,17 @@ func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
 // segment returns the fetch function of one segment of a scan.
 func (s *Scan[T]) segment(seg, total int) fetchFunc {
 	return func(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
-		keys := p.info.keys
+		keys := p.info.Keys
 		var indexName *string
 		if s.index != "" {
-			ix, ok := p.info.indexes[s.index]
+			ix, ok := p.info.Indexes[s.index]
 			if !ok {
 				return nil, nil, nil, invalidConfig("table %s has no index %q", s.t.name, s.index)
 			}
-			if !ix.projectsAll {
+			if !ix.ProjectsAll {
 				return nil, nil, nil, invalidConfig("index %q of table %s does not project all attributes; encrypted items can only be read whole", s.index, s.t.name)
 			}
-			keys, indexName = ix.keys, &s.index
+			keys, indexName = ix.Keys, &s.index
 		}
 		in := &dynamodb.ScanInput{TableName: &s.t.name, IndexName: indexName, ExclusiveStartKey: start, ConsistentRead: boolPtr(s.consistent)}
 		if total > 1 {
@@ -380,7 +381,7 @@ func (it *Iter[T]) Next(ctx context.Context, out *T) bool {
 	stored := it.page[0]
 	if err := it.t.decode(ctx, p, stored, reflect.ValueOf(out).Elem()); err != nil {
 		// The item stays unread: PagingKey resumes at it, not after it.
-		it.err = &ItemError{Table: it.t.name, Key: pick(stored, pagingNames(p, keySchema{})), Err: err}
+		it.err = &ItemError{Table: it.t.name, Key: pick(stored, pagingNames(p, tableinfo.KeySchema{})), Err: err}
 		return false
 	}
 	it.page = it.page[1:]

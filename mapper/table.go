@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
@@ -118,7 +119,7 @@ type table struct {
 // prepared is what a table knows once it has checked its type against the
 // table's description.
 type prepared struct {
-	info    *tableInfo
+	info    *tableinfo.Info
 	actions crypto.AttributeActions
 	context crypto.Context
 }
@@ -153,7 +154,7 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 	if t.prepared != nil {
 		return t.prepared, nil
 	}
-	info, err := t.m.tableInfo(ctx, t.name)
+	info, err := t.m.infos.Get(ctx, t.name)
 	if err != nil {
 		return nil, err
 	}
@@ -162,9 +163,9 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 	if s.SortKey != nil {
 		sortName = s.SortKey.Name
 	}
-	if info.keys.partition != s.PartitionKey.Name || info.keys.sort != sortName {
+	if info.Keys.Partition != s.PartitionKey.Name || info.Keys.Sort != sortName {
 		return nil, invalidConfig("type %v has primary key (%q, %q) but table %s has (%q, %q)",
-			s.Type, s.PartitionKey.Name, sortName, t.name, info.keys.partition, info.keys.sort)
+			s.Type, s.PartitionKey.Name, sortName, t.name, info.Keys.Partition, info.Keys.Sort)
 	}
 	p := &prepared{
 		info: info,
@@ -172,12 +173,12 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 			Default:   cryptoAction(s.Default),
 			Overrides: make(map[string]crypto.Action, len(s.Fields)),
 		},
-		context: crypto.Context{TableName: t.logical, PartitionKeyName: info.keys.partition, SortKeyName: info.keys.sort},
+		context: crypto.Context{TableName: t.logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
 	}
 	for i := range s.Fields {
 		f := &s.Fields[i]
 		act := cryptoAction(f.Action)
-		if act == crypto.EncryptAndSign && info.isIndexKey(f.Name) {
+		if act == crypto.EncryptAndSign && info.IsIndexKey(f.Name) {
 			if f.Tag.Action == tags.Encrypt {
 				return nil, invalidConfig("field %s of %v is tagged encrypt, but attribute %q is a key of a secondary index of table %s and must stay readable", f.GoName, s.Type, f.Name, t.name)
 			}
@@ -391,7 +392,7 @@ func (t *table) condition(p *prepared, user []expression.ConditionBuilder, versi
 	}
 	if versioned {
 		if storedVersion == 0 {
-			conds = append(conds, expression.AttributeNotExists(expression.Name(p.info.keys.partition)))
+			conds = append(conds, expression.AttributeNotExists(expression.Name(p.info.Keys.Partition)))
 		} else {
 			conds = append(conds, expression.Name(t.schema.Version.Name).Equal(expression.Value(storedVersion)))
 		}
