@@ -84,11 +84,8 @@ func (t *Table[T]) BatchDelete(ctx context.Context, items []T) error {
 	requests := make([]types.WriteRequest, len(items))
 	keys := make([]map[string]types.AttributeValue, len(items))
 	for i := range items {
-		item, err := t.t.encode(reflect.ValueOf(&items[i]).Elem())
-		if err != nil {
-			return err
-		}
-		if keys[i], err = t.t.keyOf(item); err != nil {
+		var err error
+		if keys[i], err = t.t.keyOfStruct(reflect.ValueOf(&items[i]).Elem()); err != nil {
 			return err
 		}
 		requests[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keys[i]}}
@@ -160,11 +157,7 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 	order := make([]string, len(keys)) // the key of each element of keys
 	seen := make(map[string]bool, len(keys))
 	for i := range keys {
-		item, err := t.t.encode(reflect.ValueOf(&keys[i]).Elem())
-		if err != nil {
-			return nil, err
-		}
-		key, err := t.t.keyOf(item)
+		key, err := t.t.keyOfStruct(reflect.ValueOf(&keys[i]).Elem())
 		if err != nil {
 			return nil, err
 		}

@@ -29,6 +29,8 @@ import (
 const (
 	opGet           = "GetItem"
 	opPut           = "PutItem"
+	opUpdate        = "UpdateItem"
+	opTransactWrite = "TransactWriteItems"
 	opDelete        = "DeleteItem"
 	opQuery         = "Query"
 	opScan          = "Scan"
@@ -156,6 +158,16 @@ func (c *countingClient) GetItem(ctx context.Context, in *dynamodb.GetItemInput,
 func (c *countingClient) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	c.record(opPut, in)
 	return c.real.PutItem(ctx, in, append(o, quiet)...)
+}
+
+func (c *countingClient) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.record(opUpdate, in)
+	return c.real.UpdateItem(ctx, in, append(o, quiet)...)
+}
+
+func (c *countingClient) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.record(opTransactWrite, in)
+	return c.real.TransactWriteItems(ctx, in, append(o, quiet)...)
 }
 
 func (c *countingClient) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {

@@ -225,6 +225,27 @@ func (t *table) keyOf(item map[string]types.AttributeValue) (map[string]types.At
 	return key, nil
 }
 
+// keyOfStruct returns the primary key of a struct, marshaling only its key
+// fields.
+func (t *table) keyOfStruct(rv reflect.Value) (map[string]types.AttributeValue, error) {
+	item := make(map[string]types.AttributeValue, 2)
+	for _, f := range [...]*schema.Field{t.schema.PartitionKey, t.schema.SortKey} {
+		if f == nil {
+			continue
+		}
+		fv, err := rv.FieldByIndexErr(f.Index)
+		if err != nil {
+			return nil, invalidItem("type %v: key field %s is inside a nil embedded pointer", t.schema.Type, f.GoName)
+		}
+		av, err := t.m.encoder.Encode(fv.Interface())
+		if err != nil {
+			return nil, invalidItem("marshaling key field %s of %v: %v", f.GoName, t.schema.Type, err)
+		}
+		item[f.Name] = av
+	}
+	return t.keyOf(item)
+}
+
 // isEmptyKey reports a value DynamoDB refuses as a key.
 func isEmptyKey(av types.AttributeValue) bool {
 	switch v := av.(type) {
@@ -250,64 +271,78 @@ func (t *table) versionField(rv reflect.Value) (reflect.Value, error) {
 	return fv, nil
 }
 
-func (t *table) save(ctx context.Context, rv reflect.Value, opts []WriteOption) (err error) {
-	wo := collectWriteOptions(opts)
-	vf, err := t.versionField(rv)
+func (t *table) save(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
+	w, err := t.preparePut(ctx, rv, collectWriteOptions(opts))
 	if err != nil {
 		return err
 	}
-	var oldVersion uint64
-	versioned := vf.IsValid()
-	if versioned {
-		saved := reflect.New(vf.Type()).Elem()
-		saved.Set(vf)
-		oldVersion = getVersion(vf)
-		setVersion(vf, oldVersion+1)
-		defer func() {
-			if err != nil {
-				vf.Set(saved) // leave the struct as it was
-			}
-		}()
-	}
-	item, key, err := t.encodeForWrite(rv)
-	if err != nil {
-		return err
-	}
-	p, err := t.prepare(ctx)
-	if err != nil {
-		return err
-	}
-	cond, err := t.condition(p, wo.conditions, versioned, oldVersion)
-	if err != nil {
-		return &ItemError{Table: t.name, Key: key, Err: err}
-	}
-	encrypted, err := t.m.encryptor.EncryptItem(ctx, item, p.actions, p.context)
-	if err != nil {
-		return &ItemError{Table: t.name, Key: key, Err: err}
-	}
-	if size := itemSize(encrypted); size > maxItemSize {
-		return &ItemError{Table: t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
-	}
-	in := &dynamodb.PutItemInput{TableName: &t.name, Item: encrypted}
-	if cond != nil {
-		in.ConditionExpression = cond.Condition()
-		in.ExpressionAttributeNames = cond.Names()
-		in.ExpressionAttributeValues = cond.Values()
+	in := &dynamodb.PutItemInput{TableName: &t.name, Item: w.item}
+	if w.cond != nil {
+		in.ConditionExpression = w.cond.Condition()
+		in.ExpressionAttributeNames = w.cond.Names()
+		in.ExpressionAttributeValues = w.cond.Values()
 		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	if _, err := t.m.client.PutItem(ctx, in); err != nil {
-		return &ItemError{Table: t.name, Key: key, Err: t.conditionError(err, versioned, oldVersion)}
+		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError(err, w.versioned, w.storedVersion)}
 	}
+	w.done()
 	return nil
+}
+
+// write is a write of one struct, ready to send: the key, the encrypted
+// item of a put, and the condition.
+type write struct {
+	key           map[string]types.AttributeValue
+	item          map[string]types.AttributeValue // a put's encrypted item; nil for a delete
+	cond          *expression.Expression
+	versioned     bool
+	storedVersion uint64 // the version the condition expects in the table
+	done          func() // applies the write to the struct once it succeeded
+}
+
+// preparePut encrypts the struct with its next version, without changing
+// the struct: the new version is set by done, after the write succeeded.
+func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, error) {
+	vf, err := t.versionField(rv)
+	if err != nil {
+		return nil, err
+	}
+	w := &write{versioned: vf.IsValid(), done: func() {}}
+	if w.versioned {
+		saved := reflect.New(vf.Type()).Elem()
+		saved.Set(vf)
+		w.storedVersion = getVersion(vf)
+		setVersion(vf, w.storedVersion+1)
+		next := reflect.New(vf.Type()).Elem()
+		next.Set(vf)
+		defer vf.Set(saved) // the struct changes only in done
+		w.done = func() { vf.Set(next) }
+	}
+	item, key, err := t.encodeForWrite(rv)
+	if err != nil {
+		return nil, err
+	}
+	w.key = key
+	p, err := t.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if w.cond, err = t.condition(p, wo.conditions, w.versioned, w.storedVersion); err != nil {
+		return nil, &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	if w.item, err = t.m.encryptor.EncryptItem(ctx, item, p.actions, p.context); err != nil {
+		return nil, &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	if size := itemSize(w.item); size > maxItemSize {
+		return nil, &ItemError{Table: t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
+	}
+	return w, nil
 }
 
 func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) error {
 	ro := collectReadOptions(opts)
-	item, err := t.encode(rv)
-	if err != nil {
-		return err
-	}
-	key, err := t.keyOf(item)
+	key, err := t.keyOfStruct(rv)
 	if err != nil {
 		return err
 	}
@@ -339,44 +374,47 @@ func (t *table) decode(ctx context.Context, p *prepared, stored map[string]types
 }
 
 func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
-	wo := collectWriteOptions(opts)
-	item, err := t.encode(rv)
+	w, err := t.prepareDelete(ctx, rv, collectWriteOptions(opts))
 	if err != nil {
 		return err
 	}
-	key, err := t.keyOf(item)
-	if err != nil {
-		return err
-	}
-	vf, err := t.versionField(rv)
-	if err != nil {
-		return err
-	}
-	p, err := t.prepare(ctx)
-	if err != nil {
-		return err
-	}
-	var version uint64
-	if vf.IsValid() {
-		version = getVersion(vf)
-	}
-	// A version of 0 is an item never saved: delete unconditionally.
-	versioned := version != 0
-	cond, err := t.condition(p, wo.conditions, versioned, version)
-	if err != nil {
-		return &ItemError{Table: t.name, Key: key, Err: err}
-	}
-	in := &dynamodb.DeleteItemInput{TableName: &t.name, Key: key}
-	if cond != nil {
-		in.ConditionExpression = cond.Condition()
-		in.ExpressionAttributeNames = cond.Names()
-		in.ExpressionAttributeValues = cond.Values()
+	in := &dynamodb.DeleteItemInput{TableName: &t.name, Key: w.key}
+	if w.cond != nil {
+		in.ConditionExpression = w.cond.Condition()
+		in.ExpressionAttributeNames = w.cond.Names()
+		in.ExpressionAttributeValues = w.cond.Values()
 		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	if _, err := t.m.client.DeleteItem(ctx, in); err != nil {
-		return &ItemError{Table: t.name, Key: key, Err: t.conditionError(err, versioned, version)}
+		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError(err, w.versioned, w.storedVersion)}
 	}
 	return nil
+}
+
+// prepareDelete builds the key and condition of a delete.
+func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, error) {
+	key, err := t.keyOfStruct(rv)
+	if err != nil {
+		return nil, err
+	}
+	vf, err := t.versionField(rv)
+	if err != nil {
+		return nil, err
+	}
+	w := &write{key: key, done: func() {}}
+	if vf.IsValid() {
+		w.storedVersion = getVersion(vf)
+	}
+	// A version of 0 is a struct never saved: delete unconditionally.
+	w.versioned = w.storedVersion != 0
+	p, err := t.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if w.cond, err = t.condition(p, wo.conditions, w.versioned, w.storedVersion); err != nil {
+		return nil, &ItemError{Table: t.name, Key: key, Err: err}
+	}
+	return w, nil
 }
 
 // condition builds the write condition: the user's conditions, which may
