@@ -56,6 +56,28 @@ func (t *table) projection(expr *string, names map[string]string) ([]ddbexpr.Pat
 	return paths, nil
 }
 
+// existsName is the placeholder of the condition the client adds to updates.
+const existsName = "#ddbcrypt_exists"
+
+// onlyExisting adds to an update's condition that the item exists, when the
+// table signs its items: an update of a missing item would create an item
+// without a signature, which no read could verify.
+func (t *table) onlyExisting(cond *string, names map[string]string) (*string, map[string]string) {
+	if !t.signs() {
+		return cond, names
+	}
+	withName := make(map[string]string, len(names)+1)
+	for k, v := range names {
+		withName[k] = v
+	}
+	withName[existsName] = t.info.Keys.Partition
+	exists := "attribute_exists(" + existsName + ")"
+	if cond != nil && *cond != "" {
+		exists = "(" + *cond + ") AND " + exists
+	}
+	return &exists, withName
+}
+
 var placeholder = regexp.MustCompile(`#[A-Za-z0-9_]+`)
 
 // usedNames keeps the expression attribute names the remaining expressions
@@ -97,6 +119,8 @@ func (t *table) checkUpdate(expr *string, names map[string]string) error {
 	}
 	for _, p := range u.Written() {
 		switch {
+		case p.Name == crypto.SignatureAttribute || p.Name == crypto.DescriptionAttribute:
+			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update writes the reserved attribute %q", p.Name)}
 		case t.info.IsKey(p.Name):
 			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update writes key attribute %q", p.Name)}
 		case t.action(p.Name) != crypto.DoNothing:

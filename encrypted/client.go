@@ -136,7 +136,12 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := c.configs[*name]
+	// The request may name the table by its ARN: configurations and
+	// signatures use the table's name.
+	cfg, ok := c.configs[*name]
+	if !ok {
+		cfg = c.configs[info.Name]
+	}
 	provider := cfg.Provider
 	if provider == nil {
 		provider = c.provider
@@ -167,7 +172,7 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 	actions.Overrides = overrides
 	logical := cfg.SignatureTableName
 	if logical == "" {
-		logical = *name
+		logical = info.Name
 	}
 	t = &table{
 		name:      *name,
@@ -220,6 +225,20 @@ func (t *table) decrypt(ctx context.Context, item map[string]types.AttributeValu
 		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: err}
 	}
 	return dec, nil
+}
+
+// signs reports whether the table's items are signed at all; if not, they
+// pass through unchanged (FORMAT.md 1.1).
+func (t *table) signs() bool {
+	if t.actions.Default != crypto.DoNothing {
+		return true
+	}
+	for _, a := range t.actions.Overrides {
+		if a != crypto.DoNothing {
+			return true
+		}
+	}
+	return false
 }
 
 // key returns the primary key attributes of an item.

@@ -2,6 +2,7 @@ package encrypted
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -32,12 +33,24 @@ func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 	}
 	out, err := c.db.PutItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		return nil, t.conditionFailure(ctx, err)
 	}
 	if out.Attributes, err = t.decrypt(ctx, out.Attributes); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// conditionFailure verifies and decrypts the stored item DynamoDB returns
+// with a failed condition (ReturnValuesOnConditionCheckFailure ALL_OLD), so
+// that the caller never sees raw ciphertext or unverified plaintext: an
+// item that does not verify is dropped.
+func (t *table) conditionFailure(ctx context.Context, err error) error {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) && ccf.Item != nil {
+		ccf.Item, _ = t.decrypt(ctx, ccf.Item)
+	}
+	return err
 }
 
 // checkReturnValues refuses ReturnValues that return part of an item, which
@@ -104,7 +117,7 @@ func (c *Client) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o
 	}
 	out, err := c.db.DeleteItem(ctx, in, optFns...)
 	if err != nil {
-		return nil, err
+		return nil, t.conditionFailure(ctx, err)
 	}
 	if out.Attributes, err = t.decrypt(ctx, out.Attributes); err != nil {
 		return nil, err
@@ -135,9 +148,11 @@ func (c *Client) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o
 	if err := t.checkCondition("condition", in.ConditionExpression, in.ExpressionAttributeNames); err != nil {
 		return nil, err
 	}
-	out, err := c.db.UpdateItem(ctx, in, optFns...)
+	req := *in
+	req.ConditionExpression, req.ExpressionAttributeNames = t.onlyExisting(in.ConditionExpression, in.ExpressionAttributeNames)
+	out, err := c.db.UpdateItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		return nil, t.conditionFailure(ctx, err)
 	}
 	switch in.ReturnValues {
 	case types.ReturnValueAllOld, types.ReturnValueAllNew:
@@ -242,8 +257,14 @@ func (t *table) checkRead(index *string, sel types.Select, projection *string, n
 		return nil, refused(t.name, "Select ALL_PROJECTED_ATTRIBUTES needs an index")
 	}
 	paths, err := t.projection(projection, names)
-	if err != nil || paths != nil || sel != types.SelectSpecificAttributes {
-		return paths, err
+	if err != nil {
+		return nil, err
+	}
+	if paths != nil && sel == types.SelectCount {
+		return nil, refused(t.name, "Select COUNT with a ProjectionExpression")
+	}
+	if paths != nil || sel != types.SelectSpecificAttributes {
+		return paths, nil
 	}
 	return nil, refused(t.name, "Select SPECIFIC_ATTRIBUTES needs a ProjectionExpression")
 }

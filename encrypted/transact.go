@@ -2,6 +2,7 @@ package encrypted
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -16,10 +17,13 @@ import (
 func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	req := *in
 	req.TransactItems = make([]types.TransactWriteItem, len(in.TransactItems))
+	tables := make([]*table, len(in.TransactItems))
 	for i, ti := range in.TransactItems {
+		var t *table
+		var err error
 		switch {
 		case ti.Put != nil:
-			t, err := c.table(ctx, ti.Put.TableName)
+			t, err = c.table(ctx, ti.Put.TableName)
 			if err != nil {
 				return nil, err
 			}
@@ -32,7 +36,7 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 			}
 			ti.Put = &put
 		case ti.Delete != nil:
-			t, err := c.table(ctx, ti.Delete.TableName)
+			t, err = c.table(ctx, ti.Delete.TableName)
 			if err != nil {
 				return nil, err
 			}
@@ -40,7 +44,7 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 				return nil, err
 			}
 		case ti.ConditionCheck != nil:
-			t, err := c.table(ctx, ti.ConditionCheck.TableName)
+			t, err = c.table(ctx, ti.ConditionCheck.TableName)
 			if err != nil {
 				return nil, err
 			}
@@ -48,7 +52,7 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 				return nil, err
 			}
 		case ti.Update != nil:
-			t, err := c.table(ctx, ti.Update.TableName)
+			t, err = c.table(ctx, ti.Update.TableName)
 			if err != nil {
 				return nil, err
 			}
@@ -58,10 +62,26 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 			if err := t.checkCondition("condition", ti.Update.ConditionExpression, ti.Update.ExpressionAttributeNames); err != nil {
 				return nil, err
 			}
+			update := *ti.Update
+			update.ConditionExpression, update.ExpressionAttributeNames = t.onlyExisting(ti.Update.ConditionExpression, ti.Update.ExpressionAttributeNames)
+			ti.Update = &update
 		}
-		req.TransactItems[i] = ti
+		req.TransactItems[i], tables[i] = ti, t
 	}
-	return c.db.TransactWriteItems(ctx, &req, optFns...)
+	out, err := c.db.TransactWriteItems(ctx, &req, optFns...)
+	if err != nil {
+		// Reasons may carry stored items (ALL_OLD): verify and decrypt them.
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) {
+			for i := range tce.CancellationReasons {
+				if r := &tce.CancellationReasons[i]; r.Item != nil && i < len(tables) && tables[i] != nil {
+					r.Item, _ = tables[i].decrypt(ctx, r.Item)
+				}
+			}
+		}
+		return nil, err
+	}
+	return out, nil
 }
 
 // TransactGetItems reads, verifies and decrypts the items of a transaction;

@@ -1,0 +1,599 @@
+package encrypted_test
+
+// Shared helpers for the integration tests of package encrypted against
+// DynamoDB Local: providers, tables with indexes, a wrapper of the real
+// client that counts calls (and can leave batch work unprocessed), raw
+// access to the stored items, and a canonical rendering of items so that
+// they can be compared and printed.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/logging"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/encrypted"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+)
+
+// Operation names counted by recorder.
+const (
+	opPut        = "PutItem"
+	opGet        = "GetItem"
+	opDelete     = "DeleteItem"
+	opUpdate     = "UpdateItem"
+	opQuery      = "Query"
+	opScan       = "Scan"
+	opBatchGet   = "BatchGetItem"
+	opBatchWrite = "BatchWriteItem"
+	opTxGet      = "TransactGetItems"
+	opTxWrite    = "TransactWriteItems"
+	opDescribe   = "DescribeTable"
+)
+
+func randomBytes(t testing.TB, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newProvider returns a wrapped provider (AES key wrap, HMAC-SHA256) with
+// fresh random keys.
+func newProvider(t testing.TB) cmp.Provider {
+	t.Helper()
+	mac, err := cmp.NewHMACKey("HmacSHA256", randomBytes(t, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kek, err := cmp.NewAESWrappingKey(randomBytes(t, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newStaticProvider returns a static provider with fresh random keys.
+func newStaticProvider(t testing.TB) cmp.Provider {
+	t.Helper()
+	mac, err := cmp.NewHMACKey("HmacSHA256", randomBytes(t, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cmp.NewStatic(cmp.StaticConfig{EncryptionKey: randomBytes(t, 32), SigningKey: mac})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// testActions is the configuration most tests use: everything encrypted
+// and signed but "signed" (signed only), and "plain" and "counter" (left
+// alone, DO_NOTHING). Keys are signed only, by the client's own rule.
+func testActions() *crypto.AttributeActions {
+	return &crypto.AttributeActions{
+		Default: crypto.EncryptAndSign,
+		Overrides: map[string]crypto.Action{
+			"signed":  crypto.SignOnly,
+			"plain":   crypto.DoNothing,
+			"counter": crypto.DoNothing,
+		},
+	}
+}
+
+// quiet silences the SDK's logger: DynamoDB Local's error responses make
+// the SDK warn about their checksums, which is noise here.
+func quiet(o *dynamodb.Options) { o.Logger = logging.Nop{} }
+
+// recorder wraps the real client: it counts the calls of every operation,
+// keeps their inputs, and lets a test replace BatchWriteItem and
+// BatchGetItem (to leave work unprocessed).
+type recorder struct {
+	real *dynamodb.Client
+
+	batchWrite func(ctx context.Context, n int, in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error)
+	batchGet   func(ctx context.Context, n int, in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error)
+
+	mu     sync.Mutex
+	calls  map[string]int
+	inputs map[string][]any
+}
+
+var _ encrypted.API = (*recorder)(nil)
+
+func newRecorder(real *dynamodb.Client) *recorder {
+	return &recorder{real: real, calls: map[string]int{}, inputs: map[string][]any{}}
+}
+
+func (r *recorder) record(op string, in any) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[op]++
+	r.inputs[op] = append(r.inputs[op], in)
+	return r.calls[op]
+}
+
+// count returns how many times op was called.
+func (r *recorder) count(op string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls[op]
+}
+
+// dataCalls returns how many calls were made, DescribeTable aside.
+func (r *recorder) dataCalls() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for op, k := range r.calls {
+		if op != opDescribe {
+			n += k
+		}
+	}
+	return n
+}
+
+// snapshot returns the counts, for messages.
+func (r *recorder) snapshot() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.calls)
+}
+
+// last returns the input of the last call of op, or nil.
+func (r *recorder) last(op string) any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ins := r.inputs[op]
+	if len(ins) == 0 {
+		return nil
+	}
+	return ins[len(ins)-1]
+}
+
+func (r *recorder) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	r.record(opPut, in)
+	return r.real.PutItem(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	r.record(opGet, in)
+	return r.real.GetItem(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	r.record(opDelete, in)
+	return r.real.DeleteItem(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	r.record(opUpdate, in)
+	return r.real.UpdateItem(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	r.record(opQuery, in)
+	return r.real.Query(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) Scan(ctx context.Context, in *dynamodb.ScanInput, o ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	r.record(opScan, in)
+	return r.real.Scan(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	n := r.record(opBatchGet, in)
+	if r.batchGet != nil {
+		return r.batchGet(ctx, n, in)
+	}
+	return r.real.BatchGetItem(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	n := r.record(opBatchWrite, in)
+	if r.batchWrite != nil {
+		return r.batchWrite(ctx, n, in)
+	}
+	return r.real.BatchWriteItem(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+	r.record(opTxGet, in)
+	return r.real.TransactGetItems(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	r.record(opTxWrite, in)
+	return r.real.TransactWriteItems(ctx, in, append(o, quiet)...)
+}
+
+func (r *recorder) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, o ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
+	r.record(opDescribe, in)
+	return r.real.DescribeTable(ctx, in, append(o, quiet)...)
+}
+
+// index describes a secondary index for createTable. A local index has the
+// table's partition key and sort as its sort key.
+type index struct {
+	name       string
+	local      bool
+	partition  testenv.Key
+	sort       *testenv.Key
+	projection types.ProjectionType
+}
+
+// createTable creates a table with partition key "pk" (S) and sort key
+// "sk" (N) and the given indexes, waits for it, and deletes it when the
+// test ends. It returns the table's name.
+func createTable(t *testing.T, db *dynamodb.Client, indexes ...index) string {
+	t.Helper()
+	name := testenv.TableName(t)
+	defs := map[string]types.ScalarAttributeType{"pk": types.ScalarAttributeTypeS, "sk": types.ScalarAttributeTypeN}
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+	}
+	for _, ix := range indexes {
+		ks := []types.KeySchemaElement{{AttributeName: aws.String(ix.partition.Name), KeyType: types.KeyTypeHash}}
+		defs[ix.partition.Name] = ix.partition.Type
+		if ix.sort != nil {
+			ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(ix.sort.Name), KeyType: types.KeyTypeRange})
+			defs[ix.sort.Name] = ix.sort.Type
+		}
+		proj := &types.Projection{ProjectionType: ix.projection}
+		if ix.local {
+			in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, types.LocalSecondaryIndex{IndexName: aws.String(ix.name), KeySchema: ks, Projection: proj})
+		} else {
+			in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{IndexName: aws.String(ix.name), KeySchema: ks, Projection: proj})
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(defs)) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: defs[n]})
+	}
+	if _, err := db.CreateTable(t.Context(), in); err != nil {
+		t.Fatalf("CreateTable %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}, quiet)
+		var nf *types.ResourceNotFoundException
+		if err != nil && !errors.As(err, &nf) {
+			t.Errorf("DeleteTable %s: %v", name, err)
+		}
+	})
+	waiter := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 500*time.Millisecond
+	})
+	if err := waiter.Wait(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+		t.Fatalf("waiting for table %s: %v", name, err)
+	}
+	return name
+}
+
+// env is one test's table, real client, recorder and encrypted client
+// (with testActions for the table).
+type env struct {
+	db    *dynamodb.Client
+	rec   *recorder
+	p     cmp.Provider
+	c     *encrypted.Client
+	table string
+}
+
+func newEnv(t *testing.T, indexes ...index) *env {
+	t.Helper()
+	db := testenv.DynamoDB(t)
+	e := &env{db: db, rec: newRecorder(db), p: newProvider(t)}
+	e.table = createTable(t, db, indexes...)
+	e.c = encrypted.NewClient(e.rec, e.p, encrypted.WithTable(e.table, encrypted.TableConfig{Actions: testActions()}))
+	return e
+}
+
+// Attribute value constructors.
+func s(v string) types.AttributeValue     { return &types.AttributeValueMemberS{Value: v} }
+func n(v string) types.AttributeValue     { return &types.AttributeValueMemberN{Value: v} }
+func b(v ...byte) types.AttributeValue    { return &types.AttributeValueMemberB{Value: v} }
+func boolean(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
+func list(vs ...types.AttributeValue) types.AttributeValue {
+	return &types.AttributeValueMemberL{Value: vs}
+}
+func m(kv map[string]types.AttributeValue) types.AttributeValue {
+	return &types.AttributeValueMemberM{Value: kv}
+}
+
+// key returns the primary key (pk, sk) of the test tables.
+func key(pk string, sk int) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": s(pk), "sk": n(fmt.Sprint(sk))}
+}
+
+// fullItem returns an item with every kind of value: encrypted ones (the
+// default), a signed-only one, and two DO_NOTHING ones.
+func fullItem(pk string, sk int) map[string]types.AttributeValue {
+	item := key(pk, sk)
+	maps.Copy(item, map[string]types.AttributeValue{
+		"secret":  s("secret of " + pk + fmt.Sprint(sk)),
+		"number":  n("12.5"),
+		"blob":    b(0, 1, 2, 0xff),
+		"strings": &types.AttributeValueMemberSS{Value: []string{"x", "y"}},
+		"numbers": &types.AttributeValueMemberNS{Value: []string{"1", "2"}},
+		"blobs":   &types.AttributeValueMemberBS{Value: [][]byte{{1}, {2}}},
+		"flag":    boolean(true),
+		"nothing": &types.AttributeValueMemberNULL{Value: true},
+		"doc": m(map[string]types.AttributeValue{
+			"a": m(map[string]types.AttributeValue{"b": s("deep"), "c": s("other")}),
+			"l": list(s("l0"), s("l1"), s("l2")),
+		}),
+		"my-attr": s("needs a placeholder"),
+		"signed":  s("signed " + pk),
+		"plain":   s("plain " + pk),
+		"counter": n("0"),
+	})
+	return item
+}
+
+// render renders an attribute value canonically: sets sorted, map keys
+// sorted, so that equal values render equally.
+func render(av types.AttributeValue) string {
+	switch v := av.(type) {
+	case nil:
+		return "<nil>"
+	case *types.AttributeValueMemberS:
+		return fmt.Sprintf("S%q", v.Value)
+	case *types.AttributeValueMemberN:
+		return "N(" + v.Value + ")"
+	case *types.AttributeValueMemberB:
+		return "B(" + hex.EncodeToString(v.Value) + ")"
+	case *types.AttributeValueMemberBOOL:
+		return fmt.Sprintf("BOOL(%v)", v.Value)
+	case *types.AttributeValueMemberNULL:
+		return "NULL"
+	case *types.AttributeValueMemberSS:
+		ss := slices.Clone(v.Value)
+		slices.Sort(ss)
+		return fmt.Sprintf("SS%q", ss)
+	case *types.AttributeValueMemberNS:
+		ns := slices.Clone(v.Value)
+		slices.Sort(ns)
+		return fmt.Sprintf("NS%v", ns)
+	case *types.AttributeValueMemberBS:
+		bs := make([]string, len(v.Value))
+		for i, x := range v.Value {
+			bs[i] = hex.EncodeToString(x)
+		}
+		slices.Sort(bs)
+		return fmt.Sprintf("BS%v", bs)
+	case *types.AttributeValueMemberL:
+		parts := make([]string, len(v.Value))
+		for i, x := range v.Value {
+			parts[i] = render(x)
+		}
+		return "L[" + strings.Join(parts, ", ") + "]"
+	case *types.AttributeValueMemberM:
+		return "M" + renderItem(v.Value)
+	}
+	return fmt.Sprintf("%T", av)
+}
+
+// renderItem renders an item canonically; a nil item is "<nil>".
+func renderItem(item map[string]types.AttributeValue) string {
+	if item == nil {
+		return "<nil>"
+	}
+	parts := make([]string, 0, len(item))
+	for _, k := range slices.Sorted(maps.Keys(item)) {
+		parts = append(parts, fmt.Sprintf("%q: %s", k, render(item[k])))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// checkItem fails the test unless got and want are the same item.
+func checkItem(t *testing.T, what string, got, want map[string]types.AttributeValue) {
+	t.Helper()
+	if g, w := renderItem(got), renderItem(want); g != w {
+		t.Errorf("%s:\n got  %s\n want %s", what, g, w)
+	}
+}
+
+// pick returns the named attributes of item.
+func pick(item map[string]types.AttributeValue, names ...string) map[string]types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(names))
+	for _, n := range names {
+		if av, ok := item[n]; ok {
+			out[n] = av
+		}
+	}
+	return out
+}
+
+// with returns a copy of item with the given attributes replaced.
+func with(item map[string]types.AttributeValue, kv map[string]types.AttributeValue) map[string]types.AttributeValue {
+	out := maps.Clone(item)
+	maps.Copy(out, kv)
+	return out
+}
+
+// rawGet reads an item as stored, bypassing the encrypted client.
+func rawGet(t *testing.T, db *dynamodb.Client, table string, key map[string]types.AttributeValue) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)}, quiet)
+	if err != nil {
+		t.Fatalf("raw GetItem %s: %v", ddbcrypt.FormatKey(key), err)
+	}
+	return out.Item
+}
+
+// rawPut writes an item as is, bypassing the encrypted client.
+func rawPut(t *testing.T, db *dynamodb.Client, table string, item map[string]types.AttributeValue) {
+	t.Helper()
+	if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}, quiet); err != nil {
+		t.Fatalf("raw PutItem: %v", err)
+	}
+}
+
+// tamper changes the signed attribute "signed" of a stored item behind the
+// client's back, as someone with write access to the table could.
+func tamper(t *testing.T, db *dynamodb.Client, table string, key map[string]types.AttributeValue) {
+	t.Helper()
+	if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(table),
+		Key:                       key,
+		UpdateExpression:          aws.String("SET #s = :v"),
+		ExpressionAttributeNames:  map[string]string{"#s": "signed"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("tampered")},
+	}, quiet); err != nil {
+		t.Fatalf("tampering with %s: %v", ddbcrypt.FormatKey(key), err)
+	}
+}
+
+// put writes an item through the encrypted client.
+func put(t *testing.T, c *encrypted.Client, table string, item map[string]types.AttributeValue) {
+	t.Helper()
+	if _, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		t.Fatalf("PutItem %s: %v", ddbcrypt.FormatKey(pick(item, "pk", "sk")), err)
+	}
+}
+
+// get reads an item through the encrypted client.
+func get(t *testing.T, c *encrypted.Client, table string, key map[string]types.AttributeValue) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatalf("GetItem %s: %v", ddbcrypt.FormatKey(key), err)
+	}
+	return out.Item
+}
+
+// checkStored checks the stored form of plaintext item: key attributes and
+// the attributes named plaintext as they were, every other attribute a
+// binary ciphertext that differs from its plaintext, and the two reserved
+// attributes present as binary values.
+func checkStored(t *testing.T, stored, plaintext map[string]types.AttributeValue, plain ...string) {
+	t.Helper()
+	if stored == nil {
+		t.Fatal("no item stored")
+	}
+	for name, want := range plaintext {
+		got, ok := stored[name]
+		if !ok {
+			t.Errorf("stored item lacks attribute %q", name)
+			continue
+		}
+		if name == "pk" || name == "sk" || slices.Contains(plain, name) {
+			if render(got) != render(want) {
+				t.Errorf("stored %q = %s, want it in plaintext: %s", name, render(got), render(want))
+			}
+			continue
+		}
+		ct, ok := got.(*types.AttributeValueMemberB)
+		if !ok {
+			t.Errorf("stored %q = %s, want an encrypted (binary) value", name, render(got))
+			continue
+		}
+		if pt, ok := want.(*types.AttributeValueMemberS); ok && len(pt.Value) >= 4 && strings.Contains(string(ct.Value), pt.Value) {
+			t.Errorf("stored %q = %s holds its plaintext %q", name, render(got), pt.Value)
+		}
+		if render(ct) == render(want) {
+			t.Errorf("stored %q = %s is its plaintext", name, render(got))
+		}
+	}
+	for _, reserved := range []string{crypto.SignatureAttribute, crypto.DescriptionAttribute} {
+		if _, ok := stored[reserved].(*types.AttributeValueMemberB); !ok {
+			t.Errorf("stored item lacks the binary reserved attribute %q: %s", reserved, renderItem(stored))
+		}
+	}
+	if len(stored) != len(plaintext)+2 {
+		t.Errorf("stored item has %d attributes, want %d (the item's and the two reserved ones): %s", len(stored), len(plaintext)+2, renderItem(stored))
+	}
+}
+
+// checkRefused checks that err is the client's refusal of a request,
+// before any call: it wraps ddbcrypt.ErrInvalidItem (or ErrInvalidConfig),
+// names the attribute (when attr is not empty) in an AttributeError and in
+// its message together with the words in why, and no call but
+// DescribeTable was made.
+func checkRefused(t *testing.T, what string, err error, rec *recorder, before int, attr string, why ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: not refused", what)
+		return
+	}
+	if !errors.Is(err, ddbcrypt.ErrInvalidItem) && !errors.Is(err, ddbcrypt.ErrInvalidConfig) {
+		t.Errorf("%s: error %v wraps neither ErrInvalidItem nor ErrInvalidConfig", what, err)
+	}
+	if attr != "" {
+		var ae *ddbcrypt.AttributeError
+		if !errors.As(err, &ae) || ae.Attribute != attr {
+			t.Errorf("%s: error %v is not an *AttributeError naming %q", what, err, attr)
+		}
+		if !strings.Contains(err.Error(), attr) {
+			t.Errorf("%s: error %q does not name %q", what, err, attr)
+		}
+	}
+	for _, w := range why {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%s: error %q does not say %q", what, err, w)
+		}
+	}
+	if rec != nil {
+		if got := rec.dataCalls(); got != before {
+			t.Errorf("%s: %d DynamoDB calls were made before the refusal (%v), want none", what, got-before, rec.snapshot())
+		}
+	}
+}
+
+// checkIntegrity checks that err reports a tampered item of table with the
+// given key.
+func checkIntegrity(t *testing.T, what string, err error, table string, key map[string]types.AttributeValue) {
+	t.Helper()
+	if !errors.Is(err, ddbcrypt.ErrIntegrity) {
+		t.Errorf("%s: error %v, want one wrapping ErrIntegrity", what, err)
+		return
+	}
+	var ie *ddbcrypt.ItemError
+	if !errors.As(err, &ie) {
+		t.Errorf("%s: error %v is not an *ItemError", what, err)
+		return
+	}
+	if ie.Table != table {
+		t.Errorf("%s: ItemError.Table = %q, want %q", what, ie.Table, table)
+	}
+	if got, want := renderItem(ie.Key), renderItem(key); got != want {
+		t.Errorf("%s: ItemError.Key = %s, want %s", what, got, want)
+	}
+}
+
+// e2eDB returns the DynamoDB Local client (or skips the test).
+func e2eDB(t *testing.T) *dynamodb.Client {
+	t.Helper()
+	return testenv.DynamoDB(t)
+}
+
+// newClient returns an encrypted client with the given actions for table.
+func newClient(api encrypted.API, p cmp.Provider, table string, actions *crypto.AttributeActions) *encrypted.Client {
+	return encrypted.NewClient(api, p, encrypted.WithTable(table, encrypted.TableConfig{Actions: actions}))
+}
