@@ -64,6 +64,9 @@ type MetaStore struct {
 // vectors name their scenarios.
 func (s *Scenario) Name() string { return filepath.Base(s.Ciphertext) }
 
+// PlaintextFile returns the scenario's decoded plaintext file.
+func (s *Scenario) PlaintextFile() *Plaintext { return s.plaintext }
+
 // KeyName returns the key name for a role, applying the defaults of
 // FORMAT.md 9.6: "encrypt" falls back to "decrypt", "sign" to "verify".
 func KeyName(keys map[string]string, role string) string {
