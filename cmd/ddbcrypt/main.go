@@ -54,5 +54,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newVectorsCmd())
+	root.AddCommand(newMetastoreCmd())
 	return root
 }

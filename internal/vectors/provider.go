@@ -48,8 +48,10 @@ type ProviderBuilder func(r *Runner, set *Set, spec ProviderSpec) (cmp.Provider,
 // exist.
 func DefaultProviders() map[string]ProviderBuilder {
 	return map[string]ProviderBuilder{
-		"static":  buildStatic,
-		"wrapped": buildWrapped,
+		"static":      buildStatic,
+		"wrapped":     buildWrapped,
+		"most_recent": buildMostRecent,
+		"awskms":      buildAWSKMS,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
@@ -150,13 +151,14 @@ func (r *Runner) provider(set *Set, sc *Scenario, p Purpose) providerOrSkip {
 	case err != nil:
 		return providerOrSkip{err: err}
 	}
-	return providerOrSkip{enc: crypto.NewEncryptor(pr, r.Options...)}
+	return providerOrSkip{enc: crypto.NewEncryptor(pr, r.Options...), provider: pr}
 }
 
 type providerOrSkip struct {
-	enc  *crypto.Encryptor
-	skip string
-	err  error
+	enc      *crypto.Encryptor
+	provider cmp.Provider // released after the scenario (mostrecent.go)
+	skip     string
+	err      error
 }
 
 func (r *Runner) decryptScenario(ctx context.Context, set *Set, sc *Scenario) Result {
@@ -170,6 +172,7 @@ func (r *Runner) decryptScenario(ctx context.Context, set *Set, sc *Scenario) Re
 		res.fail("", "", p.err, "building the provider: %v", p.err)
 		return res
 	}
+	defer p.release()
 	tables, err := readTables(sc.Ciphertext)
 	if err != nil {
 		res.fail("", "", err, "%v", err)
@@ -322,10 +325,17 @@ func (r *Runner) Encrypt(ctx context.Context, dir, out string) (*EncryptReport, 
 
 	var scenarios []any
 	used := map[string]bool{}
+	var held []providerOrSkip
+	defer func() {
+		for _, p := range held {
+			p.release()
+		}
+	}()
 	for _, sc := range set.Scenarios {
 		p := r.provider(set, sc, ForEncrypt)
-		if p.skip == "" && p.err == nil && sc.MetaStore != nil {
-			p.skip = "encrypt run does not write MetaStore rows yet"
+		held = append(held, p)
+		if p.skip == "" && p.err == nil && sc.MetaStore != nil && !p.writesMetaStore() {
+			p.skip = "encrypt run does not write MetaStore rows for this provider"
 		}
 		if p.skip != "" {
 			rep.Skipped = append(rep.Skipped, Result{Name: sc.Name(), Provider: sc.Provider, Version: sc.Version, Skipped: true, SkipReason: p.skip})
@@ -366,6 +376,11 @@ func (r *Runner) Encrypt(ctx context.Context, dir, out string) (*EncryptReport, 
 		}
 		uri, _ := json.Marshal("file://" + rel)
 		raw["ciphertext"] = uri
+		if sc.MetaStore != nil {
+			if err := p.writeMetaStore(ctx, absOut, used, raw); err != nil {
+				return nil, fmt.Errorf("vectors: %s: %w", sc.Name(), err)
+			}
+		}
 		scenarios = append(scenarios, raw)
 	}
 
