@@ -1,7 +1,8 @@
 // Package cmp holds the cryptographic materials providers (CMPs) of ddbcrypt:
 // the Provider interface, the materials a provider hands to the item
-// encryptor, the signing and verification keys, and the Static and Wrapped
-// providers.
+// encryptor, the signing and verification keys, and the providers: Static,
+// Wrapped (AES key wrap or RSA), Direct KMS, and Most Recent over a
+// ProviderStore (package metastore).
 //
 // A provider decides which keys protect an item and what the item's material
 // description records about them (FORMAT.md section 7). Everything else — the

@@ -43,9 +43,8 @@ type ProviderSpec struct {
 // MetaStore) call Runner.BuildProvider for the inner one.
 type ProviderBuilder func(r *Runner, set *Set, spec ProviderSpec) (cmp.Provider, error)
 
-// DefaultProviders returns the builders for the provider types ddbcrypt
-// supports offline. Add "awskms" and "most_recent" here when those providers
-// exist.
+// DefaultProviders returns the builders for every provider type of the
+// vectors; awskms and most_recent need Runner.AWS.
 func DefaultProviders() map[string]ProviderBuilder {
 	return map[string]ProviderBuilder{
 		"static":      buildStatic,
