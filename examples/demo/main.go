@@ -19,18 +19,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"maps"
-	"net"
-	"net/url"
 	"os"
-	"slices"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -109,7 +103,11 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 		return err
 	}
 	fmt.Fprintln(w, "Record 55 as stored in DynamoDB, and as Load returns it:")
-	if err := printSideBySide(w, raw.Item, &loaded); err != nil {
+	inStruct, err := attributevalue.MarshalMapWithOptions(&loaded, func(o *attributevalue.EncoderOptions) { o.TagKey = "ddb" })
+	if err != nil {
+		return err
+	}
+	if err := setup.SideBySide(w, raw.Item, inStruct, "IN THE STRUCT"); err != nil {
 		return err
 	}
 
@@ -189,71 +187,11 @@ func newProvider(ctx context.Context, w io.Writer, name string) (cmp.Provider, e
 			return nil, err
 		}
 		client := kms.NewFromConfig(cfg)
-		keyID, err := kmsKeyID(ctx, w, client)
+		keyID, err := setup.KMSKeyID(ctx, w, client, "ddbcrypt example")
 		if err != nil {
 			return nil, err
 		}
 		return cmp.NewDirectKMS(cmp.DirectKMSConfig{Client: client, KeyID: keyID})
 	}
 	return nil, fmt.Errorf("unknown provider %q (want static, wrapped, rsa or kms)", name)
-}
-
-// kmsKeyID returns the KMS key for -provider kms: DDBCRYPT_KMS_KEY_ID, or a
-// key created in a KMS server on this machine.
-func kmsKeyID(ctx context.Context, w io.Writer, client *kms.Client) (string, error) {
-	if id := os.Getenv("DDBCRYPT_KMS_KEY_ID"); id != "" {
-		return id, nil
-	}
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_KMS")
-	if u, err := url.Parse(endpoint); err != nil || endpoint == "" || !isLoopbackHost(u.Hostname()) {
-		return "", errors.New("-provider kms: set DDBCRYPT_KMS_KEY_ID to the KMS key to use " +
-			"(keys are created only in a KMS server on this machine, named by AWS_ENDPOINT_URL_KMS; `make demo-kms` starts one)")
-	}
-	out, err := client.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ddbcrypt demo")})
-	if err != nil {
-		return "", fmt.Errorf("creating a key in the local KMS at %s: %w", endpoint, err)
-	}
-	arn := aws.ToString(out.KeyMetadata.Arn)
-	fmt.Fprintf(w, "Created KMS key %s in the local KMS at %s.\n", arn, endpoint)
-	return arn, nil
-}
-
-func isLoopbackHost(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || ip != nil && ip.IsLoopback()
-}
-
-// printSideBySide prints each stored attribute beside the struct field it
-// decrypted to.
-func printSideBySide(w io.Writer, stored map[string]types.AttributeValue, r *Record) error {
-	plain, err := attributevalue.MarshalMapWithOptions(r, func(o *attributevalue.EncoderOptions) { o.TagKey = "ddb" })
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  ATTRIBUTE\tSTORED IN DYNAMODB\tIN THE STRUCT")
-	for _, name := range slices.Sorted(maps.Keys(stored)) {
-		inStruct := "-"
-		if av, ok := plain[name]; ok {
-			inStruct = show(av)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, show(stored[name]), inStruct)
-	}
-	return tw.Flush()
-}
-
-func show(av types.AttributeValue) string {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return fmt.Sprintf("S %q", v.Value)
-	case *types.AttributeValueMemberN:
-		return "N " + v.Value
-	case *types.AttributeValueMemberB:
-		s := base64.StdEncoding.EncodeToString(v.Value)
-		if len(s) > 32 {
-			s = s[:29] + "..."
-		}
-		return fmt.Sprintf("B %s (%d bytes)", s, len(v.Value))
-	}
-	return fmt.Sprintf("%T", av)
 }

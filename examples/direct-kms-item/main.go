@@ -18,24 +18,20 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"maps"
-	"net"
-	"net/url"
 	"os"
 	"slices"
-	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/examples/internal/setup"
 )
 
 const (
@@ -53,7 +49,7 @@ func main() {
 		log.Fatalf("direct-kms-item: %v", err)
 	}
 	kmsClient := kms.NewFromConfig(cfg)
-	keyID, err := kmsKeyID(ctx, os.Stdout, kmsClient)
+	keyID, err := setup.KMSKeyID(ctx, os.Stdout, kmsClient, "ddbcrypt example")
 	if err != nil {
 		log.Fatalf("direct-kms-item: %v", err)
 	}
@@ -128,64 +124,15 @@ func run(ctx context.Context, w io.Writer, kmsClient cmp.KMSClient, keyID, table
 	fmt.Fprintln(w, "Decrypted record:")
 	printItem(w, decrypted)
 	for _, name := range []string{stringFieldName, numberFieldName, binaryFieldName} {
-		if show(decrypted[name]) != show(record[name]) {
-			return fmt.Errorf("%s decrypted to %s, want %s", name, show(decrypted[name]), show(record[name]))
+		if setup.Show(decrypted[name]) != setup.Show(record[name]) {
+			return fmt.Errorf("%s decrypted to %s, want %s", name, setup.Show(decrypted[name]), setup.Show(record[name]))
 		}
 	}
 	return nil
 }
 
-// kmsKeyID returns the KMS key to use: DDBCRYPT_KMS_KEY_ID, or a key
-// created in a KMS server on this machine.
-func kmsKeyID(ctx context.Context, w io.Writer, client *kms.Client) (string, error) {
-	if id := os.Getenv("DDBCRYPT_KMS_KEY_ID"); id != "" {
-		return id, nil
-	}
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_KMS")
-	if !isLoopback(endpoint) {
-		return "", errors.New("set DDBCRYPT_KMS_KEY_ID to the KMS key to use " +
-			"(keys are created only in a KMS server on this machine, named by AWS_ENDPOINT_URL_KMS)")
-	}
-	out, err := client.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ddbcrypt example direct-kms-item")})
-	if err != nil {
-		return "", fmt.Errorf("creating a key in the local KMS at %s: %w", endpoint, err)
-	}
-	arn := aws.ToString(out.KeyMetadata.Arn)
-	fmt.Fprintf(w, "Created KMS key %s in the local KMS at %s\n", arn, endpoint)
-	return arn, nil
-}
-
-func isLoopback(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil || endpoint == "" {
-		return false
-	}
-	if u.Hostname() == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(u.Hostname())
-	return ip != nil && ip.IsLoopback()
-}
-
 func printItem(w io.Writer, item map[string]types.AttributeValue) {
 	for _, name := range slices.Sorted(maps.Keys(item)) {
-		fmt.Fprintf(w, "  %-22s %s\n", name, show(item[name]))
+		fmt.Fprintf(w, "  %-22s %s\n", name, setup.Show(item[name]))
 	}
-}
-
-// show prints an attribute value briefly.
-func show(av types.AttributeValue) string {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return fmt.Sprintf("S %q", v.Value)
-	case *types.AttributeValueMemberN:
-		return "N " + v.Value
-	case *types.AttributeValueMemberB:
-		s := base64.StdEncoding.EncodeToString(v.Value)
-		if len(s) > 40 {
-			s = s[:37] + "..."
-		}
-		return fmt.Sprintf("B %s (%d bytes)", s, len(v.Value))
-	}
-	return strings.TrimPrefix(fmt.Sprintf("%T", av), "*types.AttributeValueMember")
 }

@@ -23,8 +23,6 @@ import (
 	"io"
 	"log"
 	"maps"
-	"net"
-	"net/url"
 	"os"
 	"slices"
 
@@ -59,7 +57,7 @@ func main() {
 		log.Fatalf("direct-kms: %v", err)
 	}
 	kmsClient := kms.NewFromConfig(cfg)
-	keyID, err := kmsKeyID(ctx, os.Stdout, kmsClient)
+	keyID, err := setup.KMSKeyID(ctx, os.Stdout, kmsClient, "ddbcrypt example")
 	if err != nil {
 		log.Fatalf("direct-kms: %v", err)
 	}
@@ -148,40 +146,8 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, kmsClient cmp.KM
 	return nil
 }
 
-// kmsKeyID returns the KMS key to use: DDBCRYPT_KMS_KEY_ID, or a key
-// created in a KMS server on this machine.
-func kmsKeyID(ctx context.Context, w io.Writer, client *kms.Client) (string, error) {
-	if id := os.Getenv("DDBCRYPT_KMS_KEY_ID"); id != "" {
-		return id, nil
-	}
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_KMS")
-	if !isLoopback(endpoint) {
-		return "", errors.New("set DDBCRYPT_KMS_KEY_ID to the KMS key to use " +
-			"(keys are created only in a KMS server on this machine, named by AWS_ENDPOINT_URL_KMS)")
-	}
-	out, err := client.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ddbcrypt example direct-kms")})
-	if err != nil {
-		return "", fmt.Errorf("creating a key in the local KMS at %s: %w", endpoint, err)
-	}
-	arn := aws.ToString(out.KeyMetadata.Arn)
-	fmt.Fprintf(w, "Created KMS key %s in the local KMS at %s\n", arn, endpoint)
-	return arn, nil
-}
-
-func isLoopback(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil || endpoint == "" {
-		return false
-	}
-	if u.Hostname() == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(u.Hostname())
-	return ip != nil && ip.IsLoopback()
-}
-
 func printItem(w io.Writer, item map[string]types.AttributeValue) {
 	for _, name := range slices.Sorted(maps.Keys(item)) {
-		fmt.Fprintf(w, "  %-22s %s\n", name, show(item[name]))
+		fmt.Fprintf(w, "  %-22s %s\n", name, setup.Show(item[name]))
 	}
 }

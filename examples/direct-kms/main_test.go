@@ -2,13 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
@@ -26,30 +22,5 @@ func TestExample(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
-	}
-}
-
-// Without DDBCRYPT_KMS_KEY_ID the example creates a key, but only in a
-// KMS on this machine.
-func TestKMSKeyID(t *testing.T) {
-	client := testenv.KMS(t)
-	t.Setenv("DDBCRYPT_KMS_KEY_ID", "alias/mine")
-	if id, err := kmsKeyID(t.Context(), &bytes.Buffer{}, client); err != nil || id != "alias/mine" {
-		t.Errorf("with DDBCRYPT_KMS_KEY_ID: %q, %v", id, err)
-	}
-	t.Setenv("DDBCRYPT_KMS_KEY_ID", "")
-	var out bytes.Buffer
-	id, err := kmsKeyID(t.Context(), &out, client)
-	if err != nil || !strings.HasPrefix(id, "arn:aws:kms:") || !strings.Contains(out.String(), id) {
-		t.Fatalf("local key: %q, %v, %q", id, err, out.String())
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		client.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id), PendingWindowInDays: aws.Int32(7)})
-	})
-	t.Setenv("AWS_ENDPOINT_URL_KMS", "https://kms.us-east-1.amazonaws.com")
-	if _, err := kmsKeyID(t.Context(), &bytes.Buffer{}, client); err == nil {
-		t.Error("a key would be created in a remote KMS")
 	}
 }

@@ -20,7 +20,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -30,7 +29,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -99,7 +97,7 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, table string) er
 		return err
 	}
 	fmt.Fprintf(w, "PutItem, then GetItem through the encrypted client and directly (table %s):\n\n", table)
-	printSideBySide(w, stored.Item, decrypted.Item)
+	setup.SideBySide(w, stored.Item, decrypted.Item, "FROM THE ENCRYPTED CLIENT")
 	if err := check(item, stored.Item, decrypted.Item); err != nil {
 		return err
 	}
@@ -260,41 +258,12 @@ func check(plaintext, stored, decrypted map[string]types.AttributeValue) error {
 	return nil
 }
 
-func printSideBySide(out io.Writer, stored, decrypted map[string]types.AttributeValue) {
-	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ATTRIBUTE\tSTORED IN DYNAMODB\tFROM THE ENCRYPTED CLIENT")
-	for _, name := range slices.Sorted(maps.Keys(stored)) {
-		after := "(not returned)"
-		if av, ok := decrypted[name]; ok {
-			after = show(av)
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", name, show(stored[name]), after)
-	}
-	w.Flush()
-}
-
-func show(av types.AttributeValue) string {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return fmt.Sprintf("S %q", v.Value)
-	case *types.AttributeValueMemberN:
-		return "N " + v.Value
-	case *types.AttributeValueMemberB:
-		s := base64.StdEncoding.EncodeToString(v.Value)
-		if len(s) > 32 {
-			s = s[:29] + "..."
-		}
-		return fmt.Sprintf("B %s (%d bytes)", s, len(v.Value))
-	}
-	return strings.TrimPrefix(fmt.Sprintf("%T", av), "*types.AttributeValueMember")
-}
-
 // summary renders an item's key and a few of its attributes on one line.
 func summary(item map[string]types.AttributeValue) string {
 	var parts []string
 	for _, name := range []string{"partition_attribute", "sort_attribute", "example", leaveMe} {
 		if av, ok := item[name]; ok {
-			parts = append(parts, fmt.Sprintf("%s=%s", name, show(av)))
+			parts = append(parts, fmt.Sprintf("%s=%s", name, setup.Show(av)))
 		}
 	}
 	return strings.Join(parts, " ")

@@ -14,8 +14,8 @@ import (
 )
 
 var (
-	sideBySideLeaveMe = regexp.MustCompile(`(?m)^leave me +S "alone" +S "alone"$`)
-	sideBySideExample = regexp.MustCompile(`(?m)^example +B \S+ \(\d+ bytes\) +S "data"$`)
+	sideBySideLeaveMe = regexp.MustCompile(`(?m)^ *leave me +S "alone" +S "alone"$`)
+	sideBySideExample = regexp.MustCompile(`(?m)^ *example +B \S+ \(\d+ bytes\) +S "data"$`)
 )
 
 // The example runs against DynamoDB Local, checks what it shows itself, and

@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,7 +23,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -172,9 +170,9 @@ func printSideBySide(out io.Writer, stored, decrypted map[string]types.Attribute
 		}
 		after := "(removed)"
 		if av, ok := decrypted[name]; ok {
-			after = show(av)
+			after = setup.Show(av)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", name, action, show(stored[name]), after)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", name, action, setup.Show(stored[name]), after)
 	}
 	w.Flush()
 }
@@ -188,20 +186,4 @@ func actionOf(name string, actions crypto.AttributeActions, ec *crypto.Context) 
 		a = actions.Default
 	}
 	return map[crypto.Action]string{crypto.DoNothing: "none", crypto.SignOnly: "sign", crypto.EncryptAndSign: "encrypt+sign"}[a]
-}
-
-func show(av types.AttributeValue) string {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return fmt.Sprintf("S %q", v.Value)
-	case *types.AttributeValueMemberN:
-		return "N " + v.Value
-	case *types.AttributeValueMemberB:
-		s := base64.StdEncoding.EncodeToString(v.Value)
-		if len(s) > 32 {
-			s = s[:29] + "..."
-		}
-		return fmt.Sprintf("B %s (%d bytes)", s, len(v.Value))
-	}
-	return strings.TrimPrefix(fmt.Sprintf("%T", av), "*types.AttributeValueMember")
 }
