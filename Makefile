@@ -8,8 +8,8 @@ SHELL := bash
 GO                  ?= go
 STATICCHECK_VERSION ?= v0.8.2
 # Per-target fuzz time for `make fuzz`, and the short one `make test` uses.
-FUZZTIME            ?= 10s
-TEST_FUZZTIME       ?= 3s
+FUZZTIME            ?= 200000x
+TEST_FUZZTIME       ?= 30000x
 PKGS                ?= ./...
 
 export GO STATICCHECK_VERSION
@@ -27,7 +27,7 @@ unit: ## go test -race without starting services (integration tests skip)
 	$(GO) test -race -count=1 $(PKGS)
 
 .PHONY: fuzz
-fuzz: ## run every Fuzz* target for FUZZTIME (default 10s) each
+fuzz: ## run every Fuzz* target for FUZZTIME executions (default 200000x) each
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh $(PKGS)
 
 .PHONY: bench

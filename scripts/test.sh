@@ -5,15 +5,15 @@
 #   3. go test -race -count=1 ./...   with DynamoDB Local + local-kms running
 #                                     (scripts/services.sh run: started first,
 #                                     stopped afterwards even on failure)
-#   4. fuzz smoke: every Fuzz* target for FUZZTIME (scripts/fuzz.sh)
+#   4. fuzz smoke: every Fuzz* target for FUZZTIME executions (scripts/fuzz.sh)
 #
-# Environment: FUZZTIME (default 3s here), STATICCHECK_VERSION, GO.
+# Environment: FUZZTIME (default 30000x here), STATICCHECK_VERSION, GO.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 GO="${GO:-go}"
 STATICCHECK_VERSION="${STATICCHECK_VERSION:-v0.8.2}"
-export FUZZTIME="${FUZZTIME:-3s}"
+export FUZZTIME="${FUZZTIME:-30000x}"
 
 stage_start=-1
 stage() {
