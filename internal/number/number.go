@@ -46,9 +46,6 @@ func AppendCanonical(dst []byte, s string) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	if p.isCanonical(s) {
-		return append(dst, s...), nil
-	}
 	return p.appendTo(dst), nil
 }
 
