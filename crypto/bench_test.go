@@ -8,7 +8,7 @@ package crypto_test
 //	BenchmarkEncryptItemParallel/provider=static/shape=medium
 //
 // with p in static, wrapped-aes, wrapped-rsa and s in small, medium, large.
-// b.SetBytes is the size of the encrypted item (encryptedItemSize), so that
+// b.SetBytes is the size of the encrypted item (tableinfo.ItemSize), so that
 // MB/s compares across providers. The same benchmark functions serve
 // TestPerfBudget (budget_test.go), which computes the P1–P3 ratios.
 //
@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
 )
 
@@ -144,7 +145,7 @@ type implCase struct {
 	enc       *crypto.Encryptor
 	plain     map[string]types.AttributeValue
 	encrypted map[string]types.AttributeValue
-	size      int // encryptedItemSize(encrypted)
+	size      int // tableinfo.ItemSize(encrypted)
 }
 
 func newImplCase(tb testing.TB, provider, shape string) *implCase {
@@ -154,7 +155,7 @@ func newImplCase(tb testing.TB, provider, shape string) *implCase {
 	if c.encrypted, err = c.enc.EncryptItem(context.Background(), c.plain, perfActions, perfContext); err != nil {
 		tb.Fatalf("%s/%s: EncryptItem: %v", provider, shape, err)
 	}
-	c.size = encryptedItemSize(c.encrypted)
+	c.size = tableinfo.ItemSize(c.encrypted)
 	return c
 }
 
@@ -168,62 +169,6 @@ func (c *implCase) decrypt(tb testing.TB) {
 	if _, err := c.enc.DecryptItem(context.Background(), c.encrypted, perfActions, perfContext); err != nil {
 		tb.Fatal(err)
 	}
-}
-
-// encryptedItemSize is the size of an item by DynamoDB's rules: each
-// attribute's name length plus its value size (S and B: their length, N:
-// the length of its text, BOOL and NULL: 1, sets: the sum of their members,
-// L and M: 3 plus 1 per element plus the elements and, for M, the keys).
-func encryptedItemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for name, av := range item {
-		n += len(name) + valueSize(av)
-	}
-	return n
-}
-
-func valueSize(av types.AttributeValue) int {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return len(v.Value)
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, m := range v.Value {
-			n += len(m)
-		}
-		return n
-	case *types.AttributeValueMemberNS:
-		n := 0
-		for _, m := range v.Value {
-			n += len(m)
-		}
-		return n
-	case *types.AttributeValueMemberBS:
-		n := 0
-		for _, m := range v.Value {
-			n += len(m)
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, el := range v.Value {
-			n += 1 + valueSize(el)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, el := range v.Value {
-			n += 1 + len(k) + valueSize(el)
-		}
-		return n
-	}
-	return 0
 }
 
 // implBench returns the benchmark of EncryptItem or DecryptItem for one case.

@@ -53,6 +53,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
 	gocmp "github.com/google/go-cmp/cmp"
 )
@@ -140,7 +141,7 @@ func newFloorCase(tb testing.TB, provider, shape string) *floorCase {
 	if err := f.encrypt(); err != nil { // so that decrypt has an item to open
 		tb.Fatal(err)
 	}
-	f.size = encryptedItemSize(f.item())
+	f.size = tableinfo.ItemSize(f.item())
 	return f
 }
 

@@ -71,8 +71,8 @@ func (t *Table[T]) BatchSave(ctx context.Context, items []T) error {
 		if err != nil {
 			return &ItemError{Table: t.t.name, Key: key, Err: err}
 		}
-		if size := itemSize(encrypted); size > maxItemSize {
-			return &ItemError{Table: t.t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
+		if size := tableinfo.ItemSize(encrypted); size > tableinfo.MaxItemSize {
+			return &ItemError{Table: t.t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, tableinfo.MaxItemSize)}
 		}
 		requests[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: encrypted}}
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	gocmp "github.com/google/go-cmp/cmp"
 )
@@ -323,7 +324,7 @@ func (e *p8) getItem(ctx context.Context) error {
 func benchP8(b *testing.B, op func(*p8, context.Context) error) {
 	e := newP8(b)
 	ctx := context.Background()
-	b.SetBytes(int64(itemSize(e.encrypted)))
+	b.SetBytes(int64(tableinfo.ItemSize(e.encrypted)))
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := op(e, ctx); err != nil {

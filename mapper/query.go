@@ -4,10 +4,11 @@ package mapper
 
 import (
 	"context"
-	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"iter"
 	"reflect"
 	"sync"
+
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"

@@ -334,8 +334,8 @@ func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOption
 	if w.item, err = t.m.encryptor.EncryptItem(ctx, item, p.actions, p.context); err != nil {
 		return nil, &ItemError{Table: t.name, Key: key, Err: err}
 	}
-	if size := itemSize(w.item); size > maxItemSize {
-		return nil, &ItemError{Table: t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
+	if size := tableinfo.ItemSize(w.item); size > tableinfo.MaxItemSize {
+		return nil, &ItemError{Table: t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, tableinfo.MaxItemSize)}
 	}
 	return w, nil
 }
@@ -500,8 +500,8 @@ func (t *table) encodeForWrite(rv reflect.Value) (item, key map[string]types.Att
 	if key, err = t.keyOf(item); err != nil {
 		return nil, nil, err
 	}
-	if size := itemSize(item); size > maxItemSize {
-		return nil, nil, &ItemError{Table: t.name, Key: key, Err: invalidItem("the item is %d bytes, over DynamoDB's limit of %d", size, maxItemSize)}
+	if size := tableinfo.ItemSize(item); size > tableinfo.MaxItemSize {
+		return nil, nil, &ItemError{Table: t.name, Key: key, Err: invalidItem("the item is %d bytes, over DynamoDB's limit of %d", size, tableinfo.MaxItemSize)}
 	}
 	return item, key, nil
 }

@@ -17,8 +17,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,9 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/ddbcrypt/ddbcrypt"
-	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/examples/internal/setup"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
@@ -69,7 +65,7 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 	if err := setup.Table(ctx, db, tableName, "partition_attribute", "sort_attribute"); err != nil {
 		return err
 	}
-	provider, err := newProvider(ctx, w, providerName)
+	provider, err := setup.Provider(ctx, w, providerName)
 	if err != nil {
 		return err
 	}
@@ -143,55 +139,4 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 	}
 	fmt.Fprintf(w, "Loading record 55 now fails: %v\n", err)
 	return nil
-}
-
-// newProvider makes a provider with fresh random keys, or, for kms, a
-// Direct KMS provider. A real application keeps its keys in a key store or
-// KMS; see the other examples.
-func newProvider(ctx context.Context, w io.Writer, name string) (cmp.Provider, error) {
-	random := func(n int) []byte {
-		b := make([]byte, n)
-		rand.Read(b)
-		return b
-	}
-	mac, err := cmp.NewHMACKey("HmacSHA256", random(32))
-	if err != nil {
-		return nil, err
-	}
-	switch name {
-	case "static":
-		return cmp.NewStatic(cmp.StaticConfig{EncryptionKey: random(32), SigningKey: mac})
-	case "wrapped":
-		kek, err := cmp.NewAESWrappingKey(random(32))
-		if err != nil {
-			return nil, err
-		}
-		return cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	case "rsa":
-		encryption, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return nil, err
-		}
-		signing, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return nil, err
-		}
-		signer, err := cmp.NewRSASigningKey("SHA256withRSA", signing)
-		if err != nil {
-			return nil, err
-		}
-		return cmp.NewAsymmetricStatic(encryption, signer, nil, nil)
-	case "kms":
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, err
-		}
-		client := kms.NewFromConfig(cfg)
-		keyID, err := setup.KMSKeyID(ctx, w, client, "ddbcrypt example")
-		if err != nil {
-			return nil, err
-		}
-		return cmp.NewDirectKMS(cmp.DirectKMSConfig{Client: client, KeyID: keyID})
-	}
-	return nil, fmt.Errorf("unknown provider %q (want static, wrapped, rsa or kms)", name)
 }

@@ -13,8 +13,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,13 +28,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
-	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/examples/internal/setup"
 )
 
 func main() {
-	provider := flag.String("provider", "wrapped", "materials provider: static, wrapped or rsa")
+	provider := flag.String("provider", "wrapped", "materials provider: static, wrapped, rsa or kms")
 	table := flag.String("table", "ddbcrypt-item-encryptor", "table to use (created if missing)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -54,7 +51,7 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 	if err := setup.Table(ctx, db, table, "partition_attribute", "sort_attribute"); err != nil {
 		return err
 	}
-	provider, err := newProvider(providerName)
+	provider, err := setup.Provider(ctx, w, providerName)
 	if err != nil {
 		return err
 	}
@@ -119,45 +116,6 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 	}
 	fmt.Fprintf(w, "Reading it back is refused: %v\n", err)
 	return nil
-}
-
-// newProvider makes a provider with fresh random keys. A real application
-// keeps its keys in a key store or KMS; see the other examples.
-func newProvider(name string) (cmp.Provider, error) {
-	random := func(n int) []byte {
-		b := make([]byte, n)
-		rand.Read(b)
-		return b
-	}
-	mac, err := cmp.NewHMACKey("HmacSHA256", random(32))
-	if err != nil {
-		return nil, err
-	}
-	switch name {
-	case "static":
-		return cmp.NewStatic(cmp.StaticConfig{EncryptionKey: random(32), SigningKey: mac})
-	case "wrapped":
-		kek, err := cmp.NewAESWrappingKey(random(32))
-		if err != nil {
-			return nil, err
-		}
-		return cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	case "rsa":
-		encryption, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return nil, err
-		}
-		signing, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return nil, err
-		}
-		signer, err := cmp.NewRSASigningKey("SHA256withRSA", signing)
-		if err != nil {
-			return nil, err
-		}
-		return cmp.NewAsymmetricStatic(encryption, signer, nil, nil)
-	}
-	return nil, fmt.Errorf("unknown provider %q (want static, wrapped or rsa)", name)
 }
 
 func printSideBySide(out io.Writer, stored, decrypted map[string]types.AttributeValue, actions crypto.AttributeActions, ec *crypto.Context) {

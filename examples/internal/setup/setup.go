@@ -1,5 +1,6 @@
-// Package setup holds what the examples share that is not about ddbcrypt:
-// making sure their table exists.
+// Package setup holds what the examples share besides the steps they show:
+// making sure their table exists, a provider with throwaway keys, a KMS key
+// for local runs, and printing items.
 package setup
 
 import (

@@ -2,6 +2,8 @@ package setup
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,8 +17,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
 )
 
 // Show renders an attribute value briefly: its type and value, binary
@@ -81,4 +85,56 @@ func isLoopback(endpoint string) bool {
 	}
 	ip := net.ParseIP(u.Hostname())
 	return u.Hostname() == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// Provider makes the provider an example names with -provider: static,
+// wrapped or rsa with fresh random keys, or kms, a Direct KMS provider over
+// KMSKeyID. A real application keeps its keys in a key store or KMS; see the
+// per-provider examples.
+func Provider(ctx context.Context, w io.Writer, name string) (cmp.Provider, error) {
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		rand.Read(b)
+		return b
+	}
+	mac, err := cmp.NewHMACKey("HmacSHA256", random(32))
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "static":
+		return cmp.NewStatic(cmp.StaticConfig{EncryptionKey: random(32), SigningKey: mac})
+	case "wrapped":
+		kek, err := cmp.NewAESWrappingKey(random(32))
+		if err != nil {
+			return nil, err
+		}
+		return cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
+	case "rsa":
+		encryption, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		signing, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := cmp.NewRSASigningKey("SHA256withRSA", signing)
+		if err != nil {
+			return nil, err
+		}
+		return cmp.NewAsymmetricStatic(encryption, signer, nil, nil)
+	case "kms":
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		client := kms.NewFromConfig(cfg)
+		keyID, err := KMSKeyID(ctx, w, client, "ddbcrypt example")
+		if err != nil {
+			return nil, err
+		}
+		return cmp.NewDirectKMS(cmp.DirectKMSConfig{Client: client, KeyID: keyID})
+	}
+	return nil, fmt.Errorf("unknown provider %q (want static, wrapped, rsa or kms)", name)
 }

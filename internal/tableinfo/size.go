@@ -1,15 +1,15 @@
-package mapper
+package tableinfo
 
 import "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-// maxItemSize is DynamoDB's limit on an item: 400 KB.
-const maxItemSize = 400 * 1024
+// MaxItemSize is DynamoDB's limit on an item: 400 KB.
+const MaxItemSize = 400 * 1024
 
-// itemSize returns the size DynamoDB counts for an item: attribute names and
+// ItemSize returns the size DynamoDB counts for an item: attribute names and
 // values. Numbers are counted by their text, which is never less than
 // DynamoDB's own count, so an item this accepts is never refused as too
 // large.
-func itemSize(item map[string]types.AttributeValue) int {
+func ItemSize(item map[string]types.AttributeValue) int {
 	n := 0
 	for name, av := range item {
 		n += len(name) + valueSize(av)
