@@ -529,8 +529,8 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 		return a.mapOf(m), nil
 	}
 	// A slice: empty (to attributevalue) only when nil.
-	hdr := (*sliceHeader)(p)
-	if hdr.data == nil {
+	sv := reflect.NewAt(f.typ, p).Elem()
+	if sv.IsNil() {
 		if f.omitEmpty {
 			return nil, nil
 		}
@@ -554,10 +554,10 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 		}
 		return &types.AttributeValueMemberL{Value: l}, nil
 	case fastNumbers:
-		if f.set && hdr.len == 0 {
+		if f.set && sv.Len() == 0 {
 			return a.nul(), nil
 		}
-		ns := formatNumbers(p, f.kind)
+		ns := formatNumbers(sv, f.kind)
 		if f.set {
 			return &types.AttributeValueMemberNS{Value: ns}, nil
 		}
@@ -567,10 +567,10 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 		}
 		return &types.AttributeValueMemberL{Value: l}, nil
 	default: // fastStructs
-		l := make([]types.AttributeValue, hdr.len)
-		step := f.sub.typ.Size()
+		l := make([]types.AttributeValue, sv.Len())
+		data, step := sv.UnsafePointer(), f.sub.typ.Size()
 		for i := range l {
-			m, err := f.sub.encodeFields(enc, reflect.Value{}, unsafe.Add(hdr.data, uintptr(i)*step), a)
+			m, err := f.sub.encodeFields(enc, reflect.Value{}, unsafe.Add(data, uintptr(i)*step), a)
 			if err != nil {
 				return nil, err
 			}
@@ -578,12 +578,6 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 		}
 		return &types.AttributeValueMemberL{Value: l}, nil
 	}
-}
-
-// sliceHeader is the layout of every slice.
-type sliceHeader struct {
-	data     unsafe.Pointer
-	len, cap int
 }
 
 // scalarIsZero is attributevalue's test for an empty value, for a scalar.
@@ -668,9 +662,9 @@ func formatNumber(p unsafe.Pointer, k reflect.Kind) string {
 }
 
 // formatNumbers formats the elements of the slice of numbers at p.
-func formatNumbers(p unsafe.Pointer, k reflect.Kind) []string {
-	hdr := (*sliceHeader)(p)
-	out := make([]string, hdr.len)
+func formatNumbers(sv reflect.Value, k reflect.Kind) []string {
+	out := make([]string, sv.Len())
+	data := sv.UnsafePointer()
 	var step uintptr
 	switch k {
 	case reflect.Float32:
@@ -681,7 +675,7 @@ func formatNumbers(p unsafe.Pointer, k reflect.Kind) []string {
 		step = kindSize(k)
 	}
 	for i := range out {
-		out[i] = formatNumber(unsafe.Add(hdr.data, uintptr(i)*step), k)
+		out[i] = formatNumber(unsafe.Add(data, uintptr(i)*step), k)
 	}
 	return out
 }
