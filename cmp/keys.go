@@ -8,7 +8,8 @@ type SigningKey interface {
 	// Algorithm is the JCE name of the algorithm, e.g. "HmacSHA256" or
 	// "SHA256withRSA".
 	Algorithm() string
-	// Sign returns the signature (or MAC) of msg.
+	// Sign returns the signature (or MAC) of msg. It must not keep msg,
+	// whose buffer is reused.
 	Sign(msg []byte) ([]byte, error)
 }
 
@@ -18,6 +19,6 @@ type VerificationKey interface {
 	Algorithm() string
 	// Verify returns nil if sig is a valid signature of msg, and an error
 	// wrapping ddbcrypt.ErrIntegrity otherwise. MACs are compared in constant
-	// time.
+	// time. It must not keep msg, whose buffer is reused.
 	Verify(msg, sig []byte) error
 }

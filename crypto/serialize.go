@@ -82,7 +82,8 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 	case *types.AttributeValueMemberSS:
 		members := v.Value
 		if !slices.IsSortedFunc(members, ord.compareStrings) {
-			members = slices.SortedFunc(slices.Values(members), ord.compareStrings)
+			members = slices.Clone(members) // never reorder the caller's set
+			slices.SortFunc(members, ord.compareStrings)
 		}
 		dst = appendLen(appendTag(dst, tagSS), len(members))
 		for _, m := range members {
@@ -122,7 +123,8 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 	case *types.AttributeValueMemberBS:
 		members := v.Value
 		if !slices.IsSortedFunc(members, ord.compareBytes) {
-			members = slices.SortedFunc(slices.Values(members), ord.compareBytes)
+			members = slices.Clone(members)
+			slices.SortFunc(members, ord.compareBytes)
 		}
 		dst = appendLen(appendTag(dst, tagBS), len(members))
 		for _, m := range members {
