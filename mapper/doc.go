@@ -1,0 +1,30 @@
+// Package mapper saves Go structs to DynamoDB as encrypted and signed items
+// and loads them back, verified and decrypted: Go's equivalent of Java's
+// DynamoDBMapper with the AttributeEncryptor, byte-compatible with it.
+//
+// Struct tags say what each field is:
+//
+//	type Order struct {
+//		ID      string `ddb:"pk,hash"`                     // partition key: signed, never encrypted
+//		Created int64  `ddb:"sk,range"`                    // sort key: likewise
+//		Version int    `ddb:"version,version"`             // optimistic locking: signed
+//		Status  string `ddb:"status" ddbcrypt:"signonly"`  // readable, signed
+//		Views   int    `ddb:"views" ddbcrypt:"donottouch"` // neither: may be updated alone
+//		Card    string `ddb:"card"`                        // the rest is encrypted and signed
+//	}
+//
+// The ddb tag takes attributevalue's options (omitempty, stringset,
+// unixtime, "-", ...) and values are converted as attributevalue converts
+// them. A blank field `_ struct{} ddbcrypt:"signonly"` changes a type's
+// default action.
+//
+// A Table[T] is the typed handle on a table; the Mapper's own Save, Load
+// and Delete serve types with a TableName method. Every write is a whole
+// item: a partial update of a signed item would break its signature, so
+// Update writes only do-not-touch fields. ctx is taken by the calls that
+// reach DynamoDB (or a key service), never by the builders of queries.
+//
+// Errors wrap the kinds of package ddbcrypt, or ErrNotFound,
+// ErrVersionConflict and ErrConditionFailed; an *ItemError names the table
+// and the item's key, a *BatchError the keys a batch did not process.
+package mapper
