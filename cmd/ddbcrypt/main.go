@@ -54,6 +54,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newVectorsCmd())
+	root.AddCommand(newInspectCmd())
 	root.AddCommand(newMetastoreCmd())
 	return root
 }
