@@ -14,8 +14,8 @@ import (
 
 // The reserved attributes that an encrypted item carries (FORMAT.md 1).
 const (
-	DescriptionAttribute = "*amzn-ddb-map-desc*"
-	SignatureAttribute   = "*amzn-ddb-map-sig*"
+	DescriptionAttribute = ddbcrypt.DescriptionAttribute
+	SignatureAttribute   = ddbcrypt.SignatureAttribute
 )
 
 // Context is the DynamoDB side of an item's encryption context.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
@@ -269,7 +270,7 @@ func (s *Schema) resolve(cands []candidate) error {
 	for _, c := range cands {
 		f := Field{Name: c.name, GoName: c.path, Index: c.index, Type: c.sf.Type, Tag: c.tag, ViaPointer: c.viaPointer}
 		fail := func(format string, args ...any) error { return errorf(s.Type, c.path, format, args...) }
-		if f.Name == descriptionAttribute || f.Name == signatureAttribute {
+		if f.Name == ddbcrypt.DescriptionAttribute || f.Name == ddbcrypt.SignatureAttribute {
 			return fail("attribute name %q is reserved for the item encryptor", f.Name)
 		}
 		if k := deref(c.sf.Type).Kind(); k == reflect.Chan || k == reflect.Func || k == reflect.UnsafePointer {

@@ -72,13 +72,6 @@ func (r Role) describe() string {
 	return "attribute"
 }
 
-// Reserved attribute names: the item encryptor's own (FORMAT.md 8). Package
-// crypto exports them, but schema may not import it.
-const (
-	descriptionAttribute = "*amzn-ddb-map-desc*"
-	signatureAttribute   = "*amzn-ddb-map-sig*"
-)
-
 // Field is one attribute of a Schema.
 type Field struct {
 	Name   string       // attribute name
