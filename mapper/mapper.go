@@ -11,6 +11,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
+	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
 // Client is the part of the DynamoDB API the mapper calls. *dynamodb.Client
@@ -87,10 +88,10 @@ func New(client Client, provider cmp.Provider, opts ...Option) *Mapper {
 		tables: make(map[reflect.Type]*table),
 		infos:  tableinfo.NewCache(client),
 		encoder: attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
-			o.TagKey = tagKey
+			o.TagKey = tags.Key
 		}),
 		decoder: attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) {
-			o.TagKey = tagKey
+			o.TagKey = tags.Key
 		}),
 	}
 	for _, o := range opts {
@@ -103,9 +104,6 @@ func New(client Client, provider cmp.Provider, opts ...Option) *Mapper {
 	m.encryptor = crypto.NewEncryptor(provider, append([]crypto.Option{unknown}, m.opts.cryptoOpts...)...)
 	return m
 }
-
-// tagKey is the struct tag the mapper and attributevalue read.
-const tagKey = "ddb"
 
 // Save encrypts, signs and writes v, a pointer to a struct whose type names
 // its table with a TableName method. See Table.Save.
