@@ -29,6 +29,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/tags"
 	gocmp "github.com/google/go-cmp/cmp"
 )
 
@@ -105,10 +106,10 @@ func mediumOrder(tb testing.TB) *benchOrder {
 	tb.Helper()
 	item := mediumFixture(tb)
 	v := new(benchOrder)
-	if err := attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = tagKey }); err != nil {
+	if err := attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key }); err != nil {
 		tb.Fatal(err)
 	}
-	back, err := attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = tagKey })
+	back, err := attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -154,8 +155,8 @@ func mapperCases(tb testing.TB) map[string]func() error {
 		tb.Fatal(err)
 	}
 	out := reflect.New(rv.Type()).Elem()
-	encOpt := func(o *attributevalue.EncoderOptions) { o.TagKey = tagKey }
-	decOpt := func(o *attributevalue.DecoderOptions) { o.TagKey = tagKey }
+	encOpt := func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key }
+	decOpt := func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key }
 	return map[string]func() error{
 		"impl=ddbcrypt/op=marshal": func() error {
 			_, err := t.encode(rv)

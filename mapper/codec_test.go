@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/schema"
+	"github.com/ddbcrypt/ddbcrypt/tags"
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -409,8 +410,8 @@ func cdcTypes() []any {
 }
 
 var (
-	cdcEncoder = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) { o.TagKey = tagKey })
-	cdcDecoder = attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) { o.TagKey = tagKey })
+	cdcEncoder = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key })
+	cdcDecoder = attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key })
 )
 
 // cdcCmpOptions compare items and structs exactly: unexported fields too,
