@@ -62,6 +62,9 @@ scenarios.json, keys.json, plaintext.json and ciphertext/go/*.json.`,
 			for _, w := range rep.Written {
 				fmt.Fprintf(out, "wrote %s (%s, %s): %d items\n", w.Path, w.Provider, w.Version, w.Items)
 			}
+			for _, r := range rep.Rows {
+				fmt.Fprintf(out, "wrote %s (MetaStore rows of %s, inner provider %s): %d rows\n", r.Path, r.Scenario, r.Provider, r.Items)
+			}
 			for _, s := range rep.Skipped {
 				fmt.Fprintf(out, "SKIP %s: %s\n", s.Name, s.SkipReason)
 			}

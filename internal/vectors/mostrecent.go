@@ -217,21 +217,22 @@ func (p providerOrSkip) writesMetaStore() bool {
 
 // writeMetaStore writes the MetaStore rows of an encrypt run beside its
 // ciphertext files, in the input layout (table name → rows), and points the
-// scenario's metastore block at them.
-func (p providerOrSkip) writeMetaStore(ctx context.Context, absOut string, used map[string]bool, raw map[string]json.RawMessage) error {
+// scenario's metastore block at them. It returns the file written, relative
+// to absOut, and the number of rows.
+func (p providerOrSkip) writeMetaStore(ctx context.Context, absOut string, used map[string]bool, raw map[string]json.RawMessage) (string, int, error) {
 	mr, ok := p.provider.(*mostRecentScenario)
 	if !ok {
-		return errors.New("the provider keeps no MetaStore rows")
+		return "", 0, errors.New("the provider keeps no MetaStore rows")
 	}
 	rows, err := mr.rows(ctx)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	list := make([]any, 0, len(rows))
 	for _, row := range rows {
 		j, err := jsonItem(row)
 		if err != nil {
-			return err
+			return "", 0, err
 		}
 		list = append(list, j)
 	}
@@ -242,19 +243,19 @@ func (p providerOrSkip) writeMetaStore(ctx context.Context, absOut string, used 
 	used[name] = true
 	rel := goCiphertextDir + "/" + name
 	if err := writeJSON(filepath.Join(absOut, filepath.FromSlash(rel)), map[string][]any{mr.logical: list}); err != nil {
-		return err
+		return "", 0, err
 	}
 
 	var block map[string]json.RawMessage
 	if err := json.Unmarshal(raw["metastore"], &block); err != nil {
-		return fmt.Errorf("the scenario's metastore block: %w", err)
+		return "", 0, fmt.Errorf("the scenario's metastore block: %w", err)
 	}
 	uri, _ := json.Marshal("file://" + rel)
 	block["ciphertext"] = uri
 	updated, err := json.Marshal(block)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	raw["metastore"] = updated
-	return nil
+	return rel, len(rows), nil
 }

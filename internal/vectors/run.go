@@ -283,6 +283,7 @@ func compareItems(want, got map[string]types.AttributeValue) string {
 type EncryptReport struct {
 	Out     string    // the output directory
 	Written []Written // ciphertext files, in scenario order
+	Rows    []Written // MetaStore rows of most_recent scenarios; Items counts rows
 	Copied  []string  // keys and plaintext files copied, relative to Out
 	Skipped []Result  // scenarios left out, with the reason
 }
@@ -377,9 +378,11 @@ func (r *Runner) Encrypt(ctx context.Context, dir, out string) (*EncryptReport, 
 		uri, _ := json.Marshal("file://" + rel)
 		raw["ciphertext"] = uri
 		if sc.MetaStore != nil {
-			if err := p.writeMetaStore(ctx, absOut, used, raw); err != nil {
+			rows, n, err := p.writeMetaStore(ctx, absOut, used, raw)
+			if err != nil {
 				return nil, fmt.Errorf("vectors: %s: %w", sc.Name(), err)
 			}
+			rep.Rows = append(rep.Rows, Written{Scenario: sc.Name(), Provider: sc.MetaStore.Provider, Version: sc.Version, Path: rows, Items: n})
 		}
 		scenarios = append(scenarios, raw)
 	}
