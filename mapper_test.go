@@ -6,7 +6,6 @@ package ddbcrypt_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"os"
@@ -35,31 +34,6 @@ type DataPoJo struct {
 	LeaveMe            string `ddb:"leave me" ddbcrypt:"donottouch"`
 }
 
-func randomKey(t *testing.T, n int) []byte {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func wrappedProvider(t *testing.T) cmp.Provider {
-	t.Helper()
-	mac, err := cmp.NewHMACKey("HmacSHA256", randomKey(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := cmp.NewAESWrappingKey(randomKey(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func guideItem() DataPoJo {
 	return DataPoJo{
 		PartitionAttribute: "is this",
@@ -75,7 +49,7 @@ func TestMapperGuideExample(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.DynamoDB(t)
 	name := testenv.NewTable(t, db, testenv.S("partition_attribute"), testenv.N("sort_attribute"))
-	provider := wrappedProvider(t)
+	provider := testenv.WrappedProvider(t)
 	m := mapper.New(db, provider)
 	table, err := mapper.NewTable[DataPoJo](m, mapper.WithTableName(name))
 	if err != nil {

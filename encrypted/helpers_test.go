@@ -8,7 +8,6 @@ package encrypted_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -45,47 +44,12 @@ const (
 	opDescribe   = "DescribeTable"
 )
 
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// newProvider returns a wrapped provider (AES key wrap, HMAC-SHA256) with
-// fresh random keys.
-func newProvider(t testing.TB) cmp.Provider {
-	t.Helper()
-	mac, err := cmp.NewHMACKey("HmacSHA256", randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := cmp.NewAESWrappingKey(randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// newStaticProvider returns a static provider with fresh random keys.
-func newStaticProvider(t testing.TB) cmp.Provider {
-	t.Helper()
-	mac, err := cmp.NewHMACKey("HmacSHA256", randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewStatic(cmp.StaticConfig{EncryptionKey: randomBytes(t, 32), SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+// Throwaway keys and providers are testenv's.
+var (
+	randomBytes       = testenv.RandomKey
+	newProvider       = testenv.WrappedProvider
+	newStaticProvider = testenv.StaticProvider
+)
 
 // testActions is the configuration most tests use: everything encrypted
 // and signed but "signed" (signed only), and "plain" and "counter" (left

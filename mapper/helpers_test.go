@@ -6,7 +6,6 @@ package mapper_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -39,32 +38,11 @@ const (
 	opDescribeTable = "DescribeTable"
 )
 
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// newProvider returns a wrapped provider with fresh random keys.
-func newProvider(t testing.TB) cmp.Provider {
-	t.Helper()
-	mac, err := cmp.NewHMACKey("HmacSHA256", randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := cmp.NewAESWrappingKey(randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+// randomBytes and newProvider are testenv's.
+var (
+	randomBytes = testenv.RandomKey
+	newProvider = testenv.WrappedProvider
+)
 
 // countingClient wraps the real client, counts calls per operation and
 // records their inputs. The optional hooks replace the real BatchWriteItem
