@@ -44,9 +44,8 @@ const (
 	opDescribe   = "DescribeTable"
 )
 
-// Throwaway keys and providers are testenv's.
+// Throwaway providers are testenv's.
 var (
-	randomBytes       = testenv.RandomKey
 	newProvider       = testenv.WrappedProvider
 	newStaticProvider = testenv.StaticProvider
 )
