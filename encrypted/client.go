@@ -56,8 +56,13 @@ type TableConfig struct {
 	Provider cmp.Provider
 	// Actions assigns an action to each attribute; nil means encrypt and sign
 	// everything (Python's default). Key attributes of the table and of its
-	// indexes are always signed and never encrypted: a defaulted
-	// EncryptAndSign is signed only, an explicit one is an error.
+	// indexes are signed whenever anything is, and never encrypted (see
+	// crypto.AttributeActions.KeyAction): a defaulted EncryptAndSign or
+	// DoNothing on a key is signed only, and an explicit EncryptAndSign, or
+	// an explicit DoNothing while anything else is signed, is an error when
+	// the table is first used. Actions.UnsignedKeys is the opt-in for items
+	// whose keys were left unsigned (the Python client with a DO_NOTHING
+	// default); read its risk first.
 	Actions *crypto.AttributeActions
 	// SignatureTableName binds the items to this table name in their
 	// signature instead of the table's own (Java's @TableAadOverride).
@@ -109,16 +114,9 @@ type table struct {
 	encryptor *crypto.Encryptor
 }
 
-// action returns the action of an attribute of this table.
-func (t *table) action(name string) crypto.Action {
-	if a, ok := t.actions.Overrides[name]; ok {
-		return a
-	}
-	if a := t.actions.Default; a == crypto.EncryptAndSign && t.info.IsKey(name) {
-		return crypto.SignOnly
-	}
-	return t.actions.Default
-}
+// action returns the action of an attribute of this table; the table's
+// actions name every key explicitly (ForKeys).
+func (t *table) action(name string) crypto.Action { return t.actions.Of(name) }
 
 // table returns the prepared configuration of the named table, describing
 // the table on first use.
@@ -153,23 +151,12 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 	if cfg.Actions != nil {
 		actions = *cfg.Actions
 	}
-	// Key attributes stay readable: an explicit encrypt on one is an error,
-	// a defaulted one is signed only (FORMAT.md 6.3).
-	overrides := make(map[string]crypto.Action, len(actions.Overrides)+4)
-	for attr, a := range actions.Overrides {
-		if a == crypto.EncryptAndSign && info.IsKey(attr) {
-			return nil, &ddbcrypt.AttributeError{Attribute: attr, Err: fmt.Errorf("%w: attribute %q is a key of table %s or of one of its indexes, and must stay readable", ddbcrypt.ErrInvalidConfig, attr, *name)}
-		}
-		overrides[attr] = a
+	// The key rule: key attributes of the table and of its indexes are
+	// signed, never encrypted (FORMAT.md 6.3).
+	actions, err = actions.ForKeys(info.KeyNames()...)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", *name, err)
 	}
-	if actions.Default == crypto.EncryptAndSign {
-		for _, k := range keyNames(info) {
-			if _, ok := overrides[k]; !ok {
-				overrides[k] = crypto.SignOnly
-			}
-		}
-	}
-	actions.Overrides = overrides
 	logical := cfg.SignatureTableName
 	if logical == "" {
 		logical = info.Name
@@ -189,21 +176,6 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 	}
 	c.mu.Unlock()
 	return t, nil
-}
-
-// keyNames lists the key attributes of a table and its indexes.
-func keyNames(info *tableinfo.Info) []string {
-	names := []string{info.Keys.Partition}
-	if info.Keys.Sort != "" {
-		names = append(names, info.Keys.Sort)
-	}
-	for _, ix := range info.Indexes {
-		names = append(names, ix.Keys.Partition)
-		if ix.Keys.Sort != "" {
-			names = append(names, ix.Keys.Sort)
-		}
-	}
-	return names
 }
 
 // encrypt encrypts and signs a plaintext item for the table.
@@ -229,17 +201,7 @@ func (t *table) decrypt(ctx context.Context, item map[string]types.AttributeValu
 
 // signs reports whether the table's items are signed at all; if not, they
 // pass through unchanged (FORMAT.md 1.1).
-func (t *table) signs() bool {
-	if t.actions.Default != crypto.DoNothing {
-		return true
-	}
-	for _, a := range t.actions.Overrides {
-		if a != crypto.DoNothing {
-			return true
-		}
-	}
-	return false
-}
+func (t *table) signs() bool { return t.actions.SignsAnything() }
 
 // key returns the primary key attributes of an item.
 func (t *table) key(item map[string]types.AttributeValue) map[string]types.AttributeValue {

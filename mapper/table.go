@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/schema"
@@ -167,27 +168,61 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 		return nil, invalidConfig("type %v has primary key (%q, %q) but table %s has (%q, %q)",
 			s.Type, s.PartitionKey.Name, sortName, t.name, info.Keys.Partition, info.Keys.Sort)
 	}
-	p := &prepared{
-		info: info,
-		actions: crypto.AttributeActions{
-			Default:   cryptoAction(s.Default),
-			Overrides: make(map[string]crypto.Action, len(s.Fields)),
-		},
-		context: crypto.Context{TableName: t.logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
+	actions, err := t.actions(info)
+	if err != nil {
+		return nil, err
 	}
-	for i := range s.Fields {
-		f := &s.Fields[i]
-		act := cryptoAction(f.Action)
-		if act == crypto.EncryptAndSign && info.IsIndexKey(f.Name) {
-			if f.Tag.Action == tags.Encrypt {
-				return nil, invalidConfig("field %s of %v is tagged encrypt, but attribute %q is a key of a secondary index of table %s and must stay readable", f.GoName, s.Type, f.Name, t.name)
-			}
-			act = crypto.SignOnly
-		}
-		p.actions.Overrides[f.Name] = act
+	p := &prepared{
+		info:    info,
+		actions: actions,
+		context: crypto.Context{TableName: t.logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
 	}
 	t.prepared = p
 	return p, nil
+}
+
+// actions returns the item encryptor's actions for the struct in the table
+// described by info: each field's action from the schema, and for the keys
+// of the table's secondary indexes the action of the key rule
+// (crypto.AttributeActions.KeyAction), which the schema could not know.
+func (t *table) actions(info *tableinfo.Info) (crypto.AttributeActions, error) {
+	s := t.schema
+	// The key rule tells a tagged action from a defaulted one, so it is
+	// asked with the tagged fields (and the settled keys and version) only.
+	tagged := crypto.AttributeActions{Default: cryptoAction(s.Default), Overrides: make(map[string]crypto.Action, len(s.Fields))}
+	actions := crypto.AttributeActions{Default: tagged.Default, Overrides: make(map[string]crypto.Action, len(s.Fields))}
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		actions.Overrides[f.Name] = cryptoAction(f.Action)
+		if f.Tag.Action != tags.Unset || f.Role != schema.None {
+			tagged.Overrides[f.Name] = cryptoAction(f.Action)
+		}
+	}
+	// Index keys the struct lacks are unknown attributes, refused on Load
+	// unless AcceptUnknownAttributes; then they are signed too.
+	var indexKeys []string
+	for _, name := range info.KeyNames() {
+		if _, modeled := actions.Overrides[name]; modeled || t.m.opts.acceptUnknown {
+			indexKeys = append(indexKeys, name)
+		}
+	}
+	keyed, err := tagged.ForKeys(indexKeys...)
+	if err != nil {
+		var ae *ddbcrypt.AttributeError
+		if errors.As(err, &ae) && s.Field(ae.Attribute) != nil {
+			f := s.Field(ae.Attribute)
+			for _, reason := range [...]error{crypto.ErrKeyEncrypted, crypto.ErrKeyUnsigned} {
+				if errors.Is(err, reason) {
+					return crypto.AttributeActions{}, invalidConfig("field %s of %v: attribute %q is a key of a secondary index of table %s, and %v", f.GoName, s.Type, f.Name, t.name, reason)
+				}
+			}
+		}
+		return crypto.AttributeActions{}, fmt.Errorf("table %s: %w", t.name, err)
+	}
+	for _, name := range indexKeys {
+		actions.Overrides[name] = keyed.Overrides[name]
+	}
+	return actions, nil
 }
 
 func cryptoAction(a schema.Action) crypto.Action {

@@ -1,12 +1,14 @@
 package schema
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
@@ -264,9 +266,10 @@ func (s *Schema) clashError(name string, clash []int, cands []candidate) error {
 func (s *Schema) resolve(cands []candidate) error {
 	s.Fields = make([]Field, 0, len(cands))
 	s.byName = make(map[string]int, len(cands))
-	var settle []int // keys and version defaulted to DoNotTouch: SignOnly if anything is signed
+	var settle []int // the version defaulted to DoNotTouch: SignOnly if anything is signed
 	signed := false
 	var roles [4]int // index+1 in s.Fields of the field holding each role
+	var keys []int   // indexes in s.Fields of the key fields, settled last by the key rule
 	for _, c := range cands {
 		f := Field{Name: c.name, GoName: c.path, Index: c.index, Type: c.sf.Type, Tag: c.tag, ViaPointer: c.viaPointer}
 		fail := func(format string, args ...any) error { return errorf(s.Type, c.path, format, args...) }
@@ -293,24 +296,23 @@ func (s *Schema) resolve(cands []candidate) error {
 		if explicit {
 			f.Action = Action(c.tag.Action)
 		}
-		if f.Role != None {
-			// Keys and the version are never encrypted, and are signed
-			// whenever anything is (FORMAT.md 6.2, 6.3).
-			what := f.Role.describe()
+		if f.Role != None && (c.tag.AsStrSet || c.tag.AsNumSet || c.tag.AsBinSet) {
+			return fail("the %s must be a single value, not a set", f.Role.describe())
+		}
+		switch f.Role {
+		case PartitionKey, SortKey:
+			keys = append(keys, len(s.Fields))
+		case Version:
+			// The version is never encrypted, and is signed whenever
+			// anything is (Java's mapper, FORMAT.md 6.2).
 			switch {
 			case explicit && f.Action == Encrypt:
-				return fail("the %s cannot be encrypted: DynamoDB must read it", what)
-			case explicit && f.Action == DoNotTouch && f.Role != Version:
-				return fail("the %s must be signed, or the item could be moved to another key", what)
-			case c.tag.AsStrSet || c.tag.AsNumSet || c.tag.AsBinSet:
-				return fail("the %s must be a single value, not a set", what)
+				return fail("the version attribute cannot be encrypted: DynamoDB must read it")
 			case f.Action == Encrypt:
 				f.Action = SignOnly
 			case !explicit && f.Action == DoNotTouch:
 				settle = append(settle, len(s.Fields))
 			}
-		}
-		if f.Role == Version {
 			if k := deref(c.sf.Type).Kind(); k < reflect.Int || k > reflect.Uint64 {
 				return fail("the version attribute must be an integer, not %v", c.sf.Type)
 			}
@@ -332,6 +334,9 @@ func (s *Schema) resolve(cands []candidate) error {
 			s.Fields[i].Action = SignOnly
 		}
 	}
+	if err := s.settleKeys(keys); err != nil {
+		return err
+	}
 	if roles[SortKey] != 0 && roles[PartitionKey] == 0 {
 		return errorf(s.Type, s.Fields[roles[SortKey]-1].GoName, "a sort key needs a partition key (ddb:\",hash\")")
 	}
@@ -342,6 +347,33 @@ func (s *Schema) resolve(cands []candidate) error {
 		return &s.Fields[roles[r]-1]
 	}
 	s.PartitionKey, s.SortKey, s.Version = at(PartitionKey), at(SortKey), at(Version)
+	return nil
+}
+
+// settleKeys gives the table's key fields the action of the key rule,
+// which crypto decides (crypto.AttributeActions.KeyAction): never
+// encrypted, and signed whenever anything is. The rule tells a tagged action
+// from a defaulted one, so it is asked with the tagged fields only.
+func (s *Schema) settleKeys(keys []int) error {
+	tagged := crypto.AttributeActions{Default: s.Default.crypto(), Overrides: make(map[string]crypto.Action, len(s.Fields))}
+	for _, f := range s.Fields {
+		if f.Tag.Action != tags.Unset || f.Role == Version {
+			tagged.Overrides[f.Name] = f.Action.crypto()
+		}
+	}
+	for _, i := range keys {
+		f := &s.Fields[i]
+		act, err := tagged.KeyAction(f.Name)
+		switch {
+		case errors.Is(err, crypto.ErrKeyEncrypted):
+			return errorf(s.Type, f.GoName, "the %s %v", f.Role.describe(), crypto.ErrKeyEncrypted)
+		case errors.Is(err, crypto.ErrKeyUnsigned):
+			return errorf(s.Type, f.GoName, "the %s %v", f.Role.describe(), crypto.ErrKeyUnsigned)
+		case err != nil:
+			return errorf(s.Type, f.GoName, "%v", err)
+		}
+		f.Action = actionOf(act)
+	}
 	return nil
 }
 

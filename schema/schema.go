@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
@@ -33,6 +34,28 @@ func (a Action) String() string {
 		return "Encrypt"
 	}
 	return fmt.Sprintf("Action(%d)", int(a))
+}
+
+// crypto returns the item encryptor's action for a.
+func (a Action) crypto() crypto.Action {
+	switch a {
+	case SignOnly:
+		return crypto.SignOnly
+	case DoNotTouch:
+		return crypto.DoNothing
+	}
+	return crypto.EncryptAndSign
+}
+
+// actionOf returns the Action of an item encryptor's action.
+func actionOf(a crypto.Action) Action {
+	switch a {
+	case crypto.SignOnly:
+		return SignOnly
+	case crypto.DoNothing:
+		return DoNotTouch
+	}
+	return Encrypt
 }
 
 // Role is the part an attribute plays in the table.

@@ -61,6 +61,16 @@ func (ti *Info) IsKey(name string) bool {
 	return name == ti.Keys.Partition || name == ti.Keys.Sort || ti.IsIndexKey(name)
 }
 
+// KeyNames lists the key attributes of the table and of its indexes: the
+// attributes the key rule covers (crypto.AttributeActions.ForKeys).
+func (ti *Info) KeyNames() []string {
+	names := []string{ti.Keys.Partition, ti.Keys.Sort}
+	for _, ix := range ti.Indexes {
+		names = append(names, ix.Keys.Partition, ix.Keys.Sort)
+	}
+	return names
+}
+
 // Cache describes each table once. It is safe for concurrent use.
 type Cache struct {
 	client Describer
