@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -146,6 +147,10 @@ type kmsDescriptor struct {
 //
 // KMS failures (disabled key, denied access, throttling, no connection)
 // return a *KMSError, which wraps ddbcrypt.ErrKeyService and the SDK error.
+// So does a response whose data key is not the 32 bytes asked for, or is
+// all zeros, from GenerateDataKey or Decrypt: KMS never returns such a key,
+// so it comes from a broken KMS client or wrapper, and no keys are derived
+// from it.
 //
 // It is safe for concurrent use.
 type DirectKMS struct {
@@ -241,8 +246,11 @@ func (p *DirectKMS) EncryptionMaterials(ctx context.Context, ec *EncryptionConte
 		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: err}
 	}
 	defer clear(out.Plaintext)
-	if len(out.Plaintext) == 0 || len(out.CiphertextBlob) == 0 {
-		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: errors.New("the response holds no data key")}
+	if err := checkDataKey(out.Plaintext); err != nil {
+		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: err}
+	}
+	if len(out.CiphertextBlob) == 0 {
+		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: errors.New("the response holds no encrypted data key")}
 	}
 	encKey, sigKey, err := deriveKMSKeys(out.Plaintext, p.enc, p.sig)
 	if err != nil {
@@ -336,8 +344,8 @@ func (p *DirectKMS) decrypt(ctx context.Context, blob []byte, kmsContext map[str
 		return nil, &KMSError{KeyID: p.keyID, Operation: opDecrypt, Err: err}
 	}
 	defer clear(out.Plaintext)
-	if len(out.Plaintext) == 0 {
-		return nil, &KMSError{KeyID: p.keyID, Operation: opDecrypt, Err: errors.New("the response holds no data key")}
+	if err := checkDataKey(out.Plaintext); err != nil {
+		return nil, &KMSError{KeyID: p.keyID, Operation: opDecrypt, Err: err}
 	}
 	encKey, sigKey, err := deriveKMSKeys(out.Plaintext, enc, sig)
 	if err != nil {
@@ -350,6 +358,20 @@ func (p *DirectKMS) decrypt(ctx context.Context, blob []byte, kmsContext map[str
 		return nil, err
 	}
 	return &DecryptionMaterials{DecryptionKey: encKey, VerificationKey: verification}, nil
+}
+
+// checkDataKey refuses a data key that KMS never returns: one of another
+// length than the kmsDataKeyBytes asked for, or all zeros (which a broken
+// KMS or wrapper may hand out, and from which anyone can derive the keys).
+func checkDataKey(key []byte) error {
+	if len(key) != kmsDataKeyBytes {
+		return fmt.Errorf("the response holds a %d-byte data key, not %d bytes", len(key), kmsDataKeyBytes)
+	}
+	var zero [kmsDataKeyBytes]byte
+	if subtle.ConstantTimeCompare(key, zero[:]) == 1 {
+		return errors.New("the response holds an all-zero data key")
+	}
+	return nil
 }
 
 // isKMSIntegrityFailure reports whether KMS refused a data key because the
