@@ -8,10 +8,12 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,14 +140,27 @@ type kmsDescriptor struct {
 // item's primary key values and the key descriptors (FORMAT.md 7.5.2), so an
 // item moved to another key or table, or with a changed descriptor, cannot
 // be decrypted: KMS refuses, and the provider returns ddbcrypt.ErrIntegrity.
-// Number key values enter the context in DynamoDB's canonical form (13 Q2):
-// an item written with key 1.0 is read back from DynamoDB as 1 and must
-// still decrypt. (The references use the number text as given; for numbers
-// already in canonical form, which is all DynamoDB ever returns, the two
-// agree.)
+//
+// Number key values: EncryptionMaterials puts them into the context in
+// DynamoDB's canonical form (FORMAT.md 13 Q2), so an item written with key
+// 1.0, which DynamoDB stores and returns as 1, still decrypts. The Java and
+// Python clients put the text as they were given it, so
+// DecryptionMaterials first sends the text as the item holds it: an item
+// they wrote with key 7.50, read from a file or a stream rather than from
+// DynamoDB, decrypts with one KMS call. If that text is not canonical and
+// KMS refuses the context (InvalidCiphertextException), it tries once more
+// with the canonical text, which opens an item ddbcrypt wrote with key 7.50
+// read as written; no other failure is retried. An item those clients wrote
+// with a non-canonical key number and then put in DynamoDB cannot be
+// decrypted by any client: DynamoDB does not keep the text (FORMAT.md 11
+// item 8).
 //
 // KMS failures (disabled key, denied access, throttling, no connection)
 // return a *KMSError, which wraps ddbcrypt.ErrKeyService and the SDK error.
+// So does a response whose data key is not the 32 bytes asked for, or is
+// all zeros, from GenerateDataKey or Decrypt: KMS never returns such a key,
+// so it comes from a broken KMS client or wrapper, and no keys are derived
+// from it.
 //
 // It is safe for concurrent use.
 type DirectKMS struct {
@@ -227,7 +242,7 @@ func (p *DirectKMS) EncryptionMaterials(ctx context.Context, ec *EncryptionConte
 	if err != nil {
 		return nil, err
 	}
-	kmsContext, err := kmsEncryptionContext(ec, p.enc.text, p.sig.text)
+	kmsContext, _, err := kmsEncryptionContext(ec, p.enc.text, p.sig.text)
 	if err != nil {
 		return nil, err
 	}
@@ -241,8 +256,11 @@ func (p *DirectKMS) EncryptionMaterials(ctx context.Context, ec *EncryptionConte
 		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: err}
 	}
 	defer clear(out.Plaintext)
-	if len(out.Plaintext) == 0 || len(out.CiphertextBlob) == 0 {
-		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: errors.New("the response holds no data key")}
+	if err := checkDataKey(out.Plaintext); err != nil {
+		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: err}
+	}
+	if len(out.CiphertextBlob) == 0 {
+		return nil, &KMSError{KeyID: p.keyID, Operation: opGenerateDataKey, Err: errors.New("the response holds no encrypted data key")}
 	}
 	encKey, sigKey, err := deriveKMSKeys(out.Plaintext, p.enc, p.sig)
 	if err != nil {
@@ -268,7 +286,9 @@ func (p *DirectKMS) EncryptionMaterials(ctx context.Context, ec *EncryptionConte
 // call, or none on a data-key cache hit) and derives the item's keys from it
 // (FORMAT.md 7.5.4). The KMS encryption context is rebuilt from the item:
 // the descriptors from its description (allow-listed values only), the key
-// values from its attributes and the table name from ec.
+// values from its attributes and the table name from ec. A number key
+// whose text is not canonical may take a second Decrypt call, as the
+// DirectKMS doc says.
 //
 // A missing or unusable description entry returns a
 // *ddbcrypt.DescriptionError naming it; a missing key attribute a
@@ -308,48 +328,90 @@ func (p *DirectKMS) DecryptionMaterials(ctx context.Context, ec *EncryptionConte
 	if !ok {
 		return nil, descriptionError(DescSigningAlgorithm, sigText, "not a supported HMAC descriptor")
 	}
-	kmsContext, err := kmsEncryptionContext(ec, enc.text, sig.text)
+	canonical, asStored, err := kmsEncryptionContext(ec, enc.text, sig.text)
 	if err != nil {
 		return nil, err
+	}
+	// The references wrote the number text as they were given it; ddbcrypt
+	// writes it canonical, as does DynamoDB when it returns an item.
+	contexts := []map[string]string{canonical}
+	if asStored != nil {
+		contexts = []map[string]string{asStored, canonical}
 	}
 
 	if p.cache == nil {
-		return p.decrypt(ctx, blob, kmsContext, enc, sig)
+		m, _, err := p.decrypt(ctx, blob, contexts, enc, sig)
+		return m, err
 	}
-	return p.cache.get(ctx, dataKeyCacheKey(blob, kmsContext), func(ctx context.Context) (*DecryptionMaterials, error) {
-		return p.decrypt(ctx, blob, kmsContext, enc, sig)
+	keys := make([]dataKeyID, len(contexts))
+	for i, c := range contexts {
+		keys[i] = dataKeyCacheKey(blob, c)
+	}
+	return p.cache.get(ctx, keys, func(ctx context.Context) (*DecryptionMaterials, int, error) {
+		return p.decrypt(ctx, blob, contexts, enc, sig)
 	}, p.keyID)
 }
 
-// decrypt makes the KMS Decrypt call and derives the keys.
-func (p *DirectKMS) decrypt(ctx context.Context, blob []byte, kmsContext map[string]string, enc, sig kmsDescriptor) (*DecryptionMaterials, error) {
-	out, err := p.client.Decrypt(ctx, &kms.DecryptInput{
-		CiphertextBlob:    blob,
-		EncryptionContext: kmsContext,
-		KeyId:             aws.String(p.keyID),
-		GrantTokens:       slices.Clip(p.grantTokens),
-	})
+// decrypt makes the KMS Decrypt call with each context in turn, going on to
+// the next only when KMS refuses the ciphertext (which is what a context
+// mismatch looks like), and derives the keys. It returns the index of the
+// context KMS accepted.
+func (p *DirectKMS) decrypt(ctx context.Context, blob []byte, contexts []map[string]string, enc, sig kmsDescriptor) (*DecryptionMaterials, int, error) {
+	var (
+		out *kms.DecryptOutput
+		err error
+		i   int
+	)
+	for i = range contexts {
+		if i > 0 && ctx.Err() != nil {
+			err = ctx.Err()
+			break
+		}
+		out, err = p.client.Decrypt(ctx, &kms.DecryptInput{
+			CiphertextBlob:    blob,
+			EncryptionContext: contexts[i],
+			KeyId:             aws.String(p.keyID),
+			GrantTokens:       slices.Clip(p.grantTokens),
+		})
+		if !isKMSContextMismatch(err) {
+			break
+		}
+	}
 	if err != nil {
 		if isKMSIntegrityFailure(err) {
-			return nil, ddbcrypt.ErrIntegrity
+			return nil, 0, ddbcrypt.ErrIntegrity
 		}
-		return nil, &KMSError{KeyID: p.keyID, Operation: opDecrypt, Err: err}
+		return nil, 0, &KMSError{KeyID: p.keyID, Operation: opDecrypt, Err: err}
 	}
 	defer clear(out.Plaintext)
-	if len(out.Plaintext) == 0 {
-		return nil, &KMSError{KeyID: p.keyID, Operation: opDecrypt, Err: errors.New("the response holds no data key")}
+	if err := checkDataKey(out.Plaintext); err != nil {
+		return nil, 0, &KMSError{KeyID: p.keyID, Operation: opDecrypt, Err: err}
 	}
 	encKey, sigKey, err := deriveKMSKeys(out.Plaintext, enc, sig)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer clear(sigKey)
 	verification, err := NewHMACKey(sig.algorithm, sigKey)
 	if err != nil {
 		clear(encKey)
-		return nil, err
+		return nil, 0, err
 	}
-	return &DecryptionMaterials{DecryptionKey: encKey, VerificationKey: verification}, nil
+	return &DecryptionMaterials{DecryptionKey: encKey, VerificationKey: verification}, i, nil
+}
+
+// checkDataKey refuses a data key that KMS never returns: one of another
+// length than the kmsDataKeyBytes asked for, or all zeros (which a broken
+// KMS or wrapper may hand out, and from which anyone can derive the keys).
+func checkDataKey(key []byte) error {
+	if len(key) != kmsDataKeyBytes {
+		return fmt.Errorf("the response holds a %d-byte data key, not %d bytes", len(key), kmsDataKeyBytes)
+	}
+	var zero [kmsDataKeyBytes]byte
+	if subtle.ConstantTimeCompare(key, zero[:]) == 1 {
+		return errors.New("the response holds an all-zero data key")
+	}
+	return nil
 }
 
 // isKMSIntegrityFailure reports whether KMS refused a data key because the
@@ -357,9 +419,17 @@ func (p *DirectKMS) decrypt(ctx context.Context, blob []byte, kmsContext map[str
 // (InvalidCiphertextException), or because another key protects it
 // (IncorrectKeyException): what a tampered item looks like to KMS.
 func isKMSIntegrityFailure(err error) bool {
-	var invalid *kmstypes.InvalidCiphertextException
 	var incorrect *kmstypes.IncorrectKeyException
-	return errors.As(err, &invalid) || errors.As(err, &incorrect)
+	return isKMSContextMismatch(err) || errors.As(err, &incorrect)
+}
+
+// isKMSContextMismatch reports whether KMS refused a data key with
+// InvalidCiphertextException, the error it gives when the encryption
+// context differs from the one the data key was made with (and when the
+// ciphertext itself is damaged: KMS does not tell the two apart).
+func isKMSContextMismatch(err error) bool {
+	var invalid *kmstypes.InvalidCiphertextException
+	return errors.As(err, &invalid)
 }
 
 // String names the key only.
@@ -371,46 +441,65 @@ func (p DirectKMS) Format(f fmt.State, _ rune) { io.WriteString(f, p.String()) }
 
 // kmsEncryptionContext builds the KMS encryption context of an item
 // (FORMAT.md 7.5.2): the descriptors, the primary key values and the table
-// name.
-func kmsEncryptionContext(ec *EncryptionContext, enc, sig string) (map[string]string, error) {
-	m := make(map[string]string, 5)
-	m[KMSContextEnvelopeAlgorithm] = enc
-	m[KMSContextSigningAlgorithm] = sig
-	for _, name := range [...]string{ec.PartitionKeyName, ec.SortKeyName} {
+// name, with number key values in canonical form. If a number key's text in
+// the item is not canonical, asStored is the same context with the text as
+// the item holds it (what the references put in the context); otherwise it
+// is nil.
+func kmsEncryptionContext(ec *EncryptionContext, enc, sig string) (canonical, asStored map[string]string, err error) {
+	canonical = make(map[string]string, 5)
+	canonical[KMSContextEnvelopeAlgorithm] = enc
+	canonical[KMSContextSigningAlgorithm] = sig
+	if ec.TableName != "" {
+		canonical[KMSContextTable] = ec.TableName
+	}
+	var stored [2]string // of the partition and sort key, where it differs
+	names := [...]string{ec.PartitionKeyName, ec.SortKeyName}
+	for i, name := range names {
 		if name == "" {
 			continue
 		}
-		v, err := kmsContextValue(name, ec.Attributes[name])
+		v, s, err := kmsContextValue(name, ec.Attributes[name])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		m[name] = v
+		canonical[name] = v
+		if s != v {
+			stored[i] = s
+		}
 	}
-	if ec.TableName != "" {
-		m[KMSContextTable] = ec.TableName
+	for i, s := range stored {
+		if s == "" {
+			continue
+		}
+		if asStored == nil {
+			asStored = maps.Clone(canonical)
+		}
+		asStored[names[i]] = s
 	}
-	return m, nil
+	return canonical, asStored, nil
 }
 
 // kmsContextValue is the context text of a key attribute: S as is, N in
-// canonical form, B as standard base64. A missing key is an error, as in
-// Java (FORMAT.md 10 #12).
-func kmsContextValue(name string, av types.AttributeValue) (string, error) {
+// canonical form, B as standard base64; and the text as stored, which
+// differs from the context text only for a non-canonical N. A missing key
+// is an error, as in Java (FORMAT.md 10 #12).
+func kmsContextValue(name string, av types.AttributeValue) (text, stored string, err error) {
 	switch v := av.(type) {
 	case nil:
-		return "", &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: the primary key attribute is missing; its value is part of the KMS encryption context", ddbcrypt.ErrInvalidItem)}
+		return "", "", &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: the primary key attribute is missing; its value is part of the KMS encryption context", ddbcrypt.ErrInvalidItem)}
 	case *types.AttributeValueMemberS:
-		return v.Value, nil
+		return v.Value, v.Value, nil
 	case *types.AttributeValueMemberN:
 		s, err := number.Canonical(v.Value)
 		if err != nil {
-			return "", &ddbcrypt.AttributeError{Attribute: name, Err: err}
+			return "", "", &ddbcrypt.AttributeError{Attribute: name, Err: err}
 		}
-		return s, nil
+		return s, v.Value, nil
 	case *types.AttributeValueMemberB:
-		return base64.StdEncoding.EncodeToString(v.Value), nil
+		s := base64.StdEncoding.EncodeToString(v.Value)
+		return s, s, nil
 	}
-	return "", &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: a primary key in a KMS encryption context must be S, N or B, not %T", ddbcrypt.ErrInvalidItem, av)}
+	return "", "", &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: a primary key in a KMS encryption context must be S, N or B, not %T", ddbcrypt.ErrInvalidItem, av)}
 }
 
 // deriveKMSKeys derives the encryption and signing keys from a data key:

@@ -30,7 +30,10 @@ const (
 // decrypted recently — the same item read again, typically — costs no KMS
 // call: the cache is keyed by the encrypted data key together with the
 // whole KMS encryption context, so a hit needs exactly the ciphertext and
-// context that KMS accepted before. Concurrent misses for the same data key
+// context that KMS accepted before. (For an item whose number key is not in
+// canonical form, both contexts DirectKMS would try are looked up, and the
+// data key is cached under the one KMS accepted; so reading such an item
+// again costs no KMS call either.) Concurrent misses for the same data key
 // make a single KMS call. Only decryption is cached: every item written
 // still gets its own data key.
 //
@@ -127,24 +130,33 @@ func dataKeyCacheKey(blob []byte, kmsContext map[string]string) dataKeyID {
 	return out
 }
 
-// get returns the materials for key, from the cache or from fetch. Misses
-// for the same key share one fetch; errors are not cached.
-func (c *dataKeyCache) get(ctx context.Context, key dataKeyID, fetch func(context.Context) (*DecryptionMaterials, error), keyID string) (*DecryptionMaterials, error) {
-	if m := c.use(key); m != nil {
+// cachedDataKey is a flight's result: the materials and the key they are
+// cached under.
+type cachedDataKey struct {
+	key dataKeyID
+	mat *DecryptionMaterials
+}
+
+// get returns the materials cached under any of keys, or else from fetch,
+// which returns the index of the key to cache them under: that of the KMS
+// encryption context KMS accepted. Misses for the same keys share one
+// fetch; errors are not cached.
+func (c *dataKeyCache) get(ctx context.Context, keys []dataKeyID, fetch func(context.Context) (*DecryptionMaterials, int, error), keyID string) (*DecryptionMaterials, error) {
+	if m := c.use(keys); m != nil {
 		return m, nil
 	}
 	for {
 		// The fetch runs with the context of the caller that started it.
-		ch := c.flight.DoChan(string(key[:]), func() (any, error) {
-			if m := c.peek(key); m != nil { // filled since our lookup
-				return m, nil
+		ch := c.flight.DoChan(string(keys[0][:]), func() (any, error) {
+			if e := c.peek(keys); e != nil { // filled since our lookup
+				return cachedDataKey{e.key, e.mat}, nil
 			}
-			m, err := fetch(ctx)
+			m, i, err := fetch(ctx)
 			if err != nil {
 				return nil, err
 			}
-			c.insert(key, m)
-			return m, nil
+			c.insert(keys[i], m)
+			return cachedDataKey{keys[i], m}, nil
 		})
 		select {
 		case <-ctx.Done():
@@ -158,17 +170,19 @@ func (c *dataKeyCache) get(ctx context.Context, key dataKeyID, fetch func(contex
 				}
 				return nil, r.Err
 			}
-			c.count(key)
-			return r.Val.(*DecryptionMaterials), nil
+			v := r.Val.(cachedDataKey)
+			c.count(v.key)
+			return v.mat, nil
 		}
 	}
 }
 
-// use returns a live entry's materials and counts one use, or nil.
-func (c *dataKeyCache) use(key dataKeyID) *DecryptionMaterials {
+// use returns the materials of the first live entry among keys and counts
+// one use, or nil.
+func (c *dataKeyCache) use(keys []dataKeyID) *DecryptionMaterials {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.live(key)
+	e := c.liveAny(keys)
 	if e == nil {
 		return nil
 	}
@@ -176,12 +190,19 @@ func (c *dataKeyCache) use(key dataKeyID) *DecryptionMaterials {
 	return e.mat
 }
 
-// peek returns a live entry's materials without counting a use, or nil.
-func (c *dataKeyCache) peek(key dataKeyID) *DecryptionMaterials {
+// peek returns the first live entry among keys without counting a use, or
+// nil.
+func (c *dataKeyCache) peek(keys []dataKeyID) *dataKeyEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e := c.live(key); e != nil {
-		return e.mat
+	return c.liveAny(keys)
+}
+
+func (c *dataKeyCache) liveAny(keys []dataKeyID) *dataKeyEntry {
+	for _, k := range keys {
+		if e := c.live(k); e != nil {
+			return e
+		}
 	}
 	return nil
 }
