@@ -72,42 +72,66 @@ type Cache struct {
 func NewCache(client Describer) *Cache { return &Cache{client: client} }
 
 // Get returns the description of the named table, calling DescribeTable on
-// first use only; concurrent first uses make one call.
+// first use only; concurrent first uses make one call. A failed call is
+// not retried here (the SDK's retryer has done that): its error is
+// returned, naming the table.
 func (c *Cache) Get(ctx context.Context, name string) (*Info, error) {
 	if ti, ok := c.infos.Load(name); ok {
 		return ti.(*Info), nil
 	}
 	// The call is shared by every caller waiting for this table and runs on
 	// the ctx of the caller that started it. Each caller waits on its own
-	// ctx, and one whose ctx is still live tries again if the shared call
-	// ended because another caller's ctx did.
-	for {
-		ch := c.group.DoChan(name, func() (any, error) {
-			if ti, ok := c.infos.Load(name); ok {
-				return ti, nil
-			}
-			out, err := c.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
-			if err != nil {
-				return nil, fmt.Errorf("describing table %s: %w", name, err)
-			}
-			ti := FromDescription(out.Table)
-			c.infos.Store(name, ti)
-			return ti, nil
-		})
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("describing table %s: %w", name, ctx.Err())
-		case r := <-ch:
-			if r.Err == nil {
-				return r.Val.(*Info), nil
-			}
-			if ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
-				continue // another caller gave up; this one has not
-			}
+	// ctx. If the shared call ended because its starter's ctx did, a caller
+	// whose ctx is still live describes the table itself, once: another
+	// caller giving up must not fail it, and nothing here loops.
+	ch := c.group.DoChan(name, func() (any, error) {
+		ti, err := c.describe(ctx, name)
+		if err != nil && ctx.Err() != nil {
+			return nil, &abandoned{err}
+		}
+		return ti, err
+	})
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("DescribeTable %s: %w", name, ctx.Err())
+	case r := <-ch:
+		if r.Err == nil {
+			return r.Val.(*Info), nil
+		}
+		var ab *abandoned
+		if !errors.As(r.Err, &ab) {
 			return nil, r.Err
 		}
+		if ctx.Err() != nil {
+			return nil, ab.err
+		}
+		return c.describe(ctx, name)
 	}
 }
+
+// describe calls DescribeTable and caches the answer.
+func (c *Cache) describe(ctx context.Context, name string) (*Info, error) {
+	if ti, ok := c.infos.Load(name); ok {
+		return ti.(*Info), nil
+	}
+	out, err := c.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeTable %s: %w", name, err)
+	}
+	if out == nil || out.Table == nil {
+		return nil, fmt.Errorf("DescribeTable %s: the answer describes no table", name)
+	}
+	ti := FromDescription(out.Table)
+	c.infos.Store(name, ti)
+	return ti, nil
+}
+
+// abandoned marks a shared DescribeTable that failed once the ctx it ran on
+// was done: the failure is its starter's, not the table's.
+type abandoned struct{ err error }
+
+func (a *abandoned) Error() string { return a.err.Error() }
+func (a *abandoned) Unwrap() error { return a.err }
 
 // FromDescription extracts the Info of a DescribeTable answer.
 func FromDescription(d *types.TableDescription) *Info {
