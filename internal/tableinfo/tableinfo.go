@@ -6,6 +6,7 @@
 package tableinfo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -191,4 +192,93 @@ func KeyID(key map[string]types.AttributeValue) string {
 		canonical[name] = av
 	}
 	return ddbcrypt.FormatKey(canonical)
+}
+
+// PrimaryKey returns the attributes of item that are the table's primary
+// key.
+func (ti *Info) PrimaryKey(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	key := make(map[string]types.AttributeValue, 2)
+	for _, name := range [...]string{ti.Keys.Partition, ti.Keys.Sort} {
+		if av, ok := item[name]; ok && name != "" {
+			key[name] = av
+		}
+	}
+	return key
+}
+
+// SameKey reports whether a and b have the same primary key: each key
+// attribute in both, of the same type and value, numbers compared in
+// canonical form.
+func (ti *Info) SameKey(a, b map[string]types.AttributeValue) bool {
+	for _, name := range [...]string{ti.Keys.Partition, ti.Keys.Sort} {
+		if name == "" {
+			continue
+		}
+		va, oka := a[name]
+		vb, okb := b[name]
+		if !oka || !okb || !sameKeyValue(va, vb) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameKeyValue(a, b types.AttributeValue) bool {
+	switch va := a.(type) {
+	case *types.AttributeValueMemberS:
+		vb, ok := b.(*types.AttributeValueMemberS)
+		return ok && va.Value == vb.Value
+	case *types.AttributeValueMemberB:
+		vb, ok := b.(*types.AttributeValueMemberB)
+		return ok && bytes.Equal(va.Value, vb.Value)
+	case *types.AttributeValueMemberN:
+		vb, ok := b.(*types.AttributeValueMemberN)
+		if !ok {
+			return false
+		}
+		ca, erra := number.Canonical(va.Value)
+		cb, errb := number.Canonical(vb.Value)
+		if erra != nil || errb != nil {
+			return va.Value == vb.Value
+		}
+		return ca == cb
+	}
+	return false // no key has another type
+}
+
+// CheckKey checks that item, which DynamoDB returned for the key
+// requested, has that key: a store that answers with another item, valid
+// as it may be, would otherwise pass it off as the one asked for. A
+// mismatch is an *ddbcrypt.ItemError naming the table and the requested
+// key and wrapping ddbcrypt.ErrIntegrity. A nil item (none found) passes.
+func (ti *Info) CheckKey(table string, requested, item map[string]types.AttributeValue) error {
+	if item == nil || ti.SameKey(requested, item) {
+		return nil
+	}
+	return ti.keyMismatch(table, ti.PrimaryKey(requested), item, "which was not asked for")
+}
+
+// CheckKeys checks that every item of a batch answer has one of the keys
+// requested, and no two items the same one.
+func (ti *Info) CheckKeys(table string, requested, items []map[string]types.AttributeValue) error {
+	asked := make(map[string]bool, len(requested))
+	for _, k := range requested {
+		asked[KeyID(ti.PrimaryKey(k))] = true
+	}
+	seen := make(map[string]bool, len(items))
+	for _, item := range items {
+		id := KeyID(ti.PrimaryKey(item))
+		switch {
+		case !asked[id]:
+			return ti.keyMismatch(table, ti.PrimaryKey(item), item, "which was not asked for")
+		case seen[id]:
+			return ti.keyMismatch(table, ti.PrimaryKey(item), item, "twice")
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+func (ti *Info) keyMismatch(table string, key, item map[string]types.AttributeValue, why string) error {
+	return &ddbcrypt.ItemError{Table: table, Key: key, Err: fmt.Errorf("%w: DynamoDB returned the item %s, %s", ddbcrypt.ErrIntegrity, ddbcrypt.FormatKey(ti.PrimaryKey(item)), why)}
 }
