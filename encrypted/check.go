@@ -5,7 +5,11 @@ package encrypted
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
@@ -56,26 +60,50 @@ func (t *table) projection(expr *string, names map[string]string) ([]ddbexpr.Pat
 	return paths, nil
 }
 
-// existsName is the placeholder of the condition the client adds to updates.
+// existsName is the placeholder of the condition the client adds to
+// updates, or the base of it when the request uses that name itself.
 const existsName = "#ddbcrypt_exists"
 
 // onlyExisting adds to an update's condition that the item exists, when the
 // table signs its items: an update of a missing item would create an item
-// without a signature, which no read could verify.
-func (t *table) onlyExisting(cond *string, names map[string]string) (*string, map[string]string) {
+// without a signature, which no read could verify. Its placeholder is one
+// the request does not use (exprs are the request's other expressions), so
+// that it never renames an attribute of the caller's expressions.
+func (t *table) onlyExisting(cond *string, names map[string]string, exprs ...*string) (*string, map[string]string) {
 	if !t.signs() {
 		return cond, names
 	}
+	ph := freshName(existsName, names, append(exprs, cond)...)
 	withName := make(map[string]string, len(names)+1)
 	for k, v := range names {
 		withName[k] = v
 	}
-	withName[existsName] = t.info.Keys.Partition
-	exists := "attribute_exists(" + existsName + ")"
+	withName[ph] = t.info.Keys.Partition
+	exists := "attribute_exists(" + ph + ")"
 	if cond != nil && *cond != "" {
 		exists = "(" + *cond + ") AND " + exists
 	}
 	return &exists, withName
+}
+
+// freshName returns base, or base with a number after it, whichever comes
+// first that is neither a name of names nor a placeholder of exprs.
+func freshName(base string, names map[string]string, exprs ...*string) string {
+	used := make(map[string]bool)
+	for _, e := range exprs {
+		if e != nil {
+			for _, ph := range placeholder.FindAllString(*e, -1) {
+				used[ph] = true
+			}
+		}
+	}
+	name := base
+	for i := 1; ; i++ {
+		if _, ok := names[name]; !ok && !used[name] {
+			return name
+		}
+		name = fmt.Sprintf("%s%d", base, i)
+	}
 }
 
 var placeholder = regexp.MustCompile(`#[A-Za-z0-9_]+`)
@@ -131,6 +159,51 @@ func (t *table) checkUpdate(expr *string, names map[string]string) error {
 		if t.action(p.Name) == crypto.EncryptAndSign {
 			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update reads attribute %q, which is encrypted: DynamoDB sees only its ciphertext", p.Name)}
 		}
+	}
+	return nil
+}
+
+// checkTransactItem refuses a transaction element that sets no operation
+// or several: DynamoDB would act on one of them, and the client would have
+// checked another.
+func checkTransactItem(i int, ti types.TransactWriteItem) error {
+	var ops, tables []string
+	add := func(op string, name *string) {
+		ops = append(ops, op)
+		if !slices.Contains(tables, aws.ToString(name)) {
+			tables = append(tables, aws.ToString(name))
+		}
+	}
+	if op := ti.ConditionCheck; op != nil {
+		add("ConditionCheck", op.TableName)
+	}
+	if op := ti.Put; op != nil {
+		add("Put", op.TableName)
+	}
+	if op := ti.Delete; op != nil {
+		add("Delete", op.TableName)
+	}
+	if op := ti.Update; op != nil {
+		add("Update", op.TableName)
+	}
+	switch len(ops) {
+	case 0:
+		return fmt.Errorf("%w: TransactItems[%d] sets no operation; set exactly one of ConditionCheck, Put, Delete and Update", ddbcrypt.ErrInvalidItem, i)
+	case 1:
+		return nil
+	}
+	return refused(strings.Join(tables, ", "), "TransactItems[%d] sets %s; an element must set exactly one operation", i, strings.Join(ops, " and "))
+}
+
+// checkWriteRequest refuses a batch write request that sets neither a put
+// nor a delete, or both: DynamoDB would do one, and the client encrypt
+// only the other.
+func checkWriteRequest(table string, i int, w types.WriteRequest) error {
+	switch {
+	case w.PutRequest != nil && w.DeleteRequest != nil:
+		return refused(table, "RequestItems[%q][%d] sets PutRequest and DeleteRequest; a write request must set exactly one", table, i)
+	case w.PutRequest == nil && w.DeleteRequest == nil:
+		return refused(table, "RequestItems[%q][%d] sets neither PutRequest nor DeleteRequest", table, i)
 	}
 	return nil
 }

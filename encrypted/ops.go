@@ -33,9 +33,9 @@ func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 	}
 	out, err := c.db.PutItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.conditionFailure(ctx, err)
+		return nil, t.conditionFailure(ctx, in.Item, err)
 	}
-	if out.Attributes, err = t.decrypt(ctx, out.Attributes); err != nil {
+	if out.Attributes, err = t.returned(ctx, in.Item, out.Attributes); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -44,13 +44,23 @@ func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 // conditionFailure verifies and decrypts the stored item DynamoDB returns
 // with a failed condition (ReturnValuesOnConditionCheckFailure ALL_OLD), so
 // that the caller never sees raw ciphertext or unverified plaintext: an
-// item that does not verify is dropped.
-func (t *table) conditionFailure(ctx context.Context, err error) error {
+// item that does not verify, or has another key than key, is dropped.
+func (t *table) conditionFailure(ctx context.Context, key map[string]types.AttributeValue, err error) error {
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) && ccf.Item != nil {
-		ccf.Item, _ = t.decrypt(ctx, ccf.Item)
+		ccf.Item, _ = t.returned(ctx, key, ccf.Item)
 	}
 	return err
+}
+
+// returned verifies and decrypts an item DynamoDB returned for a request of
+// key; nil stays nil. An item with another key is an error wrapping
+// ddbcrypt.ErrIntegrity, however valid it is.
+func (t *table) returned(ctx context.Context, key, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	if err := t.info.CheckKey(t.name, key, item); err != nil {
+		return nil, err
+	}
+	return t.decrypt(ctx, item)
 }
 
 // checkReturnValues refuses ReturnValues that return part of an item, which
@@ -64,7 +74,8 @@ func (t *table) checkReturnValues(rv types.ReturnValue) error {
 }
 
 // GetItem reads, verifies and decrypts an item. A ProjectionExpression is
-// applied after the whole item is verified.
+// applied after the whole item is verified. An item with another key than
+// in.Key is an error wrapping ddbcrypt.ErrIntegrity.
 func (c *Client) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	t, err := c.table(ctx, in.TableName)
 	if err != nil {
@@ -81,6 +92,9 @@ func (c *Client) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns 
 	req.ProjectionExpression, req.ExpressionAttributeNames = nil, nil
 	out, err := c.db.GetItem(ctx, &req, optFns...)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.info.CheckKey(t.name, in.Key, out.Item); err != nil {
 		return nil, err
 	}
 	if out.Item, err = t.read(ctx, out.Item, paths); err != nil {
@@ -117,9 +131,9 @@ func (c *Client) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o
 	}
 	out, err := c.db.DeleteItem(ctx, in, optFns...)
 	if err != nil {
-		return nil, t.conditionFailure(ctx, err)
+		return nil, t.conditionFailure(ctx, in.Key, err)
 	}
-	if out.Attributes, err = t.decrypt(ctx, out.Attributes); err != nil {
+	if out.Attributes, err = t.returned(ctx, in.Key, out.Attributes); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -149,14 +163,14 @@ func (c *Client) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o
 		return nil, err
 	}
 	req := *in
-	req.ConditionExpression, req.ExpressionAttributeNames = t.onlyExisting(in.ConditionExpression, in.ExpressionAttributeNames)
+	req.ConditionExpression, req.ExpressionAttributeNames = t.onlyExisting(in.ConditionExpression, in.ExpressionAttributeNames, in.UpdateExpression)
 	out, err := c.db.UpdateItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.conditionFailure(ctx, err)
+		return nil, t.conditionFailure(ctx, in.Key, err)
 	}
 	switch in.ReturnValues {
 	case types.ReturnValueAllOld, types.ReturnValueAllNew:
-		if out.Attributes, err = t.decrypt(ctx, out.Attributes); err != nil {
+		if out.Attributes, err = t.returned(ctx, in.Key, out.Attributes); err != nil {
 			return nil, err
 		}
 	}
@@ -281,8 +295,10 @@ func (t *table) readAll(ctx context.Context, items []map[string]types.AttributeV
 	return nil
 }
 
-// BatchGetItem reads, verifies and decrypts the items of a batch. Unprocessed
-// keys come back with the request's own projection, ready to be sent again.
+// BatchGetItem reads, verifies and decrypts the items of a batch. Each item
+// must have one of the keys asked for, and no two the same: another is an
+// error wrapping ddbcrypt.ErrIntegrity. Unprocessed keys come back with the
+// request's own projection, ready to be sent again.
 func (c *Client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	req := *in
 	req.RequestItems = make(map[string]types.KeysAndAttributes, len(in.RequestItems))
@@ -312,6 +328,9 @@ func (c *Client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInpu
 		if !ok {
 			return nil, refused(name, "an answer for a table not asked for")
 		}
+		if err := t.info.CheckKeys(name, in.RequestItems[name].Keys, items); err != nil {
+			return nil, err
+		}
 		if err := t.readAll(ctx, items, projections[name]); err != nil {
 			return nil, err
 		}
@@ -325,9 +344,18 @@ func (c *Client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInpu
 	return out, nil
 }
 
-// BatchWriteItem encrypts and signs every put of a batch. Unprocessed items
-// come back as the caller's own plaintext requests, ready to be sent again.
+// BatchWriteItem encrypts and signs every put of a batch. A write request
+// that sets both a put and a delete, or neither, is refused before any call.
+// Unprocessed items come back as the caller's own plaintext requests, ready
+// to be sent again.
 func (c *Client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	for name, writes := range in.RequestItems {
+		for i, w := range writes {
+			if err := checkWriteRequest(name, i, w); err != nil {
+				return nil, err
+			}
+		}
+	}
 	req := *in
 	req.RequestItems = make(map[string][]types.WriteRequest, len(in.RequestItems))
 	originals := make(map[string]map[string]types.WriteRequest) // table → key → plaintext request

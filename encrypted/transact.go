@@ -12,9 +12,15 @@ import (
 // TransactWriteItems encrypts and signs every Put of a transaction. Puts,
 // Deletes and ConditionChecks may only have conditions on plaintext
 // attributes, and Updates follow UpdateItem's rule. Everything is checked
-// before anything is sent, so a refused transaction writes nothing. A
+// before anything is sent, so a refused transaction writes nothing; an
+// element that sets several operations is refused before any call. A
 // cancelled transaction's error carries DynamoDB's reasons, one per item.
 func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	for i, ti := range in.TransactItems {
+		if err := checkTransactItem(i, ti); err != nil {
+			return nil, err
+		}
+	}
 	req := *in
 	req.TransactItems = make([]types.TransactWriteItem, len(in.TransactItems))
 	tables := make([]*table, len(in.TransactItems))
@@ -63,7 +69,7 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 				return nil, err
 			}
 			update := *ti.Update
-			update.ConditionExpression, update.ExpressionAttributeNames = t.onlyExisting(ti.Update.ConditionExpression, ti.Update.ExpressionAttributeNames)
+			update.ConditionExpression, update.ExpressionAttributeNames = t.onlyExisting(ti.Update.ConditionExpression, ti.Update.ExpressionAttributeNames, ti.Update.UpdateExpression)
 			ti.Update = &update
 		}
 		req.TransactItems[i], tables[i] = ti, t
@@ -75,7 +81,7 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 		if errors.As(err, &tce) {
 			for i := range tce.CancellationReasons {
 				if r := &tce.CancellationReasons[i]; r.Item != nil && i < len(tables) && tables[i] != nil {
-					r.Item, _ = tables[i].decrypt(ctx, r.Item)
+					r.Item, _ = tables[i].returned(ctx, writeKey(in.TransactItems[i]), r.Item)
 				}
 			}
 		}
@@ -84,8 +90,25 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 	return out, nil
 }
 
+// writeKey returns the key of the item a transaction element writes or
+// checks.
+func writeKey(ti types.TransactWriteItem) map[string]types.AttributeValue {
+	switch {
+	case ti.Put != nil:
+		return ti.Put.Item
+	case ti.Delete != nil:
+		return ti.Delete.Key
+	case ti.Update != nil:
+		return ti.Update.Key
+	case ti.ConditionCheck != nil:
+		return ti.ConditionCheck.Key
+	}
+	return nil
+}
+
 // TransactGetItems reads, verifies and decrypts the items of a transaction;
-// projections are applied after verification.
+// projections are applied after verification. Each item must have the key
+// asked for: another one is an error wrapping ddbcrypt.ErrIntegrity.
 func (c *Client) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
 	req := *in
 	req.TransactItems = make([]types.TransactGetItem, len(in.TransactItems))
@@ -114,6 +137,9 @@ func (c *Client) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetI
 	for i := range out.Responses {
 		if i >= len(tables) || tables[i] == nil {
 			continue
+		}
+		if err := tables[i].info.CheckKey(tables[i].name, in.TransactItems[i].Get.Key, out.Responses[i].Item); err != nil {
+			return nil, err
 		}
 		if out.Responses[i].Item, err = tables[i].read(ctx, out.Responses[i].Item, projections[i]); err != nil {
 			return nil, err

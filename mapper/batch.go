@@ -149,7 +149,8 @@ func (retriesExhausted) Error() string {
 // BatchLoad reads the items with the keys of keys (BatchGetItem), verified
 // and decrypted, in the order of keys; keys with no item are skipped, as
 // Java's batchLoad does. Keys still unprocessed after the retries are listed
-// in a *BatchError.
+// in a *BatchError. An answer with an item not asked for, or one item twice,
+// is an *ItemError wrapping ddbcrypt.ErrIntegrity.
 func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) ([]T, error) {
 	ro := collectReadOptions(opts)
 	// DynamoDB refuses a request that names a key twice: ask for each once.
@@ -194,6 +195,9 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 			if err != nil {
 				break
 			}
+			if err := p.info.CheckKeys(t.t.name, pending, out.Responses[t.t.name]); err != nil {
+				return nil, err
+			}
 			for _, item := range out.Responses[t.t.name] {
 				found[tableinfo.KeyID(pick(item, names))] = item
 			}
@@ -217,4 +221,12 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 		result = append(result, v)
 	}
 	return result, nil
+}
+
+// checkLoaded checks that the item GetItem returned for key has that key: a
+// store that answers with another item, valid as it may be, must not pass
+// it off as the one asked for. A mismatch is an *ItemError wrapping
+// ddbcrypt.ErrIntegrity.
+func (t *table) checkLoaded(p *prepared, key, item map[string]types.AttributeValue) error {
+	return p.info.CheckKey(t.name, key, item)
 }

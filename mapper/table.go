@@ -78,7 +78,8 @@ func (t *Table[T]) Save(ctx context.Context, v *T, opts ...WriteOption) error {
 
 // Load reads the item with v's primary key, verifies and decrypts it, and
 // replaces *v with it. A missing item is an error wrapping ErrNotFound; an
-// item that fails verification one wrapping ddbcrypt.ErrIntegrity.
+// item that fails verification, or has another key, one wrapping
+// ddbcrypt.ErrIntegrity.
 func (t *Table[T]) Load(ctx context.Context, v *T, opts ...ReadOption) error {
 	rv, err := structValue(v)
 	if err != nil {
@@ -391,6 +392,9 @@ func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) e
 	}
 	if out.Item == nil {
 		return &ItemError{Table: t.name, Key: key, Err: ErrNotFound}
+	}
+	if err := t.checkLoaded(p, key, out.Item); err != nil {
+		return err
 	}
 	if err := t.decode(ctx, p, out.Item, rv); err != nil {
 		return &ItemError{Table: t.name, Key: key, Err: err}

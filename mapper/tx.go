@@ -104,7 +104,8 @@ func (tx *Tx) add(t *table, w *write, item types.TransactWriteItem) {
 
 // Commit writes every save and delete of tx, or none. If a condition fails,
 // the error wraps ErrVersionConflict or ErrConditionFailed and DynamoDB's
-// *types.TransactionCanceledException, whose reasons say which item failed.
+// *types.TransactionCanceledException, and names the items that failed.
+// Any other error names the table and key of every item of tx.
 func (tx *Tx) Commit(ctx context.Context) error {
 	if tx == nil || tx.m == nil {
 		return invalidConfig("nil transaction; start one with Mapper.NewTx")
@@ -117,7 +118,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	}
 	_, err := tx.m.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx.items})
 	if err != nil {
-		return tx.cancelled(err)
+		return tx.commitError(err)
 	}
 	for _, w := range tx.writes {
 		w.done()
@@ -125,11 +126,12 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	return nil
 }
 
-// cancelled names the items whose condition failed.
-func (tx *Tx) cancelled(err error) error {
+// commitError names the items whose condition failed, or else every item
+// of tx: their keys, never encrypted, say which transaction failed.
+func (tx *Tx) commitError(err error) error {
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
-		return err
+		return fmt.Errorf("transaction of %s: %w", tx.itemList(), err)
 	}
 	var failed []string
 	kind := ErrConditionFailed
@@ -143,9 +145,18 @@ func (tx *Tx) cancelled(err error) error {
 		}
 	}
 	if len(failed) == 0 {
-		return err
+		return fmt.Errorf("transaction of %s: %w", tx.itemList(), err)
 	}
 	return fmt.Errorf("%w: condition failed for %s: %w", kind, strings.Join(failed, ", "), err)
+}
+
+// itemList lists the items of tx for messages: the table and key of each.
+func (tx *Tx) itemList() string {
+	parts := make([]string, len(tx.writes))
+	for i, w := range tx.writes {
+		parts[i] = fmt.Sprintf("%s %s", tx.tables[i].name, ddbcrypt.FormatKey(w.key))
+	}
+	return fmt.Sprintf("%d items (%s)", len(tx.writes), strings.Join(parts, ", "))
 }
 
 // Update writes only the named fields of v to its stored item, which must

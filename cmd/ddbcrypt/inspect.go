@@ -12,7 +12,9 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/spf13/cobra"
@@ -31,7 +33,9 @@ func newInspectCmd() *cobra.Command {
 and print its material description, the provider that wrote it, its
 signature, and which attributes look encrypted. No key is needed and
 nothing is decrypted: the description is not signed, so what it says is a
-claim, checked only when the item is decrypted.`,
+claim, checked only when the item is decrypted. Names and values that hold
+control characters, invisible or bidirectional formatting characters, or
+invalid UTF-8 are shown quoted, with Go escapes.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := cmd.InOrStdin()
@@ -49,9 +53,12 @@ claim, checked only when the item is decrypted.`,
 			}
 			item, err := readItem(data)
 			if err != nil {
-				return err
+				return &shownError{err}
 			}
-			return inspect(cmd.OutOrStdout(), item)
+			if err := inspect(cmd.OutOrStdout(), item); err != nil {
+				return &shownError{err}
+			}
+			return nil
 		},
 	}
 }
@@ -85,6 +92,9 @@ func inspect(w io.Writer, item map[string]types.AttributeValue) error {
 			return err
 		}
 	}
+	// Everything below from the item is shown through shown: names and
+	// values with control characters could otherwise forge lines of this
+	// report or drive the terminal.
 	fmt.Fprintf(w, "provider:   %s\n", providerOf(desc))
 	if hasSig {
 		if b, ok := sigAV.(*types.AttributeValueMemberB); ok {
@@ -105,15 +115,17 @@ func inspect(w io.Writer, item map[string]types.AttributeValue) error {
 			} else {
 				v = "(not base64)"
 			}
+		} else {
+			v = shown(v)
 		}
-		fmt.Fprintf(w, "  %s = %s\n", k, v)
+		fmt.Fprintf(w, "  %s = %s\n", shown(k), v)
 	}
 	fmt.Fprintln(w, "attributes:")
 	for _, name := range slices.Sorted(maps.Keys(item)) {
 		if name == crypto.DescriptionAttribute || name == crypto.SignatureAttribute {
 			continue
 		}
-		fmt.Fprintf(w, "  %-24s %s\n", name, attributeKind(item[name]))
+		fmt.Fprintf(w, "  %-24s %s\n", shown(name), attributeKind(item[name]))
 	}
 	return nil
 }
@@ -122,15 +134,15 @@ func inspect(w io.Writer, item map[string]types.AttributeValue) error {
 func providerOf(desc map[string]string) string {
 	switch {
 	case desc[cmp.DescMetaID] != "":
-		return "Most Recent over a MetaStore, material version " + desc[cmp.DescMetaID]
+		return "Most Recent over a MetaStore, material version " + shown(desc[cmp.DescMetaID])
 	case desc[cmp.DescWrapAlgorithm] == "kms":
-		return "Direct KMS (" + desc[cmp.DescEnvelopeAlgorithm] + ", signing " + desc[cmp.DescSigningAlgorithm] + ")"
+		return "Direct KMS (" + shown(desc[cmp.DescEnvelopeAlgorithm]) + ", signing " + shown(desc[cmp.DescSigningAlgorithm]) + ")"
 	case desc[cmp.DescEnvelopeKey] != "":
-		alg := desc[cmp.DescWrapAlgorithm]
+		alg := shown(desc[cmp.DescWrapAlgorithm])
 		if alg == "" {
 			alg = "no amzn-ddb-wrap-alg: legacy RSA PKCS#1 v1.5, read only with AllowLegacyRSAPKCS1v15"
 		}
-		return "Wrapped (" + alg + ", content key " + desc[cmp.DescEnvelopeAlgorithm] + ")"
+		return "Wrapped (" + alg + ", content key " + shown(desc[cmp.DescEnvelopeAlgorithm]) + ")"
 	case desc[crypto.DescSymmetricMode] != "":
 		return "Static (a fixed AES key)"
 	}
@@ -140,7 +152,7 @@ func providerOf(desc map[string]string) string {
 // signatureOf says what produced a signature of n bytes.
 func signatureOf(desc map[string]string, n int) string {
 	if alg := desc[crypto.DescSigningAlgorithm]; alg != "" {
-		return alg
+		return shown(alg)
 	}
 	switch n {
 	case 20, 28, 32, 48, 64:
@@ -158,3 +170,44 @@ func attributeKind(av types.AttributeValue) string {
 	t := strings.TrimPrefix(fmt.Sprintf("%T", av), "*types.AttributeValueMember")
 	return t + ", plaintext (signed or not: the reader's actions say)"
 }
+
+// shown returns a string from the item as it may be printed: as it is if
+// every character is printable, else quoted with Go escapes (as %q does),
+// so that control characters, escape sequences, newlines, invisible and
+// bidirectional formatting characters and invalid UTF-8 show as escapes
+// instead of acting on the terminal. A string that starts with a quote is
+// quoted too, so that it cannot pass for a quoted one.
+func shown(s string) string {
+	if !utf8.ValidString(s) || strings.HasPrefix(s, `"`) {
+		return strconv.Quote(s)
+	}
+	for _, r := range s {
+		if !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// shownError is an error whose message may quote the item (an attribute
+// name, a description value): its non-printable characters are escaped.
+type shownError struct{ err error }
+
+func (e *shownError) Error() string {
+	msg := e.err.Error()
+	var b strings.Builder
+	for i, r := range msg {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(msg[i:], string(utf8.RuneError)):
+			fmt.Fprintf(&b, `\x%02x`, msg[i])
+		case strconv.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
+}
+
+func (e *shownError) Unwrap() error { return e.err }

@@ -6,6 +6,7 @@
 package tableinfo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,42 +83,66 @@ type Cache struct {
 func NewCache(client Describer) *Cache { return &Cache{client: client} }
 
 // Get returns the description of the named table, calling DescribeTable on
-// first use only; concurrent first uses make one call.
+// first use only; concurrent first uses make one call. A failed call is
+// not retried here (the SDK's retryer has done that): its error is
+// returned, naming the table.
 func (c *Cache) Get(ctx context.Context, name string) (*Info, error) {
 	if ti, ok := c.infos.Load(name); ok {
 		return ti.(*Info), nil
 	}
 	// The call is shared by every caller waiting for this table and runs on
 	// the ctx of the caller that started it. Each caller waits on its own
-	// ctx, and one whose ctx is still live tries again if the shared call
-	// ended because another caller's ctx did.
-	for {
-		ch := c.group.DoChan(name, func() (any, error) {
-			if ti, ok := c.infos.Load(name); ok {
-				return ti, nil
-			}
-			out, err := c.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
-			if err != nil {
-				return nil, fmt.Errorf("describing table %s: %w", name, err)
-			}
-			ti := FromDescription(out.Table)
-			c.infos.Store(name, ti)
-			return ti, nil
-		})
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("describing table %s: %w", name, ctx.Err())
-		case r := <-ch:
-			if r.Err == nil {
-				return r.Val.(*Info), nil
-			}
-			if ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
-				continue // another caller gave up; this one has not
-			}
+	// ctx. If the shared call ended because its starter's ctx did, a caller
+	// whose ctx is still live describes the table itself, once: another
+	// caller giving up must not fail it, and nothing here loops.
+	ch := c.group.DoChan(name, func() (any, error) {
+		ti, err := c.describe(ctx, name)
+		if err != nil && ctx.Err() != nil {
+			return nil, &abandoned{err}
+		}
+		return ti, err
+	})
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("DescribeTable %s: %w", name, ctx.Err())
+	case r := <-ch:
+		if r.Err == nil {
+			return r.Val.(*Info), nil
+		}
+		var ab *abandoned
+		if !errors.As(r.Err, &ab) {
 			return nil, r.Err
 		}
+		if ctx.Err() != nil {
+			return nil, ab.err
+		}
+		return c.describe(ctx, name)
 	}
 }
+
+// describe calls DescribeTable and caches the answer.
+func (c *Cache) describe(ctx context.Context, name string) (*Info, error) {
+	if ti, ok := c.infos.Load(name); ok {
+		return ti.(*Info), nil
+	}
+	out, err := c.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeTable %s: %w", name, err)
+	}
+	if out == nil || out.Table == nil {
+		return nil, fmt.Errorf("DescribeTable %s: the answer describes no table", name)
+	}
+	ti := FromDescription(out.Table)
+	c.infos.Store(name, ti)
+	return ti, nil
+}
+
+// abandoned marks a shared DescribeTable that failed once the ctx it ran on
+// was done: the failure is its starter's, not the table's.
+type abandoned struct{ err error }
+
+func (a *abandoned) Error() string { return a.err.Error() }
+func (a *abandoned) Unwrap() error { return a.err }
 
 // FromDescription extracts the Info of a DescribeTable answer.
 func FromDescription(d *types.TableDescription) *Info {
@@ -177,4 +202,93 @@ func KeyID(key map[string]types.AttributeValue) string {
 		canonical[name] = av
 	}
 	return ddbcrypt.FormatKey(canonical)
+}
+
+// PrimaryKey returns the attributes of item that are the table's primary
+// key.
+func (ti *Info) PrimaryKey(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	key := make(map[string]types.AttributeValue, 2)
+	for _, name := range [...]string{ti.Keys.Partition, ti.Keys.Sort} {
+		if av, ok := item[name]; ok && name != "" {
+			key[name] = av
+		}
+	}
+	return key
+}
+
+// SameKey reports whether a and b have the same primary key: each key
+// attribute in both, of the same type and value, numbers compared in
+// canonical form.
+func (ti *Info) SameKey(a, b map[string]types.AttributeValue) bool {
+	for _, name := range [...]string{ti.Keys.Partition, ti.Keys.Sort} {
+		if name == "" {
+			continue
+		}
+		va, oka := a[name]
+		vb, okb := b[name]
+		if !oka || !okb || !sameKeyValue(va, vb) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameKeyValue(a, b types.AttributeValue) bool {
+	switch va := a.(type) {
+	case *types.AttributeValueMemberS:
+		vb, ok := b.(*types.AttributeValueMemberS)
+		return ok && va.Value == vb.Value
+	case *types.AttributeValueMemberB:
+		vb, ok := b.(*types.AttributeValueMemberB)
+		return ok && bytes.Equal(va.Value, vb.Value)
+	case *types.AttributeValueMemberN:
+		vb, ok := b.(*types.AttributeValueMemberN)
+		if !ok {
+			return false
+		}
+		ca, erra := number.Canonical(va.Value)
+		cb, errb := number.Canonical(vb.Value)
+		if erra != nil || errb != nil {
+			return va.Value == vb.Value
+		}
+		return ca == cb
+	}
+	return false // no key has another type
+}
+
+// CheckKey checks that item, which DynamoDB returned for the key
+// requested, has that key: a store that answers with another item, valid
+// as it may be, would otherwise pass it off as the one asked for. A
+// mismatch is an *ddbcrypt.ItemError naming the table and the requested
+// key and wrapping ddbcrypt.ErrIntegrity. A nil item (none found) passes.
+func (ti *Info) CheckKey(table string, requested, item map[string]types.AttributeValue) error {
+	if item == nil || ti.SameKey(requested, item) {
+		return nil
+	}
+	return ti.keyMismatch(table, ti.PrimaryKey(requested), item, "which was not asked for")
+}
+
+// CheckKeys checks that every item of a batch answer has one of the keys
+// requested, and no two items the same one.
+func (ti *Info) CheckKeys(table string, requested, items []map[string]types.AttributeValue) error {
+	asked := make(map[string]bool, len(requested))
+	for _, k := range requested {
+		asked[KeyID(ti.PrimaryKey(k))] = true
+	}
+	seen := make(map[string]bool, len(items))
+	for _, item := range items {
+		id := KeyID(ti.PrimaryKey(item))
+		switch {
+		case !asked[id]:
+			return ti.keyMismatch(table, ti.PrimaryKey(item), item, "which was not asked for")
+		case seen[id]:
+			return ti.keyMismatch(table, ti.PrimaryKey(item), item, "twice")
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+func (ti *Info) keyMismatch(table string, key, item map[string]types.AttributeValue, why string) error {
+	return &ddbcrypt.ItemError{Table: table, Key: key, Err: fmt.Errorf("%w: DynamoDB returned the item %s, %s", ddbcrypt.ErrIntegrity, ddbcrypt.FormatKey(ti.PrimaryKey(item)), why)}
 }
