@@ -17,8 +17,10 @@
 // parameters (Expected, AttributesToGet, KeyConditions, QueryFilter,
 // ScanFilter, AttributeUpdates), which expressions replace; and updates of
 // anything but unsigned, plaintext (DO_NOTHING) attributes, which would
-// break the item's signature. A ProjectionExpression is applied by the
-// client after the whole item is verified and decrypted.
+// break the item's signature; and transaction elements or batch write
+// requests that set more than one operation. A ProjectionExpression is
+// applied by the client after the whole item is verified and decrypted, and
+// every item a read returns must have the key that was asked for.
 package encrypted
 
 import (
