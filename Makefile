@@ -55,6 +55,10 @@ services-down: ## stop the services started by services-up
 services-status: ## show whether the services are running
 	bash scripts/services.sh status
 
+.PHONY: refs
+refs: ## check the Python reference and build the Java one for the cross-language tests
+	bash scripts/refs.sh install
+
 .PHONY: vet
 vet: ## go vet
 	$(GO) vet $(PKGS)

@@ -2,12 +2,15 @@
 # The project's full check, as run by `make test` and CI (.ci/run):
 #   1. go vet ./...
 #   2. staticcheck ./...
-#   3. go test -race -count=1 ./...   with DynamoDB Local + local-kms running
+#   3. scripts/refs.sh install        the Python and Java reference clients the
+#                                     cross-language tests run (internal/reftest)
+#   4. go test -race -count=1 ./...   with DynamoDB Local + local-kms running
 #                                     (scripts/services.sh run: started first,
 #                                     stopped afterwards even on failure)
-#   4. fuzz smoke: every Fuzz* target for FUZZTIME executions (scripts/fuzz.sh)
+#   5. fuzz smoke: every Fuzz* target for FUZZTIME executions (scripts/fuzz.sh)
 #
-# Environment: FUZZTIME (default 30000x here), STATICCHECK_VERSION, GO.
+# Environment: FUZZTIME (default 30000x here), STATICCHECK_VERSION, GO,
+# DDBCRYPT_SHARED_DIR (the references, default ../shared; see scripts/refs.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -27,6 +30,9 @@ stage "go vet ./..."
 
 stage "staticcheck $STATICCHECK_VERSION ./..."
 "$GO" run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ./...
+
+stage "reference implementations (scripts/refs.sh install: Python check, Java build, cached)"
+bash scripts/refs.sh install
 
 stage "go test -race -count=1 ./... (with local DynamoDB + KMS)"
 bash scripts/services.sh run -- "$GO" test -race -count=1 ./...

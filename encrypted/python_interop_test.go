@@ -1,0 +1,74 @@
+package encrypted_test
+
+// Items between the encrypted client and the Python reference's
+// EncryptedTable, through DynamoDB Local, both ways.
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/encrypted"
+	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+)
+
+func TestPythonInterop(t *testing.T) {
+	t.Parallel()
+	py := reftest.Python(t)
+	db := testenv.DynamoDB(t)
+	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	actions := crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{
+		"signed_n": crypto.SignOnly, "signed_set": crypto.SignOnly, "signed_m": crypto.SignOnly, "plain": crypto.DoNothing}}
+	providers := []struct {
+		name     string
+		provider reftest.Provider
+	}{
+		{"static", reftest.Static(t)},
+		{"wrapped AES", reftest.WrappedAES(t)},
+		{"direct KMS", reftest.DirectKMS(t)},
+	}
+	for _, p := range providers {
+		t.Run(p.name, func(t *testing.T) {
+			c := encrypted.NewClient(db, p.provider.Build(t), encrypted.WithTable(name, encrypted.TableConfig{Actions: &actions}))
+			job := reftest.Job{Provider: p.provider, Table: name, PartitionKey: "pk", SortKey: "sk", Actions: actions}
+
+			// Python's EncryptedTable puts, the encrypted client gets.
+			job.Items = itemsWithPartition(p.name+" by Python", reftest.VariedItems())
+			py.Put(t, job)
+			for _, want := range job.Items {
+				out, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(name),
+					Key: map[string]types.AttributeValue{"pk": want["pk"], "sk": want["sk"]}, ConsistentRead: aws.Bool(true)})
+				if err != nil {
+					t.Fatalf("GetItem of Python's item: %v", err)
+				}
+				reftest.CheckItems(t, "GetItem of Python's item", []reftest.Item{out.Item}, []reftest.Item{want})
+			}
+
+			// The encrypted client puts, Python's EncryptedTable gets.
+			items := itemsWithPartition(p.name+" by ddbcrypt", reftest.VariedItems())
+			keys := make([]reftest.Item, len(items))
+			for i, item := range items {
+				if _, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(name), Item: item}); err != nil {
+					t.Fatalf("PutItem: %v", err)
+				}
+				keys[i] = reftest.Item{"pk": item["pk"], "sk": item["sk"]}
+			}
+			job.Items = keys
+			reftest.CheckItems(t, "Python get of the client's items", py.Get(t, job), items)
+		})
+	}
+}
+
+// itemsWithPartition returns copies of items with partition key pk.
+func itemsWithPartition(pk string, items []reftest.Item) []reftest.Item {
+	out := make([]reftest.Item, len(items))
+	for i, item := range items {
+		out[i] = maps.Clone(item)
+		out[i]["pk"] = reftest.S(pk)
+	}
+	return out
+}
