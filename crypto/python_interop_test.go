@@ -22,8 +22,14 @@ var interopActions = []struct {
 		"signed_n": crypto.SignOnly, "signed_set": crypto.SignOnly, "signed_m": crypto.SignOnly, "plain": crypto.DoNothing}}},
 	{"sign by default", crypto.AttributeActions{Default: crypto.SignOnly, Overrides: map[string]crypto.Action{
 		"b": crypto.EncryptAndSign, "plain": crypto.DoNothing}}},
-	{"nothing by default", crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{
-		"signed_n": crypto.SignOnly, "signed_m": crypto.SignOnly, "b": crypto.EncryptAndSign}}},
+	// With a DO_NOTHING default the references leave the keys unsigned
+	// unless told otherwise; ddbcrypt signs them (the key rule). Both agree
+	// when the keys are signed explicitly...
+	{"nothing by default, keys signed", crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{
+		"pk": crypto.SignOnly, "sk": crypto.SignOnly, "signed_n": crypto.SignOnly, "signed_m": crypto.SignOnly, "b": crypto.EncryptAndSign}}},
+	// ...or when ddbcrypt is told to leave them unsigned too.
+	{"nothing by default, unsigned keys", crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{
+		"signed_n": crypto.SignOnly, "signed_m": crypto.SignOnly, "b": crypto.EncryptAndSign}, UnsignedKeys: true}},
 }
 
 // interopProvider is one provider configuration of the cross-language
@@ -81,6 +87,36 @@ func runInterop(t *testing.T, ref reftest.Impl, reader reftest.Ddbcrypt, provide
 func TestPythonInterop(t *testing.T) {
 	py := reftest.Python(t)
 	runInterop(t, py, reftest.Ddbcrypt{}, interopProviders(t, true), reftest.VariedItems())
+}
+
+// The Python reference with a DO_NOTHING default leaves the keys out of the
+// signature; ddbcrypt does not (the key rule), so without
+// AttributeActions.UnsignedKeys neither reads the other's items.
+func TestPythonUnsignedKeys(t *testing.T) {
+	py := reftest.Python(t)
+	actions := crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{
+		"signed_n": crypto.SignOnly, "signed_m": crypto.SignOnly, "b": crypto.EncryptAndSign}}
+	job := reftest.Job{Provider: reftest.WrappedAES(t), Table: "interop-table", PartitionKey: "pk", SortKey: "sk", Actions: actions, Items: reftest.VariedItems()}
+	e := crypto.NewEncryptor(job.Provider.Build(t))
+
+	for i, item := range py.Encrypt(t, job) {
+		if _, err := e.DecryptItem(t.Context(), item, actions, job.Context()); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+			t.Errorf("Python's item %d, whose keys are unsigned, read without UnsignedKeys: %v, want ErrIntegrity", i, err)
+		}
+		opted := actions
+		opted.UnsignedKeys = true
+		if _, err := e.DecryptItem(t.Context(), item, opted, job.Context()); err != nil {
+			t.Errorf("Python's item %d read with UnsignedKeys: %v", i, err)
+		}
+	}
+	written := reftest.Ddbcrypt{}.Encrypt(t, job)
+	read := job
+	for i := range written {
+		read.Items = written[i : i+1]
+		if _, err := py.Do("decrypt", read); err == nil {
+			t.Errorf("ddbcrypt's item %d, whose keys are signed, verified in Python with unsigned keys", i)
+		}
+	}
 }
 
 // Python orders attribute names, map keys and set members by code point,

@@ -72,3 +72,58 @@ func itemsWithPartition(pk string, items []reftest.Item) []reftest.Item {
 	}
 	return out
 }
+
+// Python's EncryptedTable with a DO_NOTHING default writes items whose keys
+// are unsigned. The client refuses them (the key rule) unless the table is
+// configured with AttributeActions.UnsignedKeys, and with it writes items
+// Python reads.
+func TestPythonUnsignedKeys(t *testing.T) {
+	t.Parallel()
+	py := reftest.Python(t)
+	db := testenv.DynamoDB(t)
+	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	provider := reftest.WrappedAES(t)
+	actions := crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{
+		"signed_n": crypto.SignOnly, "signed_m": crypto.SignOnly, "b": crypto.EncryptAndSign}}
+	opted := actions
+	opted.UnsignedKeys = true
+	p := provider.Build(t)
+	strict := encrypted.NewClient(db, p, encrypted.WithTable(name, encrypted.TableConfig{Actions: &actions}))
+	lenient := encrypted.NewClient(db, p, encrypted.WithTable(name, encrypted.TableConfig{Actions: &opted}))
+	job := reftest.Job{Provider: provider, Table: name, PartitionKey: "pk", SortKey: "sk", Actions: actions}
+
+	job.Items = itemsWithPartition("by Python", reftest.VariedItems())
+	py.Put(t, job)
+	for _, want := range job.Items {
+		in := &dynamodb.GetItemInput{TableName: aws.String(name), Key: map[string]types.AttributeValue{"pk": want["pk"], "sk": want["sk"]}, ConsistentRead: aws.Bool(true)}
+		_, err := strict.GetItem(t.Context(), in)
+		checkIntegrity(t, "Python's unsigned-keys item without UnsignedKeys", err, name, in.Key)
+		out, err := lenient.GetItem(t.Context(), in)
+		if err != nil {
+			t.Fatalf("GetItem with UnsignedKeys: %v", err)
+		}
+		reftest.CheckItems(t, "GetItem with UnsignedKeys", []reftest.Item{out.Item}, []reftest.Item{want})
+	}
+
+	items := itemsWithPartition("by ddbcrypt", reftest.VariedItems())
+	keys := make([]reftest.Item, len(items))
+	for i, item := range items {
+		if _, err := lenient.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(name), Item: item}); err != nil {
+			t.Fatalf("PutItem: %v", err)
+		}
+		keys[i] = reftest.Item{"pk": item["pk"], "sk": item["sk"]}
+	}
+	job.Items = keys
+	reftest.CheckItems(t, "Python get of the client's unsigned-keys items", py.Get(t, job), items)
+
+	// Items the client writes by default have signed keys, which Python's
+	// configuration leaves out: it cannot verify them.
+	item := itemsWithPartition("signed keys", reftest.VariedItems()[:1])[0]
+	if _, err := strict.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(name), Item: item}); err != nil {
+		t.Fatalf("PutItem: %v", err)
+	}
+	job.Items = []reftest.Item{{"pk": item["pk"], "sk": item["sk"]}}
+	if _, err := py.Do("get", job); err == nil {
+		t.Errorf("Python verified an item whose keys are signed, with a configuration that leaves them out")
+	}
+}

@@ -95,17 +95,13 @@ func CheckProtected(t testing.TB, writer string, job Job, stored []Item) {
 	}
 }
 
-// action is the action the job gives an attribute: keys are never
-// encrypted.
+// action is the action the job gives an attribute, keys by the key rule.
 func (job Job) action(name string) crypto.Action {
-	act, ok := job.Actions.Overrides[name]
-	if !ok {
-		act = job.Actions.Default
+	if name == job.PartitionKey || name == job.SortKey {
+		act, _ := job.Actions.KeyAction(name)
+		return act
 	}
-	if act == crypto.EncryptAndSign && (name == job.PartitionKey || name == job.SortKey) {
-		return crypto.SignOnly
-	}
-	return act
+	return job.Actions.Of(name)
 }
 
 func describeKey(job Job, item Item) string {
