@@ -85,15 +85,14 @@ func legacyBlobs(t testing.TB, pub *rsa.PublicKey) map[string][]byte {
 // key is dec (nil: the shared test key itself).
 func legacyReader(t testing.TB, sk cmp.SigningKey, dec stdcrypto.Decrypter) *cmp.Wrapped {
 	t.Helper()
-	priv := testRSAKey()
 	if dec == nil {
-		dec = priv
+		dec = testRSAKey()
 	}
 	uk, err := cmp.NewRSAUnwrappingKey(dec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wk, _ := cmp.NewRSAWrappingKey(&priv.PublicKey)
+	wk, _ := cmp.NewRSAWrappingKey(dec.Public().(*rsa.PublicKey))
 	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: wk, UnwrappingKey: uk, SigningKey: sk, AllowLegacyRSAPKCS1v15: true})
 	if err != nil {
 		t.Fatal(err)
@@ -166,9 +165,8 @@ type legacyItem struct {
 
 // newLegacyItem writes the item, with a signed binary attribute of padBytes
 // bytes if padBytes > 0 (it makes the signature check measurably long).
-func newLegacyItem(t testing.TB, sk cmp.SigningKey, padBytes int) *legacyItem {
+func newLegacyItem(t testing.TB, priv *rsa.PrivateKey, sk cmp.SigningKey, padBytes int) *legacyItem {
 	t.Helper()
-	priv := testRSAKey()
 	wk, _ := cmp.NewRSAWrappingKey(&priv.PublicKey)
 	writer, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: wk, SigningKey: sk})
 	if err != nil {
@@ -194,7 +192,7 @@ func newLegacyItem(t testing.TB, sk cmp.SigningKey, padBytes int) *legacyItem {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &legacyItem{reader: crypto.NewEncryptor(legacyReader(t, sk, nil)), stored: stored, desc: desc, contentKey: contentKey}
+	return &legacyItem{reader: crypto.NewEncryptor(legacyReader(t, sk, priv)), stored: stored, desc: desc, contentKey: contentKey}
 }
 
 // tampered returns the stored item with blob as its env-key, env-alg
@@ -226,16 +224,22 @@ func legacySigners(t testing.TB) map[string]cmp.SigningKey {
 // holds and the attribute then fails to decrypt under the wrong key. A
 // genuine PKCS#1 v1.5 item still decrypts.
 //
-// The random stream is fixed so that a random key's CBC decryption cannot,
-// one time in 256, end in valid padding and fail later, in deserialization,
-// with another error: that outcome is as likely for every blob, so it is no
-// oracle, but it would make the test flaky.
+// The random stream, and so the RSA key, the item and the blobs, are fixed
+// so that a wrong key's CBC decryption cannot, one time in 256, end in valid
+// padding and fail later, in deserialization, with another error: that
+// outcome is as likely for every blob, so it is no oracle, but it would make
+// the test flaky.
 func TestLegacyPKCS1v15UniformErrors(t *testing.T) {
+	cryptotest.SetGlobalRandom(t, 1)
+	priv, err := rsa.GenerateKey(rand.Reader, 1024) // small: quick to make
+	if err != nil {
+		t.Fatal(err)
+	}
 	for sname, sk := range legacySigners(t) {
 		t.Run(sname, func(t *testing.T) {
-			cryptotest.SetGlobalRandom(t, 1)
-			li := newLegacyItem(t, sk, 0)
-			blobs := legacyBlobs(t, &testRSAKey().PublicKey)
+			cryptotest.SetGlobalRandom(t, 2)
+			li := newLegacyItem(t, priv, sk, 0)
+			blobs := legacyBlobs(t, &priv.PublicKey)
 			_, want := li.decrypt(blobs["valid padding, wrong key"])
 			var ae *ddbcrypt.AttributeError
 			if !errors.Is(want, ddbcrypt.ErrIntegrity) || !errors.As(want, &ae) || ae.Attribute != "secret" {
@@ -248,7 +252,7 @@ func TestLegacyPKCS1v15UniformErrors(t *testing.T) {
 				}
 			}
 
-			got, err := li.decrypt(legacyPKCS1(t, &testRSAKey().PublicKey, li.contentKey))
+			got, err := li.decrypt(legacyPKCS1(t, &priv.PublicKey, li.contentKey))
 			if err != nil {
 				t.Fatalf("genuine legacy item: %v", err)
 			}
@@ -264,7 +268,7 @@ func TestLegacyPKCS1v15UniformErrors(t *testing.T) {
 // carries a 300 KB signed attribute, so that any work done for one and not
 // the other (a signature check, say) would show.
 func legacyPaddingCases(t testing.TB, sk cmp.SigningKey) (li *legacyItem, valid, invalid []byte) {
-	li = newLegacyItem(t, sk, 300<<10)
+	li = newLegacyItem(t, testRSAKey(), sk, 300<<10)
 	pub := &testRSAKey().PublicKey
 	return li, legacyPKCS1(t, pub, bytes.Repeat([]byte{7}, 32)), badPaddingPKCS1(pub)
 }
