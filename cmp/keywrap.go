@@ -8,17 +8,24 @@ package cmp
 // that name). Legacy RSA PKCS#1 v1.5 can only be read, and only when the
 // wrapped provider is told so (wrapped.go).
 //
-// Every unwrap failure returns ddbcrypt.ErrIntegrity and nothing else, so
-// that the cause cannot serve as an oracle.
+// Every cryptographic unwrap failure returns ddbcrypt.ErrIntegrity and
+// nothing else, so that the cause cannot serve as an oracle; a key that could
+// not be used at all (an unreachable HSM, a cancelled call) returns
+// ddbcrypt.ErrKeyService. The legacy PKCS#1 v1.5 unwrap never fails on a bad
+// blob: it returns a random key instead (implicit rejection).
 
 import (
+	"context"
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -47,14 +54,23 @@ type WrappingKey interface {
 }
 
 // UnwrappingKey recovers content keys for the wrapped provider.
-// Implementations must be safe for concurrent use. The wrapped provider
-// replaces any Unwrap error by ddbcrypt.ErrIntegrity.
+// Implementations must be safe for concurrent use.
+//
+// The wrapped provider sorts Unwrap errors by what they wrap:
+//   - ddbcrypt.ErrIntegrity or rsa.ErrDecryption: the blob does not unwrap
+//     under this key (a tampered item, another key). The provider returns
+//     ddbcrypt.ErrIntegrity and nothing more, so that the cause is no oracle.
+//   - anything else, ctx's error included: the key could not be used (an HSM
+//     that cannot be reached, a cancelled call). The provider returns it
+//     wrapped in ddbcrypt.ErrKeyService, with the operation, so that callers
+//     can retry. Such errors must not hold key bytes or the wrapped blob.
 type UnwrappingKey interface {
 	// WrapAlgorithm is the name of the algorithm this key unwraps; an item
 	// whose "amzn-ddb-wrap-alg" differs is refused before Unwrap is called.
 	WrapAlgorithm() string
-	// Unwrap returns the raw content key.
-	Unwrap(wrapped []byte) ([]byte, error)
+	// Unwrap returns the raw content key. ctx bounds the call, for keys kept
+	// in an HSM or a remote service.
+	Unwrap(ctx context.Context, wrapped []byte) ([]byte, error)
 }
 
 // oaepOptions are the JCE parameters of RSA/ECB/OAEPWithSHA-256AndMGF1Padding.
@@ -96,8 +112,9 @@ func (k *AESWrappingKey) Wrap(contentKey []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Unwrap unwraps and checks the RFC 3394 integrity value.
-func (k *AESWrappingKey) Unwrap(wrapped []byte) ([]byte, error) {
+// Unwrap unwraps and checks the RFC 3394 integrity value. It is local and
+// quick, so it does not watch ctx.
+func (k *AESWrappingKey) Unwrap(_ context.Context, wrapped []byte) ([]byte, error) {
 	out, ok := aesKeyUnwrap(k.block, wrapped)
 	if !ok {
 		return nil, ddbcrypt.ErrIntegrity
@@ -202,8 +219,16 @@ func (k *RSAWrappingKey) Wrap(contentKey []byte) ([]byte, error) {
 // RSAUnwrappingKey unwraps content keys with an RSA private key reached
 // through crypto.Decrypter, so that it may live in an HSM. It is safe for
 // concurrent use if the decrypter is (an *rsa.PrivateKey is).
+//
+// Every failure of an *rsa.PrivateKey is cryptographic (ddbcrypt.ErrIntegrity).
+// Another decrypter must say so by returning an error that wraps
+// rsa.ErrDecryption or ddbcrypt.ErrIntegrity; any other error it returns is
+// taken as operational and wrapped in ddbcrypt.ErrKeyService.
 type RSAUnwrappingKey struct {
-	priv crypto.Decrypter
+	priv   crypto.Decrypter
+	local  *rsa.PrivateKey // priv, if it is one
+	size   int             // modulus bytes: the length of every blob
+	reject []byte          // HMAC key of the legacy unwrap's rejection keys
 }
 
 // NewRSAUnwrappingKey returns an RSA-OAEP unwrapping key. priv.Public() must
@@ -212,33 +237,96 @@ func NewRSAUnwrappingKey(priv crypto.Decrypter) (*RSAUnwrappingKey, error) {
 	if priv == nil {
 		return nil, fmt.Errorf("%w: nil RSA decrypter", ddbcrypt.ErrInvalidConfig)
 	}
-	if _, ok := priv.Public().(*rsa.PublicKey); !ok {
+	pub, ok := priv.Public().(*rsa.PublicKey)
+	if !ok {
 		return nil, fmt.Errorf("%w: the decrypter's public key is %T, not *rsa.PublicKey", ddbcrypt.ErrInvalidConfig, priv.Public())
 	}
-	return &RSAUnwrappingKey{priv: priv}, nil
+	local, _ := priv.(*rsa.PrivateKey)
+	reject := make([]byte, 32)
+	rand.Read(reject) // never fails (Go 1.24+)
+	return &RSAUnwrappingKey{priv: priv, local: local, size: pub.Size(), reject: reject}, nil
 }
 
 // WrapAlgorithm returns "RSA/ECB/OAEPWithSHA-256AndMGF1Padding".
 func (k *RSAUnwrappingKey) WrapAlgorithm() string { return WrapAlgorithmRSAOAEP }
 
-// Unwrap decrypts an RSA-OAEP(SHA-256, MGF1-SHA-1) blob.
-func (k *RSAUnwrappingKey) Unwrap(wrapped []byte) ([]byte, error) {
-	out, err := k.priv.Decrypt(rand.Reader, wrapped, oaepOptions)
-	if err != nil {
+// Unwrap decrypts an RSA-OAEP(SHA-256, MGF1-SHA-1) blob. A blob that is not
+// the modulus size is refused without calling the decrypter.
+func (k *RSAUnwrappingKey) Unwrap(ctx context.Context, wrapped []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, decrypterError(err)
+	}
+	if len(wrapped) != k.size {
 		return nil, ddbcrypt.ErrIntegrity
 	}
+	out, err := k.priv.Decrypt(rand.Reader, wrapped, oaepOptions)
+	if err == nil {
+		return out, nil
+	}
+	switch {
+	case k.local != nil, errors.Is(err, rsa.ErrDecryption), errors.Is(err, ddbcrypt.ErrIntegrity):
+		return nil, ddbcrypt.ErrIntegrity
+	case ctx.Err() != nil: // most likely why the decrypter gave up
+		return nil, decrypterError(ctx.Err())
+	}
+	return nil, decrypterError(err)
+}
+
+// unwrapPKCS1v15 decrypts a legacy RSAES-PKCS1-v1_5 blob (JCE "RSA") that
+// should hold a keyLen-byte content key. The wrapped provider calls it only
+// when AllowLegacyRSAPKCS1v15 is set.
+//
+// It never reports a bad blob (implicit rejection, RFC 3218 2.3.2): bad
+// padding, a message of another length or a blob of the wrong size yield a
+// key of keyLen bytes that looks random, chosen in constant time, so that
+// the item then fails like one read with a wrong key, by the same path, in
+// the same time. An *rsa.PrivateKey gives the HMAC of the blob under a
+// secret of this key (rsa.DecryptPKCS1v15SessionKey): the same blob gets
+// the same key on every read, as a valid one does, so that not even a key
+// cache in the item encryptor tells them apart. Another decrypter is asked
+// for its own implicit rejection (rsa.PKCS1v15DecryptOptions.SessionKeyLen).
+// Only a cancelled ctx, or a decrypter error that wraps
+// ddbcrypt.ErrKeyService, is reported (operational); any other decrypter
+// error might be its way to say "bad padding", so it is rejected implicitly
+// like one.
+func (k *RSAUnwrappingKey) unwrapPKCS1v15(ctx context.Context, wrapped []byte, keyLen int) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, decrypterError(err)
+	}
+	m := hmac.New(sha256.New, k.reject)
+	m.Write(wrapped)
+	key := m.Sum(nil)[:keyLen] // keyLen <= 32
+	if len(wrapped) != k.size {
+		return key, nil // the size is public: no need to decrypt
+	}
+	if k.local != nil {
+		// On bad padding key is left as it is; an error (the blob is not
+		// below the modulus, a public fact) leaves it too.
+		//lint:ignore SA1019 reading legacy items is the point; it is opt-in (FORMAT.md 11 item 1).
+		_ = rsa.DecryptPKCS1v15SessionKey(nil, k.local, wrapped, key)
+		return key, nil
+	}
+	//lint:ignore SA1019 reading legacy items is the point; it is opt-in (FORMAT.md 11 item 1).
+	out, err := k.priv.Decrypt(rand.Reader, wrapped, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: keyLen})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, decrypterError(ctx.Err())
+	case err != nil && errors.Is(err, ddbcrypt.ErrKeyService):
+		return nil, decrypterError(err)
+	case err != nil || len(out) != keyLen: // a decrypter ignoring SessionKeyLen
+		clear(out)
+		return key, nil
+	}
+	clear(key)
 	return out, nil
 }
 
-// unwrapPKCS1v15 decrypts a legacy RSAES-PKCS1-v1_5 blob (JCE "RSA"). The
-// wrapped provider calls it only when AllowLegacyRSAPKCS1v15 is set.
-func (k *RSAUnwrappingKey) unwrapPKCS1v15(wrapped []byte) ([]byte, error) {
-	//lint:ignore SA1019 reading legacy items is the point; it is opt-in (FORMAT.md 11 item 1).
-	out, err := k.priv.Decrypt(rand.Reader, wrapped, &rsa.PKCS1v15DecryptOptions{})
-	if err != nil {
-		return nil, ddbcrypt.ErrIntegrity
+// decrypterError reports a decrypter that could not be used.
+func decrypterError(err error) error {
+	if errors.Is(err, ddbcrypt.ErrKeyService) {
+		return fmt.Errorf("RSA decrypter: %w", err)
 	}
-	return out, nil
+	return fmt.Errorf("%w: RSA decrypter: %w", ddbcrypt.ErrKeyService, err)
 }
 
 // String names the algorithm only.

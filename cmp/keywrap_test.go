@@ -53,7 +53,7 @@ func TestAESKeyWrapKnownAnswers(t *testing.T) {
 			if want := mustHex(tc.wrapped); !bytes.Equal(got, want) {
 				t.Fatalf("Wrap = %x, want %x", got, want)
 			}
-			plain, err := k.Unwrap(mustHex(tc.wrapped))
+			plain, err := k.Unwrap(bg, mustHex(tc.wrapped))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,17 +74,17 @@ func TestAESKeyUnwrapTampered(t *testing.T) {
 	for i := range wrapped {
 		bad := bytes.Clone(wrapped)
 		bad[i] ^= 0x01
-		out, err := k.Unwrap(bad)
+		out, err := k.Unwrap(bg, bad)
 		wantIntegrity(t, err)
 		if out != nil {
 			t.Fatalf("byte %d: Unwrap returned data with an error", i)
 		}
 	}
 	other, _ := cmp.NewAESWrappingKey(mustHex(rfc3394[2].kek[:32]))
-	_, err = other.Unwrap(wrapped)
+	_, err = other.Unwrap(bg, wrapped)
 	wantIntegrity(t, err)
 	for _, n := range []int{0, 8, 16, 23, 25, 41} {
-		_, err := k.Unwrap(make([]byte, n))
+		_, err := k.Unwrap(bg, make([]byte, n))
 		wantIntegrity(t, err)
 	}
 }
@@ -118,7 +118,7 @@ func TestAESKeyUnwrapJavaVector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key, err := k.Unwrap(wrapped)
+		key, err := k.Unwrap(bg, wrapped)
 		if err != nil || len(key) != 32 {
 			t.Fatalf("Unwrap: %d bytes, %v", len(key), err)
 		}
@@ -147,12 +147,12 @@ func TestRSAOAEPRoundTrip(t *testing.T) {
 	if len(wrapped) != 256 {
 		t.Fatalf("wrapped length %d, want the modulus length 256", len(wrapped))
 	}
-	got, err := uk.Unwrap(wrapped)
+	got, err := uk.Unwrap(bg, wrapped)
 	if err != nil || !bytes.Equal(got, key) {
 		t.Fatalf("Unwrap = %x, %v", got, err)
 	}
 	wrapped[len(wrapped)-1] ^= 1
-	_, err = uk.Unwrap(wrapped)
+	_, err = uk.Unwrap(bg, wrapped)
 	wantIntegrity(t, err)
 }
 
@@ -180,7 +180,7 @@ func TestRSAOAEPParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = uk.Unwrap(single)
+	_, err = uk.Unwrap(bg, single)
 	wantIntegrity(t, err)
 }
 
@@ -205,7 +205,7 @@ func TestRSAUnwrapThroughDecrypter(t *testing.T) {
 	}
 	wk, _ := cmp.NewRSAWrappingKey(&d.priv.PublicKey)
 	wrapped, _ := wk.Wrap(make([]byte, 16))
-	if _, err := uk.Unwrap(wrapped); err != nil {
+	if _, err := uk.Unwrap(bg, wrapped); err != nil {
 		t.Fatal(err)
 	}
 	o, ok := d.opts[0].(*rsa.OAEPOptions)

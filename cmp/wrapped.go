@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -49,6 +50,23 @@ type WrappedConfig struct {
 	// anyone who can write an item can then make the reader run PKCS#1 v1.5
 	// decryption on a chosen blob, the setting of Bleichenbacher's attack
 	// (FORMAT.md 11 item 1). Turn it on only to read such old items.
+	//
+	// So that the reader's answers teach such a writer nothing, a bad blob
+	// (bad padding, a key of another size, a truncated blob) is not
+	// reported: the provider goes on with a content key that looks random,
+	// of the size "amzn-ddb-env-alg" states (32 bytes for plain "AES", Java's
+	// AES-256 default), chosen in constant time (implicit rejection; with an
+	// *rsa.PrivateKey the same blob gets the same key on every read, as a
+	// valid blob does). The item then fails exactly as one whose key
+	// unwrapped to a wrong value does: its signature checks, since the
+	// signing key is separate, and an encrypted attribute fails to decrypt
+	// (a *ddbcrypt.AttributeError wrapping ddbcrypt.ErrIntegrity or, one time
+	// in 256, ErrSerialization), by the same path in the same time whatever
+	// the blob. A legacy item whose content key is not the stated size (an
+	// "AES" item with a 16-byte key) cannot be read. An HSM-backed decrypter
+	// should honour rsa.PKCS1v15DecryptOptions.SessionKeyLen as
+	// *rsa.PrivateKey does; its errors are rejected the same way, except
+	// ctx's and those wrapping ddbcrypt.ErrKeyService.
 	AllowLegacyRSAPKCS1v15 bool
 }
 
@@ -187,8 +205,12 @@ func (p *Wrapped) EncryptionMaterials(_ context.Context, ec *EncryptionContext) 
 
 // DecryptionMaterials unwraps the item's content key (FORMAT.md 7.3.3).
 // Description problems return a *ddbcrypt.DescriptionError naming the field;
-// every unwrap failure, whatever its cause, returns ddbcrypt.ErrIntegrity.
-func (p *Wrapped) DecryptionMaterials(_ context.Context, ec *EncryptionContext) (*DecryptionMaterials, error) {
+// a blob that does not unwrap, whatever the reason, returns
+// ddbcrypt.ErrIntegrity; an unwrapping key that could not be used (see
+// UnwrappingKey) returns an error wrapping ddbcrypt.ErrKeyService. The legacy
+// PKCS#1 v1.5 unwrap returns a random key instead of ErrIntegrity (see
+// WrappedConfig.AllowLegacyRSAPKCS1v15).
+func (p *Wrapped) DecryptionMaterials(ctx context.Context, ec *EncryptionContext) (*DecryptionMaterials, error) {
 	if p.uk == nil {
 		return nil, fmt.Errorf("%w: the wrapped provider has no unwrapping key", ddbcrypt.ErrNoMaterials)
 	}
@@ -219,13 +241,13 @@ func (p *Wrapped) DecryptionMaterials(_ context.Context, ec *EncryptionContext) 
 		return nil, descriptionError(DescEnvelopeAlgorithm, envAlg, "not AES, AES/128, AES/192 or AES/256")
 	}
 
-	unwrap, err := p.unwrapFunc(d)
+	unwrap, err := p.unwrapFunc(d, bits)
 	if err != nil {
 		return nil, err
 	}
-	key, err := unwrap(wrapped)
+	key, err := unwrap(ctx, wrapped)
 	if err != nil {
-		return nil, ddbcrypt.ErrIntegrity
+		return nil, unwrapError(d[DescWrapAlgorithm], err)
 	}
 	if !contentKeyLengthOK(len(key), bits) {
 		clear(key)
@@ -236,8 +258,9 @@ func (p *Wrapped) DecryptionMaterials(_ context.Context, ec *EncryptionContext) 
 
 // unwrapFunc picks the unwrap operation for an item from its
 // "amzn-ddb-wrap-alg", refusing anything that is not allow-listed or does not
-// match the configured unwrapping key.
-func (p *Wrapped) unwrapFunc(d map[string]string) (func([]byte) ([]byte, error), error) {
+// match the configured unwrapping key. bits is the content-key size the item
+// states (0: any AES size).
+func (p *Wrapped) unwrapFunc(d map[string]string, bits int) (func(context.Context, []byte) ([]byte, error), error) {
 	have := p.uk.WrapAlgorithm()
 	alg, present := d[DescWrapAlgorithm]
 	switch {
@@ -260,7 +283,28 @@ func (p *Wrapped) unwrapFunc(d map[string]string) (func([]byte) ([]byte, error),
 	if !p.allowLegacy {
 		return nil, descriptionError(DescWrapAlgorithm, alg, "missing or legacy RSA PKCS#1 v1.5; reading it needs AllowLegacyRSAPKCS1v15")
 	}
-	return legacy.unwrapPKCS1v15, nil
+	if bits == 0 {
+		bits = defaultContentKeyBits
+	}
+	return func(ctx context.Context, wrapped []byte) ([]byte, error) {
+		return legacy.unwrapPKCS1v15(ctx, wrapped, bits/8)
+	}, nil
+}
+
+// unwrapError sorts an unwrap failure (see UnwrappingKey): a cryptographic
+// one is ddbcrypt.ErrIntegrity and nothing more; any other wraps
+// ddbcrypt.ErrKeyService and names the operation, never the blob.
+func unwrapError(alg string, err error) error {
+	if errors.Is(err, ddbcrypt.ErrIntegrity) || errors.Is(err, rsa.ErrDecryption) {
+		return ddbcrypt.ErrIntegrity
+	}
+	if !isWrapAlgorithm(alg) {
+		alg = "legacy RSA PKCS#1 v1.5"
+	}
+	if errors.Is(err, ddbcrypt.ErrKeyService) {
+		return fmt.Errorf("cmp: unwrapping the content key (%s): %w", alg, err)
+	}
+	return fmt.Errorf("%w: cmp: unwrapping the content key (%s): %w", ddbcrypt.ErrKeyService, alg, err)
 }
 
 // String hides the keys.

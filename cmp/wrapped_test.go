@@ -2,6 +2,7 @@ package cmp_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -158,9 +159,9 @@ func TestWrappedConfigErrors(t *testing.T) {
 // oddWrapper is a custom key with an algorithm outside the allow-list.
 type oddWrapper struct{}
 
-func (oddWrapper) WrapAlgorithm() string           { return "DESedeWrap" }
-func (oddWrapper) Wrap(k []byte) ([]byte, error)   { return k, nil }
-func (oddWrapper) Unwrap(k []byte) ([]byte, error) { return k, nil }
+func (oddWrapper) WrapAlgorithm() string                              { return "DESedeWrap" }
+func (oddWrapper) Wrap(k []byte) ([]byte, error)                      { return k, nil }
+func (oddWrapper) Unwrap(_ context.Context, k []byte) ([]byte, error) { return k, nil }
 
 func TestWrappedMissingKeys(t *testing.T) {
 	kek, _ := cmp.NewAESWrappingKey(aes128)
@@ -263,12 +264,12 @@ func TestWrappedDescriptionErrors(t *testing.T) {
 	wantDescriptionError(t, err, envKey)
 }
 
-// TestWrappedUnwrapFailuresUniform: every unwrap failure is exactly
-// ErrIntegrity, whatever went wrong.
+// TestWrappedUnwrapFailuresUniform: every AESWrap and OAEP unwrap failure
+// is exactly ErrIntegrity, whatever went wrong. (The legacy PKCS#1 v1.5
+// unwrap does not fail: TestLegacyPKCS1v15ImplicitRejection.)
 func TestWrappedUnwrapFailuresUniform(t *testing.T) {
 	aesP := newAESWrapped(t, nil)
 	rsaP := newRSAWrapped(t, false)
-	legacyP := newRSAWrapped(t, true)
 	aesD := itemDescription(t, aesP)
 	rsaD := itemDescription(t, rsaP)
 
@@ -280,8 +281,6 @@ func TestWrappedUnwrapFailuresUniform(t *testing.T) {
 	// A correctly wrapped key of the wrong length for AES.
 	kek, _ := cmp.NewAESWrappingKey(aes128)
 	odd, _ := kek.Wrap(make([]byte, 40))
-	//lint:ignore SA1019 the test builds a legacy blob.
-	pkcs1, _ := rsa.EncryptPKCS1v15(rand.Reader, &testRSAKey().PublicKey, make([]byte, 20))
 	otherKek, _ := cmp.NewAESWrappingKey(aes256)
 	otherP, _ := cmp.NewWrapped(cmp.WrappedConfig{UnwrappingKey: otherKek, VerificationKey: mustHMAC(t, "HmacSHA256", aes128)})
 
@@ -293,8 +292,6 @@ func TestWrappedUnwrapFailuresUniform(t *testing.T) {
 		"AES non-AES length":        decryptWith(aesP, with(aesD, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString(odd), "amzn-ddb-env-alg", "AES")),
 		"OAEP tampered":             decryptWith(rsaP, tamper(rsaD)),
 		"OAEP env-alg mismatch":     decryptWith(rsaP, with(rsaD, "amzn-ddb-env-alg", "AES/192")),
-		"PKCS1 on an OAEP blob":     decryptWith(legacyP, with(rsaD, "amzn-ddb-wrap-alg", "<delete>")),
-		"PKCS1 wrong length":        decryptWith(legacyP, with(rsaD, "amzn-ddb-wrap-alg", "RSA", "amzn-ddb-env-key", base64.StdEncoding.EncodeToString(pkcs1))),
 	} {
 		t.Run(name, func(t *testing.T) { wantIntegrity(t, err) })
 	}
@@ -373,6 +370,12 @@ func TestWrappedJavaVectors(t *testing.T) {
 				}
 				if len(dm.DecryptionKey) != 32 {
 					t.Fatalf("%d-byte content key", len(dm.DecryptionKey))
+				}
+				// The legacy unwrap returns a random key for a bad blob:
+				// a real one is the same every time.
+				again, err := tc.p.DecryptionMaterials(bg, &cmp.EncryptionContext{MaterialDescription: d})
+				if err != nil || !bytes.Equal(again.DecryptionKey, dm.DecryptionKey) {
+					t.Fatalf("the content key changes from read to read: %v", err)
 				}
 				if tc.strict != nil {
 					wantDescriptionError(t, decryptWith(tc.strict, d), "amzn-ddb-wrap-alg")

@@ -201,7 +201,7 @@ func (f *floorCase) decrypt() error {
 	var err error
 	switch f.provider {
 	case "wrapped-aes":
-		cek, err := f.kek.Unwrap(f.wrapped)
+		cek, err := f.kek.Unwrap(context.Background(), f.wrapped)
 		if err != nil {
 			return err
 		}
