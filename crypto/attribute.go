@@ -104,10 +104,11 @@ func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, 
 }
 
 // decrypt decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes, which the
-// result may share) and returns the attribute value. Every failure before
-// deserialization is ddbcrypt.ErrIntegrity, whatever its cause (callers have
-// verified the signature already, so this is no padding oracle, but the
-// error says no more than it must).
+// result may share) and returns the attribute value. Every failure, bad
+// padding and malformed plaintext alike, is ddbcrypt.ErrIntegrity whatever
+// its cause (callers have verified the signature already, so this is no
+// padding oracle, but the error says no more than it must, and nothing of
+// the plaintext).
 func (c *attributeCipher) decrypt(ct, buf []byte) (types.AttributeValue, error) {
 	if len(ct) < 2*blockSize || len(ct)%blockSize != 0 || len(buf) != len(ct)-blockSize {
 		return nil, ddbcrypt.ErrIntegrity
@@ -117,7 +118,11 @@ func (c *attributeCipher) decrypt(ct, buf []byte) (types.AttributeValue, error) 
 	if !ok {
 		return nil, ddbcrypt.ErrIntegrity
 	}
-	return deserializeOwned(buf[:n], &c.values)
+	av, err := deserializeOwned(buf[:n], &c.values)
+	if err != nil {
+		return nil, ddbcrypt.ErrIntegrity
+	}
+	return av, nil
 }
 
 // unpad checks PKCS#7 padding in constant time and returns the length of the

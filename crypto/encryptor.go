@@ -4,6 +4,7 @@ package crypto
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -167,8 +168,12 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 // it with its encrypted attributes decrypted and the reserved attributes
 // removed. Nothing is decrypted unless the signature verifies; every
 // integrity failure returns an error that wraps ddbcrypt.ErrIntegrity and
-// says nothing more. An item whose actions are all DoNothing is returned
-// unchanged.
+// says nothing more. Once the signature verifies, an encrypted attribute
+// that does not decrypt to a valid value (not binary, bad length or
+// padding, malformed plaintext: wrong keys, typically) returns
+// ddbcrypt.ErrIntegrity itself, like a bad signature, naming neither the
+// attribute nor anything of its plaintext. An item whose actions are all
+// DoNothing is returned unchanged.
 func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.AttributeValue, actions AttributeActions, c Context) (map[string]types.AttributeValue, error) {
 	if err := e.checkContext(&c, actions); err != nil {
 		return nil, err
@@ -247,6 +252,12 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 			out[name] = av
 		}
 	}
+	// From here on, a failure of an encrypted attribute is the bare
+	// ddbcrypt.ErrIntegrity, as for a bad signature: what the item holds is
+	// signed, so only wrong keys (a substituted content key, say) or a
+	// faulty writer get here, and the message must not tell which attribute
+	// failed how, nor show any of its plaintext.
+	//
 	// All plaintexts of the item share one buffer.
 	ptSize := 0
 	for _, s := range signed {
@@ -254,11 +265,8 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 			continue
 		}
 		ct, ok := s.value.(*types.AttributeValueMemberB)
-		if !ok {
-			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: fmt.Errorf("%w: an encrypted attribute must be a binary value", ddbcrypt.ErrInvalidItem)}
-		}
-		if len(ct.Value) < 2*blockSize || len(ct.Value)%blockSize != 0 {
-			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: ddbcrypt.ErrIntegrity}
+		if !ok || len(ct.Value) < 2*blockSize || len(ct.Value)%blockSize != 0 {
+			return nil, ddbcrypt.ErrIntegrity
 		}
 		ptSize += len(ct.Value) - blockSize
 	}
@@ -285,7 +293,7 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 		ptBuf = ptBuf[len(buf):]
 		pt, err := dec.decrypt(ct, buf)
 		if err != nil {
-			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
+			return nil, ddbcrypt.ErrIntegrity
 		}
 		out[s.name] = pt
 	}
@@ -294,9 +302,11 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 
 // verify checks sig over the signed attributes in the Java ordering and, as
 // the documented reader tolerance, in the Python ordering (FORMAT.md 13 Q1).
+// Only a signature mismatch is tried again: a value that cannot be
+// serialized (too deep, cyclic) fails the same in either ordering.
 func (e *Encryptor) verify(key cmp.VerificationKey, table string, signed []signedAttribute, sig []byte) error {
 	err := verify(key, table, signed, sig, javaOrder)
-	if err == nil || e.opts.strictOrdering || !ordersDiffer(signed) {
+	if !errors.Is(err, ddbcrypt.ErrIntegrity) || e.opts.strictOrdering || !ordersDiffer(signed) {
 		return err
 	}
 	return verify(key, table, signed, sig, pythonOrder)

@@ -157,7 +157,7 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 			dst = appendString(appendTag(dst, tagS), k)
 			var err error
 			if dst, err = appendAttribute(dst, v.Value[k], ord, depth+1); err != nil {
-				return dst, fmt.Errorf("map key %q: %w", k, err)
+				return dst, err // not naming k: a map key of an encrypted value is plaintext
 			}
 		}
 		return dst, nil
@@ -167,15 +167,25 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 	return dst, fmt.Errorf("%w: unsupported attribute value type %T", ddbcrypt.ErrInvalidItem, av)
 }
 
+// maxHintValues bounds the values sizeHint looks at. More than DynamoDB's
+// 400 KB item can hold, so that it only stops on a value that shares its
+// lists and maps: one holding itself twice is 2^32 values deep down to the
+// nesting limit, where appendAttribute stops at the first path.
+const maxHintValues = 1 << 20
+
 // sizeHint returns the serialized size of av, or a close estimate where
 // numbers are not canonical yet, so buffers are allocated once.
-func sizeHint(av types.AttributeValue) int { return sizeHintAt(av, 0) }
+func sizeHint(av types.AttributeValue) int {
+	budget := maxHintValues
+	return sizeHintAt(av, 0, &budget)
+}
 
-func sizeHintAt(av types.AttributeValue, depth int) int {
+func sizeHintAt(av types.AttributeValue, depth int, budget *int) int {
 	const header = 6 // tag and length
-	if depth > maxDepth {
-		return 0 // appendAttribute reports the error
+	if depth > maxDepth || *budget <= 0 {
+		return 0 // appendAttribute reports the error, or the buffer grows
 	}
+	*budget--
 	switch v := av.(type) {
 	case *types.AttributeValueMemberS:
 		return header + len(v.Value)
@@ -204,13 +214,13 @@ func sizeHintAt(av types.AttributeValue, depth int) int {
 	case *types.AttributeValueMemberL:
 		n := header
 		for _, el := range v.Value {
-			n += sizeHintAt(el, depth+1)
+			n += sizeHintAt(el, depth+1, budget)
 		}
 		return n
 	case *types.AttributeValueMemberM:
 		n := header
 		for k, el := range v.Value {
-			n += header + len(k) + sizeHintAt(el, depth+1)
+			n += header + len(k) + sizeHintAt(el, depth+1, budget)
 		}
 		return n
 	}

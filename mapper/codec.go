@@ -27,10 +27,18 @@ package mapper
 // The equivalence tests in codec_test.go hold the codec to attributevalue's
 // output, with the mapper's options (TagKey "ddb", everything else
 // default).
+//
+// Two things it adds. Values nested deeper than DynamoDB's 32 levels are
+// refused before attributevalue sees them, so that a value that contains
+// itself is an error rather than a stack overflow. And an error names the
+// attribute (a *ddbcrypt.AttributeError); for an encrypted attribute it
+// withholds attributevalue's message, which may quote the plaintext.
 
 import (
+	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +47,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
@@ -82,6 +91,7 @@ const (
 // fieldPlan is the plan for one attribute.
 type fieldPlan struct {
 	name   string
+	goName string // for messages
 	index  []int
 	offset uintptr      // from the start of the struct
 	typ    reflect.Type // the field's declared type
@@ -91,6 +101,8 @@ type fieldPlan struct {
 	sub    *codec       // the plan of the struct, for the struct kinds
 
 	omitEmpty, nullEmpty bool
+	encrypted            bool // errors withhold what may quote the value
+	nesting              int  // staticNesting of typ
 
 	enc, dec route
 	wrapper  reflect.Type // for viaWrapper: struct{ V <typ> `ddb:"v,<options>"` }
@@ -99,8 +111,11 @@ type fieldPlan struct {
 // codec is the plan for one struct type. It is shared and read-only.
 type codec struct {
 	typ         reflect.Type
-	whole       bool // attributevalue on the whole struct, both ways
-	wholeDecode bool // attributevalue on the whole struct when decoding
+	schema      *schema.Schema // to name the field an error on the whole struct is about
+	encrypted   bool           // some field is encrypted
+	nesting     int            // the deepest staticNesting of a field
+	whole       bool           // attributevalue on the whole struct, both ways
+	wholeDecode bool           // attributevalue on the whole struct when decoding
 	fields      []fieldPlan
 	byName      map[string]int
 
@@ -132,7 +147,12 @@ func newCodec(s *schema.Schema) *codec {
 // buildCodec makes the plan of s's type. building holds the plans under
 // construction, so that a type nested in itself refers to its own plan.
 func buildCodec(s *schema.Schema, building map[reflect.Type]*codec) *codec {
-	c := &codec{typ: s.Type}
+	c := &codec{typ: s.Type, schema: s}
+	nesting := map[reflect.Type]int{}
+	for i := range s.Fields {
+		c.encrypted = c.encrypted || s.Fields[i].Action == schema.Encrypt
+		c.nesting = max(c.nesting, staticNesting(s.Fields[i].Type, nesting, map[reflect.Type]bool{}))
+	}
 	offsets := make([]uintptr, len(s.Fields))
 	for i := range s.Fields {
 		off, ok := offsetOf(s.Type, s.Fields[i].Index)
@@ -150,11 +170,14 @@ func buildCodec(s *schema.Schema, building map[reflect.Type]*codec) *codec {
 		f := &s.Fields[i]
 		p := fieldPlan{
 			name:      f.Name,
+			goName:    f.GoName,
 			index:     f.Index,
 			offset:    offsets[i],
 			typ:       f.Type,
 			omitEmpty: f.Tag.OmitEmpty,
 			nullEmpty: f.Tag.NullEmpty,
+			encrypted: f.Action == schema.Encrypt,
+			nesting:   staticNesting(f.Type, nesting, map[reflect.Type]bool{}),
 		}
 		p.fast, p.kind, p.set = classify(f.Type, f.Tag)
 		if p.fast == notFast {
@@ -438,9 +461,14 @@ func makeArena[T any](n int) []T {
 // attributevalue's Encoder with TagKey "ddb" does.
 func (c *codec) encode(enc *attributevalue.Encoder, rv reflect.Value) (map[string]types.AttributeValue, error) {
 	if c.whole {
+		if c.nesting > maxNesting {
+			if err := c.checkWholeNesting(rv); err != nil {
+				return nil, err
+			}
+		}
 		av, err := enc.Encode(rv.Addr().Interface())
 		if err != nil {
-			return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
+			return nil, c.locateEncodeError(enc, rv, err)
 		}
 		m, ok := av.(*types.AttributeValueMemberM)
 		if !ok {
@@ -455,34 +483,46 @@ func (c *codec) encode(enc *attributevalue.Encoder, rv reflect.Value) (map[strin
 		null: makeArena[types.AttributeValueMemberNULL](c.nNull),
 		b:    makeArena[types.AttributeValueMemberB](c.nB),
 	}
-	item, err := c.encodeFields(enc, rv, rv.Addr().UnsafePointer(), &a)
+	item, err := c.encodeFields(enc, rv, rv.Addr().UnsafePointer(), &a, 0)
 	if err != nil {
-		return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
+		return nil, err
 	}
 	return item, nil
 }
 
 // encodeFields encodes the struct at base, of the plan's type; rv is that
 // struct, or the zero Value to make it from base when a field needs it.
-func (c *codec) encodeFields(enc *attributevalue.Encoder, rv reflect.Value, base unsafe.Pointer, a *arena) (map[string]types.AttributeValue, error) {
+// depth is the nesting level of its fields' values: 0 for the attributes of
+// the item. There, an error becomes a *ddbcrypt.AttributeError that names
+// the field.
+func (c *codec) encodeFields(enc *attributevalue.Encoder, rv reflect.Value, base unsafe.Pointer, a *arena, depth int) (map[string]types.AttributeValue, error) {
 	item := make(map[string]types.AttributeValue, len(c.fields))
 	for i := range c.fields {
 		f := &c.fields[i]
 		var av types.AttributeValue
 		var err error
 		if f.enc == viaPlan {
-			av, err = f.encodeFast(enc, unsafe.Add(base, f.offset), a)
+			av, err = f.encodeFast(enc, unsafe.Add(base, f.offset), a, depth)
 		} else {
 			if !rv.IsValid() {
 				rv = reflect.NewAt(c.typ, base).Elem()
 			}
-			if f.enc == viaField {
-				av, err = f.encodeField(enc, rv.FieldByIndex(f.index), a)
-			} else {
-				av, err = f.encodeWrapped(enc, rv.FieldByIndex(f.index))
+			fv := rv.FieldByIndex(f.index)
+			if depth+f.nesting > maxNesting {
+				err = checkNesting(fv, depth, 0)
+			}
+			switch {
+			case err != nil:
+			case f.enc == viaField:
+				av, err = f.encodeField(enc, fv, a)
+			default:
+				av, err = f.encodeWrapped(enc, fv)
 			}
 		}
 		if err != nil {
+			if depth == 0 {
+				err = c.fieldError(opMarshal, f.name, f.goName, f.typ, f.encrypted, nil, err)
+			}
 			return nil, err
 		}
 		if av != nil {
@@ -492,8 +532,9 @@ func (c *codec) encodeFields(enc *attributevalue.Encoder, rv reflect.Value, base
 	return item, nil
 }
 
-// encodeFast encodes a fast field at p; nil means it is omitted.
-func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a *arena) (types.AttributeValue, error) {
+// encodeFast encodes a fast field at p, at nesting level depth; nil means it
+// is omitted.
+func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a *arena, depth int) (types.AttributeValue, error) {
 	switch f.fast {
 	case fastScalar:
 		if f.omitEmpty || f.nullEmpty {
@@ -506,7 +547,10 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 		}
 		return scalarValue(p, f.kind, a), nil
 	case fastStruct: // never empty to attributevalue
-		m, err := f.sub.encodeFields(enc, reflect.Value{}, p, a)
+		if depth >= maxNesting {
+			return nil, errTooDeep
+		}
+		m, err := f.sub.encodeFields(enc, reflect.Value{}, p, a, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -522,7 +566,10 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 		if f.fast == fastPointer {
 			return scalarValue(q, f.kind, a), nil // the pointee is not tested for empty
 		}
-		m, err := f.sub.encodeFields(enc, reflect.Value{}, q, a)
+		if depth >= maxNesting {
+			return nil, errTooDeep
+		}
+		m, err := f.sub.encodeFields(enc, reflect.Value{}, q, a, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -548,6 +595,9 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 			}
 			return &types.AttributeValueMemberSS{Value: append(make([]string, 0, len(ss)), ss...)}, nil
 		}
+		if depth >= maxNesting {
+			return nil, errTooDeep
+		}
 		l := make([]types.AttributeValue, len(ss))
 		for i, s := range ss {
 			l[i] = a.str(s)
@@ -561,16 +611,22 @@ func (f *fieldPlan) encodeFast(enc *attributevalue.Encoder, p unsafe.Pointer, a 
 		if f.set {
 			return &types.AttributeValueMemberNS{Value: ns}, nil
 		}
+		if depth >= maxNesting {
+			return nil, errTooDeep
+		}
 		l := make([]types.AttributeValue, len(ns))
 		for i, n := range ns {
 			l[i] = a.num(n)
 		}
 		return &types.AttributeValueMemberL{Value: l}, nil
 	default: // fastStructs
+		if depth+1 >= maxNesting {
+			return nil, errTooDeep
+		}
 		l := make([]types.AttributeValue, sv.Len())
 		data, step := sv.UnsafePointer(), f.sub.typ.Size()
 		for i := range l {
-			m, err := f.sub.encodeFields(enc, reflect.Value{}, unsafe.Add(data, uintptr(i)*step), a)
+			m, err := f.sub.encodeFields(enc, reflect.Value{}, unsafe.Add(data, uintptr(i)*step), a, depth+2)
 			if err != nil {
 				return nil, err
 			}
@@ -757,23 +813,21 @@ func nilValue(v reflect.Value) bool {
 // the first field whose name matches it but for case.
 func (c *codec) decode(dec *attributevalue.Decoder, item map[string]types.AttributeValue, rv reflect.Value) error {
 	rv.SetZero()
-	var err error
 	if c.whole || c.wholeDecode {
-		err = dec.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface())
-	} else {
-		err = c.decodeFields(dec, item, rv, rv.Addr().UnsafePointer())
+		if err := dec.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {
+			return c.locateDecodeError(dec, item, err)
+		}
+		return nil
 	}
-	if err != nil {
-		return invalidItem("unmarshaling into %v: %v", rv.Type(), err)
-	}
-	return nil
+	return c.decodeFields(dec, item, rv, rv.Addr().UnsafePointer(), true)
 }
 
 // decodeFields decodes item into the struct at base, of the plan's type,
 // over what it holds (attributevalue zeroes only the top-level struct, as
 // the mapper asks); rv is that struct, or the zero Value to make it from
-// base when a field needs it.
-func (c *codec) decodeFields(dec *attributevalue.Decoder, item map[string]types.AttributeValue, rv reflect.Value, base unsafe.Pointer) error {
+// base when a field needs it. For the item itself (top), an error becomes
+// a *ddbcrypt.AttributeError that names the field.
+func (c *codec) decodeFields(dec *attributevalue.Decoder, item map[string]types.AttributeValue, rv reflect.Value, base unsafe.Pointer, top bool) error {
 	for name, av := range item {
 		i, ok := c.byName[name]
 		if !ok {
@@ -800,6 +854,9 @@ func (c *codec) decodeFields(dec *attributevalue.Decoder, item map[string]types.
 			}
 		}
 		if err != nil {
+			if top {
+				err = c.fieldError(opUnmarshal, name, f.goName, f.typ, f.encrypted, av, err)
+			}
 			return err
 		}
 	}
@@ -862,7 +919,7 @@ func (f *fieldPlan) decodeFast(dec *attributevalue.Decoder, av types.AttributeVa
 			}
 			p = q
 		}
-		return true, f.sub.decodeFields(dec, m.Value, reflect.Value{}, p)
+		return true, f.sub.decodeFields(dec, m.Value, reflect.Value{}, p, false)
 	case fastStructs:
 		l, ok := av.(*types.AttributeValueMemberL)
 		if !ok {
@@ -880,7 +937,7 @@ func (f *fieldPlan) decodeFast(dec *attributevalue.Decoder, av types.AttributeVa
 		data, step := s.UnsafePointer(), f.sub.typ.Size()
 		for i, e := range l.Value {
 			if m, ok := e.(*types.AttributeValueMemberM); ok { // NULL leaves the element zero
-				if err := f.sub.decodeFields(dec, m.Value, reflect.Value{}, unsafe.Add(data, uintptr(i)*step)); err != nil {
+				if err := f.sub.decodeFields(dec, m.Value, reflect.Value{}, unsafe.Add(data, uintptr(i)*step), false); err != nil {
 					return true, err
 				}
 			}
@@ -1028,4 +1085,333 @@ func decodeNumbers(p unsafe.Pointer, t reflect.Type, k reflect.Kind, n int, at f
 	}
 	reflect.NewAt(t, p).Elem().Set(s)
 	return true
+}
+
+// maxNesting is DynamoDB's limit on nested lists and maps, which the item
+// encryptor enforces too: an attribute's value may hold lists and maps 32
+// levels deep. Encoding stops there, before attributevalue, which would
+// follow a value that contains itself until the stack overflows.
+const maxNesting = 32
+
+// maxHops bounds the pointers and interfaces checkNesting follows along one
+// path, for pointers that lead back to themselves through no list or map.
+const maxHops = 1024
+
+// unbounded is the staticNesting of a type that can nest without limit.
+const unbounded = math.MaxInt32
+
+var errTooDeep = fmt.Errorf("lists and maps nested deeper than %d levels (a value that contains itself?)", maxNesting)
+
+// staticNesting returns how many levels of lists and maps attributevalue can
+// make of a value of type t at most, or unbounded for a type that contains
+// itself or an interface. It may count too many (an embedded struct, a
+// struct with a pointer-receiver marshaler), never too few: it decides
+// which values checkNesting must walk. done memoizes it; visiting holds the
+// struct types on the way, to find cycles.
+func staticNesting(t reflect.Type, done map[reflect.Type]int, visiting map[reflect.Type]bool) int {
+	if n, ok := done[t]; ok {
+		return n
+	}
+	if t.Implements(marshalerType) || t.ConvertibleTo(timeType) {
+		return 0
+	}
+	level := func(n int) int { return min(n+1, unbounded) }
+	n := 0
+	switch t.Kind() {
+	case reflect.Pointer:
+		n = staticNesting(t.Elem(), done, visiting)
+	case reflect.Interface:
+		n = unbounded
+	case reflect.Map:
+		n = level(staticNesting(t.Elem(), done, visiting))
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() != reflect.Uint8 {
+			n = level(staticNesting(t.Elem(), done, visiting))
+		}
+	case reflect.Struct:
+		if visiting[t] {
+			return unbounded
+		}
+		visiting[t] = true
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				n = max(n, staticNesting(f.Type, done, visiting))
+			}
+		}
+		delete(visiting, t)
+		n = level(n)
+	}
+	done[t] = n
+	return n
+}
+
+// isMarshaler reports a value that attributevalue hands to its own
+// MarshalDynamoDBAttributeValue, whose result it does not walk.
+func isMarshaler(v reflect.Value) bool {
+	t := v.Type()
+	return t.Implements(marshalerType) || (v.CanAddr() && reflect.PointerTo(t).Implements(marshalerType))
+}
+
+// checkNesting walks v, a value at nesting level depth (0 for an attribute
+// of the item), as attributevalue encodes it, and returns errTooDeep if its
+// lists and maps (slices, arrays, maps and structs) go deeper than
+// maxNesting. hops counts the pointers and interfaces followed so far.
+func checkNesting(v reflect.Value, depth, hops int) error {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() || isMarshaler(v) {
+			return nil
+		}
+		if hops++; hops > maxHops {
+			return errTooDeep
+		}
+		v = v.Elem()
+	}
+	if !v.IsValid() || isMarshaler(v) || v.Type().ConvertibleTo(timeType) {
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Map:
+		if depth >= maxNesting {
+			return errTooDeep
+		}
+		for it := v.MapRange(); it.Next(); {
+			if err := checkNesting(it.Value(), depth+1, hops); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return nil
+		}
+		if depth >= maxNesting {
+			return errTooDeep
+		}
+		for i := range v.Len() {
+			if err := checkNesting(v.Index(i), depth+1, hops); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		if depth >= maxNesting {
+			return errTooDeep
+		}
+		return checkFields(v, depth+1, hops)
+	}
+	return nil
+}
+
+// checkFields runs checkNesting on the attributes of the struct v: its
+// exported fields but those tagged "-", and the fields of its embedded
+// structs, which attributevalue puts beside them.
+func checkFields(v reflect.Value, depth, hops int) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() && !sf.Anonymous {
+			continue
+		}
+		tag, _ := tags.Parse(sf)
+		if tag.Ignore {
+			continue
+		}
+		fv := v.Field(i)
+		if sf.Anonymous && tag.Name == "" {
+			ev, h := fv, hops
+			for ev.Kind() == reflect.Pointer && !ev.IsNil() && !isMarshaler(ev) {
+				ev, h = ev.Elem(), h+1
+			}
+			if h > maxHops {
+				return errTooDeep
+			}
+			if ev.Kind() == reflect.Struct && !isMarshaler(ev) && !ev.Type().ConvertibleTo(timeType) {
+				if err := checkFields(ev, depth, h); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if err := checkNesting(fv, depth, hops); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkWholeNesting runs checkNesting on each field of a struct that
+// attributevalue encodes whole.
+func (c *codec) checkWholeNesting(rv reflect.Value) error {
+	for i := range c.schema.Fields {
+		f := &c.schema.Fields[i]
+		fv, err := rv.FieldByIndexErr(f.Index)
+		if err != nil {
+			continue // behind a nil embedded pointer: absent
+		}
+		if err := checkNesting(fv, 0, 0); err != nil {
+			return c.fieldError(opMarshal, f.Name, f.GoName, f.Type, f.Action == schema.Encrypt, nil, err)
+		}
+	}
+	return nil
+}
+
+// locateEncodeError names the field that made attributevalue fail to
+// encode the whole struct rv with err: the first that fails alone.
+func (c *codec) locateEncodeError(enc *attributevalue.Encoder, rv reflect.Value, err error) error {
+	for i := range c.schema.Fields {
+		f := &c.schema.Fields[i]
+		fv, ferr := rv.FieldByIndexErr(f.Index)
+		if ferr != nil {
+			continue
+		}
+		w := reflect.New(wrapperType(f.Type, f.Tag))
+		w.Elem().Field(0).Set(fv)
+		if _, ferr := enc.Encode(w.Interface()); ferr != nil {
+			return c.fieldError(opMarshal, f.Name, f.GoName, f.Type, f.Action == schema.Encrypt, nil, ferr)
+		}
+	}
+	return c.fieldError(opMarshal, "", "", nil, c.encrypted, nil, err)
+}
+
+// locateDecodeError names the attribute that made attributevalue fail to
+// decode item into the whole struct with err: the first, by name, that
+// fails alone. A type's own UnmarshalDynamoDBAttributeValue may fail on
+// none of them.
+func (c *codec) locateDecodeError(dec *attributevalue.Decoder, item map[string]types.AttributeValue, err error) error {
+	names := make([]string, 0, len(item))
+	for name := range item {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		f := c.schema.Field(name)
+		for i := 0; f == nil && i < len(c.schema.Fields); i++ {
+			if strings.EqualFold(c.schema.Fields[i].Name, name) {
+				f = &c.schema.Fields[i]
+			}
+		}
+		if f == nil {
+			continue
+		}
+		av := item[name]
+		w := reflect.New(wrapperType(f.Type, f.Tag))
+		if ferr := dec.Decode(&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{wrapperName: av}}, w.Interface()); ferr != nil {
+			return c.fieldError(opUnmarshal, name, f.GoName, f.Type, f.Action == schema.Encrypt, av, ferr)
+		}
+	}
+	return c.fieldError(opUnmarshal, "", "", nil, c.encrypted, nil, err)
+}
+
+// The operations a fieldError is about.
+const (
+	opMarshal   = "marshaling"
+	opUnmarshal = "unmarshaling"
+)
+
+// fieldError wraps err, the failure of op on the field goName (attribute
+// name, of type typ; stored is what the attribute holds, unmarshaling), in
+// a *ddbcrypt.AttributeError that names the attribute. With name "", the
+// failure is the whole struct's.
+func (c *codec) fieldError(op, name, goName string, typ reflect.Type, encrypted bool, stored types.AttributeValue, err error) error {
+	fe := &fieldError{op: op, structType: c.typ, field: goName, fieldType: typ, stored: stored, encrypted: encrypted, cause: err}
+	if name == "" {
+		return fe
+	}
+	return &ddbcrypt.AttributeError{Attribute: name, Err: fe}
+}
+
+// fieldError reports a field that did not marshal or unmarshal. For an
+// encrypted attribute its message withholds the cause, unless the cause is
+// one of attributevalue's errors that never hold a value: attributevalue
+// quotes numbers and map keys ("number overflow, 4111111111111111"), and a
+// type's own (un)marshaler may quote anything.
+type fieldError struct {
+	op         string       // opMarshal or opUnmarshal
+	structType reflect.Type // the struct
+	field      string       // the Go field; "" for the whole struct
+	fieldType  reflect.Type
+	stored     types.AttributeValue // what the attribute holds, unmarshaling; only its type is told
+	encrypted  bool
+	cause      error
+}
+
+func (e *fieldError) Error() string {
+	reason, _ := e.reason()
+	if e.field == "" {
+		return fmt.Sprintf("%v: %s %v: %s", ddbcrypt.ErrInvalidItem, e.op, e.structType, reason)
+	}
+	return fmt.Sprintf("%v: %s field %s (%v) of %v: %s", ddbcrypt.ErrInvalidItem, e.op, e.field, e.fieldType, e.structType, reason)
+}
+
+// Unwrap returns ddbcrypt.ErrInvalidItem and, unless it is withheld, the
+// cause.
+func (e *fieldError) Unwrap() []error {
+	if _, withheld := e.reason(); withheld {
+		return []error{ddbcrypt.ErrInvalidItem}
+	}
+	return []error{ddbcrypt.ErrInvalidItem, e.cause}
+}
+
+// valueFreeKinds are the Value texts of attributevalue's
+// UnmarshalTypeErrors that name a kind of value, not a value.
+var valueFreeKinds = map[string]bool{
+	"binary": true, "binary set": true, "bool": true, "number": true, "number set": true,
+	"list": true, "map": true, "string": true, "string set": true,
+	"map key must be string, number, bool, or TextUnmarshaler": true,
+}
+
+// reason is the cause as told, and whether the cause itself is withheld:
+// for an encrypted attribute, the message tells only what holds no part of
+// the value.
+func (e *fieldError) reason() (string, bool) {
+	if !e.encrypted || e.cause == errTooDeep {
+		return e.cause.Error(), false
+	}
+	switch c := e.cause.(type) {
+	case *attributevalue.InvalidMarshalError, *attributevalue.InvalidUnmarshalError:
+		return c.Error(), false
+	case *attributevalue.UnmarshalTypeError:
+		switch {
+		case valueFreeKinds[c.Value]:
+			return c.Error(), false
+		case strings.HasPrefix(c.Value, "number overflow"):
+			return fmt.Sprintf("a number out of range for %v", c.Type), true
+		case strings.HasPrefix(c.Value, "map key"):
+			return fmt.Sprintf("a map key that does not unmarshal into %v", c.Type), true
+		}
+	case *strconv.NumError:
+		return fmt.Sprintf("a number that does not parse: strconv.%s: %v", c.Func, c.Err), true
+	}
+	if e.stored != nil {
+		return fmt.Sprintf("cannot unmarshal %s (the cause is withheld: the attribute is encrypted)", storedKind(e.stored)), true
+	}
+	return "the cause is withheld: the attribute is encrypted", true
+}
+
+// storedKind names the DynamoDB type of av.
+func storedKind(av types.AttributeValue) string {
+	switch av.(type) {
+	case *types.AttributeValueMemberS:
+		return "S"
+	case *types.AttributeValueMemberN:
+		return "N"
+	case *types.AttributeValueMemberB:
+		return "B"
+	case *types.AttributeValueMemberBOOL:
+		return "BOOL"
+	case *types.AttributeValueMemberNULL:
+		return "NULL"
+	case *types.AttributeValueMemberSS:
+		return "SS"
+	case *types.AttributeValueMemberNS:
+		return "NS"
+	case *types.AttributeValueMemberBS:
+		return "BS"
+	case *types.AttributeValueMemberL:
+		return "L"
+	case *types.AttributeValueMemberM:
+		return "M"
+	}
+	return fmt.Sprintf("%T", av)
 }

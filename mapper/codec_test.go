@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 	gocmp "github.com/google/go-cmp/cmp"
@@ -480,6 +481,31 @@ func sameError(a, b error) bool {
 	return a.Error() == b.Error()
 }
 
+// rawError undoes the codec's wrapping of a field's error (fieldError):
+// attributevalue's own error in the words wantEncode and wantDecode use, so
+// that the equivalence tests compare the causes, which the message of an
+// encrypted attribute withholds.
+func rawError(err error) error {
+	var fe *fieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	if fe.op == opMarshal {
+		return invalidItem("marshaling %v: %v", fe.structType, fe.cause)
+	}
+	return invalidItem("unmarshaling into %v: %v", fe.structType, fe.cause)
+}
+
+// namedAttribute returns the attribute an error of the codec names, "" if
+// none.
+func namedAttribute(err error) string {
+	var ae *ddbcrypt.AttributeError
+	if errors.As(err, &ae) {
+		return ae.Attribute
+	}
+	return ""
+}
+
 // checkEncode compares the codec's item for *v with attributevalue's, and
 // returns the item (nil if both failed).
 func checkEncode(t *testing.T, c *codec, v any, what string) map[string]types.AttributeValue {
@@ -490,7 +516,7 @@ func checkEncode(t *testing.T, c *codec, v any, what string) map[string]types.At
 	before := reflect.New(rv.Type())
 	before.Elem().Set(rv)
 	var got map[string]types.AttributeValue
-	err := catch(func() (err error) { got, err = c.encode(cdcEncoder, rv); return err })
+	err := catch(func() (err error) { got, err = c.encode(cdcEncoder, rv); return rawError(err) })
 	if !sameError(err, wantErr) {
 		t.Fatalf("%s: encode error\n got %v\nwant %v", what, err, wantErr)
 	}
@@ -513,7 +539,7 @@ func checkDecode(t *testing.T, c *codec, typ reflect.Type, item map[string]types
 	if dirty != nil {
 		got.Set(reflect.ValueOf(dirty).Elem())
 	}
-	err := catch(func() error { return c.decode(cdcDecoder, item, got) })
+	err := catch(func() error { return rawError(c.decode(cdcDecoder, item, got)) })
 	if err != nil || wantErr != nil {
 		// attributevalue stops at the first attribute it cannot decode, in
 		// map order: with several, which one is chance, and so is what it
@@ -524,9 +550,17 @@ func checkDecode(t *testing.T, c *codec, typ reflect.Type, item map[string]types
 			one := map[string]types.AttributeValue{name: av}
 			wantV, gotV := reflect.New(typ).Elem(), reflect.New(typ).Elem()
 			wantOne := catch(func() error { return wantDecode(one, wantV) })
-			gotOne := catch(func() error { return c.decode(cdcDecoder, one, gotV) })
+			var named string
+			gotOne := catch(func() error {
+				err := c.decode(cdcDecoder, one, gotV)
+				named = namedAttribute(err)
+				return rawError(err)
+			})
 			if !sameError(gotOne, wantOne) {
 				t.Fatalf("%s: decode error for attribute %q alone\n got %v\nwant %v", what, name, gotOne, wantOne)
+			}
+			if gotOne != nil && !strings.HasPrefix(gotOne.Error(), "panic: ") && named != name && !c.wholeDecode {
+				t.Fatalf("%s: decode error for attribute %q alone names attribute %q", what, name, named)
 			}
 			if wantOne == nil {
 				if d := diff(wantV.Interface(), gotV.Interface()); d != "" {

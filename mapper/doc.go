@@ -26,5 +26,9 @@
 //
 // Errors wrap the kinds of package ddbcrypt, or ErrNotFound,
 // ErrVersionConflict and ErrConditionFailed; an *ItemError names the table
-// and the item's key, a *BatchError the keys a batch did not process.
+// and the item's key, a *BatchError the keys a batch did not process, and a
+// *ddbcrypt.AttributeError the attribute a field failed to marshal or
+// unmarshal, without quoting the value of an encrypted one. A value nested
+// deeper than DynamoDB's 32 levels of lists and maps, as one that contains
+// itself would be, is refused with ddbcrypt.ErrInvalidItem.
 package mapper

@@ -28,7 +28,7 @@ const (
 // Canonical returns the canonical text of the DynamoDB number s. It returns
 // s itself, without allocating, when s is canonical already. Text that is not
 // a number, or a number DynamoDB would refuse, is an error wrapping
-// ddbcrypt.ErrInvalidItem.
+// ddbcrypt.ErrInvalidItem that says why but does not quote s.
 func Canonical(s string) (string, error) {
 	p, err := parse(s)
 	if err != nil {
@@ -69,7 +69,9 @@ type parsed struct {
 
 func parse(s string) (parsed, error) {
 	bad := func(why string) (parsed, error) {
-		return parsed{}, fmt.Errorf("%w: number %q: %s", ddbcrypt.ErrInvalidItem, s, why)
+		// Not s itself: it may be the plaintext of an encrypted attribute.
+		// Callers name the attribute.
+		return parsed{}, fmt.Errorf("%w: invalid number: %s", ddbcrypt.ErrInvalidItem, why)
 	}
 	var p parsed
 	i := 0
