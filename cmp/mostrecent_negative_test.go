@@ -181,17 +181,30 @@ func TestMostRecentUnknownVersionsRemembered(t *testing.T) {
 	// Versions up to the newest are not hidden.
 	decrypt(t, reader, d1, k1)
 
-	// Concurrent, after NegativeTTL: one probe again.
+	// Concurrent, after NegativeTTL, while the store is slow: one probe
+	// again, which the others wait for.
 	clock.advance(DefaultMostRecentNegativeTTL)
 	before = s.calls()
-	var wg sync.WaitGroup
+	block := make(chan struct{})
+	s.setBlock(block)
+	var wg, started sync.WaitGroup
 	for v := int64(100); v < 150; v++ {
+		started.Add(1)
 		wg.Go(func() {
+			started.Done()
 			if err := decryptErr(reader, v); !errors.Is(err, ddbcrypt.ErrNoMaterials) {
 				t.Errorf("version %d: %v", v, err)
 			}
 		})
 	}
+	waitUntil(t, "a probe is in the store", func() bool { return s.calls() > before })
+	awaitGroup(t, "the readers to start", &started)
+	// Give readers that would make their own store call time to: a
+	// regression shows as more calls, whatever the timing.
+	for deadline := time.Now().Add(100 * time.Millisecond); time.Now().Before(deadline) && s.calls() < before+50; {
+		time.Sleep(time.Millisecond)
+	}
+	close(block)
 	awaitGroup(t, "the readers", &wg)
 	if got := s.calls() - before; got != 2 {
 		t.Fatalf("%d store calls for 50 concurrent unknown versions, want 2", got)
