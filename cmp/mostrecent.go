@@ -237,6 +237,10 @@ type MostRecent struct {
 	now           func() time.Time // time.Now; replaced by tests
 
 	state atomic.Pointer[mostRecentState] // replaced by ClearCache
+	// notFound is the error the store wraps for a missing version (such
+	// as metastore.ErrNotFound), learned from it, so that a version taken
+	// as missing from memory fails with the same error as from the store.
+	notFound atomic.Pointer[error]
 }
 
 // mostRecentState is what a MostRecent has learned from its store.
@@ -628,6 +632,9 @@ func (m *MostRecent) probe(ctx context.Context, st *mostRecentState, version int
 	if !errors.Is(err, ddbcrypt.ErrNoMaterials) {
 		return nil, err
 	}
+	if me, ok := errors.AsType[*MaterialError](err); ok && errors.Is(me.Err, ddbcrypt.ErrNoMaterials) {
+		m.notFound.Store(&me.Err)
+	}
 	newest, merr := m.store.MaxVersion(ctx, m.name)
 	if merr != nil {
 		// The version is missing, but what else is cannot be said: the
@@ -644,14 +651,20 @@ func (m *MostRecent) probe(ctx context.Context, st *mostRecentState, version int
 	return probeResult{version: version, err: err}, nil
 }
 
-// missing is the remembered failure for a version above the store's newest.
+// missing is the remembered failure for a version above the store's newest:
+// the store's own error for a missing version if it has shown it, else
+// ddbcrypt.ErrNoMaterials.
 func (m *MostRecent) missing(version int64, n *storeNewest) error {
+	notFound := fmt.Errorf("%w: no such version in the store", ddbcrypt.ErrNoMaterials)
+	if p := m.notFound.Load(); p != nil {
+		notFound = *p
+	}
 	why := "the store had no version"
 	if n.version >= 0 {
 		why = "the newest was " + strconv.FormatInt(n.version, 10)
 	}
 	return &RememberedFailureError{
-		Err:   &MaterialError{Op: "load", Name: m.name, Version: version, Err: fmt.Errorf("%w: no such version in the store; %s", ddbcrypt.ErrNoMaterials, why)},
+		Err:   &MaterialError{Op: "load", Name: m.name, Version: version, Err: fmt.Errorf("%w (%s)", notFound, why)},
 		At:    n.at,
 		Until: n.at.Add(m.negativeTTL),
 	}

@@ -120,8 +120,9 @@ func TestMostRecentMetaStoreUnknownVersions(t *testing.T) {
 	for v := range 100 {
 		read := func() {
 			_, err := reader.DecryptionMaterials(ctx, &cmp.EncryptionContext{TableName: "data", MaterialDescription: withMetaID(desc, cmp.MetaID("orders", int64(5+v)))})
-			if !errors.Is(err, ddbcrypt.ErrNoMaterials) {
-				t.Errorf("version %d: %v, want ErrNoMaterials", 5+v, err)
+			var me *cmp.MaterialError
+			if !errors.Is(err, metastore.ErrNotFound) || !errors.As(err, &me) || me.Version != int64(5+v) {
+				t.Errorf("version %d: %v, want metastore.ErrNotFound", 5+v, err)
 			}
 		}
 		if v < 50 {

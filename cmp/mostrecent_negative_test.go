@@ -165,7 +165,7 @@ func TestMostRecentUnknownVersionsRemembered(t *testing.T) {
 	for v := int64(10); v < 60; v++ {
 		err := decryptErr(reader, v)
 		var me *MaterialError
-		if !errors.Is(err, ddbcrypt.ErrNoMaterials) || !errors.As(err, &me) || me.Version != v {
+		if !errors.Is(err, errNotInStore) || !errors.As(err, &me) || me.Version != v {
 			t.Fatalf("version %d: %v", v, err)
 		}
 		if v > 10 {

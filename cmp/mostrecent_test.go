@@ -35,6 +35,9 @@ type memStore struct {
 	maxCalls, getCalls, createCalls atomic.Int64
 }
 
+// errNotInStore is memStore's error for a missing version.
+var errNotInStore = fmt.Errorf("%w: no such version in memStore", ddbcrypt.ErrNoMaterials)
+
 func newMemStore() *memStore { return &memStore{versions: map[string][]*Wrapped{}} }
 
 func (s *memStore) calls() int64 {
@@ -112,7 +115,7 @@ func (s *memStore) Provider(ctx context.Context, name string, version int64) (Pr
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if version < 0 || version >= int64(len(s.versions[name])) {
-		return nil, &MaterialError{Op: "load", Name: name, Version: version, Err: ddbcrypt.ErrNoMaterials}
+		return nil, &MaterialError{Op: "load", Name: name, Version: version, Err: errNotInStore}
 	}
 	return s.versions[name][version], nil
 }
