@@ -5,6 +5,7 @@ package cmp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -127,9 +128,60 @@ type MostRecentConfig struct {
 	// already loaded stay usable for reading whatever the TTL.
 	TTL time.Duration
 	// CacheSize bounds the number of versions kept in memory (least recently
-	// used first out). 0 means DefaultMostRecentCacheSize.
+	// used first out), and separately the number of versions whose failed
+	// loads are remembered. 0 means DefaultMostRecentCacheSize.
 	CacheSize int
+	// LookupTimeout bounds each store lookup (finding the current version,
+	// loading a version), which concurrent callers share. When it passes,
+	// every caller still waiting gets an error wrapping
+	// ddbcrypt.ErrKeyService and context.DeadlineExceeded, the lookup's
+	// context is cancelled, and the next lookup is a new store call, even
+	// if the stuck one never returns. 0 means
+	// DefaultMostRecentLookupTimeout; it must not be negative.
+	LookupTimeout time.Duration
+	// NegativeTTL is how long a failed lookup is remembered: until it has
+	// passed, asking the same again fails at once with a
+	// *RememberedFailureError, without a store call. It is also how long a
+	// version above the newest the store last reported is taken to be
+	// missing, so it is how late this provider may notice a version that
+	// another process has just created, when an item naming it is read
+	// before this provider's TTL runs out. Keep it short. 0 means
+	// DefaultMostRecentNegativeTTL; it must not be negative.
+	NegativeTTL time.Duration
 }
+
+// Most Recent defaults.
+const (
+	// DefaultMostRecentLookupTimeout is MostRecentConfig.LookupTimeout
+	// when it is 0: above a DynamoDB call's usual latency with the SDK's
+	// retries, short enough that a hung connection does not stall writers
+	// for long.
+	DefaultMostRecentLookupTimeout = 5 * time.Second
+	// DefaultMostRecentNegativeTTL is MostRecentConfig.NegativeTTL when it
+	// is 0.
+	DefaultMostRecentNegativeTTL = time.Second
+)
+
+// RememberedFailureError is what a Most Recent provider returns, without a
+// store call, when the same lookup failed less than its negative TTL ago
+// (MostRecentConfig.NegativeTTL), or when an item names a version above the
+// newest one the store reported that recently. The store is asked again
+// from Until on. It wraps the remembered failure, so errors.Is and
+// errors.As find the same error kind (ddbcrypt.ErrKeyService,
+// ddbcrypt.ErrNoMaterials, ...) and the same *MaterialError as the first
+// time.
+type RememberedFailureError struct {
+	Err   error     // the failure remembered
+	At    time.Time // when the store failed, or reported its newest version
+	Until time.Time // when the store will be asked again
+}
+
+func (e *RememberedFailureError) Error() string {
+	const layout = "2006-01-02T15:04:05.000Z07:00"
+	return fmt.Sprintf("remembered failure from %s; the store is not asked again before %s: %v", e.At.Format(layout), e.Until.Format(layout), e.Err)
+}
+
+func (e *RememberedFailureError) Unwrap() error { return e.Err }
 
 // MostRecent is the Most Recent provider (Java and Python
 // CachingMostRecentProvider): it encrypts with the newest version of one
@@ -145,20 +197,71 @@ type MostRecentConfig struct {
 // is ignored, as in Java and Python. Loaded versions are kept in an LRU cache
 // of CacheSize entries without expiry, since a version's keys never change.
 //
-// Concurrent callers that need the same store lookup share one call. While
-// the current version is fresh and the versions read are cached, no item
-// causes a store call. A MostRecent is safe for concurrent use.
+// Concurrent callers that need the same store lookup share one call, which
+// a caller's context does not cancel: each caller stops waiting when its own
+// context ends. The shared call has its own timeout, LookupTimeout (5 s by
+// default); when it passes, the waiting callers get an error and the next
+// lookup starts afresh. While the current version is fresh and the versions
+// read are cached, no item causes a store call.
+//
+// Failures are remembered for NegativeTTL (1 s by default), so that while
+// the store is down, or when items name versions that do not exist, each
+// kind of lookup below costs a store call or two per NegativeTTL, whatever
+// the number of items. A remembered failure is a *RememberedFailureError
+// wrapping the original error (same error kind) and saying until when.
+//
+//   - Refreshing the current version: after a failure, encrypting fails at
+//     once until NegativeTTL has passed. The cached version is still used
+//     during the 0.5 s after its TTL, whether the store is slow or failing
+//     (the caller whose refresh failed gets it too), and never after.
+//   - Loading a version known to exist (up to the newest this provider has
+//     seen): after a failure, reading that version fails at once. At most
+//     CacheSize such failures are kept, least recently used out.
+//   - Loading a version not known to exist, such as one created since by
+//     another process, or named by a forged item: one such lookup runs at
+//     a time, whatever the versions. When the version is not in the store,
+//     the store is also asked for its newest version, and for NegativeTTL
+//     every version above that is missing (ErrNoMaterials) without a store
+//     call; when the store fails, every version not known to exist fails.
+//     A version this provider has found as the newest, created or loaded
+//     is never taken as missing.
+//
+// A MostRecent is safe for concurrent use.
 type MostRecent struct {
-	store ProviderStore
-	name  string
-	ttl   time.Duration
-	now   func() time.Time // time.Now; replaced by tests
+	store         ProviderStore
+	name          string
+	ttl           time.Duration
+	cacheSize     int
+	lookupTimeout time.Duration
+	negativeTTL   time.Duration
+	now           func() time.Time // time.Now; replaced by tests
 
+	state atomic.Pointer[mostRecentState] // replaced by ClearCache
+	// notFound is the error the store wraps for a missing version (such
+	// as metastore.ErrNotFound), learned from it, so that a version taken
+	// as missing from memory fails with the same error as from the store.
+	notFound atomic.Pointer[error]
+}
+
+// mostRecentState is what a MostRecent has learned from its store.
+// ClearCache replaces it: lookups still in flight fill the old one, so they
+// do not repopulate the cache.
+type mostRecentState struct {
 	current    atomic.Pointer[currentVersion]
-	refreshing atomic.Bool   // a caller in the grace period is refreshing
-	gen        atomic.Uint64 // bumped by ClearCache
-	flights    singleflight.Group
-	versions   *providerLRU
+	refreshing atomic.Bool // a caller in the grace period is refreshing
+	versions   *versionLRU[Provider]
+	// knownMax is the highest version known to exist (-1: none): found as
+	// the newest, created, or loaded. Versions up to it are loaded without
+	// asking the store for its newest version first.
+	knownMax atomic.Int64
+	// newest is the store's last answer to "which version is the newest".
+	newest atomic.Pointer[storeNewest]
+
+	failedCurrent  atomic.Pointer[failure] // the last failed refresh
+	failedProbe    atomic.Pointer[failure] // the last failed probe (versions above knownMax)
+	failedVersions *versionLRU[*failure]   // failed loads of versions up to knownMax
+
+	flights singleflight.Group
 }
 
 // currentVersion is the cached answer to "which version encrypts".
@@ -167,6 +270,60 @@ type currentVersion struct {
 	metaID   string
 	provider Provider
 	expires  time.Time
+}
+
+// storeNewest says that at time at, the store's newest version was version.
+type storeNewest struct {
+	version int64
+	at      time.Time
+}
+
+// failure is a remembered failed lookup.
+type failure struct {
+	err       error
+	at, until time.Time
+}
+
+func (f *failure) live(now time.Time) bool { return f != nil && now.Before(f.until) }
+
+func (f *failure) error() error { return &RememberedFailureError{Err: f.err, At: f.at, Until: f.until} }
+
+func newMostRecentState(size int) *mostRecentState {
+	st := &mostRecentState{versions: newVersionLRU[Provider](size), failedVersions: newVersionLRU[*failure](size)}
+	st.knownMax.Store(-1)
+	return st
+}
+
+// found records that version exists, with its provider.
+func (st *mostRecentState) found(version int64, p Provider) {
+	st.versions.add(version, p)
+	st.sawVersion(version)
+}
+
+// sawVersion records that version exists.
+func (st *mostRecentState) sawVersion(version int64) {
+	for {
+		known := st.knownMax.Load()
+		if version <= known || st.knownMax.CompareAndSwap(known, version) {
+			return
+		}
+	}
+}
+
+// sawNewest records the store's answer, asked at time at, to "which version
+// is the newest" (-1: none).
+func (st *mostRecentState) sawNewest(version int64, at time.Time) {
+	st.sawVersion(version)
+	n := &storeNewest{version: version, at: at}
+	for {
+		old := st.newest.Load()
+		if old != nil && at.Before(old.at) {
+			return // a late answer to an older question
+		}
+		if st.newest.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }
 
 // NewMostRecent returns a Most Recent provider. It makes no store call:
@@ -188,31 +345,47 @@ func NewMostRecent(cfg MostRecentConfig) (*MostRecent, error) {
 	case size < 0:
 		return nil, fmt.Errorf("%w: negative cache size %d", ddbcrypt.ErrInvalidConfig, size)
 	}
-	return &MostRecent{
-		store:    cfg.Store,
-		name:     cfg.MaterialName,
-		ttl:      cfg.TTL,
-		now:      time.Now,
-		versions: newProviderLRU(size),
-	}, nil
+	timeout := cfg.LookupTimeout
+	switch {
+	case timeout == 0:
+		timeout = DefaultMostRecentLookupTimeout
+	case timeout < 0:
+		return nil, fmt.Errorf("%w: negative lookup timeout %v", ddbcrypt.ErrInvalidConfig, timeout)
+	}
+	negTTL := cfg.NegativeTTL
+	switch {
+	case negTTL == 0:
+		negTTL = DefaultMostRecentNegativeTTL
+	case negTTL < 0:
+		return nil, fmt.Errorf("%w: negative NegativeTTL %v", ddbcrypt.ErrInvalidConfig, negTTL)
+	}
+	m := &MostRecent{
+		store:         cfg.Store,
+		name:          cfg.MaterialName,
+		ttl:           cfg.TTL,
+		cacheSize:     size,
+		lookupTimeout: timeout,
+		negativeTTL:   negTTL,
+		now:           time.Now,
+	}
+	m.state.Store(newMostRecentState(size))
+	return m, nil
 }
 
 // MaterialName returns the configured material name.
 func (m *MostRecent) MaterialName() string { return m.name }
 
-// ClearCache forgets the current version and every loaded version, so that
-// the next item asks the store again. Lookups in flight when it is called do
-// not repopulate the cache.
+// ClearCache forgets the current version, every loaded version and every
+// remembered failure, so that the next item asks the store again. Lookups
+// in flight when it is called do not repopulate the cache.
 func (m *MostRecent) ClearCache() {
-	m.gen.Add(1)
-	m.current.Store(nil)
-	m.versions.clear()
+	m.state.Store(newMostRecentState(m.cacheSize))
 }
 
 // EncryptionMaterials returns the materials of the current version's
 // provider. Their description holds "amzn-ddb-meta-id" = "<name>#<version>".
 func (m *MostRecent) EncryptionMaterials(ctx context.Context, ec *EncryptionContext) (*EncryptionMaterials, error) {
-	cur, err := m.currentVersion(ctx)
+	cur, err := m.currentVersion(ctx, m.state.Load())
 	if err != nil {
 		return nil, err
 	}
@@ -256,47 +429,65 @@ func (m *MostRecent) DecryptionMaterials(ctx context.Context, ec *EncryptionCont
 	if err != nil {
 		return nil, err
 	}
+	st := m.state.Load()
 	var p Provider
-	if cur := m.current.Load(); cur != nil && cur.version == version {
+	if cur := st.current.Load(); cur != nil && cur.version == version {
 		// A version's keys never change, so even a stale current version
 		// is the right provider for its own items.
 		p = cur.provider
-	} else if p, err = m.versionProvider(ctx, version); err != nil {
+	} else if p, err = m.versionProvider(ctx, st, version); err != nil {
 		return nil, err
 	}
 	return p.DecryptionMaterials(ctx, ec)
 }
 
 // currentVersion returns the version to encrypt with, refreshing it when
-// its TTL has passed (see MostRecent for the grace period).
-func (m *MostRecent) currentVersion(ctx context.Context) (*currentVersion, error) {
-	cur := m.current.Load()
-	if cur == nil {
-		return m.refresh(ctx)
-	}
+// its TTL has passed (see MostRecent for the grace period and remembered
+// failures).
+func (m *MostRecent) currentVersion(ctx context.Context, st *mostRecentState) (*currentVersion, error) {
+	cur := st.current.Load()
 	now := m.now()
-	if now.Before(cur.expires) {
+	if cur != nil && now.Before(cur.expires) {
 		return cur, nil
 	}
-	if now.Before(cur.expires.Add(mostRecentGrace)) {
-		if !m.refreshing.CompareAndSwap(false, true) {
+	inGrace := func(t time.Time) bool { return cur != nil && t.Before(cur.expires.Add(mostRecentGrace)) }
+	if f := st.failedCurrent.Load(); f.live(now) {
+		if inGrace(now) {
+			return cur, nil
+		}
+		return nil, f.error()
+	}
+	if inGrace(now) {
+		if !st.refreshing.CompareAndSwap(false, true) {
 			return cur, nil // another caller is refreshing; use the old one meanwhile
 		}
-		defer m.refreshing.Store(false)
+		defer st.refreshing.Store(false)
 	}
-	return m.refresh(ctx)
+	fresh, err := m.refresh(ctx, st)
+	if err != nil && ctx.Err() == nil && inGrace(m.now()) {
+		return cur, nil // the store failed, but the old version is still usable
+	}
+	return fresh, err
 }
 
 // refresh asks the store for the newest version, creating version 0 if
 // there is none, and makes it current. Concurrent refreshes share one
-// lookup.
-func (m *MostRecent) refresh(ctx context.Context) (*currentVersion, error) {
-	gen := m.gen.Load()
-	v, err := m.do(ctx, "current#"+strconv.FormatUint(gen, 10), func(ctx context.Context) (any, error) {
+// lookup; a failed one is remembered.
+func (m *MostRecent) refresh(ctx context.Context, st *mostRecentState) (*currentVersion, error) {
+	v, err := m.do(ctx, st, "current", lookup{op: "find the current version of", version: -1}, func(ctx context.Context) (any, error) {
+		start := m.now()
+		old := st.current.Load()
+		if old != nil && start.Before(old.expires) {
+			return old, nil // refreshed by a lookup that just ended
+		}
+		if f := st.failedCurrent.Load(); f.live(start) {
+			return nil, f.error() // failed in a lookup that just ended
+		}
 		version, err := m.store.MaxVersion(ctx, m.name)
 		if err != nil {
 			return nil, err
 		}
+		st.sawNewest(version, start)
 		var p Provider
 		if version < 0 {
 			version = 0
@@ -306,37 +497,88 @@ func (m *MostRecent) refresh(ctx context.Context) (*currentVersion, error) {
 			if p == nil {
 				return nil, m.nilProvider(0)
 			}
-			if m.gen.Load() == gen {
-				m.versions.add(0, p)
-			}
-		} else if old := m.current.Load(); old != nil && old.version == version {
+			st.found(0, p)
+		} else if old != nil && old.version == version {
 			p = old.provider // unchanged: no load, even if the LRU dropped it
-		} else if p, err = m.versionProvider(ctx, version); err != nil {
+		} else if p, err = m.versionProvider(ctx, st, version); err != nil {
 			return nil, err
 		}
-		cur := &currentVersion{version: version, metaID: MetaID(m.name, version), provider: p, expires: m.now().Add(m.ttl)}
-		if m.gen.Load() == gen {
-			m.current.Store(cur)
+		// The answer is as old as the question: a lookup that returns late
+		// does not extend the TTL, and does not replace what a later one
+		// made current.
+		cur := &currentVersion{version: version, metaID: MetaID(m.name, version), provider: p, expires: start.Add(m.ttl)}
+		if st.current.CompareAndSwap(old, cur) {
+			st.failedCurrent.Store(nil)
 		}
 		return cur, nil
-	})
+	}, func(f *failure) { st.failedCurrent.Store(f) })
 	if err != nil {
 		return nil, err
 	}
 	return v.(*currentVersion), nil
 }
 
-// versionProvider returns the provider of one version, from the cache or,
-// sharing concurrent lookups, from the store.
-func (m *MostRecent) versionProvider(ctx context.Context, version int64) (Provider, error) {
-	if p, ok := m.versions.get(version); ok {
-		return p, nil
+// maxProbeRounds bounds how many lookups of other unknown versions a reader
+// waits for before it loads its own directly.
+const maxProbeRounds = 3
+
+// recall answers for a version from memory: with its provider, or with a
+// remembered failure. known is false when the store must be asked.
+func (m *MostRecent) recall(st *mostRecentState, version int64) (p Provider, known bool, err error) {
+	if p, ok := st.versions.get(version); ok {
+		return p, true, nil
 	}
-	gen := m.gen.Load()
-	key := "version#" + strconv.FormatUint(gen, 10) + "#" + strconv.FormatInt(version, 10)
-	v, err := m.do(ctx, key, func(ctx context.Context) (any, error) {
-		if p, ok := m.versions.get(version); ok { // loaded by a lookup that just ended
-			return p, nil
+	now := m.now()
+	if f, ok := st.failedVersions.get(version); ok {
+		if f.live(now) {
+			return nil, true, f.error()
+		}
+		st.failedVersions.remove(version)
+	}
+	if version <= st.knownMax.Load() {
+		return nil, false, nil
+	}
+	if n := st.newest.Load(); n != nil && version > n.version && now.Before(n.at.Add(m.negativeTTL)) {
+		return nil, true, m.missing(version, n)
+	}
+	if f := st.failedProbe.Load(); f.live(now) {
+		return nil, true, f.error()
+	}
+	return nil, false, nil
+}
+
+// versionProvider returns the provider of one version: from memory (see
+// recall); loaded from the store if the version is known to exist; else
+// probed (see probe).
+func (m *MostRecent) versionProvider(ctx context.Context, st *mostRecentState, version int64) (Provider, error) {
+	for round := 0; ; round++ {
+		if p, known, err := m.recall(st, version); known {
+			return p, err
+		}
+		if version <= st.knownMax.Load() || round == maxProbeRounds {
+			return m.load(ctx, st, version)
+		}
+		v, err := m.do(ctx, st, "probe", lookup{op: "load", version: version}, func(ctx context.Context) (any, error) {
+			return m.probe(ctx, st, version)
+		}, func(f *failure) { st.failedProbe.Store(f) })
+		if err != nil {
+			return nil, err
+		}
+		if r := v.(probeResult); r.version == version && (r.provider != nil || r.err != nil) {
+			return r.provider, r.err
+		}
+		// The shared probe was for another version, or found this one
+		// created since it was looked for: look again with what it learned.
+	}
+}
+
+// load loads a version from the store, sharing concurrent loads; a failed
+// load is remembered for that version.
+func (m *MostRecent) load(ctx context.Context, st *mostRecentState, version int64) (Provider, error) {
+	key := "version#" + strconv.FormatInt(version, 10)
+	v, err := m.do(ctx, st, key, lookup{op: "load", version: version}, func(ctx context.Context) (any, error) {
+		if p, known, err := m.recall(st, version); known { // by a lookup that just ended
+			return p, err
 		}
 		p, err := m.store.Provider(ctx, m.name, version)
 		if err != nil {
@@ -345,33 +587,164 @@ func (m *MostRecent) versionProvider(ctx context.Context, version int64) (Provid
 		if p == nil {
 			return nil, m.nilProvider(version)
 		}
-		if m.gen.Load() == gen {
-			m.versions.add(version, p)
-		}
+		st.found(version, p)
 		return p, nil
-	})
+	}, func(f *failure) { st.failedVersions.add(version, f) })
 	if err != nil {
 		return nil, err
 	}
 	return v.(Provider), nil
 }
 
+// probeResult is the answer of probe for one version: its provider, or why
+// there is none.
+type probeResult struct {
+	version  int64
+	provider Provider
+	err      error
+}
+
+// probe loads a version above the highest one known to exist, such as
+// one named by an item written by another process after a rotation, or by
+// a forged item. Concurrent readers share one probe whatever the versions
+// they need, so that items naming many unknown versions cost one store call
+// at a time: when the version is not in the store, the store is also asked
+// for its newest version, which answers for every version above it for
+// NegativeTTL. A failed store call is returned as the error (and remembered
+// for every version above knownMax); a missing version as a probeResult.
+func (m *MostRecent) probe(ctx context.Context, st *mostRecentState, version int64) (any, error) {
+	// What a lookup that just ended may have learned.
+	if p, known, err := m.recall(st, version); known {
+		return probeResult{version: version, provider: p, err: err}, nil // already remembered
+	}
+	if version <= st.knownMax.Load() {
+		return probeResult{version: version}, nil // the reader loads it
+	}
+	start := m.now()
+	p, err := m.store.Provider(ctx, m.name, version)
+	if err == nil {
+		if p == nil {
+			return probeResult{version: version, err: m.nilProvider(version)}, nil
+		}
+		st.found(version, p)
+		return probeResult{version: version, provider: p}, nil
+	}
+	if !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+		return nil, err
+	}
+	if me, ok := errors.AsType[*MaterialError](err); ok && errors.Is(me.Err, ddbcrypt.ErrNoMaterials) {
+		m.notFound.Store(&me.Err)
+	}
+	newest, merr := m.store.MaxVersion(ctx, m.name)
+	if merr != nil {
+		// The version is missing, but what else is cannot be said: the
+		// next probe waits for NegativeTTL.
+		st.failedProbe.Store(m.failure(merr))
+		return probeResult{version: version, err: err}, nil
+	}
+	st.sawNewest(newest, start)
+	if newest >= version {
+		// Created since it was looked for: it is known to exist now, and
+		// the reader loads it (a result with neither provider nor error).
+		return probeResult{version: version}, nil
+	}
+	return probeResult{version: version, err: err}, nil
+}
+
+// missing is the remembered failure for a version above the store's newest:
+// the store's own error for a missing version if it has shown it, else
+// ddbcrypt.ErrNoMaterials.
+func (m *MostRecent) missing(version int64, n *storeNewest) error {
+	notFound := fmt.Errorf("%w: no such version in the store", ddbcrypt.ErrNoMaterials)
+	if p := m.notFound.Load(); p != nil {
+		notFound = *p
+	}
+	why := "the store had no version"
+	if n.version >= 0 {
+		why = "the newest was " + strconv.FormatInt(n.version, 10)
+	}
+	return &RememberedFailureError{
+		Err:   &MaterialError{Op: "load", Name: m.name, Version: version, Err: fmt.Errorf("%w (%s)", notFound, why)},
+		At:    n.at,
+		Until: n.at.Add(m.negativeTTL),
+	}
+}
+
+// failure returns the record of a failed lookup, to be remembered for
+// NegativeTTL. A failure that was itself remembered keeps its times.
+func (m *MostRecent) failure(err error) *failure {
+	if rf, ok := errors.AsType[*RememberedFailureError](err); ok {
+		return &failure{err: rf.Err, at: rf.At, until: rf.Until}
+	}
+	now := m.now()
+	return &failure{err: err, at: now, until: now.Add(m.negativeTTL)}
+}
+
 func (m *MostRecent) nilProvider(version int64) error {
 	return &MaterialError{Op: "load", Name: m.name, Version: version, Err: fmt.Errorf("%w: the store returned no provider", ddbcrypt.ErrNoMaterials)}
 }
 
-// do runs fn once for all concurrent callers with the same key. The shared
-// call is not cancelled when one caller gives up (its context's values are
-// kept, its cancellation is not); each caller stops waiting when its own
-// context ends.
-func (m *MostRecent) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+// lookup names a store lookup in errors.
+type lookup struct {
+	op      string // as in MaterialError.Op
+	version int64  // -1 when not about one version
+}
+
+// do runs fn once for all concurrent callers with the same key, bounded by
+// the lookup timeout (see bounded), and passes a failure to remember before
+// the callers see it. The shared call is not cancelled when one caller
+// gives up (its context's values are kept, its cancellation is not); each
+// caller stops waiting when its own context ends.
+func (m *MostRecent) do(ctx context.Context, st *mostRecentState, key string, l lookup, fn func(context.Context) (any, error), remember func(*failure)) (any, error) {
+	waitErr := func() error {
+		return &MaterialError{Op: "wait for the store to " + l.op, Name: m.name, Version: l.version, Err: fmt.Errorf("%w: %w", ddbcrypt.ErrKeyService, ctx.Err())}
+	}
+	if ctx.Err() != nil {
+		return nil, waitErr() // such as a lookup that timed out, going on alone
+	}
 	shared := context.WithoutCancel(ctx)
-	ch := m.flights.DoChan(key, func() (any, error) { return fn(shared) })
+	ch := st.flights.DoChan(key, func() (any, error) {
+		v, err := m.bounded(shared, l, fn)
+		if err != nil {
+			remember(m.failure(err))
+		}
+		return v, err
+	})
 	select {
 	case r := <-ch:
 		return r.Val, r.Err
 	case <-ctx.Done():
-		return nil, &MaterialError{Op: "wait for the store for", Name: m.name, Version: -1, Err: fmt.Errorf("%w: %w", ddbcrypt.ErrKeyService, ctx.Err())}
+		return nil, waitErr()
+	}
+}
+
+// bounded runs fn with a context that ends after the lookup timeout, and
+// returns then even if fn does not (a store that ignores its context): fn
+// goes on alone, and the next lookup does not wait for it.
+func (m *MostRecent) bounded(ctx context.Context, l lookup, fn func(context.Context) (any, error)) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
+	defer cancel() // once fn has returned, or the timeout has passed anyway
+	type result struct {
+		v   any
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn(ctx)
+		done <- result{v, err}
+	}()
+	timeout := func() error {
+		return &MaterialError{Op: l.op, Name: m.name, Version: l.version,
+			Err: fmt.Errorf("%w: the store did not answer within the lookup timeout of %v: %w", ddbcrypt.ErrKeyService, m.lookupTimeout, context.DeadlineExceeded)}
+	}
+	select {
+	case r := <-done:
+		if r.err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, timeout()
+		}
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, timeout()
 	}
 }
 

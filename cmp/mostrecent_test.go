@@ -28,9 +28,15 @@ type memStore struct {
 	block chan struct{}
 	// describe overrides the meta-id written by new providers ("" = none).
 	describe func(name string, version int64) map[string]string
+	// fail, when set, is asked before every call (after counting it) and
+	// fails it with the error it returns, if any.
+	fail func(call string, version int64) error
 
 	maxCalls, getCalls, createCalls atomic.Int64
 }
+
+// errNotInStore is memStore's error for a missing version.
+var errNotInStore = fmt.Errorf("%w: no such version in memStore", ddbcrypt.ErrNoMaterials)
 
 func newMemStore() *memStore { return &memStore{versions: map[string][]*Wrapped{}} }
 
@@ -38,10 +44,15 @@ func (s *memStore) calls() int64 {
 	return s.maxCalls.Load() + s.getCalls.Load() + s.createCalls.Load()
 }
 
-func (s *memStore) wait(ctx context.Context) error {
+func (s *memStore) wait(ctx context.Context, call string, version int64) error {
 	s.mu.Lock()
-	b := s.block
+	b, fail := s.block, s.fail
 	s.mu.Unlock()
+	if fail != nil {
+		if err := fail(call, version); err != nil {
+			return err
+		}
+	}
 	if b == nil {
 		return nil
 	}
@@ -56,6 +67,12 @@ func (s *memStore) wait(ctx context.Context) error {
 func (s *memStore) setBlock(b chan struct{}) {
 	s.mu.Lock()
 	s.block = b
+	s.mu.Unlock()
+}
+
+func (s *memStore) setFail(fail func(call string, version int64) error) {
+	s.mu.Lock()
+	s.fail = fail
 	s.mu.Unlock()
 }
 
@@ -92,20 +109,20 @@ func (s *memStore) make(name string, version int64) *Wrapped {
 
 func (s *memStore) Provider(ctx context.Context, name string, version int64) (Provider, error) {
 	s.getCalls.Add(1)
-	if err := s.wait(ctx); err != nil {
+	if err := s.wait(ctx, "get", version); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if version < 0 || version >= int64(len(s.versions[name])) {
-		return nil, &MaterialError{Op: "load", Name: name, Version: version, Err: ddbcrypt.ErrNoMaterials}
+		return nil, &MaterialError{Op: "load", Name: name, Version: version, Err: errNotInStore}
 	}
 	return s.versions[name][version], nil
 }
 
 func (s *memStore) MaxVersion(ctx context.Context, name string) (int64, error) {
 	s.maxCalls.Add(1)
-	if err := s.wait(ctx); err != nil {
+	if err := s.wait(ctx, "max", -1); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
@@ -115,7 +132,7 @@ func (s *memStore) MaxVersion(ctx context.Context, name string) (int64, error) {
 
 func (s *memStore) GetOrCreate(ctx context.Context, name string, version int64) (Provider, error) {
 	s.createCalls.Add(1)
-	if err := s.wait(ctx); err != nil {
+	if err := s.wait(ctx, "create", version); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -158,6 +175,45 @@ func newTestMostRecent(t *testing.T, s ProviderStore, size int) (*MostRecent, *f
 }
 
 var bgCtx = context.Background()
+
+// waitLimit bounds every wait in these tests: far above what any wait takes,
+// far below the test binary's own timeout.
+const waitLimit = 10 * time.Second
+
+// waitUntil polls cond until it holds, failing the test after waitLimit.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// await returns the next value from ch, failing the test after waitLimit.
+func await[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitLimit):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// awaitGroup waits for wg, failing the test after waitLimit.
+func awaitGroup(t *testing.T, what string, wg *sync.WaitGroup) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	await(t, what, done)
+}
 
 // encrypt returns the materials' description and content key.
 func encrypt(t *testing.T, m *MostRecent) (map[string]string, []byte) {
@@ -258,7 +314,7 @@ func TestMostRecentGrace(t *testing.T) {
 	clock.advance(testTTL + mostRecentGrace/2)
 	block := make(chan struct{})
 	s.setBlock(block)
-	refreshed := make(chan string)
+	refreshed := make(chan string, 1)
 	go func() {
 		mat, err := m.EncryptionMaterials(bgCtx, &EncryptionContext{TableName: "t"})
 		if err != nil {
@@ -267,10 +323,7 @@ func TestMostRecentGrace(t *testing.T) {
 		}
 		refreshed <- mat.MaterialDescription[DescMetaID]
 	}()
-	// Wait until the refresher is in the store.
-	for s.maxCalls.Load() != 2 {
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the refresher is in the store", func() bool { return s.maxCalls.Load() == 2 })
 	for range 10 {
 		if d, _ := encrypt(t, m); d[DescMetaID] != "mat#0" {
 			t.Fatalf("during the refresh: %q, want the old mat#0", d[DescMetaID])
@@ -280,7 +333,7 @@ func TestMostRecentGrace(t *testing.T) {
 		t.Errorf("%d max calls during the grace period, want 2", s.maxCalls.Load())
 	}
 	close(block)
-	if got := <-refreshed; got != "mat#1" {
+	if got := await(t, "the refresher", refreshed); got != "mat#1" {
 		t.Fatalf("refresher got %q, want mat#1", got)
 	}
 	s.setBlock(nil)
@@ -291,10 +344,12 @@ func TestMostRecentGrace(t *testing.T) {
 	block = make(chan struct{})
 	s.setBlock(block)
 	const n = 20
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	got := make([]string, n)
 	for i := range n {
+		started.Add(1)
 		wg.Go(func() {
+			started.Done()
 			mat, err := m.EncryptionMaterials(bgCtx, &EncryptionContext{TableName: "t"})
 			if err != nil {
 				got[i] = err.Error()
@@ -303,12 +358,12 @@ func TestMostRecentGrace(t *testing.T) {
 			got[i] = mat.MaterialDescription[DescMetaID]
 		})
 	}
-	for s.maxCalls.Load() != 3 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond) // let the others pile up
+	// One caller is in the store; the others have started (those that
+	// reach MostRecent only after the refresh need no call either).
+	waitUntil(t, "a refresh is in the store", func() bool { return s.maxCalls.Load() == 3 })
+	awaitGroup(t, "the callers to start", &started)
 	close(block)
-	wg.Wait()
+	awaitGroup(t, "the callers", &wg)
 	for i, g := range got {
 		if g != "mat#2" {
 			t.Errorf("caller %d: %q, want mat#2", i, g)
@@ -327,17 +382,20 @@ func TestMostRecentColdStartSharesOneCall(t *testing.T) {
 	s.setBlock(block)
 	m, _ := newTestMostRecent(t, s, 0)
 	const n = 50
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
+		started.Add(1)
 		wg.Go(func() {
+			started.Done()
 			_, err := m.EncryptionMaterials(bgCtx, &EncryptionContext{TableName: "t"})
 			errs <- err
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	waitUntil(t, "a lookup is in the store", func() bool { return s.maxCalls.Load() == 1 })
+	awaitGroup(t, "the callers to start", &started)
 	close(block)
-	wg.Wait()
+	awaitGroup(t, "the callers", &wg)
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -363,9 +421,11 @@ func TestMostRecentConcurrentDecryptSharesOneLoad(t *testing.T) {
 	before := s.getCalls.Load()
 	block := make(chan struct{})
 	s.setBlock(block)
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	for range 30 {
+		started.Add(1)
 		wg.Go(func() {
+			started.Done()
 			mat, err := reader.DecryptionMaterials(bgCtx, &EncryptionContext{MaterialDescription: desc})
 			if err != nil {
 				t.Error(err)
@@ -376,9 +436,10 @@ func TestMostRecentConcurrentDecryptSharesOneLoad(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	waitUntil(t, "a load is in the store", func() bool { return s.getCalls.Load() == before+1 })
+	awaitGroup(t, "the callers to start", &started)
 	close(block)
-	wg.Wait()
+	awaitGroup(t, "the callers", &wg)
 	if got := s.getCalls.Load() - before; got != 1 {
 		t.Errorf("%d loads, want 1", got)
 	}
@@ -404,7 +465,7 @@ func TestMostRecentLRU(t *testing.T) {
 		}
 		items = append(items, item{d, k})
 	}
-	if n := m.versions.len(); n != 2 {
+	if n := m.state.Load().versions.len(); n != 2 {
 		t.Fatalf("%d cached versions, want 2", n)
 	}
 	// 3 (current) and 2 are cached; 0 and 1 were evicted.
@@ -431,7 +492,7 @@ func TestMostRecentClearCache(t *testing.T) {
 	m, _ := newTestMostRecent(t, s, 0)
 	d, k := encrypt(t, m)
 	m.ClearCache()
-	if m.versions.len() != 0 || m.current.Load() != nil {
+	if m.state.Load().versions.len() != 0 || m.state.Load().current.Load() != nil {
 		t.Fatal("cache not cleared")
 	}
 	before := s.calls()
@@ -553,25 +614,23 @@ func TestMostRecentCallerCancel(t *testing.T) {
 	s.setBlock(block)
 	m, _ := newTestMostRecent(t, s, 0)
 	ctx, cancel := context.WithCancel(bgCtx)
-	done := make(chan error)
+	done := make(chan error, 1)
 	go func() {
 		_, err := m.EncryptionMaterials(ctx, &EncryptionContext{})
 		done <- err
 	}()
-	other := make(chan error)
+	other := make(chan error, 1)
 	go func() {
 		_, err := m.EncryptionMaterials(bgCtx, &EncryptionContext{})
 		other <- err
 	}()
-	for s.maxCalls.Load() != 1 {
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "a lookup is in the store", func() bool { return s.maxCalls.Load() == 1 })
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) || !errors.Is(err, ddbcrypt.ErrKeyService) {
+	if err := await(t, "the cancelled caller", done); !errors.Is(err, context.Canceled) || !errors.Is(err, ddbcrypt.ErrKeyService) {
 		t.Errorf("cancelled caller: %v", err)
 	}
 	close(block)
-	if err := <-other; err != nil {
+	if err := await(t, "the other caller", other); err != nil {
 		t.Errorf("other caller: %v", err)
 	}
 	if s.maxCalls.Load() != 1 {
