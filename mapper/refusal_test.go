@@ -14,7 +14,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -32,6 +34,9 @@ const fakeTable = "refusals"
 // unless its operation was expected, when it returns an empty answer.
 type fakeDB struct {
 	t *testing.T
+
+	// scan, if set, answers the expected Scan calls.
+	scan func(ctx context.Context, in *dynamodb.ScanInput) (*dynamodb.ScanOutput, error)
 
 	mu       sync.Mutex
 	expected map[string]bool
@@ -159,9 +164,12 @@ func (f *fakeDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dy
 	return &dynamodb.QueryOutput{}, nil
 }
 
-func (f *fakeDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+func (f *fakeDB) Scan(ctx context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
 	if err := f.call(opScan, in); err != nil {
 		return nil, err
+	}
+	if f.scan != nil {
+		return f.scan(ctx, in)
 	}
 	return &dynamodb.ScanOutput{}, nil
 }
@@ -531,4 +539,93 @@ var placeholders = regexp.MustCompile(`[#:][A-Za-z0-9_]+`)
 
 func usesPlaceholder(expr, ph string) bool {
 	return slices.Contains(placeholders.FindAllString(expr, -1), ph)
+}
+
+// labelled has a signed-only map attribute, "labels", beside an encrypted
+// "owner".
+type labelled struct {
+	ID     string            `ddb:"pk,hash"`
+	Seq    int               `ddb:"sk,range"`
+	Labels map[string]string `ddb:"labels" ddbcrypt:"signonly"`
+	Owner  string            `ddb:"owner"`
+}
+
+// A condition or filter is about the top-level attributes it names: a path
+// into a plaintext map may use any member name, even one that is also the
+// name of an encrypted attribute, and a path into an encrypted attribute is
+// refused naming that attribute, not a member of it.
+func TestNestedPathsNameTheirAttribute(t *testing.T) {
+	t.Parallel()
+	f := newFakeDB(t)
+	m := mapper.New(f, newProvider(t))
+	tbl, err := mapper.NewTable[labelled](m, mapper.WithTableName(fakeTable))
+	if err != nil {
+		t.Fatalf("NewTable[labelled]: %v", err)
+	}
+	f.expect(opPut, opQuery)
+	for _, path := range []string{"labels.color", "labels.owner"} {
+		cond := expression.Name(path).Equal(expression.Value("red"))
+		v := labelled{ID: "a", Seq: 1, Labels: map[string]string{"color": "red"}}
+		if err := tbl.Save(t.Context(), &v, mapper.If(cond)); err != nil {
+			t.Errorf("Save with If on %s (in a signed-only map): %v", path, err)
+		}
+		for _, err := range tbl.Query("a").Filter(cond).All(t.Context()) {
+			if err != nil {
+				t.Errorf("Query with a filter on %s (in a signed-only map): %v", path, err)
+			}
+		}
+	}
+
+	// The error names the attribute, every time (not a member, now and then).
+	for range 20 {
+		err := tbl.Save(t.Context(), &labelled{ID: "a", Seq: 1}, mapper.If(expression.Name("owner.first").Equal(expression.Value("x"))))
+		if !errors.Is(err, ddbcrypt.ErrInvalidItem) || !strings.Contains(err.Error(), `"owner"`) || strings.Contains(err.Error(), `"first"`) {
+			t.Errorf("Save with If on owner.first: error %v, want a refusal naming \"owner\" (only)", err)
+			break
+		}
+	}
+}
+
+// A segmented scan's All returns only once its goroutines are done: no call
+// of one segment may still run after an error in another ended the scan.
+func TestSegmentedScanStopsItsCallsBeforeReturning(t *testing.T) {
+	t.Parallel()
+	f, _, tbl := fakeMapper(t)
+	f.expect(opScan)
+	var inFlight atomic.Int32
+	started := make(chan struct{}) // segment 1's call has started
+	f.scan = func(ctx context.Context, in *dynamodb.ScanInput) (*dynamodb.ScanOutput, error) {
+		switch aws.ToInt32(in.Segment) {
+		case 0:
+			select {
+			case <-started:
+			case <-time.After(10 * time.Second):
+			}
+			return nil, errors.New("segment 0 fails")
+		default:
+			// A call that takes a while to wind down after ctx is done, as
+			// a request on the wire does.
+			inFlight.Add(1)
+			defer inFlight.Add(-1)
+			close(started)
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
+			}
+			time.Sleep(time.Second)
+			return nil, ctx.Err()
+		}
+	}
+	var err error
+	for _, e := range tbl.Scan().Segments(2).All(t.Context()) {
+		if e != nil {
+			err = e
+		}
+	}
+	if n := inFlight.Load(); n != 0 {
+		t.Errorf("All returned while %d Scan call(s) of another segment were still running", n)
+	}
+	if err == nil || !strings.Contains(err.Error(), "segment 0 fails") {
+		t.Errorf("segmented Scan: error %v, want segment 0's", err)
+	}
 }
