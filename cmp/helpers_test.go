@@ -19,6 +19,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 var bg = context.Background()
@@ -43,7 +44,7 @@ func vectorsDir(t *testing.T) string {
 		dir = filepath.Join("..", "..", "shared", "vectors")
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		if os.Getenv("CI") == "true" {
+		if testenv.InCI() {
 			t.Fatalf("test vectors not found at %s; set DDBCRYPT_VECTORS", dir)
 		}
 		t.Skipf("test vectors not found at %s; set DDBCRYPT_VECTORS", dir)

@@ -3,8 +3,11 @@ package crypto_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -89,14 +92,14 @@ func TestRoundTrip(t *testing.T) {
 			e := crypto.NewEncryptor(p)
 			plain := exampleItem()
 			enc := encryptExample(t, e)
-			if !gocmp.Equal(plain, exampleItem(), attributeValueComparer) {
-				t.Fatal("EncryptItem modified its input")
+			if diff := gocmp.Diff(plainItem(exampleItem()), plainItem(plain)); diff != "" {
+				t.Fatalf("EncryptItem modified its input (-want +got):\n%s", diff)
 			}
 			// Keys, sign-only and do-nothing attributes stay plaintext;
 			// everything else is binary; both reserved attributes are there.
 			for _, name := range []string{"partition_attribute", "sort_attribute", "test", "numbers"} {
-				if !gocmp.Equal(enc[name], plain[name], attributeValueComparer) {
-					t.Errorf("%s changed: %v", name, enc[name])
+				if diff := gocmp.Diff(plainValue(plain[name]), plainValue(enc[name])); diff != "" {
+					t.Errorf("%s changed (-want +got):\n%s", name, diff)
 				}
 			}
 			for _, name := range []string{"example", "binary", "set", "nested", crypto.SignatureAttribute, crypto.DescriptionAttribute} {
@@ -104,29 +107,81 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("%s is %T, want binary", name, enc[name])
 				}
 			}
+			if len(enc) != len(plain)+2 {
+				t.Errorf("encrypted item has %d attributes, want %d: %v", len(enc), len(plain)+2, plainItem(enc))
+			}
 			dec, err := e.DecryptItem(context.Background(), enc, exampleActions, testContext)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := gocmp.Diff(plain, dec, attributeValueComparer); diff != "" {
+			if diff := gocmp.Diff(plainItem(exampleItem()), plainItem(dec)); diff != "" {
 				t.Errorf("round trip (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-// attributeValueComparer compares attribute values by content, sets in any
-// order.
-var attributeValueComparer = gocmp.Comparer(func(a, b types.AttributeValue) bool {
-	x, err1 := crypto.SerializeAttribute(a)
-	y, err2 := crypto.SerializeAttribute(b)
-	return err1 == nil && err2 == nil && string(x) == string(y)
-})
+// plainValue converts an attribute value to plain Go values that go-cmp
+// compares by content, independently of the serialization under test: each
+// value is tagged with its type, sets are sorted, maps and lists recurse.
+func plainValue(av types.AttributeValue) any {
+	tagged := func(tag string, v any) any { return map[string]any{tag: v} }
+	sorted := func(ss []string) []string {
+		ss = slices.Clone(ss)
+		slices.Sort(ss)
+		return ss
+	}
+	switch v := av.(type) {
+	case nil:
+		return nil
+	case *types.AttributeValueMemberS:
+		return tagged("S", v.Value)
+	case *types.AttributeValueMemberN:
+		return tagged("N", v.Value)
+	case *types.AttributeValueMemberB:
+		return tagged("B", hex.EncodeToString(v.Value))
+	case *types.AttributeValueMemberBOOL:
+		return tagged("BOOL", v.Value)
+	case *types.AttributeValueMemberNULL:
+		return tagged("NULL", v.Value)
+	case *types.AttributeValueMemberSS:
+		return tagged("SS", sorted(v.Value))
+	case *types.AttributeValueMemberNS:
+		return tagged("NS", sorted(v.Value))
+	case *types.AttributeValueMemberBS:
+		bs := make([]string, len(v.Value))
+		for i, b := range v.Value {
+			bs[i] = hex.EncodeToString(b)
+		}
+		return tagged("BS", sorted(bs))
+	case *types.AttributeValueMemberL:
+		l := make([]any, len(v.Value))
+		for i, x := range v.Value {
+			l[i] = plainValue(x)
+		}
+		return tagged("L", l)
+	case *types.AttributeValueMemberM:
+		return tagged("M", plainItem(v.Value))
+	}
+	return fmt.Sprintf("unknown %T", av)
+}
+
+// plainItem converts an item with plainValue; nil stays nil.
+func plainItem(item map[string]types.AttributeValue) map[string]any {
+	if item == nil {
+		return nil
+	}
+	out := make(map[string]any, len(item))
+	for k, v := range item {
+		out[k] = plainValue(v)
+	}
+	return out
+}
 
 func TestEncryptedValuesDiffer(t *testing.T) {
 	e := crypto.NewEncryptor(staticProvider(t))
 	a, b := encryptExample(t, e), encryptExample(t, e)
-	if gocmp.Equal(a["example"], b["example"], attributeValueComparer) {
+	if gocmp.Equal(plainValue(a["example"]), plainValue(b["example"])) {
 		t.Error("two encryptions of the same value are equal: the IV is not fresh")
 	}
 }
@@ -389,20 +444,35 @@ func TestUnknownAttributes(t *testing.T) {
 	}
 }
 
+// Many goroutines share one encryptor: every item decrypts to its own
+// plaintext.
 func TestConcurrentUse(t *testing.T) {
 	for name, p := range map[string]cmp.Provider{"static": staticProvider(t), "wrapped": wrappedProvider(t)} {
 		e := crypto.NewEncryptor(p)
 		var wg sync.WaitGroup
 		errs := make(chan error, 16)
-		for range 16 {
+		for g := range 16 {
 			wg.Go(func() {
-				for range 20 {
-					enc, err := e.EncryptItem(context.Background(), exampleItem(), exampleActions, testContext)
-					if err == nil {
-						_, err = e.DecryptItem(context.Background(), enc, exampleActions, testContext)
-					}
+				for i := range 20 {
+					// Each item is different, so that a mix-up of items,
+					// keys or buffers between goroutines shows.
+					item := exampleItem()
+					item["sort_attribute"] = &types.AttributeValueMemberN{Value: fmt.Sprint(g*100 + i)}
+					item["example"] = &types.AttributeValueMemberS{Value: fmt.Sprintf("data of %d/%d", g, i)}
+					item["binary"] = &types.AttributeValueMemberB{Value: []byte{byte(g), byte(i)}}
+					want := plainItem(item)
+					enc, err := e.EncryptItem(context.Background(), item, exampleActions, testContext)
 					if err != nil {
-						errs <- err
+						errs <- fmt.Errorf("EncryptItem %d/%d: %w", g, i, err)
+						return
+					}
+					dec, err := e.DecryptItem(context.Background(), enc, exampleActions, testContext)
+					if err != nil {
+						errs <- fmt.Errorf("DecryptItem %d/%d: %w", g, i, err)
+						return
+					}
+					if diff := gocmp.Diff(want, plainItem(dec)); diff != "" {
+						errs <- fmt.Errorf("item %d/%d decrypted to another value (-want +got):\n%s", g, i, diff)
 						return
 					}
 				}

@@ -7,7 +7,7 @@
 // credentials, and `make test` sets them for the whole test run.
 //
 // When an endpoint variable is missing the test is skipped with a hint, or
-// fails when CI=true, so CI can never pass by silently skipping.
+// fails in CI (see InCI), so CI can never pass by silently skipping.
 package testenv
 
 import (
@@ -42,7 +42,7 @@ const (
 const cleanupTimeout = 30 * time.Second
 
 // DynamoDB returns a DynamoDB client for the local DynamoDB endpoint, or
-// skips the test (fails it under CI=true) when none is configured.
+// skips the test (fails it in CI) when none is configured.
 func DynamoDB(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	requireEndpoint(t, EnvDynamoDBEndpoint, "DynamoDB")
@@ -50,7 +50,7 @@ func DynamoDB(t testing.TB) *dynamodb.Client {
 }
 
 // KMS returns a KMS client for the local KMS endpoint, or skips the test
-// (fails it under CI=true) when none is configured.
+// (fails it in CI) when none is configured.
 func KMS(t testing.TB) *kms.Client {
 	t.Helper()
 	requireEndpoint(t, EnvKMSEndpoint, "KMS")
@@ -66,7 +66,7 @@ func loadConfig(t testing.TB) aws.Config {
 	return cfg
 }
 
-// requireEndpoint skips (or, under CI=true, fails) the test when env is
+// requireEndpoint skips (or, in CI, fails) the test when env is
 // unset, and refuses endpoints that are not on this machine so an
 // integration test can never talk to a real AWS account.
 func requireEndpoint(t testing.TB, env, service string) {
@@ -76,14 +76,27 @@ func requireEndpoint(t testing.TB, env, service string) {
 		msg := fmt.Sprintf("testenv: %s is not set, so there is no local %s to test against; "+
 			"run `make test`, or `scripts/services.sh start` and then "+
 			"`eval \"$(scripts/services.sh env)\"` before `go test`", env, service)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: integration tests must not be skipped)")
+		if InCI() {
+			t.Fatal(msg + " (CI is set: integration tests must not be skipped)")
 		}
 		t.Skip(msg)
 	}
 	if err := checkLoopback(endpoint); err != nil {
 		t.Fatalf("testenv: %s=%q: %v", env, endpoint, err)
 	}
+}
+
+// InCI reports whether the tests run in CI, where a test that cannot run
+// must fail instead of skipping. CI systems set the environment variable CI,
+// but not all to "true" (some use "1" or "yes"), and .ci/run sets it too, so
+// any value counts except the empty string and an explicit "0" or "false"
+// (in any case), which let a developer opt out.
+func InCI() bool {
+	switch v := strings.TrimSpace(os.Getenv("CI")); {
+	case v == "", v == "0", strings.EqualFold(v, "false"):
+		return false
+	}
+	return true
 }
 
 func checkLoopback(endpoint string) error {

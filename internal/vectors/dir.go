@@ -4,13 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // Dir returns the directory of the public test vectors for a test: the
 // environment variable DDBCRYPT_VECTORS if set, else shared/vectors beside
 // the repository. Without vectors the test is skipped, so that the module
-// tests pass outside this workspace — except in CI (CI=true), where missing
-// vectors must not pass silently.
+// tests pass outside this workspace — except in CI (testenv.InCI), where
+// missing vectors must not pass silently.
 func Dir(t testing.TB) string {
 	t.Helper()
 	dir, ok := Find()
@@ -37,7 +39,7 @@ func Find() (dir string, ok bool) {
 
 func missing(t testing.TB, dir string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
+	if testenv.InCI() {
 		t.Fatalf("test vectors not found at %s; set DDBCRYPT_VECTORS", dir)
 	}
 	t.Skipf("test vectors not found at %s; set DDBCRYPT_VECTORS", dir)

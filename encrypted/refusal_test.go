@@ -1,0 +1,573 @@
+package encrypted_test
+
+// The client's refusals, checked without DynamoDB: an in-process fake
+// answers DescribeTable and fails the test on any other call it was not
+// told to expect, so `make unit` catches a check that stops refusing (or
+// starts refusing what it should send).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/encrypted"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+)
+
+// fakeTable is the table the fake describes: key (pk S, sk N), a global
+// index on (grp, sk) projecting all attributes and a keys-only one on grp.
+const fakeTable = "refusals"
+
+// fakeDB is an encrypted.API that makes no network call. DescribeTable
+// answers for fakeTable; every other call is recorded, and fails the test
+// unless its operation was expected, when it returns an empty answer.
+type fakeDB struct {
+	t *testing.T
+
+	mu       sync.Mutex
+	expected map[string]bool
+	calls    []fakeCall
+}
+
+type fakeCall struct {
+	op string
+	in any
+}
+
+var _ encrypted.API = (*fakeDB)(nil)
+
+func newFakeDB(t *testing.T) *fakeDB {
+	return &fakeDB{t: t, expected: map[string]bool{}}
+}
+
+// expect lets the given operations through (with an empty answer).
+func (f *fakeDB) expect(ops ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, op := range ops {
+		f.expected[op] = true
+	}
+}
+
+// call records a call and says whether it may go on.
+func (f *fakeDB) call(op string, in any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fakeCall{op, in})
+	if op != opDescribe && !f.expected[op] {
+		f.t.Errorf("unexpected %s call reached DynamoDB", op)
+		return fmt.Errorf("fakeDB: unexpected %s call", op)
+	}
+	return nil
+}
+
+// dataCalls returns the operations called so far, DescribeTable aside.
+func (f *fakeDB) dataCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ops []string
+	for _, c := range f.calls {
+		if c.op != opDescribe {
+			ops = append(ops, c.op)
+		}
+	}
+	return ops
+}
+
+// sent returns the inputs of every call of op.
+func (f *fakeDB) sent(op string) []any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ins []any
+	for _, c := range f.calls {
+		if c.op == op {
+			ins = append(ins, c.in)
+		}
+	}
+	return ins
+}
+
+func (f *fakeDB) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
+	f.call(opDescribe, in)
+	if aws.ToString(in.TableName) != fakeTable {
+		return nil, &types.ResourceNotFoundException{Message: aws.String("no table " + aws.ToString(in.TableName))}
+	}
+	keys := func(hash, rang string) []types.KeySchemaElement {
+		ks := []types.KeySchemaElement{{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash}}
+		if rang != "" {
+			ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(rang), KeyType: types.KeyTypeRange})
+		}
+		return ks
+	}
+	def := func(name string, typ types.ScalarAttributeType) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: typ}
+	}
+	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{
+		TableName:   aws.String(fakeTable),
+		TableStatus: types.TableStatusActive,
+		KeySchema:   keys("pk", "sk"),
+		AttributeDefinitions: []types.AttributeDefinition{
+			def("pk", types.ScalarAttributeTypeS), def("sk", types.ScalarAttributeTypeN), def("grp", types.ScalarAttributeTypeS),
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndexDescription{
+			{IndexName: aws.String("byGroup"), KeySchema: keys("grp", "sk"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+			{IndexName: aws.String("keysOnly"), KeySchema: keys("grp", ""), Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}},
+		},
+	}}, nil
+}
+
+func (f *fakeDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if err := f.call(opPut, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.PutItemOutput{}, nil
+}
+
+func (f *fakeDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if err := f.call(opGet, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.GetItemOutput{}, nil
+}
+
+func (f *fakeDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	if err := f.call(opDelete, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.DeleteItemOutput{}, nil
+}
+
+func (f *fakeDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if err := f.call(opUpdate, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.UpdateItemOutput{}, nil
+}
+
+func (f *fakeDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	if err := f.call(opQuery, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.QueryOutput{}, nil
+}
+
+func (f *fakeDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	if err := f.call(opScan, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.ScanOutput{}, nil
+}
+
+func (f *fakeDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if err := f.call(opBatchGet, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.BatchGetItemOutput{}, nil
+}
+
+func (f *fakeDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	if err := f.call(opBatchWrite, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.BatchWriteItemOutput{}, nil
+}
+
+func (f *fakeDB) TransactGetItems(_ context.Context, in *dynamodb.TransactGetItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+	if err := f.call(opTxGet, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.TransactGetItemsOutput{}, nil
+}
+
+func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if err := f.call(opTxWrite, in); err != nil {
+		return nil, err
+	}
+	return &dynamodb.TransactWriteItemsOutput{}, nil
+}
+
+// fakeClient returns the fake and an encrypted client over it with
+// testActions for fakeTable: "signed" is signed only, "plain" and "counter"
+// are DO_NOTHING, keys (pk, sk and the index key grp) are signed only, and
+// everything else is encrypted.
+func fakeClient(t *testing.T) (*fakeDB, *encrypted.Client) {
+	f := newFakeDB(t)
+	return f, newClient(f, testenv.WrappedProvider(t), fakeTable, testActions())
+}
+
+// refusedOffline checks that err is a refusal wrapping ErrInvalidItem that
+// names attr (if not empty) and says every word in why, and that no call
+// but DescribeTable reached the fake.
+func refusedOffline(t *testing.T, f *fakeDB, what string, err error, attr string, why ...string) {
+	t.Helper()
+	if ops := f.dataCalls(); len(ops) != 0 {
+		t.Errorf("%s: calls %v reached DynamoDB, want none", what, ops)
+	}
+	if !errors.Is(err, ddbcrypt.ErrInvalidItem) {
+		t.Errorf("%s: error %v, want a refusal wrapping ErrInvalidItem", what, err)
+		return
+	}
+	checkRefused(t, what, err, nil, 0, attr, why...)
+}
+
+var (
+	fakeTbl    = aws.String(fakeTable)
+	fakeValues = map[string]types.AttributeValue{":v": s("x")}
+)
+
+func TestRefusalsOffline(t *testing.T) {
+	t.Parallel()
+	item := fullItem("r", 1)
+
+	t.Run("PutItem", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			what string
+			in   dynamodb.PutItemInput
+			attr string
+			why  []string
+		}{
+			{"a condition on an encrypted attribute", dynamodb.PutItemInput{ConditionExpression: aws.String("secret = :v"), ExpressionAttributeValues: fakeValues}, "secret", []string{"condition", "encrypted"}},
+			{"a condition on an encrypted attribute through a placeholder", dynamodb.PutItemInput{ConditionExpression: aws.String("attribute_not_exists(pk) OR #x <> :v"),
+				ExpressionAttributeNames: map[string]string{"#x": "number"}, ExpressionAttributeValues: fakeValues}, "number", []string{"condition", "encrypted"}},
+			{"a condition on a nested path of an encrypted attribute", dynamodb.PutItemInput{ConditionExpression: aws.String("doc.a[0].b = :v"), ExpressionAttributeValues: fakeValues}, "doc", []string{"encrypted"}},
+			{"a condition on an attribute the item lacks (encrypted by default)", dynamodb.PutItemInput{ConditionExpression: aws.String("attribute_exists(other)")}, "other", []string{"encrypted"}},
+			{"a size() of an encrypted attribute", dynamodb.PutItemInput{ConditionExpression: aws.String("size(blob) > :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n("1")}}, "blob", []string{"encrypted"}},
+			{"the legacy Expected", dynamodb.PutItemInput{Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(false)}}}, "", []string{"Expected"}},
+			{"ReturnValues UPDATED_NEW", dynamodb.PutItemInput{ReturnValues: types.ReturnValueUpdatedNew}, "", []string{"UPDATED_NEW"}},
+		} {
+			f, c := fakeClient(t)
+			in := tc.in
+			in.TableName, in.Item = fakeTbl, item
+			_, err := c.PutItem(t.Context(), &in)
+			refusedOffline(t, f, "PutItem with "+tc.what, err, tc.attr, tc.why...)
+		}
+	})
+
+	t.Run("DeleteItem", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			what string
+			in   dynamodb.DeleteItemInput
+			attr string
+			why  []string
+		}{
+			{"a condition on an encrypted attribute", dynamodb.DeleteItemInput{ConditionExpression: aws.String("plain = :v AND contains(#s, :v)"),
+				ExpressionAttributeNames: map[string]string{"#s": "strings"}, ExpressionAttributeValues: fakeValues}, "strings", []string{"condition", "encrypted"}},
+			{"the legacy Expected", dynamodb.DeleteItemInput{Expected: map[string]types.ExpectedAttributeValue{"secret": {Exists: aws.Bool(true)}}}, "", []string{"Expected"}},
+		} {
+			f, c := fakeClient(t)
+			in := tc.in
+			in.TableName, in.Key = fakeTbl, key("r", 1)
+			_, err := c.DeleteItem(t.Context(), &in)
+			refusedOffline(t, f, "DeleteItem with "+tc.what, err, tc.attr, tc.why...)
+		}
+	})
+
+	t.Run("UpdateItem", func(t *testing.T) {
+		t.Parallel()
+		one := map[string]types.AttributeValue{":one": n("1")}
+		for _, tc := range []struct {
+			what string
+			in   dynamodb.UpdateItemInput
+			attr string
+			why  []string
+		}{
+			{"SET of an encrypted attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET secret = :v"), ExpressionAttributeValues: fakeValues}, "secret", []string{"ENCRYPT_AND_SIGN", "signature"}},
+			{"SET of a signed attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET counter = :one, #s = :one"),
+				ExpressionAttributeNames: map[string]string{"#s": "signed"}, ExpressionAttributeValues: one}, "signed", []string{"SIGN_ONLY", "signature"}},
+			{"REMOVE of a nested encrypted path", dynamodb.UpdateItemInput{UpdateExpression: aws.String("REMOVE doc.a.b")}, "doc", []string{"ENCRYPT_AND_SIGN"}},
+			{"ADD to the sort key", dynamodb.UpdateItemInput{UpdateExpression: aws.String("ADD sk :one"), ExpressionAttributeValues: one}, "sk", []string{"key"}},
+			{"SET of an index key", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET grp = :v"), ExpressionAttributeValues: fakeValues}, "grp", []string{"key"}},
+			{"SET of the signature", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET #r = :v"),
+				ExpressionAttributeNames: map[string]string{"#r": crypto.SignatureAttribute}, ExpressionAttributeValues: fakeValues}, crypto.SignatureAttribute, []string{"reserved"}},
+			{"a read of an encrypted attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET plain = if_not_exists(secret, :v)"), ExpressionAttributeValues: fakeValues}, "secret", []string{"reads", "encrypted"}},
+			{"a condition on an encrypted attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("secret <> :one"),
+				ExpressionAttributeValues: one}, "secret", []string{"condition", "encrypted"}},
+			{"the legacy AttributeUpdates", dynamodb.UpdateItemInput{AttributeUpdates: map[string]types.AttributeValueUpdate{"counter": {Action: types.AttributeActionAdd, Value: n("1")}}}, "", []string{"AttributeUpdates"}},
+			{"the legacy Expected", dynamodb.UpdateItemInput{UpdateExpression: aws.String("ADD counter :one"), ExpressionAttributeValues: one,
+				Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(true)}}}, "", []string{"Expected"}},
+			{"no UpdateExpression", dynamodb.UpdateItemInput{}, "", []string{"UpdateExpression"}},
+		} {
+			f, c := fakeClient(t)
+			in := tc.in
+			in.TableName, in.Key = fakeTbl, key("r", 1)
+			_, err := c.UpdateItem(t.Context(), &in)
+			refusedOffline(t, f, "UpdateItem with "+tc.what, err, tc.attr, tc.why...)
+		}
+	})
+
+	t.Run("Query", func(t *testing.T) {
+		t.Parallel()
+		values := map[string]types.AttributeValue{":p": s("r"), ":v": s("x")}
+		for _, tc := range []struct {
+			what string
+			in   dynamodb.QueryInput
+			attr string
+			why  []string
+		}{
+			{"a key condition on an encrypted attribute", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p AND begins_with(#s, :v)"),
+				ExpressionAttributeNames: map[string]string{"#s": "secret"}, ExpressionAttributeValues: values}, "secret", []string{"key condition", "encrypted"}},
+			{"a filter on an encrypted attribute", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), FilterExpression: aws.String("plain = :v OR flag = :v"),
+				ExpressionAttributeValues: values}, "flag", []string{"filter", "encrypted"}},
+			{"a filter on an encrypted attribute, on an index", dynamodb.QueryInput{IndexName: aws.String("byGroup"), KeyConditionExpression: aws.String("grp = :p"),
+				FilterExpression: aws.String("NOT attribute_type(secret, :v)"), ExpressionAttributeValues: values}, "secret", []string{"filter", "encrypted"}},
+			{"the legacy KeyConditions", dynamodb.QueryInput{KeyConditions: map[string]types.Condition{"pk": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{s("r")}}}}, "", []string{"KeyConditions"}},
+			{"the legacy QueryFilter", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: values,
+				QueryFilter: map[string]types.Condition{"secret": {ComparisonOperator: types.ComparisonOperatorNotNull}}}, "", []string{"QueryFilter"}},
+			{"the legacy AttributesToGet", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: values, AttributesToGet: []string{"plain"}}, "", []string{"AttributesToGet"}},
+			{"a keys-only index", dynamodb.QueryInput{IndexName: aws.String("keysOnly"), KeyConditionExpression: aws.String("grp = :p"), ExpressionAttributeValues: values}, "", []string{"keysOnly"}},
+		} {
+			f, c := fakeClient(t)
+			in := tc.in
+			in.TableName = fakeTbl
+			_, err := c.Query(t.Context(), &in)
+			refusedOffline(t, f, "Query with "+tc.what, err, tc.attr, tc.why...)
+		}
+	})
+
+	t.Run("Scan", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			what string
+			in   dynamodb.ScanInput
+			attr string
+			why  []string
+		}{
+			{"a filter on an encrypted attribute", dynamodb.ScanInput{FilterExpression: aws.String("signed = :v AND #n BETWEEN :v AND :v"),
+				ExpressionAttributeNames: map[string]string{"#n": "my-attr"}, ExpressionAttributeValues: fakeValues}, "my-attr", []string{"filter", "encrypted"}},
+			{"the legacy ScanFilter", dynamodb.ScanInput{ScanFilter: map[string]types.Condition{"plain": {ComparisonOperator: types.ComparisonOperatorNotNull}}}, "", []string{"ScanFilter"}},
+			{"the legacy AttributesToGet", dynamodb.ScanInput{AttributesToGet: []string{"plain"}}, "", []string{"AttributesToGet"}},
+		} {
+			f, c := fakeClient(t)
+			in := tc.in
+			in.TableName = fakeTbl
+			_, err := c.Scan(t.Context(), &in)
+			refusedOffline(t, f, "Scan with "+tc.what, err, tc.attr, tc.why...)
+		}
+	})
+
+	t.Run("reads with AttributesToGet", func(t *testing.T) {
+		t.Parallel()
+		f, c := fakeClient(t)
+		_, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: fakeTbl, Key: key("r", 1), AttributesToGet: []string{"plain"}})
+		refusedOffline(t, f, "GetItem with AttributesToGet", err, "", "AttributesToGet")
+		_, err = c.BatchGetItem(t.Context(), &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			fakeTable: {Keys: []map[string]types.AttributeValue{key("r", 1)}, AttributesToGet: []string{"plain"}},
+		}})
+		refusedOffline(t, f, "BatchGetItem with AttributesToGet", err, "", "AttributesToGet")
+	})
+
+	t.Run("TransactWriteItems", func(t *testing.T) {
+		t.Parallel()
+		// Each refused element comes after an allowed put and before an
+		// allowed condition check: nothing of the transaction is sent.
+		for _, tc := range []struct {
+			what string
+			item types.TransactWriteItem
+			attr string
+			why  []string
+		}{
+			{"a condition check on an encrypted attribute", types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: fakeTbl, Key: key("r", 2),
+				ConditionExpression: aws.String("attribute_exists(#s)"), ExpressionAttributeNames: map[string]string{"#s": "secret"}}}, "secret", []string{"condition", "encrypted"}},
+			{"a delete with a condition on an encrypted attribute", types.TransactWriteItem{Delete: &types.Delete{TableName: fakeTbl, Key: key("r", 2),
+				ConditionExpression: aws.String("doc.l[1] = :v"), ExpressionAttributeValues: fakeValues}}, "doc", []string{"condition", "encrypted"}},
+			{"a put with a condition on an encrypted attribute", types.TransactWriteItem{Put: &types.Put{TableName: fakeTbl, Item: fullItem("r", 2),
+				ConditionExpression: aws.String("attribute_not_exists(numbers)")}}, "numbers", []string{"condition", "encrypted"}},
+			{"an update of an encrypted attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
+				UpdateExpression: aws.String("SET secret = :v"), ExpressionAttributeValues: fakeValues}}, "secret", []string{"ENCRYPT_AND_SIGN"}},
+			{"an update of a signed attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
+				UpdateExpression: aws.String("REMOVE signed")}}, "signed", []string{"SIGN_ONLY"}},
+			{"an update reading an encrypted attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
+				UpdateExpression: aws.String("SET plain = secret")}}, "secret", []string{"reads", "encrypted"}},
+			{"an update with a condition on an encrypted attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
+				UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("flag = :one"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}}}, "flag", []string{"condition", "encrypted"}},
+		} {
+			f, c := fakeClient(t)
+			_, err := c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{Put: &types.Put{TableName: fakeTbl, Item: item}},
+				tc.item,
+				{ConditionCheck: &types.ConditionCheck{TableName: fakeTbl, Key: key("r", 3), ConditionExpression: aws.String("attribute_exists(pk)")}},
+			}})
+			refusedOffline(t, f, "TransactWriteItems with "+tc.what, err, tc.attr, tc.why...)
+		}
+	})
+}
+
+// What the client allows is sent, with the expressions as given: the
+// refusals above are about encrypted attributes, not about conditions.
+func TestAllowedExpressionsAreSent(t *testing.T) {
+	t.Parallel()
+	item := fullItem("r", 1)
+	names := map[string]string{"#p": "plain"}
+	values := map[string]types.AttributeValue{":v": s("x"), ":k": s("r")}
+
+	t.Run("PutItem", func(t *testing.T) {
+		f, c := fakeClient(t)
+		f.expect(opPut)
+		cond := "attribute_not_exists(pk) OR (#p = :v AND signed <> :v AND sk > :k)"
+		if _, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: fakeTbl, Item: item, ConditionExpression: aws.String(cond),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
+			t.Fatalf("PutItem with a condition on plaintext attributes: %v", err)
+		}
+		in := onlyInput[*dynamodb.PutItemInput](t, f, opPut)
+		checkSentCondition(t, "PutItem", in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, cond, names, values)
+		// The item went out encrypted: plaintext where allowed, binary
+		// ciphertext elsewhere.
+		checkStored(t, in.Item, item, "signed", "plain", "counter")
+	})
+
+	t.Run("DeleteItem", func(t *testing.T) {
+		f, c := fakeClient(t)
+		f.expect(opDelete)
+		cond := "#p = :v AND attribute_exists(counter)"
+		if _, err := c.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: key("r", 1), ConditionExpression: aws.String(cond),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
+			t.Fatalf("DeleteItem with a condition on plaintext attributes: %v", err)
+		}
+		in := onlyInput[*dynamodb.DeleteItemInput](t, f, opDelete)
+		checkSentCondition(t, "DeleteItem", in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, cond, names, values)
+	})
+
+	t.Run("UpdateItem", func(t *testing.T) {
+		f, c := fakeClient(t)
+		f.expect(opUpdate)
+		update, cond := "ADD counter :one SET #p = :v", "signed = :v"
+		if _, err := c.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: key("r", 1),
+			UpdateExpression: aws.String(update), ConditionExpression: aws.String(cond), ExpressionAttributeNames: names,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1"), ":v": s("x")}}); err != nil {
+			t.Fatalf("UpdateItem of DO_NOTHING attributes: %v", err)
+		}
+		in := onlyInput[*dynamodb.UpdateItemInput](t, f, opUpdate)
+		if got := aws.ToString(in.UpdateExpression); got != update {
+			t.Errorf("UpdateItem sent UpdateExpression %q, want %q", got, update)
+		}
+		// The user's condition, and that the item exists (a signed item
+		// must not be created by an update).
+		got := aws.ToString(in.ConditionExpression)
+		if !strings.Contains(got, cond) {
+			t.Errorf("UpdateItem sent ConditionExpression %q, without the caller's %q", got, cond)
+		}
+		if !strings.Contains(resolveNames(got, in.ExpressionAttributeNames), "attribute_exists(pk)") {
+			t.Errorf("UpdateItem sent ConditionExpression %q (names %v), which does not require the item to exist", got, in.ExpressionAttributeNames)
+		}
+		if in.ExpressionAttributeNames["#p"] != "plain" {
+			t.Errorf("UpdateItem lost the caller's names: %v", in.ExpressionAttributeNames)
+		}
+	})
+
+	t.Run("Query", func(t *testing.T) {
+		f, c := fakeClient(t)
+		f.expect(opQuery)
+		filter := "#p = :v OR signed = :v"
+		for _, index := range []*string{nil, aws.String("byGroup")} {
+			kc := "pk = :k AND sk > :v"
+			if index != nil {
+				kc = "grp = :k"
+			}
+			if _, err := c.Query(t.Context(), &dynamodb.QueryInput{TableName: fakeTbl, IndexName: index, KeyConditionExpression: aws.String(kc), FilterExpression: aws.String(filter),
+				ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
+				t.Fatalf("Query %v with key condition %q and filter on plaintext: %v", aws.ToString(index), kc, err)
+			}
+			ins := f.sent(opQuery)
+			in := ins[len(ins)-1].(*dynamodb.QueryInput)
+			if aws.ToString(in.KeyConditionExpression) != kc || aws.ToString(in.FilterExpression) != filter || aws.ToString(in.IndexName) != aws.ToString(index) {
+				t.Errorf("Query sent index %q, key condition %q, filter %q; want %q, %q, %q",
+					aws.ToString(in.IndexName), aws.ToString(in.KeyConditionExpression), aws.ToString(in.FilterExpression), aws.ToString(index), kc, filter)
+			}
+		}
+	})
+
+	t.Run("Scan", func(t *testing.T) {
+		f, c := fakeClient(t)
+		f.expect(opScan)
+		filter := "#p = :v AND grp = :k"
+		if _, err := c.Scan(t.Context(), &dynamodb.ScanInput{TableName: fakeTbl, FilterExpression: aws.String(filter),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
+			t.Fatalf("Scan with a filter on plaintext: %v", err)
+		}
+		in := onlyInput[*dynamodb.ScanInput](t, f, opScan)
+		checkSentCondition(t, "Scan", in.FilterExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, filter, names, values)
+	})
+
+	t.Run("TransactWriteItems", func(t *testing.T) {
+		f, c := fakeClient(t)
+		f.expect(opTxWrite)
+		items := []types.TransactWriteItem{
+			{Put: &types.Put{TableName: fakeTbl, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+			{ConditionCheck: &types.ConditionCheck{TableName: fakeTbl, Key: key("r", 2), ConditionExpression: aws.String("#p = :v"), ExpressionAttributeNames: names, ExpressionAttributeValues: pick(values, ":v")}},
+			{Delete: &types.Delete{TableName: fakeTbl, Key: key("r", 3), ConditionExpression: aws.String("signed = :v"), ExpressionAttributeValues: pick(values, ":v")}},
+			{Update: &types.Update{TableName: fakeTbl, Key: key("r", 4), UpdateExpression: aws.String("REMOVE counter")}},
+		}
+		if _, err := c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+			t.Fatalf("TransactWriteItems with conditions on plaintext: %v", err)
+		}
+		in := onlyInput[*dynamodb.TransactWriteItemsInput](t, f, opTxWrite)
+		if len(in.TransactItems) != len(items) {
+			t.Fatalf("TransactWriteItems sent %d items, want %d", len(in.TransactItems), len(items))
+		}
+		sent := in.TransactItems
+		if sent[0].Put == nil || aws.ToString(sent[0].Put.ConditionExpression) != "attribute_not_exists(pk)" {
+			t.Errorf("the put went out as %+v", sent[0].Put)
+		} else {
+			checkStored(t, sent[0].Put.Item, item, "signed", "plain", "counter")
+		}
+		if cc := sent[1].ConditionCheck; cc == nil || aws.ToString(cc.ConditionExpression) != "#p = :v" {
+			t.Errorf("the condition check went out as %+v", cc)
+		}
+		if d := sent[2].Delete; d == nil || aws.ToString(d.ConditionExpression) != "signed = :v" {
+			t.Errorf("the delete went out as %+v", d)
+		}
+		if u := sent[3].Update; u == nil || aws.ToString(u.UpdateExpression) != "REMOVE counter" {
+			t.Errorf("the update went out as %+v", u)
+		}
+	})
+}
+
+// onlyInput returns the input of the one call of op, or fails the test.
+func onlyInput[In any](t *testing.T, f *fakeDB, op string) In {
+	t.Helper()
+	ins := f.sent(op)
+	if len(ins) != 1 {
+		t.Fatalf("%d %s calls reached DynamoDB, want 1", len(ins), op)
+	}
+	return ins[0].(In)
+}
+
+// checkSentCondition checks that an expression and its names and values
+// were sent as the caller gave them.
+func checkSentCondition(t *testing.T, what string, expr *string, names map[string]string, values map[string]types.AttributeValue,
+	wantExpr string, wantNames map[string]string, wantValues map[string]types.AttributeValue) {
+	t.Helper()
+	if got := aws.ToString(expr); got != wantExpr {
+		t.Errorf("%s sent the expression %q, want %q", what, got, wantExpr)
+	}
+	if !maps.Equal(names, wantNames) {
+		t.Errorf("%s sent the names %v, want %v", what, names, wantNames)
+	}
+	if got, want := renderItem(values), renderItem(wantValues); got != want {
+		t.Errorf("%s sent the values %s, want %s", what, got, want)
+	}
+}
+
+// resolveNames replaces the #placeholders of an expression with the names
+// they stand for, longest first.
+func resolveNames(expr string, names map[string]string) string {
+	phs := slices.Collect(maps.Keys(names))
+	slices.SortFunc(phs, func(a, b string) int { return len(b) - len(a) })
+	for _, ph := range phs {
+		expr = strings.ReplaceAll(expr, ph, names[ph])
+	}
+	return expr
+}
