@@ -28,10 +28,10 @@ import (
 // index on (grp, sk) projecting all attributes and a keys-only one on grp.
 const fakeTable = "refusals"
 
-// fakeDB is an encrypted.API that makes no network call. DescribeTable
+// strictDB is an encrypted.API that makes no network call. DescribeTable
 // answers for fakeTable; every other call is recorded, and fails the test
 // unless its operation was expected, when it returns an empty answer.
-type fakeDB struct {
+type strictDB struct {
 	t *testing.T
 
 	mu       sync.Mutex
@@ -44,14 +44,14 @@ type fakeCall struct {
 	in any
 }
 
-var _ encrypted.API = (*fakeDB)(nil)
+var _ encrypted.API = (*strictDB)(nil)
 
-func newFakeDB(t *testing.T) *fakeDB {
-	return &fakeDB{t: t, expected: map[string]bool{}}
+func newStrictDB(t *testing.T) *strictDB {
+	return &strictDB{t: t, expected: map[string]bool{}}
 }
 
 // expect lets the given operations through (with an empty answer).
-func (f *fakeDB) expect(ops ...string) {
+func (f *strictDB) expect(ops ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, op := range ops {
@@ -60,19 +60,19 @@ func (f *fakeDB) expect(ops ...string) {
 }
 
 // call records a call and says whether it may go on.
-func (f *fakeDB) call(op string, in any) error {
+func (f *strictDB) call(op string, in any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, fakeCall{op, in})
 	if op != opDescribe && !f.expected[op] {
 		f.t.Errorf("unexpected %s call reached DynamoDB", op)
-		return fmt.Errorf("fakeDB: unexpected %s call", op)
+		return fmt.Errorf("strictDB: unexpected %s call", op)
 	}
 	return nil
 }
 
 // dataCalls returns the operations called so far, DescribeTable aside.
-func (f *fakeDB) dataCalls() []string {
+func (f *strictDB) dataCalls() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var ops []string
@@ -85,7 +85,7 @@ func (f *fakeDB) dataCalls() []string {
 }
 
 // sent returns the inputs of every call of op.
-func (f *fakeDB) sent(op string) []any {
+func (f *strictDB) sent(op string) []any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var ins []any
@@ -97,7 +97,7 @@ func (f *fakeDB) sent(op string) []any {
 	return ins
 }
 
-func (f *fakeDB) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
+func (f *strictDB) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
 	f.call(opDescribe, in)
 	if aws.ToString(in.TableName) != fakeTable {
 		return nil, &types.ResourceNotFoundException{Message: aws.String("no table " + aws.ToString(in.TableName))}
@@ -126,70 +126,70 @@ func (f *fakeDB) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableIn
 	}}, nil
 }
 
-func (f *fakeDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+func (f *strictDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	if err := f.call(opPut, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.PutItemOutput{}, nil
 }
 
-func (f *fakeDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+func (f *strictDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	if err := f.call(opGet, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.GetItemOutput{}, nil
 }
 
-func (f *fakeDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+func (f *strictDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
 	if err := f.call(opDelete, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.DeleteItemOutput{}, nil
 }
 
-func (f *fakeDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+func (f *strictDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	if err := f.call(opUpdate, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.UpdateItemOutput{}, nil
 }
 
-func (f *fakeDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+func (f *strictDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	if err := f.call(opQuery, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.QueryOutput{}, nil
 }
 
-func (f *fakeDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+func (f *strictDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
 	if err := f.call(opScan, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.ScanOutput{}, nil
 }
 
-func (f *fakeDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+func (f *strictDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	if err := f.call(opBatchGet, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.BatchGetItemOutput{}, nil
 }
 
-func (f *fakeDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+func (f *strictDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
 	if err := f.call(opBatchWrite, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.BatchWriteItemOutput{}, nil
 }
 
-func (f *fakeDB) TransactGetItems(_ context.Context, in *dynamodb.TransactGetItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+func (f *strictDB) TransactGetItems(_ context.Context, in *dynamodb.TransactGetItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
 	if err := f.call(opTxGet, in); err != nil {
 		return nil, err
 	}
 	return &dynamodb.TransactGetItemsOutput{}, nil
 }
 
-func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+func (f *strictDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if err := f.call(opTxWrite, in); err != nil {
 		return nil, err
 	}
@@ -200,15 +200,15 @@ func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWrit
 // testActions for fakeTable: "signed" is signed only, "plain" and "counter"
 // are DO_NOTHING, keys (pk, sk and the index key grp) are signed only, and
 // everything else is encrypted.
-func fakeClient(t *testing.T) (*fakeDB, *encrypted.Client) {
-	f := newFakeDB(t)
+func fakeClient(t *testing.T) (*strictDB, *encrypted.Client) {
+	f := newStrictDB(t)
 	return f, newClient(f, testenv.WrappedProvider(t), fakeTable, testActions())
 }
 
 // refusedOffline checks that err is a refusal wrapping ErrInvalidItem that
 // names attr (if not empty) and says every word in why, and that no call
 // but DescribeTable reached the fake.
-func refusedOffline(t *testing.T, f *fakeDB, what string, err error, attr string, why ...string) {
+func refusedOffline(t *testing.T, f *strictDB, what string, err error, attr string, why ...string) {
 	t.Helper()
 	if ops := f.dataCalls(); len(ops) != 0 {
 		t.Errorf("%s: calls %v reached DynamoDB, want none", what, ops)
@@ -536,7 +536,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 }
 
 // onlyInput returns the input of the one call of op, or fails the test.
-func onlyInput[In any](t *testing.T, f *fakeDB, op string) In {
+func onlyInput[In any](t *testing.T, f *strictDB, op string) In {
 	t.Helper()
 	ins := f.sent(op)
 	if len(ins) != 1 {

@@ -248,13 +248,14 @@ func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
 	}
 	return func(yield func(T, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
+		var wg sync.WaitGroup
+		// No segment's call outlives All.
+		defer func() { cancel(); wg.Wait() }()
 		type result struct {
 			v   T
 			err error
 		}
 		results := make(chan result)
-		var wg sync.WaitGroup
 		for seg := range s.segments {
 			wg.Go(func() {
 				it := newIter[T](s.t, s.segment(seg, s.segments), 0, nil)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 	"github.com/ddbcrypt/ddbcrypt/tags"
@@ -495,13 +496,20 @@ func (t *table) checkPlaintext(p *prepared, b expression.Builder, what string) e
 	if err != nil {
 		return invalidItem("building the %s: %v", what, err)
 	}
-	for _, name := range expr.Names() {
-		act, ok := p.actions.Overrides[name]
-		if !ok {
-			act = p.actions.Default // how an attribute the struct lacks is read
+	// The placeholders also name the members of nested paths; only each
+	// path's top-level attribute has an action.
+	for _, text := range [...]*string{expr.Condition(), expr.Filter()} {
+		if text == nil {
+			continue
 		}
-		if act == crypto.EncryptAndSign {
-			return invalidItem("the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, name)
+		paths, err := ddbexpr.ConditionPaths(*text, expr.Names())
+		if err != nil {
+			return invalidItem("the %s: %v", what, err)
+		}
+		for _, path := range paths {
+			if p.actions.Of(path.Name) == crypto.EncryptAndSign { // Default: how an attribute the struct lacks is read
+				return &ddbcrypt.AttributeError{Attribute: path.Name, Err: invalidItem("the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, path.Name)}
+			}
 		}
 	}
 	return nil
