@@ -240,15 +240,11 @@ func TestLegacyPKCS1v15UniformErrors(t *testing.T) {
 			cryptotest.SetGlobalRandom(t, 2)
 			li := newLegacyItem(t, priv, sk, 0)
 			blobs := legacyBlobs(t, &priv.PublicKey)
-			_, want := li.decrypt(blobs["valid padding, wrong key"])
-			var ae *ddbcrypt.AttributeError
-			if !errors.Is(want, ddbcrypt.ErrIntegrity) || !errors.As(want, &ae) || ae.Attribute != "secret" {
-				t.Fatalf("valid padding, wrong key: error %v, want the attribute's integrity failure", want)
-			}
+			// Once the signature holds, an attribute that fails to decrypt
+			// is the bare ErrIntegrity, the very value, whatever the blob.
 			for _, name := range slices.Sorted(maps.Keys(blobs)) {
-				_, err := li.decrypt(blobs[name])
-				if err == nil || err.Error() != want.Error() || !errors.Is(err, ddbcrypt.ErrIntegrity) {
-					t.Errorf("%s: error %v, want %v", name, err, want)
+				if _, err := li.decrypt(blobs[name]); err != ddbcrypt.ErrIntegrity {
+					t.Errorf("%s: error %v, want exactly ddbcrypt.ErrIntegrity", name, err)
 				}
 			}
 

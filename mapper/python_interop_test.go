@@ -4,8 +4,10 @@ package mapper_test
 // through DynamoDB Local, both ways.
 
 import (
+	"errors"
 	"testing"
 
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
@@ -109,5 +111,65 @@ func TestPythonInterop(t *testing.T) {
 			job.Items = []reftest.Item{{"pk": want2["pk"], "sk": want2["sk"]}}
 			reftest.CheckItems(t, "Python get of the mapper's item", py.Get(t, job), []reftest.Item{want2})
 		})
+	}
+}
+
+// pyUnsigned is what Python's EncryptedTable stores with a DO_NOTHING
+// default and two overrides: its keys are unsigned.
+type pyUnsigned struct {
+	_      struct{} `ddbcrypt:"donottouch"`
+	PK     string   `ddb:"pk,hash"`
+	SK     int      `ddb:"sk,range"`
+	Secret string   `ddb:"secret" ddbcrypt:"encrypt"`
+	Status string   `ddb:"status" ddbcrypt:"signonly"`
+	Note   string   `ddb:"note"`
+}
+
+// The mapper refuses Python's unsigned-keys items (the key rule) unless
+// the table has WithUnsignedKeys, and with it writes items Python reads.
+func TestPythonUnsignedKeys(t *testing.T) {
+	t.Parallel()
+	py := reftest.Python(t)
+	db := testenv.DynamoDB(t)
+	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	provider := reftest.WrappedAES(t)
+	p := provider.Build(t)
+	m := mapper.New(db, p)
+	strict := mustTable[pyUnsigned](t, m, name)
+	lenient, err := mapper.NewTable[pyUnsigned](m, mapper.WithTableName(name), mapper.WithUnsignedKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{"secret": crypto.EncryptAndSign, "status": crypto.SignOnly}}
+	job := reftest.Job{Provider: provider, Table: name, PartitionKey: "pk", SortKey: "sk", Actions: actions, Items: []reftest.Item{{
+		"pk": reftest.S("by Python"), "sk": reftest.N("1"), "secret": reftest.S("s3cret"), "status": reftest.S("active"), "note": reftest.S("n")}}}
+	py.Put(t, job)
+
+	got := pyUnsigned{PK: "by Python", SK: 1}
+	if err := strict.Load(t.Context(), &got); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+		t.Errorf("Load of Python's unsigned-keys item without WithUnsignedKeys: %+v, %v; want ErrIntegrity", got, err)
+	}
+	got = pyUnsigned{PK: "by Python", SK: 1}
+	if err := lenient.Load(t.Context(), &got); err != nil || got.Secret != "s3cret" || got.Status != "active" || got.Note != "n" {
+		t.Errorf("Load with WithUnsignedKeys: %+v, %v", got, err)
+	}
+
+	rec := pyUnsigned{PK: "by ddbcrypt", SK: 2, Secret: "other", Status: "new", Note: "m"}
+	if err := lenient.Save(t.Context(), &rec); err != nil {
+		t.Fatalf("Save with WithUnsignedKeys: %v", err)
+	}
+	job.Items = []reftest.Item{{"pk": reftest.S("by ddbcrypt"), "sk": reftest.N("2")}}
+	reftest.CheckItems(t, "Python get of the mapper's unsigned-keys item", py.Get(t, job), []reftest.Item{{
+		"pk": reftest.S("by ddbcrypt"), "sk": reftest.N("2"), "secret": reftest.S("other"), "status": reftest.S("new"), "note": reftest.S("m")}})
+
+	// Saved without the opt-in, the keys are signed: Python's configuration
+	// leaves them out and cannot verify the item.
+	rec = pyUnsigned{PK: "signed keys", SK: 3, Secret: "x", Status: "y"}
+	if err := strict.Save(t.Context(), &rec); err != nil {
+		t.Fatal(err)
+	}
+	job.Items = []reftest.Item{{"pk": reftest.S("signed keys"), "sk": reftest.N("3")}}
+	if _, err := py.Do("get", job); err == nil {
+		t.Errorf("Python verified an item whose keys the mapper signed, with a configuration that leaves them out")
 	}
 }

@@ -30,6 +30,7 @@ type TableOption func(*tableConfig)
 
 type tableConfig struct {
 	name, signatureName string
+	unsignedKeys        bool
 }
 
 // WithTableName names the table, for a type without a TableName method or
@@ -43,6 +44,16 @@ func WithTableName(name string) TableOption {
 // tables still verify: Java's @TableAadOverride (FORMAT.md 5.7).
 func WithSignatureTableName(logical string) TableOption {
 	return func(c *tableConfig) { c.signatureName = logical }
+}
+
+// WithUnsignedKeys lets the key attributes of the table and its indexes go
+// unsigned when the struct's default action is donottouch, as the Python
+// client writes items whose default is DO_NOTHING: it is the mapper's
+// crypto.AttributeActions.UnsignedKeys, and carries its risk — anyone who
+// can write to the table can move a stored item to another key and it
+// still verifies. Use it only to read and write items written that way.
+func WithUnsignedKeys() TableOption {
+	return func(c *tableConfig) { c.unsignedKeys = true }
 }
 
 // NewTable returns the table of T. The struct's tags are checked now; the
@@ -115,6 +126,8 @@ type table struct {
 	name    string // the physical table name
 	logical string // the name bound into signatures
 
+	unsignedKeys bool // WithUnsignedKeys
+
 	mu       sync.Mutex
 	prepared *prepared // set on first successful use
 }
@@ -132,7 +145,7 @@ func newTable(m *Mapper, typ reflect.Type, cfg tableConfig) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &table{m: m, schema: s, name: cfg.name, logical: cfg.signatureName}
+	t := &table{m: m, schema: s, name: cfg.name, logical: cfg.signatureName, unsignedKeys: cfg.unsignedKeys}
 	if t.name == "" {
 		t.name = s.TableName
 	}
@@ -191,12 +204,15 @@ func (t *table) actions(info *tableinfo.Info) (crypto.AttributeActions, error) {
 	s := t.schema
 	// The key rule tells a tagged action from a defaulted one, so it is
 	// asked with the tagged fields (and the settled keys and version) only.
-	tagged := crypto.AttributeActions{Default: cryptoAction(s.Default), Overrides: make(map[string]crypto.Action, len(s.Fields))}
-	actions := crypto.AttributeActions{Default: tagged.Default, Overrides: make(map[string]crypto.Action, len(s.Fields))}
+	// With unsigned keys, the table's untagged keys are left to it too: the
+	// schema settled them as signed.
+	tagged := crypto.AttributeActions{Default: cryptoAction(s.Default), Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
+	actions := crypto.AttributeActions{Default: tagged.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
 	for i := range s.Fields {
 		f := &s.Fields[i]
 		actions.Overrides[f.Name] = cryptoAction(f.Action)
-		if f.Tag.Action != tags.Unset || f.Role != schema.None {
+		defaultedKey := (f.Role == schema.PartitionKey || f.Role == schema.SortKey) && f.Tag.Action == tags.Unset
+		if (f.Tag.Action != tags.Unset || f.Role != schema.None) && !(defaultedKey && t.unsignedKeys) {
 			tagged.Overrides[f.Name] = cryptoAction(f.Action)
 		}
 	}
