@@ -362,19 +362,27 @@ func (f *Faults) checkGoroutines(t testing.TB, start int) {
 // The DynamoDB operations.
 
 func (f *Faults) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	return call(ctx, f, "GetItem", func(ctx context.Context) (*dynamodb.GetItemOutput, error) { return f.DynamoDB.GetItem(ctx, in, optFns...) })
+	return call(ctx, f, "GetItem", func(ctx context.Context) (*dynamodb.GetItemOutput, error) {
+		return f.DynamoDB.GetItem(ctx, in, optFns...)
+	})
 }
 
 func (f *Faults) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	return call(ctx, f, "PutItem", func(ctx context.Context) (*dynamodb.PutItemOutput, error) { return f.DynamoDB.PutItem(ctx, in, optFns...) })
+	return call(ctx, f, "PutItem", func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
+		return f.DynamoDB.PutItem(ctx, in, optFns...)
+	})
 }
 
 func (f *Faults) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	return call(ctx, f, "DeleteItem", func(ctx context.Context) (*dynamodb.DeleteItemOutput, error) { return f.DynamoDB.DeleteItem(ctx, in, optFns...) })
+	return call(ctx, f, "DeleteItem", func(ctx context.Context) (*dynamodb.DeleteItemOutput, error) {
+		return f.DynamoDB.DeleteItem(ctx, in, optFns...)
+	})
 }
 
 func (f *Faults) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	return call(ctx, f, "UpdateItem", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) { return f.DynamoDB.UpdateItem(ctx, in, optFns...) })
+	return call(ctx, f, "UpdateItem", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
+		return f.DynamoDB.UpdateItem(ctx, in, optFns...)
+	})
 }
 
 func (f *Faults) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
@@ -398,11 +406,15 @@ func (f *Faults) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 }
 
 func (f *Faults) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	return call(ctx, f, "DescribeTable", func(ctx context.Context) (*dynamodb.DescribeTableOutput, error) { return f.DynamoDB.DescribeTable(ctx, in, optFns...) })
+	return call(ctx, f, "DescribeTable", func(ctx context.Context) (*dynamodb.DescribeTableOutput, error) {
+		return f.DynamoDB.DescribeTable(ctx, in, optFns...)
+	})
 }
 
 func (f *Faults) CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error) {
-	return call(ctx, f, "CreateTable", func(ctx context.Context) (*dynamodb.CreateTableOutput, error) { return f.DynamoDB.CreateTable(ctx, in, optFns...) })
+	return call(ctx, f, "CreateTable", func(ctx context.Context) (*dynamodb.CreateTableOutput, error) {
+		return f.DynamoDB.CreateTable(ctx, in, optFns...)
+	})
 }
 
 // BatchWriteItem may also pass on part of the batch (Rule.Partial).
@@ -410,7 +422,9 @@ func (f *Faults) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 	const op = "BatchWriteItem"
 	r := f.next(op)
 	if r == nil || r.fault != partial {
-		return apply(ctx, f, op, r, func(ctx context.Context) (*dynamodb.BatchWriteItemOutput, error) { return f.DynamoDB.BatchWriteItem(ctx, in, optFns...) })
+		return apply(ctx, f, op, r, func(ctx context.Context) (*dynamodb.BatchWriteItemOutput, error) {
+			return f.DynamoDB.BatchWriteItem(ctx, in, optFns...)
+		})
 	}
 	sent, held := make(map[string][]types.WriteRequest), make(map[string][]types.WriteRequest)
 	keep := r.keep
@@ -448,7 +462,9 @@ func (f *Faults) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInpu
 	const op = "BatchGetItem"
 	r := f.next(op)
 	if r == nil || r.fault != partial {
-		return apply(ctx, f, op, r, func(ctx context.Context) (*dynamodb.BatchGetItemOutput, error) { return f.DynamoDB.BatchGetItem(ctx, in, optFns...) })
+		return apply(ctx, f, op, r, func(ctx context.Context) (*dynamodb.BatchGetItemOutput, error) {
+			return f.DynamoDB.BatchGetItem(ctx, in, optFns...)
+		})
 	}
 	sent, held := make(map[string]types.KeysAndAttributes), make(map[string]types.KeysAndAttributes)
 	keep := r.keep
@@ -500,7 +516,9 @@ func sortedKeys[V any](m map[string]V) []string {
 // The KMS operations.
 
 func (f *Faults) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput, optFns ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error) {
-	return call(ctx, f, "GenerateDataKey", func(ctx context.Context) (*kms.GenerateDataKeyOutput, error) { return f.KMS.GenerateDataKey(ctx, in, optFns...) })
+	return call(ctx, f, "GenerateDataKey", func(ctx context.Context) (*kms.GenerateDataKeyOutput, error) {
+		return f.KMS.GenerateDataKey(ctx, in, optFns...)
+	})
 }
 
 func (f *Faults) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error) {

@@ -247,7 +247,9 @@ type recorder struct {
 	errs []string
 }
 
-func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
 
 func TestFaultsLeakCheck(t *testing.T) {
 	f := &Faults{LeakWait: 50 * time.Millisecond, transport: &http.Transport{}}
