@@ -524,3 +524,21 @@ func (f *Faults) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInp
 func (f *Faults) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error) {
 	return call(ctx, f, "Decrypt", func(ctx context.Context) (*kms.DecryptOutput, error) { return f.KMS.Decrypt(ctx, in, optFns...) })
 }
+
+// Grace is how soon after its ctx's deadline a call must return, in
+// Promptly.
+const Grace = 100 * time.Millisecond
+
+// Promptly calls fn with a ctx whose deadline is d away and fails the test
+// unless fn returns by Grace after the deadline. It returns fn's error.
+func Promptly(t testing.TB, d time.Duration, fn func(ctx context.Context) error) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	start := time.Now()
+	err := fn(ctx)
+	if late := time.Since(start) - d; late > Grace {
+		t.Errorf("returned %v after its ctx's deadline, want at most %v (error: %v)", late.Round(time.Millisecond), Grace, err)
+	}
+	return err
+}
