@@ -128,6 +128,7 @@ type Rule struct {
 	op          string
 	first, last int // call numbers the rule applies to; last 0: no end
 	base        int // calls of op before the rule was armed
+	delay       time.Duration
 	fault       fault
 	keep        int   // Partial: the requests passed on
 	err         error // Fail
@@ -136,7 +137,8 @@ type Rule struct {
 type fault int
 
 const (
-	throttle fault = iota + 1
+	pass fault = iota + 1
+	throttle
 	serverError
 	timeout
 	canceled
@@ -154,6 +156,13 @@ func (r *Rule) First(n int) *Rule { r.first, r.last = 1, n; return r }
 
 // From applies the rule to the nth call and every later one.
 func (r *Rule) From(n int) *Rule { r.first, r.last = n, 0; return r }
+
+// Delay makes the chosen calls wait d first (or until their ctx ends, which
+// fails them as Hang does), as a slow service would.
+func (r *Rule) Delay(d time.Duration) *Rule { r.delay = d; return r }
+
+// Pass passes the calls on to the service: with Delay, a slow service.
+func (r *Rule) Pass() { r.arm(pass) }
 
 // Throttle fails the calls as throttled: DynamoDB's
 // *types.ProvisionedThroughputExceededException, KMS's ThrottlingException
@@ -234,7 +243,12 @@ func apply[Out any](ctx context.Context, f *Faults, op string, r *Rule, real fun
 	if r == nil {
 		return real(ctx)
 	}
+	if err := f.delay(ctx, op, r); err != nil {
+		return nil, err
+	}
 	switch r.fault {
+	case pass:
+		return real(ctx)
 	case hang:
 		return nil, f.hang(ctx, op)
 	case loseResponse:
@@ -245,6 +259,22 @@ func apply[Out any](ctx context.Context, f *Faults, op string, r *Rule, real fun
 		return nil, f.hang(ctx, op)
 	}
 	return nil, r.error(op)
+}
+
+// delay waits for r's delay, and fails as hang does if ctx ends first.
+func (f *Faults) delay(ctx context.Context, op string, r *Rule) error {
+	if r.delay <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(r.delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+	case <-f.released:
+	}
+	return f.hang(ctx, op)
 }
 
 // hang waits for ctx, or for the end of the test, and returns the SDK's
@@ -426,6 +456,9 @@ func (f *Faults) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 			return f.DynamoDB.BatchWriteItem(ctx, in, optFns...)
 		})
 	}
+	if err := f.delay(ctx, op, r); err != nil {
+		return nil, err
+	}
 	sent, held := make(map[string][]types.WriteRequest), make(map[string][]types.WriteRequest)
 	keep := r.keep
 	for _, table := range sortedKeys(in.RequestItems) {
@@ -465,6 +498,9 @@ func (f *Faults) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInpu
 		return apply(ctx, f, op, r, func(ctx context.Context) (*dynamodb.BatchGetItemOutput, error) {
 			return f.DynamoDB.BatchGetItem(ctx, in, optFns...)
 		})
+	}
+	if err := f.delay(ctx, op, r); err != nil {
+		return nil, err
 	}
 	sent, held := make(map[string]types.KeysAndAttributes), make(map[string]types.KeysAndAttributes)
 	keep := r.keep

@@ -185,6 +185,29 @@ func TestFaultsHangUntilCtxEnds(t *testing.T) {
 	}
 }
 
+func TestFaultsDelay(t *testing.T) {
+	f := NewFaults(t)
+	table := NewTable(t, f.DynamoDB, S("pk"))
+
+	f.On("PutItem").Nth(1).Delay(300 * time.Millisecond).Pass()
+	start := time.Now()
+	if err := put(t.Context(), f, table, "slow"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("a call delayed 300ms returned after %v", d)
+	}
+
+	f.On("PutItem").Nth(1).Delay(time.Hour).ServerError()
+	err := Promptly(t, 200*time.Millisecond, func(ctx context.Context) error { return put(ctx, f, table, "never") })
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a call delayed past its ctx: %v", err)
+	}
+	if got := storedKeys(t, f, table); len(got) != 1 || !got["slow"] {
+		t.Errorf("stored %v, want slow", got)
+	}
+}
+
 func TestFaultsPartialBatches(t *testing.T) {
 	f := NewFaults(t)
 	a := NewTable(t, f.DynamoDB, S("pk"))
