@@ -323,7 +323,8 @@ func TestFaultsTxCommitServerError(t *testing.T) {
 }
 
 // Describing the table on first use: a hang ends with ctx, for every caller
-// waiting for it, and a timeout is not retried without end.
+// waiting for it; a failure names the item; and a timeout is not retried
+// without end.
 func TestFaultsFirstUseDescribeTable(t *testing.T) {
 	t.Run("hangs", func(t *testing.T) {
 		e := newFaultEnv(t)
@@ -348,16 +349,36 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 			return accounts.Save(ctx, &account{ID: "d", Seq: 2})
 		})
 		wantErrIs(t, "second Save while the table is being described", err, context.DeadlineExceeded)
-		wantItemError(t, "second Save while the table is being described", err, e.name, key("d", 2))
 		select {
 		case err := <-first:
 			wantErrIs(t, "first Save", err, context.DeadlineExceeded)
-			wantItemError(t, "first Save", err, e.name, key("d", 1))
 		case <-time.After(10 * time.Second):
 			t.Fatal("the first Save did not return when its ctx ended")
 		}
 		if got := storedWhole[account](t, e); len(got) != 0 {
 			t.Errorf("stored %v", got)
+		}
+	})
+
+	t.Run("fails", func(t *testing.T) {
+		e := newFaultEnv(t)
+		accounts := mustTable[account](t, e.m, e.name)
+		e.f.On("DescribeTable").ServerError()
+		a := account{ID: "d", Seq: 1}
+		for _, c := range []struct {
+			what string
+			call func() error
+		}{
+			{"Save", func() error { return accounts.Save(t.Context(), &a) }},
+			{"Load", func() error { return accounts.Load(t.Context(), &a) }},
+			{"Delete", func() error { return accounts.Delete(t.Context(), &a) }},
+		} {
+			err := c.call()
+			var ise *types.InternalServerError
+			if !errors.As(err, &ise) {
+				t.Errorf("%s: %v, want the server error", c.what, err)
+			}
+			wantItemError(t, c.what, err, e.name, key("d", 1))
 		}
 	})
 
