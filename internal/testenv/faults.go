@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,8 +40,8 @@ import (
 // classifies the real ones.
 //
 // A test that uses Faults must not run in parallel with others: when it
-// ends, Faults checks that the number of goroutines is back to what it was
-// when NewFaults was called.
+// ends, Faults checks that every goroutine started since NewFaults was
+// called has ended.
 type Faults struct {
 	// DynamoDB and KMS are the real clients, without faults: for creating
 	// tables and keys, and for looking at what was stored.
@@ -48,7 +49,7 @@ type Faults struct {
 	KMS      *kms.Client
 
 	// LeakWait bounds how long the check at the end of the test waits for
-	// goroutines to finish. The default is 10 s.
+	// the goroutines started during the test to end. The default is 10 s.
 	LeakWait time.Duration
 
 	t         testing.TB
@@ -87,7 +88,7 @@ func NewFaults(t testing.TB) *Faults {
 		released:  make(chan struct{}),
 		calls:     make(map[string]int),
 	}
-	start := runtime.NumGoroutine()
+	start := goroutines()
 	t.Cleanup(func() {
 		f.checkGoroutines(t, start)
 		close(f.released)
@@ -369,24 +370,50 @@ func (f *Faults) Stored(t testing.TB, table string) []map[string]types.Attribute
 	return items
 }
 
-// checkGoroutines waits, at most LeakWait, for the number of goroutines to
-// be back to start, and otherwise fails the test with a dump of them all.
-func (f *Faults) checkGoroutines(t testing.TB, start int) {
+// checkGoroutines waits, at most LeakWait, until every goroutine that was
+// not running at start has ended, and otherwise fails the test with their
+// stacks. Comparing goroutines rather than their number keeps goroutines
+// of earlier tests that end meanwhile from hiding a leak.
+func (f *Faults) checkGoroutines(t testing.TB, start map[string]string) {
 	deadline := time.Now().Add(f.LeakWait)
 	for {
 		f.transport.CloseIdleConnections()
-		n := runtime.NumGoroutine()
-		if n <= start {
+		var leaked []string
+		for id, stack := range goroutines() {
+			if _, ok := start[id]; !ok {
+				leaked = append(leaked, stack)
+			}
+		}
+		if len(leaked) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Errorf("testenv.Faults: %d goroutines still running %v after the test, %d when it started:\n%s", n, f.LeakWait, start, buf)
+			t.Errorf("testenv.Faults: %d goroutines started during the test still run %v after it (%d run, %d did at the start):\n\n%s",
+				len(leaked), f.LeakWait, runtime.NumGoroutine(), len(start), strings.Join(leaked, "\n\n"))
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// goroutines returns the stack of every goroutine by its id.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	all := make(map[string]string)
+	for _, stack := range strings.Split(strings.TrimSpace(string(buf)), "\n\n") {
+		// "goroutine 7 [chan receive]:\n..."
+		id, _, _ := strings.Cut(strings.TrimPrefix(stack, "goroutine "), " ")
+		all[id] = stack
+	}
+	return all
 }
 
 // The DynamoDB operations.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -276,14 +275,17 @@ func (r *recorder) Errorf(format string, args ...any) {
 
 func TestFaultsLeakCheck(t *testing.T) {
 	f := &Faults{LeakWait: 50 * time.Millisecond, transport: &http.Transport{}}
-	start := runtime.NumGoroutine()
+	stopOld := make(chan struct{})
+	go oldGoroutine(stopOld)
+	start := goroutines()
 	stop := make(chan struct{})
 	go leakingGoroutine(stop)
+	close(stopOld) // the count drops back, but a new goroutine runs
 
 	rec := &recorder{TB: t}
 	f.checkGoroutines(rec, start)
-	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], "leakingGoroutine") {
-		t.Errorf("with a goroutine left: reported %q, want a dump naming it", rec.errs)
+	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], "leakingGoroutine") || strings.Count(rec.errs[0], "goroutine ") != 2 {
+		t.Errorf("with a goroutine left: reported %q, want a dump of it alone", rec.errs)
 	}
 	close(stop)
 	rec.errs = nil
@@ -293,5 +295,7 @@ func TestFaultsLeakCheck(t *testing.T) {
 		t.Errorf("once the goroutine ended: reported %q", rec.errs)
 	}
 }
+
+func oldGoroutine(stop chan struct{}) { <-stop }
 
 func leakingGoroutine(stop chan struct{}) { <-stop }
