@@ -164,11 +164,16 @@ func newTable(m *Mapper, typ reflect.Type, cfg tableConfig) (*table, error) {
 // prepare checks the struct against the table on first use: the keys must
 // match, and attributes that are keys of a secondary index must stay
 // readable, so they are signed only (an explicit "encrypt" is an error).
+//
+// The lock is not held across DescribeTable, so that every caller waits on
+// its own ctx (the table info cache shares the call); callers that race
+// here compute the same value, and the first one stored is kept.
 func (t *table) prepare(ctx context.Context) (*prepared, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.prepared != nil {
-		return t.prepared, nil
+	p := t.prepared
+	t.mu.Unlock()
+	if p != nil {
+		return p, nil
 	}
 	info, err := t.m.infos.Get(ctx, t.name)
 	if err != nil {
@@ -187,13 +192,17 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{
+	p = &prepared{
 		info:    info,
 		actions: actions,
 		context: crypto.Context{TableName: t.logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
 	}
-	t.prepared = p
-	return p, nil
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.prepared == nil {
+		t.prepared = p
+	}
+	return t.prepared, nil
 }
 
 // actions returns the item encryptor's actions for the struct in the table
@@ -379,7 +388,7 @@ func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOption
 	w.key = key
 	p, err := t.prepare(ctx)
 	if err != nil {
-		return nil, err
+		return nil, &ItemError{Table: t.name, Key: key, Err: err}
 	}
 	if w.cond, err = t.condition(p, wo.conditions, w.versioned, w.storedVersion); err != nil {
 		return nil, &ItemError{Table: t.name, Key: key, Err: err}
@@ -401,7 +410,7 @@ func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) e
 	}
 	p, err := t.prepare(ctx)
 	if err != nil {
-		return err
+		return &ItemError{Table: t.name, Key: key, Err: err}
 	}
 	out, err := t.m.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: key, ConsistentRead: &ro.consistent})
 	if err != nil {
@@ -465,7 +474,7 @@ func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo writeOpt
 	w.versioned = w.storedVersion != 0
 	p, err := t.prepare(ctx)
 	if err != nil {
-		return nil, err
+		return nil, &ItemError{Table: t.name, Key: key, Err: err}
 	}
 	if w.cond, err = t.condition(p, wo.conditions, w.versioned, w.storedVersion); err != nil {
 		return nil, &ItemError{Table: t.name, Key: key, Err: err}

@@ -184,7 +184,7 @@ func (t *table) update(ctx context.Context, rv reflect.Value, fields []string) e
 	}
 	p, err := t.prepare(ctx)
 	if err != nil {
-		return err
+		return &ItemError{Table: t.name, Key: key, Err: err}
 	}
 	var set, remove []*schema.Field
 	for _, name := range fields {
