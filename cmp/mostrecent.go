@@ -326,6 +326,18 @@ func (st *mostRecentState) sawNewest(version int64, at time.Time) {
 	}
 }
 
+// orDefault returns v, or def for zero; a negative v is an ErrInvalidConfig
+// naming what.
+func orDefault[T int | time.Duration](v, def T, what string) (T, error) {
+	switch {
+	case v == 0:
+		return def, nil
+	case v < 0:
+		return 0, fmt.Errorf("%w: negative %s %v", ddbcrypt.ErrInvalidConfig, what, v)
+	}
+	return v, nil
+}
+
 // NewMostRecent returns a Most Recent provider. It makes no store call:
 // the first item does.
 func NewMostRecent(cfg MostRecentConfig) (*MostRecent, error) {
@@ -338,26 +350,17 @@ func NewMostRecent(cfg MostRecentConfig) (*MostRecent, error) {
 	if cfg.TTL <= 0 {
 		return nil, fmt.Errorf("%w: a Most Recent provider needs a positive TTL, not %v", ddbcrypt.ErrInvalidConfig, cfg.TTL)
 	}
-	size := cfg.CacheSize
-	switch {
-	case size == 0:
-		size = DefaultMostRecentCacheSize
-	case size < 0:
-		return nil, fmt.Errorf("%w: negative cache size %d", ddbcrypt.ErrInvalidConfig, size)
+	size, err := orDefault(cfg.CacheSize, DefaultMostRecentCacheSize, "cache size")
+	if err != nil {
+		return nil, err
 	}
-	timeout := cfg.LookupTimeout
-	switch {
-	case timeout == 0:
-		timeout = DefaultMostRecentLookupTimeout
-	case timeout < 0:
-		return nil, fmt.Errorf("%w: negative lookup timeout %v", ddbcrypt.ErrInvalidConfig, timeout)
+	timeout, err := orDefault(cfg.LookupTimeout, DefaultMostRecentLookupTimeout, "lookup timeout")
+	if err != nil {
+		return nil, err
 	}
-	negTTL := cfg.NegativeTTL
-	switch {
-	case negTTL == 0:
-		negTTL = DefaultMostRecentNegativeTTL
-	case negTTL < 0:
-		return nil, fmt.Errorf("%w: negative NegativeTTL %v", ddbcrypt.ErrInvalidConfig, negTTL)
+	negTTL, err := orDefault(cfg.NegativeTTL, DefaultMostRecentNegativeTTL, "NegativeTTL")
+	if err != nil {
+		return nil, err
 	}
 	m := &MostRecent{
 		store:         cfg.Store,
