@@ -28,8 +28,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -119,7 +119,7 @@ func get(t testing.TB, name string) *Ref {
 // skipOrFail skips the test, or fails it when CI is set.
 func skipOrFail(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv("CI") != "" {
+	if testenv.InCI() {
 		t.Fatalf("reftest: %s (CI is set: cross-language tests must not be skipped)", why)
 	}
 	t.Skip("reftest: " + why)
