@@ -34,8 +34,10 @@ const (
 // canonical form, both contexts DirectKMS would try are looked up, and the
 // data key is cached under the one KMS accepted; so reading such an item
 // again costs no KMS call either.) Concurrent misses for the same data key
-// make a single KMS call. Only decryption is cached: every item written
-// still gets its own data key.
+// make a single KMS call, and its failure is theirs, not retried; only if
+// the reader that made it gave up (its ctx ended) does each reader still
+// waiting make one call of its own. Only decryption is cached: every item
+// written still gets its own data key.
 //
 // Security trade-off: cached data keys (rather, the keys derived from them)
 // stay in process memory in plaintext until they expire or are evicted, and
@@ -145,37 +147,63 @@ func (c *dataKeyCache) get(ctx context.Context, keys []dataKeyID, fetch func(con
 	if m := c.use(keys); m != nil {
 		return m, nil
 	}
-	for {
-		// The fetch runs with the context of the caller that started it.
-		ch := c.flight.DoChan(string(keys[0][:]), func() (any, error) {
-			if e := c.peek(keys); e != nil { // filled since our lookup
-				return cachedDataKey{e.key, e.mat}, nil
-			}
-			m, i, err := fetch(ctx)
-			if err != nil {
+	// The fetch is shared by every caller missing these keys and runs on
+	// the ctx of the caller that started it. Each caller waits on its own
+	// ctx. If the shared fetch ended because its starter's ctx did, a
+	// caller whose ctx is still live fetches the key itself, once: another
+	// caller giving up must not fail it, and nothing here loops. Any other
+	// failure — a KMS client's own timeout included — is every caller's.
+	ch := c.flight.DoChan(string(keys[0][:]), func() (any, error) {
+		v, err := c.load(ctx, keys, fetch)
+		if err != nil && ctx.Err() != nil {
+			return nil, &abandonedFetch{err}
+		}
+		return v, err
+	})
+	var v cachedDataKey
+	select {
+	case <-ctx.Done():
+		return nil, &KMSError{KeyID: keyID, Operation: opDecrypt, Err: ctx.Err()}
+	case r := <-ch:
+		var ab *abandonedFetch
+		switch {
+		case r.Err == nil:
+			v = r.Val.(cachedDataKey)
+		case !errors.As(r.Err, &ab):
+			return nil, r.Err
+		case ctx.Err() != nil:
+			return nil, ab.err
+		default:
+			var err error
+			if v, err = c.load(ctx, keys, fetch); err != nil {
 				return nil, err
 			}
-			c.insert(keys[i], m)
-			return cachedDataKey{keys[i], m}, nil
-		})
-		select {
-		case <-ctx.Done():
-			return nil, &KMSError{KeyID: keyID, Operation: opDecrypt, Err: ctx.Err()}
-		case r := <-ch:
-			if r.Err != nil {
-				// Another caller's context ended while we waited on its
-				// fetch: ours is still live, so try again.
-				if r.Shared && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
-					continue
-				}
-				return nil, r.Err
-			}
-			v := r.Val.(cachedDataKey)
-			c.count(v.key)
-			return v.mat, nil
 		}
 	}
+	c.count(v.key)
+	return v.mat, nil
 }
+
+// load returns the live entry among keys, filled since the caller's
+// lookup, or else fetches the materials and caches them.
+func (c *dataKeyCache) load(ctx context.Context, keys []dataKeyID, fetch func(context.Context) (*DecryptionMaterials, int, error)) (cachedDataKey, error) {
+	if e := c.peek(keys); e != nil {
+		return cachedDataKey{e.key, e.mat}, nil
+	}
+	m, i, err := fetch(ctx)
+	if err != nil {
+		return cachedDataKey{}, err
+	}
+	c.insert(keys[i], m)
+	return cachedDataKey{keys[i], m}, nil
+}
+
+// abandonedFetch marks a shared fetch that failed once the ctx it ran on
+// was done: the failure is its starter's, not the key's.
+type abandonedFetch struct{ err error }
+
+func (a *abandonedFetch) Error() string { return a.err.Error() }
+func (a *abandonedFetch) Unwrap() error { return a.err }
 
 // use returns the materials of the first live entry among keys and counts
 // one use, or nil.
