@@ -89,10 +89,11 @@ func WithEncryptorOptions(opts ...crypto.Option) Option {
 //
 // Errors of DynamoDB keep their types: errors.As finds the SDK's
 // (*types.ConditionalCheckFailedException, smithy.APIError, ...) and
-// errors.Is finds ctx's. The client adds what the call was about. A
-// single-item call (PutItem, GetItem, DeleteItem, UpdateItem) that fails
-// returns a *ddbcrypt.ItemError naming the table and the item's key, as
-// does an item that does not verify; the item a failed condition returns
+// errors.Is finds ctx's. The client adds what the call was about. When
+// DynamoDB fails a single-item call (PutItem, GetItem, DeleteItem,
+// UpdateItem), the error is a *ddbcrypt.ItemError naming the table and the
+// item's key, as for an item that does not verify (a failed DescribeTable
+// names the table only); the item a failed condition returns
 // (ReturnValuesOnConditionCheckFailure ALL_OLD) is verified and decrypted,
 // or dropped. A failed Query or Scan names its table and index; a failed
 // batch, its tables and how many requests each had; a cancelled
