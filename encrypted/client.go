@@ -86,6 +86,21 @@ func WithEncryptorOptions(opts ...crypto.Option) Option {
 
 // Client wraps a DynamoDB client with client-side encryption. It is safe for
 // concurrent use by many goroutines.
+//
+// Errors of DynamoDB keep their types: errors.As finds the SDK's
+// (*types.ConditionalCheckFailedException, smithy.APIError, ...) and
+// errors.Is finds ctx's. The client adds what the call was about. When
+// DynamoDB fails a single-item call (PutItem, GetItem, DeleteItem,
+// UpdateItem), the error is a *ddbcrypt.ItemError naming the table and the
+// item's key, as for an item that does not verify (a failed DescribeTable
+// names the table only); the item a failed condition returns
+// (ReturnValuesOnConditionCheckFailure ALL_OLD) is verified and decrypted,
+// or dropped. A failed Query or Scan names its table and index; a failed
+// batch, its tables and how many requests each had; a cancelled
+// transaction, the elements DynamoDB gave a reason for, by index, table
+// and key. A request the client refuses wraps ddbcrypt.ErrInvalidItem. No
+// message holds the value of an encrypted attribute (keys are never
+// encrypted).
 type Client struct {
 	db         API
 	provider   cmp.Provider

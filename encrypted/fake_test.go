@@ -26,6 +26,9 @@ type fakeDB struct {
 	batchGet func(in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error)
 	txGet    func(in *dynamodb.TransactGetItemsInput) (*dynamodb.TransactGetItemsOutput, error)
 	put      func(in *dynamodb.PutItemInput) (*dynamodb.PutItemOutput, error)
+	// fail returns the error a call of op fails with, or nil; it is asked
+	// before the hooks above.
+	fail func(op string) error
 
 	mu     sync.Mutex
 	items  map[string]map[string]types.AttributeValue // table and key ID → stored item
@@ -45,11 +48,16 @@ func fakeKey(table string, key map[string]types.AttributeValue) string {
 	return table + "/" + tableinfo.KeyID(pick(key, "pk", "sk"))
 }
 
-func (f *fakeDB) record(op string, in any) {
+// record records a call of op and returns the error it fails with, if any.
+func (f *fakeDB) record(op string, in any) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.calls[op]++
 	f.inputs[op] = append(f.inputs[op], in)
+	f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail(op)
+	}
+	return nil
 }
 
 // count returns how many times op was called.
@@ -91,7 +99,9 @@ func (f *fakeDB) stored(table string, key map[string]types.AttributeValue) map[s
 }
 
 func (f *fakeDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	f.record(opPut, in)
+	if err := f.record(opPut, in); err != nil {
+		return nil, err
+	}
 	if f.put != nil {
 		return f.put(in)
 	}
@@ -102,7 +112,9 @@ func (f *fakeDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func
 }
 
 func (f *fakeDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	f.record(opGet, in)
+	if err := f.record(opGet, in); err != nil {
+		return nil, err
+	}
 	if f.get != nil {
 		return f.get(in)
 	}
@@ -110,27 +122,37 @@ func (f *fakeDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func
 }
 
 func (f *fakeDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	f.record(opDelete, in)
+	if err := f.record(opDelete, in); err != nil {
+		return nil, err
+	}
 	return nil, errFake
 }
 
 func (f *fakeDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	f.record(opUpdate, in)
+	if err := f.record(opUpdate, in); err != nil {
+		return nil, err
+	}
 	return &dynamodb.UpdateItemOutput{}, nil
 }
 
 func (f *fakeDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	f.record(opQuery, in)
+	if err := f.record(opQuery, in); err != nil {
+		return nil, err
+	}
 	return nil, errFake
 }
 
 func (f *fakeDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	f.record(opScan, in)
+	if err := f.record(opScan, in); err != nil {
+		return nil, err
+	}
 	return nil, errFake
 }
 
 func (f *fakeDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	f.record(opBatchGet, in)
+	if err := f.record(opBatchGet, in); err != nil {
+		return nil, err
+	}
 	if f.batchGet != nil {
 		return f.batchGet(in)
 	}
@@ -138,12 +160,16 @@ func (f *fakeDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput,
 }
 
 func (f *fakeDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	f.record(opBatchWrite, in)
+	if err := f.record(opBatchWrite, in); err != nil {
+		return nil, err
+	}
 	return &dynamodb.BatchWriteItemOutput{}, nil
 }
 
 func (f *fakeDB) TransactGetItems(_ context.Context, in *dynamodb.TransactGetItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
-	f.record(opTxGet, in)
+	if err := f.record(opTxGet, in); err != nil {
+		return nil, err
+	}
 	if f.txGet != nil {
 		return f.txGet(in)
 	}
@@ -151,12 +177,16 @@ func (f *fakeDB) TransactGetItems(_ context.Context, in *dynamodb.TransactGetIte
 }
 
 func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	f.record(opTxWrite, in)
+	if err := f.record(opTxWrite, in); err != nil {
+		return nil, err
+	}
 	return &dynamodb.TransactWriteItemsOutput{}, nil
 }
 
 func (f *fakeDB) DescribeTable(_ context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	f.record(opDescribe, in)
+	if err := f.record(opDescribe, in); err != nil {
+		return nil, err
+	}
 	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{
 		TableName: in.TableName,
 		KeySchema: []types.KeySchemaElement{

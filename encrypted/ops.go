@@ -3,10 +3,14 @@ package encrypted
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
@@ -33,12 +37,19 @@ func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 	}
 	out, err := c.db.PutItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.conditionFailure(ctx, in.Item, err)
+		return nil, t.failed(in.Item, t.conditionFailure(ctx, in.Item, err))
 	}
 	if out.Attributes, err = t.returned(ctx, in.Item, out.Attributes); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// failed names the item a failed DynamoDB call was about: the SDK's error
+// names only the operation. errors.As still finds the SDK's error in it.
+// Only the key of item is named, never another attribute.
+func (t *table) failed(item map[string]types.AttributeValue, err error) error {
+	return &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: err}
 }
 
 // conditionFailure verifies and decrypts the stored item DynamoDB returns
@@ -92,7 +103,7 @@ func (c *Client) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns 
 	req.ProjectionExpression, req.ExpressionAttributeNames = nil, nil
 	out, err := c.db.GetItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		return nil, t.failed(in.Key, err)
 	}
 	if err := t.info.CheckKey(t.name, in.Key, out.Item); err != nil {
 		return nil, err
@@ -131,7 +142,7 @@ func (c *Client) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o
 	}
 	out, err := c.db.DeleteItem(ctx, in, optFns...)
 	if err != nil {
-		return nil, t.conditionFailure(ctx, in.Key, err)
+		return nil, t.failed(in.Key, t.conditionFailure(ctx, in.Key, err))
 	}
 	if out.Attributes, err = t.returned(ctx, in.Key, out.Attributes); err != nil {
 		return nil, err
@@ -166,7 +177,7 @@ func (c *Client) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o
 	req.ConditionExpression, req.ExpressionAttributeNames = t.onlyExisting(in.ConditionExpression, in.ExpressionAttributeNames, in.UpdateExpression)
 	out, err := c.db.UpdateItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.conditionFailure(ctx, in.Key, err)
+		return nil, t.failed(in.Key, t.conditionFailure(ctx, in.Key, err))
 	}
 	switch in.ReturnValues {
 	case types.ReturnValueAllOld, types.ReturnValueAllNew:
@@ -211,7 +222,7 @@ func (c *Client) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...f
 	}
 	out, err := c.db.Query(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		return nil, t.readFailed(in.IndexName, err)
 	}
 	if err := t.readAll(ctx, out.Items, paths); err != nil {
 		return nil, err
@@ -247,12 +258,20 @@ func (c *Client) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...fun
 	}
 	out, err := c.db.Scan(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		return nil, t.readFailed(in.IndexName, err)
 	}
 	if err := t.readAll(ctx, out.Items, paths); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// readFailed names the table, and the index, of a failed query or scan.
+func (t *table) readFailed(index *string, err error) error {
+	if index != nil {
+		return fmt.Errorf("table %s, index %s: %w", t.name, *index, err)
+	}
+	return fmt.Errorf("table %s: %w", t.name, err)
 }
 
 // checkRead checks the index and Select of a query or scan, and returns the
@@ -321,7 +340,11 @@ func (c *Client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInpu
 	}
 	out, err := c.db.BatchGetItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		counts := make(map[string]int, len(in.RequestItems))
+		for name, ka := range in.RequestItems {
+			counts[name] = len(ka.Keys)
+		}
+		return nil, batchFailed(counts, "key", err)
 	}
 	for name, items := range out.Responses {
 		t, ok := tables[name]
@@ -386,7 +409,11 @@ func (c *Client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 	}
 	out, err := c.db.BatchWriteItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		counts := make(map[string]int, len(in.RequestItems))
+		for name, writes := range in.RequestItems {
+			counts[name] = len(writes)
+		}
+		return nil, batchFailed(counts, "write request", err)
 	}
 	for name, writes := range out.UnprocessedItems {
 		t, ok := tables[name]
@@ -408,4 +435,22 @@ func (c *Client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 		out.UnprocessedItems[name] = plain
 	}
 	return out, nil
+}
+
+// batchFailed names the tables of a failed batch call and how many
+// requests (what, singular) each had: DynamoDB failed them all, none in
+// particular.
+func batchFailed(counts map[string]int, what string, err error) error {
+	parts := make([]string, 0, len(counts))
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		plural := "s"
+		if counts[name] == 1 {
+			plural = ""
+		}
+		parts = append(parts, fmt.Sprintf("table %s (%d %s%s)", name, counts[name], what, plural))
+	}
+	if len(parts) == 0 {
+		return err
+	}
+	return fmt.Errorf("%s: %w", strings.Join(parts, ", "), err)
 }

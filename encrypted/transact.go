@@ -3,9 +3,13 @@ package encrypted
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
 )
 
@@ -14,7 +18,9 @@ import (
 // attributes, and Updates follow UpdateItem's rule. Everything is checked
 // before anything is sent, so a refused transaction writes nothing; an
 // element that sets several operations is refused before any call. A
-// cancelled transaction's error carries DynamoDB's reasons, one per item.
+// cancelled transaction's error names the elements DynamoDB gave a reason
+// for and wraps its *types.TransactionCanceledException, whose reasons
+// (one per element) carry stored items verified and decrypted, or none.
 func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	for i, ti := range in.TransactItems {
 		if err := checkTransactItem(i, ti); err != nil {
@@ -85,13 +91,45 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 				}
 			}
 		}
-		return nil, err
+		keys := make([]map[string]types.AttributeValue, len(in.TransactItems))
+		for i, ti := range in.TransactItems {
+			keys[i] = writeKey(ti)
+		}
+		return nil, transactFailed(tables, keys, err)
 	}
 	return out, nil
 }
 
-// writeKey returns the key of the item a transaction element writes or
-// checks.
+// transactFailed names what a failed transaction was about: the elements
+// DynamoDB gave a reason for cancelling it, by index, table, key and
+// reason code, or else its tables and how many elements each had. keys
+// holds the key, or whole item, of each element; only keys are named.
+func transactFailed(tables []*table, keys []map[string]types.AttributeValue, err error) error {
+	var tce *types.TransactionCanceledException
+	var failed []string
+	if errors.As(err, &tce) {
+		for i, r := range tce.CancellationReasons {
+			code := aws.ToString(r.Code)
+			if code == "" || code == "None" || i >= len(tables) || tables[i] == nil {
+				continue
+			}
+			failed = append(failed, fmt.Sprintf("TransactItems[%d] (table %s, item %s) %s", i, tables[i].name, ddbcrypt.FormatKey(tables[i].key(keys[i])), code))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s: %w", strings.Join(failed, "; "), err)
+	}
+	counts := make(map[string]int)
+	for _, t := range tables {
+		if t != nil {
+			counts[t.name]++
+		}
+	}
+	return batchFailed(counts, "item", err)
+}
+
+// writeKey returns the key of the item a transaction element deletes,
+// updates or checks, or the whole item a Put writes.
 func writeKey(ti types.TransactWriteItem) map[string]types.AttributeValue {
 	switch {
 	case ti.Put != nil:
@@ -132,7 +170,13 @@ func (c *Client) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetI
 	}
 	out, err := c.db.TransactGetItems(ctx, &req, optFns...)
 	if err != nil {
-		return nil, err
+		keys := make([]map[string]types.AttributeValue, len(in.TransactItems))
+		for i, ti := range in.TransactItems {
+			if ti.Get != nil {
+				keys[i] = ti.Get.Key
+			}
+		}
+		return nil, transactFailed(tables, keys, err)
 	}
 	for i := range out.Responses {
 		if i >= len(tables) || tables[i] == nil {
