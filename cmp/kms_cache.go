@@ -7,12 +7,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/ddbcrypt/ddbcrypt/internal/flight"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/ddbcrypt/ddbcrypt"
@@ -147,38 +147,16 @@ func (c *dataKeyCache) get(ctx context.Context, keys []dataKeyID, fetch func(con
 	if m := c.use(keys); m != nil {
 		return m, nil
 	}
-	// The fetch is shared by every caller missing these keys and runs on
-	// the ctx of the caller that started it. Each caller waits on its own
-	// ctx. If the shared fetch ended because its starter's ctx did, a
-	// caller whose ctx is still live fetches the key itself, once: another
-	// caller giving up must not fail it, and nothing here loops. Any other
-	// failure — a KMS client's own timeout included — is every caller's.
-	ch := c.flight.DoChan(string(keys[0][:]), func() (any, error) {
-		v, err := c.load(ctx, keys, fetch)
-		if err != nil && ctx.Err() != nil {
-			return nil, &abandonedFetch{err}
-		}
-		return v, err
+	// Concurrent misses share one fetch, and its failure — a KMS client's
+	// own timeout included; see flight.Do.
+	v, err := flight.Do(ctx, &c.flight, string(keys[0][:]), func(ctx context.Context) (cachedDataKey, error) {
+		return c.load(ctx, keys, fetch)
 	})
-	var v cachedDataKey
-	select {
-	case <-ctx.Done():
-		return nil, &KMSError{KeyID: keyID, Operation: opDecrypt, Err: ctx.Err()}
-	case r := <-ch:
-		var ab *abandonedFetch
-		switch {
-		case r.Err == nil:
-			v = r.Val.(cachedDataKey)
-		case !errors.As(r.Err, &ab):
-			return nil, r.Err
-		case ctx.Err() != nil:
-			return nil, ab.err
-		default:
-			var err error
-			if v, err = c.load(ctx, keys, fetch); err != nil {
-				return nil, err
-			}
+	if err != nil {
+		if err == ctx.Err() {
+			return nil, &KMSError{KeyID: keyID, Operation: opDecrypt, Err: err}
 		}
+		return nil, err
 	}
 	c.count(v.key)
 	return v.mat, nil
@@ -197,13 +175,6 @@ func (c *dataKeyCache) load(ctx context.Context, keys []dataKeyID, fetch func(co
 	c.insert(keys[i], m)
 	return cachedDataKey{keys[i], m}, nil
 }
-
-// abandonedFetch marks a shared fetch that failed once the ctx it ran on
-// was done: the failure is its starter's, not the key's.
-type abandonedFetch struct{ err error }
-
-func (a *abandonedFetch) Error() string { return a.err.Error() }
-func (a *abandonedFetch) Unwrap() error { return a.err }
 
 // use returns the materials of the first live entry among keys and counts
 // one use, or nil.

@@ -8,13 +8,13 @@ package tableinfo
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/flight"
 	"github.com/ddbcrypt/ddbcrypt/internal/number"
 	"golang.org/x/sync/singleflight"
 )
@@ -90,34 +90,12 @@ func (c *Cache) Get(ctx context.Context, name string) (*Info, error) {
 	if ti, ok := c.infos.Load(name); ok {
 		return ti.(*Info), nil
 	}
-	// The call is shared by every caller waiting for this table and runs on
-	// the ctx of the caller that started it. Each caller waits on its own
-	// ctx. If the shared call ended because its starter's ctx did, a caller
-	// whose ctx is still live describes the table itself, once: another
-	// caller giving up must not fail it, and nothing here loops.
-	ch := c.group.DoChan(name, func() (any, error) {
-		ti, err := c.describe(ctx, name)
-		if err != nil && ctx.Err() != nil {
-			return nil, &abandoned{err}
-		}
-		return ti, err
-	})
-	select {
-	case <-ctx.Done():
-		return nil, fmt.Errorf("DescribeTable %s: %w", name, ctx.Err())
-	case r := <-ch:
-		if r.Err == nil {
-			return r.Val.(*Info), nil
-		}
-		var ab *abandoned
-		if !errors.As(r.Err, &ab) {
-			return nil, r.Err
-		}
-		if ctx.Err() != nil {
-			return nil, ab.err
-		}
-		return c.describe(ctx, name)
+	// Concurrent first uses share one call; see flight.Do.
+	ti, err := flight.Do(ctx, &c.group, name, func(ctx context.Context) (*Info, error) { return c.describe(ctx, name) })
+	if err != nil && err == ctx.Err() {
+		return nil, fmt.Errorf("DescribeTable %s: %w", name, err)
 	}
+	return ti, err
 }
 
 // describe calls DescribeTable and caches the answer.
@@ -136,13 +114,6 @@ func (c *Cache) describe(ctx context.Context, name string) (*Info, error) {
 	c.infos.Store(name, ti)
 	return ti, nil
 }
-
-// abandoned marks a shared DescribeTable that failed once the ctx it ran on
-// was done: the failure is its starter's, not the table's.
-type abandoned struct{ err error }
-
-func (a *abandoned) Error() string { return a.err.Error() }
-func (a *abandoned) Unwrap() error { return a.err }
 
 // FromDescription extracts the Info of a DescribeTable answer.
 func FromDescription(d *types.TableDescription) *Info {
