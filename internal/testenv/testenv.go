@@ -8,6 +8,8 @@
 //
 // When an endpoint variable is missing the test is skipped with a hint, or
 // fails in CI (see InCI), so CI can never pass by silently skipping.
+//
+// Unit tests that need no server use FakeDB, an in-process DynamoDB.
 package testenv
 
 import (
