@@ -5,6 +5,7 @@ package encrypted_test
 // for.
 
 import (
+	"context"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,8 +32,8 @@ func TestGetItemChecksTheKey(t *testing.T) {
 	}
 	checkItem(t, "GetItem with sk 1.0", got.Item, fullItem("a", 1))
 
-	e.db.get = func(*dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error) {
-		return &dynamodb.GetItemOutput{Item: e.db.stored("t", key("a", 2))}, nil
+	e.db.OnGetItem = func(context.Context, *dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error) {
+		return &dynamodb.GetItemOutput{Item: e.db.Stored("t", key("a", 2))}, nil
 	}
 	out, err := e.c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key("a", 1)})
 	checkIntegrity(t, "GetItem answered with another item", err, "t", key("a", 1))
@@ -47,10 +48,10 @@ func TestGetItemChecksTheKey(t *testing.T) {
 func TestBatchGetItemChecksTheKeys(t *testing.T) {
 	e := newSwapEnv(t)
 	answer := func(keys ...map[string]types.AttributeValue) {
-		e.db.batchGet = func(*dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
+		e.db.OnBatchGetItem = func(context.Context, *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
 			var items []map[string]types.AttributeValue
 			for _, k := range keys {
-				items = append(items, e.db.stored("t", k))
+				items = append(items, e.db.Stored("t", k))
 			}
 			return &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{"t": items}}, nil
 		}
@@ -79,12 +80,12 @@ func TestBatchGetItemChecksTheKeys(t *testing.T) {
 
 func TestTransactGetItemsChecksTheKeys(t *testing.T) {
 	e := newSwapEnv(t)
-	e.db.txGet = func(in *dynamodb.TransactGetItemsInput) (*dynamodb.TransactGetItemsOutput, error) {
+	e.db.OnTransactGetItems = func(_ context.Context, in *dynamodb.TransactGetItemsInput) (*dynamodb.TransactGetItemsOutput, error) {
 		// The answers in the wrong order.
 		out := &dynamodb.TransactGetItemsOutput{}
 		for i := range in.TransactItems {
 			other := in.TransactItems[len(in.TransactItems)-1-i].Get.Key
-			out.Responses = append(out.Responses, types.ItemResponse{Item: e.db.stored("t", other)})
+			out.Responses = append(out.Responses, types.ItemResponse{Item: e.db.Stored("t", other)})
 		}
 		return out, nil
 	}
@@ -104,8 +105,8 @@ func TestTransactGetItemsChecksTheKeys(t *testing.T) {
 // The old item returned by a write must be the written one's.
 func TestPutItemOldItemChecksTheKey(t *testing.T) {
 	e := newSwapEnv(t)
-	e.db.put = func(*dynamodb.PutItemInput) (*dynamodb.PutItemOutput, error) {
-		return &dynamodb.PutItemOutput{Attributes: e.db.stored("t", key("a", 2))}, nil
+	e.db.OnPutItem = func(context.Context, *dynamodb.PutItemInput) (*dynamodb.PutItemOutput, error) {
+		return &dynamodb.PutItemOutput{Attributes: e.db.Stored("t", key("a", 2))}, nil
 	}
 	_, err := e.c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String("t"), Item: fullItem("a", 1), ReturnValues: types.ReturnValueAllOld})
 	checkIntegrity(t, "PutItem answered with another old item", err, "t", key("a", 1))

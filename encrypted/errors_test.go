@@ -51,7 +51,7 @@ func TestSingleItemErrorsSayWhichItem(t *testing.T) {
 	ctx := t.Context()
 	tbl := aws.String(e.table)
 	put(t, e.c, e.table, fullItem("a", 1))
-	e.db.fail = func(op string) error {
+	e.db.Fail = func(op string) error {
 		if op == opDescribe {
 			return nil
 		}
@@ -88,8 +88,8 @@ func TestConditionFailureSaysWhichItem(t *testing.T) {
 	tbl := aws.String(e.table)
 	item := fullItem("a", 1)
 	put(t, e.c, e.table, item)
-	stored := e.db.stored(e.table, key("a", 1))
-	e.db.fail = func(op string) error {
+	stored := e.db.Stored(e.table, key("a", 1))
+	e.db.Fail = func(op string) error {
 		if op == opDescribe {
 			return nil
 		}
@@ -140,7 +140,7 @@ func TestRequestErrorsSayWhere(t *testing.T) {
 	ctx := t.Context()
 	tbl := aws.String(e.table)
 	var fail error
-	e.db.fail = func(op string) error {
+	e.db.Fail = func(op string) error {
 		if op == opDescribe {
 			return nil
 		}

@@ -6,13 +6,10 @@ package encrypted_test
 // starts refusing what it should send).
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,193 +21,32 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
-// fakeTable is the table the fake describes: key (pk S, sk N), a global
-// index on (grp, sk) projecting all attributes and a keys-only one on grp.
+// fakeTable is the table the fake describes.
 const fakeTable = "refusals"
 
-// strictDB is an encrypted.API that makes no network call. DescribeTable
-// answers for fakeTable; every other call is recorded, and fails the test
-// unless its operation was expected, when it returns an empty answer.
-type strictDB struct {
-	t *testing.T
-
-	mu       sync.Mutex
-	expected map[string]bool
-	calls    []fakeCall
-}
-
-type fakeCall struct {
-	op string
-	in any
-}
-
-var _ encrypted.API = (*strictDB)(nil)
-
-func newStrictDB(t *testing.T) *strictDB {
-	return &strictDB{t: t, expected: map[string]bool{}}
-}
-
-// expect lets the given operations through (with an empty answer).
-func (f *strictDB) expect(ops ...string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, op := range ops {
-		f.expected[op] = true
+// fakeClient returns a strict fake, which expects no call but
+// DescribeTable, and an encrypted client over it with testActions for
+// fakeTable. The fake's tables have the key (pk S, sk N), a global index on
+// (grp, sk) projecting all attributes and a keys-only one on grp. So
+// "signed" is signed only, "plain" and "counter" are DO_NOTHING, keys (pk,
+// sk and the index key grp) are signed only, and everything else is
+// encrypted.
+func fakeClient(t *testing.T) (*testenv.FakeDB, *encrypted.Client) {
+	f := testenv.NewFakeDB(t)
+	f.Indexes = []testenv.Index{
+		{Name: "byGroup", Keys: []testenv.Key{testenv.S("grp"), testenv.N("sk")}, Projection: types.ProjectionTypeAll},
+		{Name: "keysOnly", Keys: []testenv.Key{testenv.S("grp")}, Projection: types.ProjectionTypeKeysOnly},
 	}
-}
-
-// call records a call and says whether it may go on.
-func (f *strictDB) call(op string, in any) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, fakeCall{op, in})
-	if op != opDescribe && !f.expected[op] {
-		f.t.Errorf("unexpected %s call reached DynamoDB", op)
-		return fmt.Errorf("strictDB: unexpected %s call", op)
-	}
-	return nil
-}
-
-// dataCalls returns the operations called so far, DescribeTable aside.
-func (f *strictDB) dataCalls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var ops []string
-	for _, c := range f.calls {
-		if c.op != opDescribe {
-			ops = append(ops, c.op)
-		}
-	}
-	return ops
-}
-
-// sent returns the inputs of every call of op.
-func (f *strictDB) sent(op string) []any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var ins []any
-	for _, c := range f.calls {
-		if c.op == op {
-			ins = append(ins, c.in)
-		}
-	}
-	return ins
-}
-
-func (f *strictDB) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	f.call(opDescribe, in)
-	if aws.ToString(in.TableName) != fakeTable {
-		return nil, &types.ResourceNotFoundException{Message: aws.String("no table " + aws.ToString(in.TableName))}
-	}
-	keys := func(hash, rang string) []types.KeySchemaElement {
-		ks := []types.KeySchemaElement{{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash}}
-		if rang != "" {
-			ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(rang), KeyType: types.KeyTypeRange})
-		}
-		return ks
-	}
-	def := func(name string, typ types.ScalarAttributeType) types.AttributeDefinition {
-		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: typ}
-	}
-	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{
-		TableName:   aws.String(fakeTable),
-		TableStatus: types.TableStatusActive,
-		KeySchema:   keys("pk", "sk"),
-		AttributeDefinitions: []types.AttributeDefinition{
-			def("pk", types.ScalarAttributeTypeS), def("sk", types.ScalarAttributeTypeN), def("grp", types.ScalarAttributeTypeS),
-		},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndexDescription{
-			{IndexName: aws.String("byGroup"), KeySchema: keys("grp", "sk"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
-			{IndexName: aws.String("keysOnly"), KeySchema: keys("grp", ""), Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}},
-		},
-	}}, nil
-}
-
-func (f *strictDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	if err := f.call(opPut, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.PutItemOutput{}, nil
-}
-
-func (f *strictDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	if err := f.call(opGet, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.GetItemOutput{}, nil
-}
-
-func (f *strictDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	if err := f.call(opDelete, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.DeleteItemOutput{}, nil
-}
-
-func (f *strictDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if err := f.call(opUpdate, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.UpdateItemOutput{}, nil
-}
-
-func (f *strictDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	if err := f.call(opQuery, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.QueryOutput{}, nil
-}
-
-func (f *strictDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	if err := f.call(opScan, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.ScanOutput{}, nil
-}
-
-func (f *strictDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	if err := f.call(opBatchGet, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.BatchGetItemOutput{}, nil
-}
-
-func (f *strictDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	if err := f.call(opBatchWrite, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.BatchWriteItemOutput{}, nil
-}
-
-func (f *strictDB) TransactGetItems(_ context.Context, in *dynamodb.TransactGetItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
-	if err := f.call(opTxGet, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.TransactGetItemsOutput{}, nil
-}
-
-func (f *strictDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	if err := f.call(opTxWrite, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.TransactWriteItemsOutput{}, nil
-}
-
-// fakeClient returns the fake and an encrypted client over it with
-// testActions for fakeTable: "signed" is signed only, "plain" and "counter"
-// are DO_NOTHING, keys (pk, sk and the index key grp) are signed only, and
-// everything else is encrypted.
-func fakeClient(t *testing.T) (*strictDB, *encrypted.Client) {
-	f := newStrictDB(t)
+	f.Expect()
 	return f, newClient(f, testenv.WrappedProvider(t), fakeTable, testActions())
 }
 
 // refusedOffline checks that err is a refusal wrapping ErrInvalidItem that
 // names attr (if not empty) and says every word in why, and that no call
 // but DescribeTable reached the fake.
-func refusedOffline(t *testing.T, f *strictDB, what string, err error, attr string, why ...string) {
+func refusedOffline(t *testing.T, f *testenv.FakeDB, what string, err error, attr string, why ...string) {
 	t.Helper()
-	if ops := f.dataCalls(); len(ops) != 0 {
+	if ops := f.DataCalls(); len(ops) != 0 {
 		t.Errorf("%s: calls %v reached DynamoDB, want none", what, ops)
 	}
 	if !errors.Is(err, ddbcrypt.ErrInvalidItem) {
@@ -415,7 +251,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 
 	t.Run("PutItem", func(t *testing.T) {
 		f, c := fakeClient(t)
-		f.expect(opPut)
+		f.Expect(opPut)
 		cond := "attribute_not_exists(pk) OR (#p = :v AND signed <> :v AND sk > :k)"
 		if _, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: fakeTbl, Item: item, ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
@@ -430,7 +266,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 
 	t.Run("DeleteItem", func(t *testing.T) {
 		f, c := fakeClient(t)
-		f.expect(opDelete)
+		f.Expect(opDelete)
 		cond := "#p = :v AND attribute_exists(counter)"
 		if _, err := c.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: key("r", 1), ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
@@ -442,7 +278,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 
 	t.Run("UpdateItem", func(t *testing.T) {
 		f, c := fakeClient(t)
-		f.expect(opUpdate)
+		f.Expect(opUpdate)
 		update, cond := "ADD counter :one SET #p = :v", "signed = :v"
 		if _, err := c.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: key("r", 1),
 			UpdateExpression: aws.String(update), ConditionExpression: aws.String(cond), ExpressionAttributeNames: names,
@@ -469,7 +305,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 
 	t.Run("Query", func(t *testing.T) {
 		f, c := fakeClient(t)
-		f.expect(opQuery)
+		f.Expect(opQuery)
 		filter := "#p = :v OR signed = :v"
 		for _, index := range []*string{nil, aws.String("byGroup")} {
 			kc := "pk = :k AND sk > :v"
@@ -480,7 +316,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 				ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
 				t.Fatalf("Query %v with key condition %q and filter on plaintext: %v", aws.ToString(index), kc, err)
 			}
-			ins := f.sent(opQuery)
+			ins := f.Inputs(opQuery)
 			in := ins[len(ins)-1].(*dynamodb.QueryInput)
 			if aws.ToString(in.KeyConditionExpression) != kc || aws.ToString(in.FilterExpression) != filter || aws.ToString(in.IndexName) != aws.ToString(index) {
 				t.Errorf("Query sent index %q, key condition %q, filter %q; want %q, %q, %q",
@@ -491,7 +327,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 
 	t.Run("Scan", func(t *testing.T) {
 		f, c := fakeClient(t)
-		f.expect(opScan)
+		f.Expect(opScan)
 		filter := "#p = :v AND grp = :k"
 		if _, err := c.Scan(t.Context(), &dynamodb.ScanInput{TableName: fakeTbl, FilterExpression: aws.String(filter),
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
@@ -503,7 +339,7 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 
 	t.Run("TransactWriteItems", func(t *testing.T) {
 		f, c := fakeClient(t)
-		f.expect(opTxWrite)
+		f.Expect(opTxWrite)
 		items := []types.TransactWriteItem{
 			{Put: &types.Put{TableName: fakeTbl, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 			{ConditionCheck: &types.ConditionCheck{TableName: fakeTbl, Key: key("r", 2), ConditionExpression: aws.String("#p = :v"), ExpressionAttributeNames: names, ExpressionAttributeValues: pick(values, ":v")}},
@@ -536,9 +372,9 @@ func TestAllowedExpressionsAreSent(t *testing.T) {
 }
 
 // onlyInput returns the input of the one call of op, or fails the test.
-func onlyInput[In any](t *testing.T, f *strictDB, op string) In {
+func onlyInput[In any](t *testing.T, f *testenv.FakeDB, op string) In {
 	t.Helper()
-	ins := f.sent(op)
+	ins := f.Inputs(op)
 	if len(ins) != 1 {
 		t.Fatalf("%d %s calls reached DynamoDB, want 1", len(ins), op)
 	}

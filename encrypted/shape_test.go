@@ -53,7 +53,7 @@ func TestTransactElementWithSeveralOperations(t *testing.T) {
 		if tc.item.Put != nil && !strings.Contains(err.Error(), "table t") {
 			t.Errorf("%s: error %q does not name the table", tc.what, err)
 		}
-		if n := e.db.dataCalls() + e.db.count(opDescribe); n != 0 {
+		if n := len(e.db.DataCalls()) + e.db.Count(opDescribe); n != 0 {
 			t.Errorf("%s: %d calls before the refusal, want none", tc.what, n)
 		}
 	}
@@ -75,7 +75,7 @@ func TestBatchWriteRequestWithPutAndDelete(t *testing.T) {
 			"t": {{PutRequest: &types.PutRequest{Item: fullItem("b", 1)}}, tc.req},
 		}})
 		checkRefused(t, tc.what, err, nil, 0, "", `RequestItems["t"][1]`, tc.want, "table t")
-		if n := e.db.dataCalls() + e.db.count(opDescribe); n != 0 {
+		if n := len(e.db.DataCalls()) + e.db.Count(opDescribe); n != 0 {
 			t.Errorf("%s: %d calls before the refusal, want none", tc.what, n)
 		}
 	}
@@ -120,7 +120,7 @@ func TestUpdatePlaceholderCollision(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UpdateItem: %v", err)
 	}
-	in := e.db.last(opUpdate).(*dynamodb.UpdateItemInput)
+	in := e.db.Last(opUpdate).(*dynamodb.UpdateItemInput)
 	check("UpdateItem", in.ConditionExpression, in.ExpressionAttributeNames)
 
 	_, err = e.c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
@@ -132,7 +132,7 @@ func TestUpdatePlaceholderCollision(t *testing.T) {
 	if err != nil {
 		t.Fatalf("TransactWriteItems: %v", err)
 	}
-	u := e.db.last(opTxWrite).(*dynamodb.TransactWriteItemsInput).TransactItems[0].Update
+	u := e.db.Last(opTxWrite).(*dynamodb.TransactWriteItemsInput).TransactItems[0].Update
 	check("TransactWriteItems", u.ConditionExpression, u.ExpressionAttributeNames)
 }
 
