@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
 
@@ -31,7 +32,7 @@ func wantIntegrity(t *testing.T, what string, err error, k map[string]types.Attr
 
 // newSwapTable returns a fake table of docs holding two valid items,
 // (a, 1) and (a, 2), saved through the mapper.
-func newSwapTable(t *testing.T) (*fakeClient, *mapper.Table[doc]) {
+func newSwapTable(t *testing.T) (*testenv.FakeDB, *mapper.Table[doc]) {
 	t.Helper()
 	fc, m := newFakeMapper(t)
 	docs := mustTable[doc](t, m, "t")
@@ -50,8 +51,8 @@ func TestLoadChecksTheKey(t *testing.T) {
 	if err := docs.Load(t.Context(), &got); err != nil || got.Secret != "secret 1" {
 		t.Fatalf("Load: %+v, %v", got, err)
 	}
-	fc.get = func(*dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error) {
-		return &dynamodb.GetItemOutput{Item: fc.stored("t", key("a", 2))}, nil
+	fc.OnGetItem = func(context.Context, *dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error) {
+		return &dynamodb.GetItemOutput{Item: fc.Stored("t", key("a", 2))}, nil
 	}
 	got = doc{ID: "a", Seq: 1}
 	err := docs.Load(t.Context(), &got)
@@ -64,10 +65,10 @@ func TestLoadChecksTheKey(t *testing.T) {
 func TestBatchLoadChecksTheKeys(t *testing.T) {
 	fc, docs := newSwapTable(t)
 	answer := func(keys ...map[string]types.AttributeValue) {
-		fc.batchGet = func(*dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
+		fc.OnBatchGetItem = func(context.Context, *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
 			var items []map[string]types.AttributeValue
 			for _, k := range keys {
-				items = append(items, fc.stored("t", k))
+				items = append(items, fc.Stored("t", k))
 			}
 			return &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{"t": items}}, nil
 		}
@@ -111,7 +112,7 @@ func TestTxCommitErrorNamesItems(t *testing.T) {
 			{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")},
 		}},
 	} {
-		fc.transactWrite = func(*dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) { return nil, fail }
+		fc.OnTransactWriteItems = func(context.Context, *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) { return nil, fail }
 		err := build().Commit(t.Context())
 		if !errors.Is(err, fail) {
 			t.Errorf("Commit failing with %v: error %v does not wrap it", fail, err)
@@ -128,7 +129,7 @@ func TestTxCommitErrorNamesItems(t *testing.T) {
 func TestLoadDescribeTimeout(t *testing.T) {
 	fc, m := newFakeMapper(t)
 	timeout := fmt.Errorf("operation error DynamoDB: DescribeTable, https response error: %w", context.DeadlineExceeded)
-	fc.describe = func(context.Context, *dynamodb.DescribeTableInput) (*dynamodb.DescribeTableOutput, error) {
+	fc.OnDescribeTable = func(context.Context, *dynamodb.DescribeTableInput) (*dynamodb.DescribeTableOutput, error) {
 		return nil, timeout
 	}
 	docs := mustTable[doc](t, m, "t")
@@ -143,10 +144,10 @@ func TestLoadDescribeTimeout(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("Load did not return within a minute")
 	}
-	if n := fc.count(opDescribeTable); n != 1 {
+	if n := fc.Count(opDescribeTable); n != 1 {
 		t.Errorf("%d DescribeTable calls, want 1", n)
 	}
-	if n := fc.count(opGet); n != 0 {
+	if n := fc.Count(opGet); n != 0 {
 		t.Errorf("%d GetItem calls, want none", n)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,177 +22,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
 
-// fakeTable is the table the fake describes: key (pk S, sk N).
+// fakeTable is the table of the types below.
 const fakeTable = "refusals"
-
-// fakeDB is a mapper.Client that makes no network call. DescribeTable
-// answers for fakeTable; every other call is recorded, and fails the test
-// unless its operation was expected, when it returns an empty answer.
-type fakeDB struct {
-	t *testing.T
-
-	// scan, if set, answers the expected Scan calls.
-	scan func(ctx context.Context, in *dynamodb.ScanInput) (*dynamodb.ScanOutput, error)
-
-	mu       sync.Mutex
-	expected map[string]bool
-	calls    []fakeCall
-	ended    bool // the test is over: record calls, but do not report them
-}
-
-type fakeCall struct {
-	op string
-	in any
-}
-
-var _ mapper.Client = (*fakeDB)(nil)
-
-func newFakeDB(t *testing.T) *fakeDB {
-	f := &fakeDB{t: t, expected: map[string]bool{}}
-	t.Cleanup(func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.ended = true
-	})
-	return f
-}
-
-// expect lets the given operations through (with an empty answer).
-func (f *fakeDB) expect(ops ...string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, op := range ops {
-		f.expected[op] = true
-	}
-}
-
-// call records a call and says whether it may go on.
-func (f *fakeDB) call(op string, in any) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, fakeCall{op, in})
-	if op != opDescribeTable && !f.expected[op] {
-		if !f.ended {
-			f.t.Errorf("unexpected %s call reached DynamoDB", op)
-		}
-		return fmt.Errorf("fakeDB: unexpected %s call", op)
-	}
-	return nil
-}
-
-// dataCalls returns the operations called so far, DescribeTable aside.
-func (f *fakeDB) dataCalls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var ops []string
-	for _, c := range f.calls {
-		if c.op != opDescribeTable {
-			ops = append(ops, c.op)
-		}
-	}
-	return ops
-}
-
-// sent returns the inputs of every call of op.
-func (f *fakeDB) sent(op string) []any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var ins []any
-	for _, c := range f.calls {
-		if c.op == op {
-			ins = append(ins, c.in)
-		}
-	}
-	return ins
-}
-
-func (f *fakeDB) DescribeTable(_ context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	f.call(opDescribeTable, in)
-	if aws.ToString(in.TableName) != fakeTable {
-		return nil, &types.ResourceNotFoundException{Message: aws.String("no table " + aws.ToString(in.TableName))}
-	}
-	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{
-		TableName:   aws.String(fakeTable),
-		TableStatus: types.TableStatusActive,
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
-		},
-	}}, nil
-}
-
-func (f *fakeDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	if err := f.call(opGet, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.GetItemOutput{}, nil
-}
-
-func (f *fakeDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	if err := f.call(opPut, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.PutItemOutput{}, nil
-}
-
-func (f *fakeDB) DeleteItem(_ context.Context, in *dynamodb.DeleteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	if err := f.call(opDelete, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.DeleteItemOutput{}, nil
-}
-
-func (f *fakeDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if err := f.call(opUpdate, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.UpdateItemOutput{}, nil
-}
-
-func (f *fakeDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	if err := f.call(opQuery, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.QueryOutput{}, nil
-}
-
-func (f *fakeDB) Scan(ctx context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	if err := f.call(opScan, in); err != nil {
-		return nil, err
-	}
-	if f.scan != nil {
-		return f.scan(ctx, in)
-	}
-	return &dynamodb.ScanOutput{}, nil
-}
-
-func (f *fakeDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	if err := f.call(opBatchGet, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.BatchGetItemOutput{}, nil
-}
-
-func (f *fakeDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	if err := f.call(opBatchWrite, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.BatchWriteItemOutput{}, nil
-}
-
-func (f *fakeDB) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	if err := f.call(opTransactWrite, in); err != nil {
-		return nil, err
-	}
-	return &dynamodb.TransactWriteItemsOutput{}, nil
-}
 
 // ledger is a versioned item of fakeTable: keys and version signed in
 // plaintext, a signed-only status, a do-not-touch note, the rest encrypted.
@@ -218,10 +52,11 @@ type looseLedger struct {
 	Note    string   `ddb:"note"`
 }
 
-// fakeMapper returns the fake and the table of ledger over it.
-func fakeMapper(t *testing.T) (*fakeDB, *mapper.Mapper, *mapper.Table[ledger]) {
+// fakeMapper returns a strict fake, a mapper over it and its table of
+// ledger.
+func fakeMapper(t *testing.T) (*testenv.FakeDB, *mapper.Mapper, *mapper.Table[ledger]) {
 	t.Helper()
-	f := newFakeDB(t)
+	f := strictFake(t)
 	m := mapper.New(f, newProvider(t))
 	tbl, err := mapper.NewTable[ledger](m)
 	if err != nil {
@@ -233,9 +68,9 @@ func fakeMapper(t *testing.T) (*fakeDB, *mapper.Mapper, *mapper.Table[ledger]) {
 // refusedOffline checks that err wraps ErrInvalidItem and mentions every
 // word in why (the attribute, quoted), and that no call but DescribeTable
 // reached the fake.
-func refusedOffline(t *testing.T, f *fakeDB, what string, err error, why ...string) {
+func refusedOffline(t *testing.T, f *testenv.FakeDB, what string, err error, why ...string) {
 	t.Helper()
-	if ops := f.dataCalls(); len(ops) != 0 {
+	if ops := f.DataCalls(); len(ops) != 0 {
 		t.Errorf("%s: calls %v reached DynamoDB, want none", what, ops)
 	}
 	if !errors.Is(err, ddbcrypt.ErrInvalidItem) {
@@ -405,7 +240,7 @@ func TestVersionConditionSent(t *testing.T) {
 
 	t.Run("Save", func(t *testing.T) {
 		f, m, tbl := fakeMapper(t)
-		f.expect(opPut)
+		f.Expect(opPut)
 		v := ledger{ID: "a", Seq: 1, Owner: "alice"}
 		for want := range int64(3) {
 			save := tbl.Save
@@ -415,7 +250,7 @@ func TestVersionConditionSent(t *testing.T) {
 			if err := save(t.Context(), &v); err != nil {
 				t.Fatalf("Save of version %d: %v", want, err)
 			}
-			ins := f.sent(opPut)
+			ins := f.Inputs(opPut)
 			in := ins[len(ins)-1].(*dynamodb.PutItemInput)
 			what := fmt.Sprintf("Save of version %d", want)
 			if want == 0 {
@@ -437,26 +272,26 @@ func TestVersionConditionSent(t *testing.T) {
 
 	t.Run("Save with If", func(t *testing.T) {
 		f, _, tbl := fakeMapper(t)
-		f.expect(opPut)
+		f.Expect(opPut)
 		v := ledger{ID: "a", Seq: 1, Version: 7}
 		if err := tbl.Save(t.Context(), &v, mapper.If(expression.Name("status").Equal(expression.Value("open")))); err != nil {
 			t.Fatalf("Save with If: %v", err)
 		}
-		in := f.sent(opPut)[0].(*dynamodb.PutItemInput)
+		in := f.Inputs(opPut)[0].(*dynamodb.PutItemInput)
 		checkCondition(t, "Save of version 7 with If", in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues,
 			`(status = S:"open") AND (version = N:7)`)
 	})
 
 	t.Run("Delete", func(t *testing.T) {
 		f, _, tbl := fakeMapper(t)
-		f.expect(opDelete)
+		f.Expect(opDelete)
 		if err := tbl.Delete(t.Context(), &ledger{ID: "a", Seq: 1, Version: 5}); err != nil {
 			t.Fatalf("Delete of version 5: %v", err)
 		}
 		if err := tbl.Delete(t.Context(), &ledger{ID: "a", Seq: 2}); err != nil {
 			t.Fatalf("Delete of version 0: %v", err)
 		}
-		ins := f.sent(opDelete)
+		ins := f.Inputs(opDelete)
 		if len(ins) != 2 {
 			t.Fatalf("%d DeleteItem calls, want 2", len(ins))
 		}
@@ -469,7 +304,7 @@ func TestVersionConditionSent(t *testing.T) {
 
 	t.Run("Tx", func(t *testing.T) {
 		f, m, tbl := fakeMapper(t)
-		f.expect(opTransactWrite)
+		f.Expect(opTransactWrite)
 		tx := m.NewTx()
 		fresh, saved, gone := ledger{ID: "a", Seq: 1}, ledger{ID: "a", Seq: 2, Version: 3}, ledger{ID: "a", Seq: 3, Version: 9}
 		for _, err := range []error{tbl.TxSave(t.Context(), tx, &fresh), tbl.TxSave(t.Context(), tx, &saved), tbl.TxDelete(t.Context(), tx, &gone)} {
@@ -480,7 +315,7 @@ func TestVersionConditionSent(t *testing.T) {
 		if err := tx.Commit(t.Context()); err != nil {
 			t.Fatalf("Commit: %v", err)
 		}
-		in := f.sent(opTransactWrite)[0].(*dynamodb.TransactWriteItemsInput)
+		in := f.Inputs(opTransactWrite)[0].(*dynamodb.TransactWriteItemsInput)
 		if len(in.TransactItems) != 3 || in.TransactItems[0].Put == nil || in.TransactItems[1].Put == nil || in.TransactItems[2].Delete == nil {
 			t.Fatalf("TransactWriteItems sent %+v, want two puts and a delete", in.TransactItems)
 		}
@@ -556,13 +391,13 @@ type labelled struct {
 // refused naming that attribute, not a member of it.
 func TestNestedPathsNameTheirAttribute(t *testing.T) {
 	t.Parallel()
-	f := newFakeDB(t)
+	f := strictFake(t)
 	m := mapper.New(f, newProvider(t))
 	tbl, err := mapper.NewTable[labelled](m, mapper.WithTableName(fakeTable))
 	if err != nil {
 		t.Fatalf("NewTable[labelled]: %v", err)
 	}
-	f.expect(opPut, opQuery)
+	f.Expect(opPut, opQuery)
 	for _, path := range []string{"labels.color", "labels.owner"} {
 		cond := expression.Name(path).Equal(expression.Value("red"))
 		v := labelled{ID: "a", Seq: 1, Labels: map[string]string{"color": "red"}}
@@ -591,10 +426,10 @@ func TestNestedPathsNameTheirAttribute(t *testing.T) {
 func TestSegmentedScanStopsItsCallsBeforeReturning(t *testing.T) {
 	t.Parallel()
 	f, _, tbl := fakeMapper(t)
-	f.expect(opScan)
+	f.Expect(opScan)
 	var inFlight atomic.Int32
 	started := make(chan struct{}) // segment 1's call has started
-	f.scan = func(ctx context.Context, in *dynamodb.ScanInput) (*dynamodb.ScanOutput, error) {
+	f.OnScan = func(ctx context.Context, in *dynamodb.ScanInput) (*dynamodb.ScanOutput, error) {
 		switch aws.ToInt32(in.Segment) {
 		case 0:
 			select {
