@@ -112,7 +112,9 @@ func TestTxCommitErrorNamesItems(t *testing.T) {
 			{Code: aws.String("None")}, {Code: aws.String("TransactionConflict")},
 		}},
 	} {
-		fc.OnTransactWriteItems = func(context.Context, *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) { return nil, fail }
+		fc.OnTransactWriteItems = func(context.Context, *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
+			return nil, fail
+		}
 		err := build().Commit(t.Context())
 		if !errors.Is(err, fail) {
 			t.Errorf("Commit failing with %v: error %v does not wrap it", fail, err)
