@@ -48,6 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
@@ -150,7 +151,7 @@ func buildCodec(s *schema.Schema, building map[reflect.Type]*codec) *codec {
 	c := &codec{typ: s.Type, schema: s}
 	nesting := map[reflect.Type]int{}
 	for i := range s.Fields {
-		c.encrypted = c.encrypted || s.Fields[i].Action == schema.Encrypt
+		c.encrypted = c.encrypted || s.Fields[i].Action == crypto.EncryptAndSign
 		c.nesting = max(c.nesting, staticNesting(s.Fields[i].Type, nesting, map[reflect.Type]bool{}))
 	}
 	offsets := make([]uintptr, len(s.Fields))
@@ -176,7 +177,7 @@ func buildCodec(s *schema.Schema, building map[reflect.Type]*codec) *codec {
 			typ:       f.Type,
 			omitEmpty: f.Tag.OmitEmpty,
 			nullEmpty: f.Tag.NullEmpty,
-			encrypted: f.Action == schema.Encrypt,
+			encrypted: f.Action == crypto.EncryptAndSign,
 			nesting:   staticNesting(f.Type, nesting, map[reflect.Type]bool{}),
 		}
 		p.fast, p.kind, p.set = classify(f.Type, f.Tag)
@@ -1250,7 +1251,7 @@ func (c *codec) checkWholeNesting(rv reflect.Value) error {
 			continue // behind a nil embedded pointer: absent
 		}
 		if err := checkNesting(fv, 0, 0); err != nil {
-			return c.fieldError(opMarshal, f.Name, f.GoName, f.Type, f.Action == schema.Encrypt, nil, err)
+			return c.fieldError(opMarshal, f.Name, f.GoName, f.Type, f.Action == crypto.EncryptAndSign, nil, err)
 		}
 	}
 	return nil
@@ -1268,7 +1269,7 @@ func (c *codec) locateEncodeError(enc *attributevalue.Encoder, rv reflect.Value,
 		w := reflect.New(wrapperType(f.Type, f.Tag))
 		w.Elem().Field(0).Set(fv)
 		if _, ferr := enc.Encode(w.Interface()); ferr != nil {
-			return c.fieldError(opMarshal, f.Name, f.GoName, f.Type, f.Action == schema.Encrypt, nil, ferr)
+			return c.fieldError(opMarshal, f.Name, f.GoName, f.Type, f.Action == crypto.EncryptAndSign, nil, ferr)
 		}
 	}
 	return c.fieldError(opMarshal, "", "", nil, c.encrypted, nil, err)
@@ -1297,7 +1298,7 @@ func (c *codec) locateDecodeError(dec *attributevalue.Decoder, item map[string]t
 		av := item[name]
 		w := reflect.New(wrapperType(f.Type, f.Tag))
 		if ferr := dec.Decode(&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{wrapperName: av}}, w.Interface()); ferr != nil {
-			return c.fieldError(opUnmarshal, name, f.GoName, f.Type, f.Action == schema.Encrypt, av, ferr)
+			return c.fieldError(opUnmarshal, name, f.GoName, f.Type, f.Action == crypto.EncryptAndSign, av, ferr)
 		}
 	}
 	return c.fieldError(opUnmarshal, "", "", nil, c.encrypted, nil, err)

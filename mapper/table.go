@@ -16,7 +16,6 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/schema"
-	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
 // Table is a typed handle on the table that holds items of type T, a struct
@@ -215,14 +214,14 @@ func (t *table) actions(info *tableinfo.Info) (crypto.AttributeActions, error) {
 	// asked with the tagged fields (and the settled keys and version) only.
 	// With unsigned keys, the table's untagged keys are left to it too: the
 	// schema settled them as signed.
-	tagged := crypto.AttributeActions{Default: cryptoAction(s.Default), Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
+	tagged := crypto.AttributeActions{Default: s.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
 	actions := crypto.AttributeActions{Default: tagged.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
 	for i := range s.Fields {
 		f := &s.Fields[i]
-		actions.Overrides[f.Name] = cryptoAction(f.Action)
-		defaultedKey := (f.Role == schema.PartitionKey || f.Role == schema.SortKey) && f.Tag.Action == tags.Unset
-		if (f.Tag.Action != tags.Unset || f.Role != schema.None) && !(defaultedKey && t.unsignedKeys) {
-			tagged.Overrides[f.Name] = cryptoAction(f.Action)
+		actions.Overrides[f.Name] = f.Action
+		defaultedKey := (f.Role == schema.PartitionKey || f.Role == schema.SortKey) && !f.Tag.HasAction
+		if (f.Tag.HasAction || f.Role != schema.None) && !(defaultedKey && t.unsignedKeys) {
+			tagged.Overrides[f.Name] = f.Action
 		}
 	}
 	// Index keys the struct lacks are unknown attributes, refused on Load
@@ -250,16 +249,6 @@ func (t *table) actions(info *tableinfo.Info) (crypto.AttributeActions, error) {
 		actions.Overrides[name] = keyed.Overrides[name]
 	}
 	return actions, nil
-}
-
-func cryptoAction(a schema.Action) crypto.Action {
-	switch a {
-	case schema.SignOnly:
-		return crypto.SignOnly
-	case schema.DoNotTouch:
-		return crypto.DoNothing
-	}
-	return crypto.EncryptAndSign
 }
 
 // encode marshals the struct rv into an item, as attributevalue does, with

@@ -49,7 +49,7 @@ func build(t reflect.Type) (*Schema, error) {
 	if _, ok := reflect.PointerTo(t).MethodByName("MarshalDynamoDBAttributeValue"); ok {
 		return nil, errorf(t, "", "has its own MarshalDynamoDBAttributeValue, so its attributes cannot be known")
 	}
-	s := &Schema{Type: t, Default: Encrypt}
+	s := &Schema{Type: t, Default: crypto.EncryptAndSign}
 	cands, err := s.enumerate()
 	if err != nil {
 		return nil, err
@@ -107,8 +107,8 @@ func (s *Schema) enumerate() ([]candidate, error) {
 					return nil, s.tagError(path, err)
 				}
 				if tag.Ignore {
-					if tag.Action != tags.Unset {
-						return nil, errorf(s.Type, path, `tagged both ddb:"-" and ddbcrypt:%q`, tag.Action)
+					if tag.HasAction {
+						return nil, errorf(s.Type, path, `tagged both ddb:"-" and ddbcrypt:%q`, sf.Tag.Get(tags.CryptoKey))
 					}
 					continue
 				}
@@ -160,7 +160,7 @@ func (s *Schema) blank(sf reflect.StructField, path string, top bool, from *stri
 	if err != nil {
 		return s.tagError(path, err)
 	}
-	if tag.Action == tags.Unset {
+	if !tag.HasAction {
 		return nil
 	}
 	if !top {
@@ -170,7 +170,7 @@ func (s *Schema) blank(sf reflect.StructField, path string, top bool, from *stri
 		return errorf(s.Type, path, "more than one blank field with a ddbcrypt tag")
 	}
 	*from = path
-	s.Default = Action(tag.Action)
+	s.Default = tag.Action
 	return nil
 }
 
@@ -239,7 +239,7 @@ func (s *Schema) visible(cands []candidate) ([]candidate, error) {
 			if i == win {
 				continue
 			}
-			if l := cands[i]; l.tag.Role != tags.NoRole || l.tag.Action != tags.Unset {
+			if l := cands[i]; l.tag.Role != tags.NoRole || l.tag.HasAction {
 				return nil, errorf(s.Type, l.path, "attribute %q is hidden by field %s, so its tags would have no effect", name, cands[win].path)
 			}
 		}
@@ -266,7 +266,7 @@ func (s *Schema) clashError(name string, clash []int, cands []candidate) error {
 func (s *Schema) resolve(cands []candidate) error {
 	s.Fields = make([]Field, 0, len(cands))
 	s.byName = make(map[string]int, len(cands))
-	var settle []int // the version defaulted to DoNotTouch: SignOnly if anything is signed
+	var settle []int // the version defaulted to crypto.DoNothing: crypto.SignOnly if anything is signed
 	signed := false
 	var roles [4]int // index+1 in s.Fields of the field holding each role
 	var keys []int   // indexes in s.Fields of the key fields, settled last by the key rule
@@ -291,10 +291,10 @@ func (s *Schema) resolve(cands []candidate) error {
 			return fail("a second %s; the first is field %s", f.Role.describe(), s.Fields[roles[f.Role]-1].GoName)
 		}
 
-		explicit := c.tag.Action != tags.Unset
+		explicit := c.tag.HasAction
 		f.Action = s.Default
 		if explicit {
-			f.Action = Action(c.tag.Action)
+			f.Action = c.tag.Action
 		}
 		if f.Role != None && (c.tag.AsStrSet || c.tag.AsNumSet || c.tag.AsBinSet) {
 			return fail("the %s must be a single value, not a set", f.Role.describe())
@@ -306,11 +306,11 @@ func (s *Schema) resolve(cands []candidate) error {
 			// The version is never encrypted, and is signed whenever
 			// anything is (Java's mapper, FORMAT.md 6.2).
 			switch {
-			case explicit && f.Action == Encrypt:
+			case explicit && f.Action == crypto.EncryptAndSign:
 				return fail("the version attribute cannot be encrypted: DynamoDB must read it")
-			case f.Action == Encrypt:
-				f.Action = SignOnly
-			case !explicit && f.Action == DoNotTouch:
+			case f.Action == crypto.EncryptAndSign:
+				f.Action = crypto.SignOnly
+			case !explicit && f.Action == crypto.DoNothing:
 				settle = append(settle, len(s.Fields))
 			}
 			if k := deref(c.sf.Type).Kind(); k < reflect.Int || k > reflect.Uint64 {
@@ -320,7 +320,7 @@ func (s *Schema) resolve(cands []candidate) error {
 				return fail("the version attribute must be stored as a number; drop the string option")
 			}
 		}
-		if f.Action != DoNotTouch {
+		if f.Action != crypto.DoNothing {
 			signed = true
 		}
 		if f.Role != None {
@@ -331,7 +331,7 @@ func (s *Schema) resolve(cands []candidate) error {
 	}
 	if signed {
 		for _, i := range settle {
-			s.Fields[i].Action = SignOnly
+			s.Fields[i].Action = crypto.SignOnly
 		}
 	}
 	if err := s.settleKeys(keys); err != nil {
@@ -355,10 +355,10 @@ func (s *Schema) resolve(cands []candidate) error {
 // encrypted, and signed whenever anything is. The rule tells a tagged action
 // from a defaulted one, so it is asked with the tagged fields only.
 func (s *Schema) settleKeys(keys []int) error {
-	tagged := crypto.AttributeActions{Default: s.Default.crypto(), Overrides: make(map[string]crypto.Action, len(s.Fields))}
+	tagged := crypto.AttributeActions{Default: s.Default, Overrides: make(map[string]crypto.Action, len(s.Fields))}
 	for _, f := range s.Fields {
-		if f.Tag.Action != tags.Unset || f.Role == Version {
-			tagged.Overrides[f.Name] = f.Action.crypto()
+		if f.Tag.HasAction || f.Role == Version {
+			tagged.Overrides[f.Name] = f.Action
 		}
 	}
 	for _, i := range keys {
@@ -372,7 +372,7 @@ func (s *Schema) settleKeys(keys []int) error {
 		case err != nil:
 			return errorf(s.Type, f.GoName, "%v", err)
 		}
-		f.Action = actionOf(act)
+		f.Action = act
 	}
 	return nil
 }

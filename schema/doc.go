@@ -48,17 +48,20 @@
 //
 // # Actions
 //
-// Each attribute gets its ddbcrypt tag, or else the struct default. The
-// default is Encrypt unless the struct has a blank field with a ddbcrypt tag,
-// Java's class-level @DoNotEncrypt / @DoNotTouch:
+// Each attribute gets the crypto.Action of its ddbcrypt tag ("encrypt":
+// EncryptAndSign, "signonly": SignOnly, "donottouch": DoNothing), or else the
+// struct default. The default is EncryptAndSign unless the struct has a blank
+// field with a ddbcrypt tag, Java's class-level @DoNotEncrypt / @DoNotTouch:
 //
 //	_ struct{} `ddbcrypt:"signonly"`
 //
-// The partition key, sort key and version are never encrypted, as in Java's
-// mapper: a defaulted Encrypt becomes SignOnly, and an explicit
-// `ddbcrypt:"encrypt"` is an error. Keys must also be signed, so that an item
-// cannot be moved to another key (FORMAT.md 6.3): `ddbcrypt:"donottouch"` on
-// a key is an error. With a DoNotTouch default the keys and the version are
+// The partition key and sort key follow the key rule, which package crypto
+// decides (crypto.AttributeActions.KeyAction): never encrypted, and signed
+// whenever anything is, so that an item cannot be moved to another key
+// (FORMAT.md 6.3); `ddbcrypt:"encrypt"` or `ddbcrypt:"donottouch"` on a key
+// is an error. The version is never encrypted either, as in Java's mapper: a
+// defaulted EncryptAndSign becomes SignOnly, and an explicit
+// `ddbcrypt:"encrypt"` is an error. With a DoNothing default the keys and the version are
 // signed if anything else is; if nothing at all is, they are left alone too
 // and the item is stored as is, which is Java's @DoNotTouch class. The
 // version may be tagged `ddbcrypt:"donottouch"`, as Java allows.

@@ -11,53 +11,6 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
-// Action is what the item encryptor does with an attribute. The values are
-// those of tags.Action, ordered from weakest to strongest like Python's
-// CryptoAction; the zero value is not an action, so that a Field that was
-// never resolved cannot pass for one.
-type Action int
-
-// Actions.
-const (
-	DoNotTouch = Action(tags.DoNotTouch) // plaintext, not signed (Java {}, Python DO_NOTHING)
-	SignOnly   = Action(tags.SignOnly)   // plaintext, signed (Java {SIGN})
-	Encrypt    = Action(tags.Encrypt)    // encrypted and signed (Java {ENCRYPT, SIGN})
-)
-
-func (a Action) String() string {
-	switch a {
-	case DoNotTouch:
-		return "DoNotTouch"
-	case SignOnly:
-		return "SignOnly"
-	case Encrypt:
-		return "Encrypt"
-	}
-	return fmt.Sprintf("Action(%d)", int(a))
-}
-
-// crypto returns the item encryptor's action for a.
-func (a Action) crypto() crypto.Action {
-	switch a {
-	case SignOnly:
-		return crypto.SignOnly
-	case DoNotTouch:
-		return crypto.DoNothing
-	}
-	return crypto.EncryptAndSign
-}
-
-// actionOf returns the Action of an item encryptor's action.
-func actionOf(a crypto.Action) Action {
-	switch a {
-	case crypto.SignOnly:
-		return SignOnly
-	case crypto.DoNothing:
-		return DoNotTouch
-	}
-	return Encrypt
-}
-
 // Role is the part an attribute plays in the table.
 type Role int
 
@@ -102,8 +55,8 @@ type Field struct {
 	Index  []int        // for reflect.Value.FieldByIndex; crosses embedded structs
 	Type   reflect.Type // the field's declared type (not dereferenced)
 	Role   Role
-	Action Action   // resolved: never zero
-	Tag    tags.Tag // as parsed, for its value-encoding options
+	Action crypto.Action // resolved: the tag, the struct default, and for keys and the version their rule
+	Tag    tags.Tag      // as parsed, for its value-encoding options
 
 	// ViaPointer says that Index crosses an embedded pointer to a struct. A
 	// nil pointer there means the attribute is absent when encoding (as in
@@ -124,7 +77,7 @@ type Schema struct {
 	// Default is the action of the untagged fields, from a blank field's
 	// ddbcrypt tag or else Encrypt. Java's @HandleUnknownAttributes gives
 	// the same action to attributes the class does not model (FORMAT.md 5.6).
-	Default Action
+	Default crypto.Action
 
 	// TableName is what a `TableName() string` method on the type or its
 	// pointer returns for a zero value, called once; "" if there is none.

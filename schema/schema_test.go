@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"reflect"
 	"slices"
 	"strings"
@@ -28,7 +29,7 @@ type want struct {
 	goName string
 	index  []int
 	role   Role
-	action Action
+	action crypto.Action
 }
 
 func mustOf[T any](t *testing.T) *Schema {
@@ -93,14 +94,14 @@ func errOf[T any]() (reflect.Type, error) {
 func TestDataPoJo(t *testing.T) {
 	s := mustOf[DataPoJo](t)
 	checkFields(t, s, []want{
-		{"partition_attribute", "PartitionAttribute", []int{0}, PartitionKey, SignOnly},
-		{"sort_attribute", "SortAttribute", []int{1}, SortKey, SignOnly},
-		{"example", "Example", []int{2}, None, Encrypt},
-		{"some numbers", "SomeNumbers", []int{3}, None, Encrypt},
-		{"and some binary", "SomeBinary", []int{4}, None, Encrypt},
-		{"leave me", "LeaveMe", []int{5}, None, DoNotTouch},
+		{"partition_attribute", "PartitionAttribute", []int{0}, PartitionKey, crypto.SignOnly},
+		{"sort_attribute", "SortAttribute", []int{1}, SortKey, crypto.SignOnly},
+		{"example", "Example", []int{2}, None, crypto.EncryptAndSign},
+		{"some numbers", "SomeNumbers", []int{3}, None, crypto.EncryptAndSign},
+		{"and some binary", "SomeBinary", []int{4}, None, crypto.EncryptAndSign},
+		{"leave me", "LeaveMe", []int{5}, None, crypto.DoNothing},
 	})
-	if s.Type != reflect.TypeFor[DataPoJo]() || s.Default != Encrypt || s.TableName != "" {
+	if s.Type != reflect.TypeFor[DataPoJo]() || s.Default != crypto.EncryptAndSign || s.TableName != "" {
 		t.Errorf("Type %v, Default %v, TableName %q", s.Type, s.Default, s.TableName)
 	}
 	if s.PartitionKey != s.Field("partition_attribute") || s.SortKey != s.Field("sort_attribute") || s.Version != nil {
@@ -158,7 +159,7 @@ func TestNotItems(t *testing.T) {
 
 func TestEmpty(t *testing.T) {
 	s := mustOf[struct{}](t)
-	if len(s.Fields) != 0 || s.PartitionKey != nil || s.SortKey != nil || s.Version != nil || s.Default != Encrypt {
+	if len(s.Fields) != 0 || s.PartitionKey != nil || s.SortKey != nil || s.Version != nil || s.Default != crypto.EncryptAndSign {
 		t.Errorf("%+v", s)
 	}
 }
@@ -183,28 +184,28 @@ func TestTags(t *testing.T) {
 	}
 	s := mustOf[T](t)
 	checkFields(t, s, []want{
-		{"a", "A", []int{0}, None, SignOnly},
-		{"b", "B", []int{1}, None, Encrypt},
-		{"C", "C", []int{2}, None, Encrypt},
-		{"d", "D", []int{3}, None, Encrypt},
-		{"e", "E", []int{4}, None, Encrypt},
-		{"f", "F", []int{5}, None, Encrypt},
-		{"g", "G", []int{6}, None, Encrypt},
-		{"H", "H", []int{7}, None, Encrypt},
-		{"I", "I", []int{8}, None, Encrypt},
-		{"K", "K", []int{10}, None, Encrypt},
-		{"L", "L", []int{11}, None, Encrypt},
-		{"nn", "Nn", []int{14}, None, Encrypt},
+		{"a", "A", []int{0}, None, crypto.SignOnly},
+		{"b", "B", []int{1}, None, crypto.EncryptAndSign},
+		{"C", "C", []int{2}, None, crypto.EncryptAndSign},
+		{"d", "D", []int{3}, None, crypto.EncryptAndSign},
+		{"e", "E", []int{4}, None, crypto.EncryptAndSign},
+		{"f", "F", []int{5}, None, crypto.EncryptAndSign},
+		{"g", "G", []int{6}, None, crypto.EncryptAndSign},
+		{"H", "H", []int{7}, None, crypto.EncryptAndSign},
+		{"I", "I", []int{8}, None, crypto.EncryptAndSign},
+		{"K", "K", []int{10}, None, crypto.EncryptAndSign},
+		{"L", "L", []int{11}, None, crypto.EncryptAndSign},
+		{"nn", "Nn", []int{14}, None, crypto.EncryptAndSign},
 	})
 	wantTags := map[string]tags.Tag{
-		"a": {Name: "a", OmitEmpty: true, OmitEmptyElem: true, Action: tags.SignOnly},
+		"a": {Name: "a", OmitEmpty: true, OmitEmptyElem: true, Action: crypto.SignOnly, HasAction: true},
 		"b": {Name: "b", AsStrSet: true, NullEmpty: true},
 		"C": {AsNumSet: true, NullEmptyElem: true},
 		"d": {Name: "d", AsBinSet: true},
 		"e": {Name: "e", AsUnixTime: true},
 		"f": {Name: "f", AsString: true},
 		"H": {},
-		"K": {Action: tags.Encrypt},
+		"K": {Action: crypto.EncryptAndSign, HasAction: true},
 	}
 	for name, tag := range wantTags {
 		if got := s.Field(name).Tag; got != tag {
@@ -256,7 +257,7 @@ func TestUnexported(t *testing.T) {
 		b string `ddb:"-"` //lint:ignore U1000 test type
 		c string //lint:ignore U1000 test type
 	}
-	checkFields(t, mustOf[OK](t), []want{{"A", "A", []int{0}, None, Encrypt}})
+	checkFields(t, mustOf[OK](t), []want{{"A", "A", []int{0}, None, crypto.EncryptAndSign}})
 
 	type Named struct {
 		A string
@@ -279,7 +280,7 @@ func TestUnstorable(t *testing.T) {
 		Ch chan int `ddb:"-"`
 		Fn func()   `ddb:"-"`
 	}
-	checkFields(t, mustOf[OK](t), []want{{"A", "A", []int{0}, None, Encrypt}})
+	checkFields(t, mustOf[OK](t), []want{{"A", "A", []int{0}, None, crypto.EncryptAndSign}})
 
 	type Chan struct{ Ch chan int }
 	typ, err := errOf[Chan]()
@@ -311,14 +312,14 @@ func TestDefault(t *testing.T) {
 		C  string `ddbcrypt:"donottouch"`
 	}
 	s := mustOf[SignOnlyDefault](t)
-	if s.Default != SignOnly {
+	if s.Default != crypto.SignOnly {
 		t.Errorf("Default %v", s.Default)
 	}
 	checkFields(t, s, []want{
-		{"pk", "PK", []int{1}, PartitionKey, SignOnly},
-		{"A", "A", []int{2}, None, SignOnly},
-		{"B", "B", []int{3}, None, Encrypt},
-		{"C", "C", []int{4}, None, DoNotTouch},
+		{"pk", "PK", []int{1}, PartitionKey, crypto.SignOnly},
+		{"A", "A", []int{2}, None, crypto.SignOnly},
+		{"B", "B", []int{3}, None, crypto.EncryptAndSign},
+		{"C", "C", []int{4}, None, crypto.DoNothing},
 	})
 
 	type EncryptDefault struct {
@@ -326,7 +327,7 @@ func TestDefault(t *testing.T) {
 		_ int `ddbcrypt:"encrypt"`
 	}
 	s = mustOf[EncryptDefault](t)
-	checkFields(t, s, []want{{"A", "A", []int{0}, None, Encrypt}})
+	checkFields(t, s, []want{{"A", "A", []int{0}, None, crypto.EncryptAndSign}})
 
 	type Two struct {
 		_ struct{} `ddbcrypt:"signonly"`
@@ -362,7 +363,7 @@ func TestDefault(t *testing.T) {
 		X string
 	}
 	type Outer2 struct{ Plain }
-	checkFields(t, mustOf[Outer2](t), []want{{"X", "Plain.X", []int{0, 1}, None, Encrypt}})
+	checkFields(t, mustOf[Outer2](t), []want{{"X", "Plain.X", []int{0, 1}, None, crypto.EncryptAndSign}})
 }
 
 func TestKeys(t *testing.T) {
@@ -373,9 +374,9 @@ func TestKeys(t *testing.T) {
 	}
 	s := mustOf[Defaulted](t)
 	checkFields(t, s, []want{
-		{"ver", "Ver", []int{0}, Version, SignOnly},
-		{"pk", "PK", []int{1}, PartitionKey, SignOnly},
-		{"sk", "SK", []int{2}, SortKey, SignOnly},
+		{"ver", "Ver", []int{0}, Version, crypto.SignOnly},
+		{"pk", "PK", []int{1}, PartitionKey, crypto.SignOnly},
+		{"sk", "SK", []int{2}, SortKey, crypto.SignOnly},
 	})
 	if s.PartitionKey != &s.Fields[1] || s.SortKey != &s.Fields[2] || s.Version != &s.Fields[0] {
 		t.Error("key pointers do not point into Fields")
@@ -387,9 +388,9 @@ func TestKeys(t *testing.T) {
 		Ver *uint8 `ddb:"ver,version" ddbcrypt:"donottouch"` // allowed, as in Java
 	}
 	checkFields(t, mustOf[Explicit](t), []want{
-		{"pk", "PK", []int{0}, PartitionKey, SignOnly},
-		{"sk", "SK", []int{1}, SortKey, SignOnly},
-		{"ver", "Ver", []int{2}, Version, DoNotTouch},
+		{"pk", "PK", []int{0}, PartitionKey, crypto.SignOnly},
+		{"sk", "SK", []int{1}, SortKey, crypto.SignOnly},
+		{"ver", "Ver", []int{2}, Version, crypto.DoNothing},
 	})
 
 	type HashOnly struct {
@@ -513,13 +514,13 @@ func TestVersionType(t *testing.T) {
 		X string
 	}
 	checkFields(t, mustOf[Untouched](t), []want{
-		{"v", "V", []int{0}, Version, DoNotTouch},
-		{"X", "X", []int{1}, None, Encrypt},
+		{"v", "V", []int{0}, Version, crypto.DoNothing},
+		{"X", "X", []int{1}, None, crypto.EncryptAndSign},
 	})
 }
 
-// With DoNotTouch by default, keys are signed as soon as anything is, and
-// left alone when nothing is (Java's @DoNotTouch class).
+// With crypto.DoNothing by default, keys are signed as soon as anything is, and
+// left alone when nothing is (Java's @crypto.DoNothing class).
 func TestDoNotTouchDefault(t *testing.T) {
 	type Nothing struct {
 		_   struct{} `ddbcrypt:"donottouch"`
@@ -529,14 +530,14 @@ func TestDoNotTouchDefault(t *testing.T) {
 		Any string
 	}
 	s := mustOf[Nothing](t)
-	if s.Default != DoNotTouch {
+	if s.Default != crypto.DoNothing {
 		t.Errorf("Default %v", s.Default)
 	}
 	checkFields(t, s, []want{
-		{"pk", "PK", []int{1}, PartitionKey, DoNotTouch},
-		{"sk", "SK", []int{2}, SortKey, DoNotTouch},
-		{"v", "V", []int{3}, Version, DoNotTouch},
-		{"Any", "Any", []int{4}, None, DoNotTouch},
+		{"pk", "PK", []int{1}, PartitionKey, crypto.DoNothing},
+		{"sk", "SK", []int{2}, SortKey, crypto.DoNothing},
+		{"v", "V", []int{3}, Version, crypto.DoNothing},
+		{"Any", "Any", []int{4}, None, crypto.DoNothing},
 	})
 
 	type Something struct {
@@ -548,11 +549,11 @@ func TestDoNotTouchDefault(t *testing.T) {
 		Secret string `ddbcrypt:"encrypt"`
 	}
 	checkFields(t, mustOf[Something](t), []want{
-		{"pk", "PK", []int{1}, PartitionKey, SignOnly},
-		{"sk", "SK", []int{2}, SortKey, SignOnly},
-		{"v", "V", []int{3}, Version, SignOnly},
-		{"Any", "Any", []int{4}, None, DoNotTouch},
-		{"Secret", "Secret", []int{5}, None, Encrypt},
+		{"pk", "PK", []int{1}, PartitionKey, crypto.SignOnly},
+		{"sk", "SK", []int{2}, SortKey, crypto.SignOnly},
+		{"v", "V", []int{3}, Version, crypto.SignOnly},
+		{"Any", "Any", []int{4}, None, crypto.DoNothing},
+		{"Secret", "Secret", []int{5}, None, crypto.EncryptAndSign},
 	})
 
 	type SignedKey struct {
@@ -561,8 +562,8 @@ func TestDoNotTouchDefault(t *testing.T) {
 		SK string   `ddb:"sk,range"`
 	}
 	checkFields(t, mustOf[SignedKey](t), []want{
-		{"pk", "PK", []int{1}, PartitionKey, SignOnly},
-		{"sk", "SK", []int{2}, SortKey, SignOnly},
+		{"pk", "PK", []int{1}, PartitionKey, crypto.SignOnly},
+		{"sk", "SK", []int{2}, SortKey, crypto.SignOnly},
 	})
 }
 
@@ -602,16 +603,16 @@ type Embedding struct {
 func TestEmbedding(t *testing.T) {
 	s := mustOf[Embedding](t)
 	checkFields(t, s, []want{
-		{"id", "ID", []int{0}, PartitionKey, SignOnly},
-		{"created", "Audit.Created", []int{1, 0}, None, Encrypt},
-		{"by", "Audit.By", []int{1, 1}, None, SignOnly},
-		{"owner_id", "Owner.OwnerID", []int{2, 0}, SortKey, SignOnly},
-		{"note", "internal.Note", []int{3, 0}, None, Encrypt},
-		{"deep", "Level1.Level2.Deep", []int{4, 0, 0}, None, Encrypt},
-		{"mid", "Level1.Mid", []int{4, 1}, None, Encrypt},
-		{"named", "Named", []int{5}, None, Encrypt},
-		{"named_p", "NamedP", []int{6}, None, SignOnly},
-		{"Last", "Last", []int{7}, None, Encrypt},
+		{"id", "ID", []int{0}, PartitionKey, crypto.SignOnly},
+		{"created", "Audit.Created", []int{1, 0}, None, crypto.EncryptAndSign},
+		{"by", "Audit.By", []int{1, 1}, None, crypto.SignOnly},
+		{"owner_id", "Owner.OwnerID", []int{2, 0}, SortKey, crypto.SignOnly},
+		{"note", "internal.Note", []int{3, 0}, None, crypto.EncryptAndSign},
+		{"deep", "Level1.Level2.Deep", []int{4, 0, 0}, None, crypto.EncryptAndSign},
+		{"mid", "Level1.Mid", []int{4, 1}, None, crypto.EncryptAndSign},
+		{"named", "Named", []int{5}, None, crypto.EncryptAndSign},
+		{"named_p", "NamedP", []int{6}, None, crypto.SignOnly},
+		{"Last", "Last", []int{7}, None, crypto.EncryptAndSign},
 	})
 	for _, f := range s.Fields {
 		want := f.Name == "owner_id" || f.Name == "deep"
@@ -658,11 +659,11 @@ func TestEmbeddingMisc(t *testing.T) {
 	// A recursive type is explored once; an embedded non-struct is an
 	// attribute named after its type; a time embedded with a name is an
 	// attribute.
-	checkFields(t, mustOf[Node](t), []want{{"X", "X", []int{1}, None, Encrypt}})
+	checkFields(t, mustOf[Node](t), []want{{"X", "X", []int{1}, None, crypto.EncryptAndSign}})
 	checkFields(t, mustOf[EmbedMisc](t), []want{
-		{"Scalar", "Scalar", []int{1}, None, Encrypt},
-		{"when", "Time", []int{2}, None, Encrypt},
-		{"X", "Node.X", []int{3, 1}, None, Encrypt},
+		{"Scalar", "Scalar", []int{1}, None, crypto.EncryptAndSign},
+		{"when", "Time", []int{2}, None, crypto.EncryptAndSign},
+		{"X", "Node.X", []int{3, 1}, None, crypto.EncryptAndSign},
 	})
 
 	// attributevalue would list an unexported embedded field that is not
@@ -684,7 +685,7 @@ func TestEmbeddingMisc(t *testing.T) {
 		time.Time
 		A string
 	}
-	checkFields(t, mustOf[Flat](t), []want{{"A", "A", []int{1}, None, Encrypt}})
+	checkFields(t, mustOf[Flat](t), []want{{"A", "A", []int{1}, None, crypto.EncryptAndSign}})
 }
 
 func TestEmbeddedTags(t *testing.T) {
@@ -729,10 +730,10 @@ func TestShadowing(t *testing.T) {
 	// The shallowest field wins; at equal depth the tagged one does: "X" is
 	// UntaggedAtDepth.X (its only field named "X"), "x" is TaggedAtDepth.X.
 	checkFields(t, mustOf[Shadow](t), []want{
-		{"Other", "ShadowBase.Other", []int{0, 1}, None, Encrypt},
-		{"x", "TaggedAtDepth.X", []int{1, 0}, None, Encrypt},
-		{"X", "UntaggedAtDepth.X", []int{2, 0}, None, Encrypt},
-		{"name", "Name", []int{3}, None, Encrypt},
+		{"Other", "ShadowBase.Other", []int{0, 1}, None, crypto.EncryptAndSign},
+		{"x", "TaggedAtDepth.X", []int{1, 0}, None, crypto.EncryptAndSign},
+		{"X", "UntaggedAtDepth.X", []int{2, 0}, None, crypto.EncryptAndSign},
+		{"name", "Name", []int{3}, None, crypto.EncryptAndSign},
 	})
 
 	type B struct {
@@ -745,7 +746,7 @@ func TestShadowing(t *testing.T) {
 		B // "V", untagged
 		C // "V", from a tag: wins
 	}
-	checkFields(t, mustOf[TagWins](t), []want{{"V", "C.W", []int{1, 0}, None, Encrypt}})
+	checkFields(t, mustOf[TagWins](t), []want{{"V", "C.W", []int{1, 0}, None, crypto.EncryptAndSign}})
 }
 
 type clashA struct {
@@ -788,7 +789,7 @@ func TestClashes(t *testing.T) {
 		Y string `ddb:"X"`
 	}
 	// The tag wins at equal depth: no clash.
-	checkFields(t, mustOf[TopGoName](t), []want{{"X", "Y", []int{1}, None, Encrypt}})
+	checkFields(t, mustOf[TopGoName](t), []want{{"X", "Y", []int{1}, None, crypto.EncryptAndSign}})
 
 	type Untagged struct {
 		clashA
@@ -817,7 +818,7 @@ func TestClashes(t *testing.T) {
 		Twice2
 		V string `ddb:"V"`
 	}
-	checkFields(t, mustOf[Settled](t), []want{{"V", "V", []int{2}, None, Encrypt}})
+	checkFields(t, mustOf[Settled](t), []want{{"V", "V", []int{2}, None, crypto.EncryptAndSign}})
 
 	type HiddenRole struct {
 		roleBase
@@ -885,12 +886,7 @@ func TestErrorCached(t *testing.T) {
 	}
 }
 
-func TestStrings(t *testing.T) {
-	for a, want := range map[Action]string{DoNotTouch: "DoNotTouch", SignOnly: "SignOnly", Encrypt: "Encrypt", 0: "Action(0)"} {
-		if a.String() != want {
-			t.Errorf("%d: %q", int(a), a.String())
-		}
-	}
+func TestRoleStrings(t *testing.T) {
 	for r, want := range map[Role]string{None: "None", PartitionKey: "PartitionKey", SortKey: "SortKey", Version: "Version", 9: "Role(9)"} {
 		if r.String() != want {
 			t.Errorf("%d: %q", int(r), r.String())

@@ -50,6 +50,7 @@ import (
 	"strings"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
 // Struct tag keys.
@@ -84,40 +85,18 @@ func (r Role) String() string {
 	return fmt.Sprintf("Role(%d)", int(r))
 }
 
-// Action is the value of a `ddbcrypt` tag. Unset is kept apart from the three
-// actions so that package schema can tell a defaulted action from an explicit
-// one: only a defaulted Encrypt on a key is quietly downgraded.
-type Action int
-
-// Tag actions.
-const (
-	Unset      Action = iota // no ddbcrypt tag, or an empty one
-	DoNotTouch               // "donottouch": plaintext, not signed
-	SignOnly                 // "signonly": plaintext, signed
-	Encrypt                  // "encrypt": encrypted and signed
-)
-
-func (a Action) String() string {
-	switch a {
-	case Unset:
-		return "unset"
-	case DoNotTouch:
-		return "donottouch"
-	case SignOnly:
-		return "signonly"
-	case Encrypt:
-		return "encrypt"
-	}
-	return fmt.Sprintf("Action(%d)", int(a))
-}
-
 // Tag is what the `ddb` and `ddbcrypt` tags of one field say. The zero Tag is
 // an untagged field.
 type Tag struct {
 	Name   string // attribute name; "" means the Go field name
 	Ignore bool   // `ddb:"-"`: not an attribute
 	Role   Role
-	Action Action
+
+	// Action is what the `ddbcrypt` tag says; HasAction whether there is
+	// one, so that package schema can tell a defaulted action from an
+	// explicit one.
+	Action    crypto.Action
+	HasAction bool
 
 	// Value encoding, as attributevalue's options of the same names.
 	OmitEmpty     bool // omitempty
@@ -167,7 +146,7 @@ func Parse(f reflect.StructField) (Tag, error) {
 		if !ok {
 			return fail(CryptoKey, v, "want encrypt, signonly or donottouch")
 		}
-		t.Action = a
+		t.Action, t.HasAction = a, true
 	}
 
 	v := f.Tag.Get(Key)
@@ -233,14 +212,14 @@ func Parse(f reflect.StructField) (Tag, error) {
 	return t, nil
 }
 
-func parseAction(s string) (Action, bool) {
+func parseAction(s string) (crypto.Action, bool) {
 	switch s {
 	case "encrypt":
-		return Encrypt, true
+		return crypto.EncryptAndSign, true
 	case "signonly":
-		return SignOnly, true
+		return crypto.SignOnly, true
 	case "donottouch":
-		return DoNotTouch, true
+		return crypto.DoNothing, true
 	}
-	return Unset, false
+	return 0, false
 }

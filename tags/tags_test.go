@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
 func field(tag string) reflect.StructField {
@@ -35,12 +36,12 @@ func TestParse(t *testing.T) {
 		{`ddb:",range"`, Tag{Role: Range}},
 		{`ddb:"v,version,omitempty"`, Tag{Name: "v", Role: Version, OmitEmpty: true}},
 		{`ddb:"hash"`, Tag{Name: "hash"}}, // the first element is always the name
-		{`ddbcrypt:"encrypt"`, Tag{Action: Encrypt}},
-		{`ddbcrypt:"signonly"`, Tag{Action: SignOnly}},
-		{`ddbcrypt:"donottouch"`, Tag{Action: DoNotTouch}},
+		{`ddbcrypt:"encrypt"`, Tag{Action: crypto.EncryptAndSign, HasAction: true}},
+		{`ddbcrypt:"signonly"`, Tag{Action: crypto.SignOnly, HasAction: true}},
+		{`ddbcrypt:"donottouch"`, Tag{Action: crypto.DoNothing, HasAction: true}},
 		{`ddbcrypt:""`, Tag{}},
-		{`ddb:"leave me" ddbcrypt:"donottouch"`, Tag{Name: "leave me", Action: DoNotTouch}},
-		{`ddb:"-" ddbcrypt:"encrypt"`, Tag{Ignore: true, Action: Encrypt}}, // schema refuses it
+		{`ddb:"leave me" ddbcrypt:"donottouch"`, Tag{Name: "leave me", Action: crypto.DoNothing, HasAction: true}},
+		{`ddb:"-" ddbcrypt:"encrypt"`, Tag{Ignore: true, Action: crypto.EncryptAndSign, HasAction: true}}, // schema refuses it
 		{`dynamodbav:""`, Tag{}},
 	}
 	for _, tt := range tests {
@@ -101,14 +102,9 @@ func TestStrings(t *testing.T) {
 			t.Errorf("Role %d = %q, want %q", int(r), r.String(), want)
 		}
 	}
-	for a, want := range map[Action]string{Unset: "unset", Encrypt: "encrypt", SignOnly: "signonly", DoNotTouch: "donottouch", 9: "Action(9)"} {
-		if a.String() != want {
-			t.Errorf("Action %d = %q, want %q", int(a), a.String(), want)
-		}
-		if a != Unset && a < 9 {
-			if got, ok := parseAction(want); !ok || got != a {
-				t.Errorf("parseAction(%q) = %v, %v", want, got, ok)
-			}
+	for text, want := range map[string]crypto.Action{"encrypt": crypto.EncryptAndSign, "signonly": crypto.SignOnly, "donottouch": crypto.DoNothing} {
+		if got, ok := parseAction(text); !ok || got != want {
+			t.Errorf("parseAction(%q) = %v, %v; want %v", text, got, ok, want)
 		}
 	}
 }
