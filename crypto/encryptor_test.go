@@ -396,7 +396,7 @@ func TestTableNameOverride(t *testing.T) {
 	writer := crypto.NewEncryptor(p)
 	enc := encryptExample(t, writer) // bound to "my-table"
 	// The same item copied to "copy-table" reads with an override...
-	reader := crypto.NewEncryptor(p, crypto.WithTableNameOverride("copy-table", "my-table"))
+	reader := crypto.NewEncryptor(p, crypto.WithSignatureTableName("copy-table", "my-table"))
 	copied := testContext
 	copied.TableName = "copy-table"
 	if _, err := reader.DecryptItem(context.Background(), enc, exampleActions, copied); err != nil {

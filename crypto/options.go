@@ -25,13 +25,13 @@ type options struct {
 	strictOrdering bool
 }
 
-// WithTableNameOverride binds items of table physical to the table name
+// WithSignatureTableName binds items of table physical to the table name
 // logical in their signature (and in a KMS encryption context): items copied
 // from table logical verify when read from table physical, and items written
 // to physical verify when copied to logical. It is Java's @TableAadOverride
 // and overrideEncryptionContextTableName (FORMAT.md 5.7). May be given more
 // than once.
-func WithTableNameOverride(physical, logical string) Option {
+func WithSignatureTableName(physical, logical string) Option {
 	return func(o *options) {
 		if o.tableNames == nil {
 			o.tableNames = make(map[string]string)

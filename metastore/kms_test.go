@@ -48,8 +48,8 @@ func TestDirectKMSInner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newStoreEnv(t, metastore.WithLogicalTableName("keys"))
-	store, err := metastore.New(e.cc, e.table, inner, metastore.WithLogicalTableName("keys"))
+	e := newStoreEnv(t, metastore.WithSignatureTableName("keys"))
+	store, err := metastore.New(e.cc, e.table, inner, metastore.WithSignatureTableName("keys"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDirectKMSInner(t *testing.T) {
 	}
 
 	// Another host with the same KMS key reads both versions.
-	other, err := metastore.New(e.cc, e.table, inner, metastore.WithLogicalTableName("keys"))
+	other, err := metastore.New(e.cc, e.table, inner, metastore.WithSignatureTableName("keys"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestDirectKMSInner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong, err := metastore.New(e.cc, e.table, stranger, metastore.WithLogicalTableName("keys"))
+	wrong, err := metastore.New(e.cc, e.table, stranger, metastore.WithSignatureTableName("keys"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,12 +102,12 @@ type options struct {
 	logical string
 }
 
-// WithLogicalTableName binds the rows' signatures (and, with a Direct KMS
+// WithSignatureTableName binds the rows' signatures (and, with a Direct KMS
 // inner provider, their KMS encryption context) to name instead of the
 // physical table name: rows copied from a MetaStore table called name
-// verify in this one. It is crypto.WithTableNameOverride for the MetaStore's
+// verify in this one. It is crypto.WithSignatureTableName for the MetaStore's
 // own rows.
-func WithLogicalTableName(name string) Option {
+func WithSignatureTableName(name string) Option {
 	return func(o *options) { o.logical = name }
 }
 
@@ -148,7 +148,7 @@ func New(client Client, tableName string, inner cmp.Provider, opts ...Option) (*
 	var cryptoOpts []crypto.Option
 	if o.logical != "" && o.logical != tableName {
 		s.logical = o.logical
-		cryptoOpts = append(cryptoOpts, crypto.WithTableNameOverride(tableName, o.logical))
+		cryptoOpts = append(cryptoOpts, crypto.WithSignatureTableName(tableName, o.logical))
 	}
 	s.encryptor = crypto.NewEncryptor(inner, cryptoOpts...)
 	return s, nil

@@ -552,7 +552,7 @@ func TestTamperedRow(t *testing.T) {
 // TestLogicalTableName: rows are bound to the MetaStore's table name, or to
 // the logical name it is given.
 func TestLogicalTableName(t *testing.T) {
-	e := newStoreEnv(t, metastore.WithLogicalTableName("keys"))
+	e := newStoreEnv(t, metastore.WithSignatureTableName("keys"))
 	ctx := t.Context()
 	p, err := e.store.GetOrCreate(ctx, "orders", 0)
 	if err != nil {
@@ -568,7 +568,7 @@ func TestLogicalTableName(t *testing.T) {
 	// The row copied to another table with the same logical name verifies.
 	other := newMetaTable(t, e.db)
 	rawPut(t, e.db, other, rawRow(t, e.db, e.table, "orders", "0"))
-	moved, err := metastore.New(e.cc, other, e.inner, metastore.WithLogicalTableName("keys"))
+	moved, err := metastore.New(e.cc, other, e.inner, metastore.WithSignatureTableName("keys"))
 	if err != nil {
 		t.Fatal(err)
 	}

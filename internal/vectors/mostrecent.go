@@ -101,7 +101,7 @@ func buildMostRecent(r *Runner, set *Set, spec ProviderSpec) (cmp.Provider, erro
 			return nil, fmt.Errorf("loading the MetaStore rows: %w", err)
 		}
 	}
-	store, err := metastore.New(client, p.table, inner, metastore.WithLogicalTableName(ms.TableName))
+	store, err := metastore.New(client, p.table, inner, metastore.WithSignatureTableName(ms.TableName))
 	if err == nil {
 		p.MostRecent, err = cmp.NewMostRecent(cmp.MostRecentConfig{Store: store, MaterialName: sc.MaterialName, TTL: mostRecentTTL})
 	}

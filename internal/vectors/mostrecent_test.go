@@ -181,7 +181,7 @@ func TestMostRecentUsesNewestVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	store, err := metastore.New(db, table, inner, metastore.WithLogicalTableName("metastore"))
+	store, err := metastore.New(db, table, inner, metastore.WithSignatureTableName("metastore"))
 	if err != nil {
 		t.Fatal(err)
 	}
