@@ -20,6 +20,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 	gocmp "github.com/google/go-cmp/cmp"
 )
@@ -171,7 +172,7 @@ type javaItem struct {
 
 // The items the Java client wrote load into Go structs.
 func TestMapperLoadsJavaItems(t *testing.T) {
-	dir := filepath.Join(vectors.Dir(t), "encrypted_item")
+	dir := filepath.Join(vectorstest.Dir(t), "encrypted_item")
 	ctx := context.Background()
 	db := testenv.DynamoDB(t)
 	name := testenv.NewTable(t, db, testenv.N("hashKey"), testenv.N("rangeKey"))

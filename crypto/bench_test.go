@@ -30,7 +30,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 // perfProviders are the provider names in suite order.
@@ -231,7 +231,7 @@ func BenchmarkEncryptItemParallel(b *testing.B) {
 // TestPerfRSAKeyMatchesVectors checks that testdata/rsa-2048.json is the key
 // pair of the shared vectors' keys.json, when the vectors are present.
 func TestPerfRSAKeyMatchesVectors(t *testing.T) {
-	dir := vectors.Dir(t)
+	dir := vectorstest.Dir(t)
 	data, err := os.ReadFile(filepath.Join(dir, "encrypted_item", "keys.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 // vectorSeeds returns the base64 field of every case of a unit vector file,
 // decoded, to seed a fuzz corpus; none when the vectors are absent.
 func vectorSeeds(f *testing.F, file, field string) [][]byte {
-	dir, ok := vectors.Find()
+	dir, ok := vectorstest.Find()
 	if !ok {
 		return nil
 	}

@@ -16,12 +16,13 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 // loadCases reads a unit vector file, which is a JSON array of cases.
 func loadCases[T any](t *testing.T, name string, want int) []T {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vectors.Dir(t), name))
+	data, err := os.ReadFile(filepath.Join(vectorstest.Dir(t), name))
 	if err != nil {
 		t.Fatal(err)
 	}

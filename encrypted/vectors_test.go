@@ -14,10 +14,11 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 func TestVectorsInterop(t *testing.T) {
-	dir := filepath.Join(vectors.Dir(t), "encrypted_item")
+	dir := filepath.Join(vectorstest.Dir(t), "encrypted_item")
 	ctx := t.Context()
 	set, err := vectors.Load(dir)
 	if err != nil {

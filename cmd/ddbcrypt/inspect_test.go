@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 // inspect names the provider of each kind of Java vector item, and reads
 // both a bare item and a GetItem answer.
 func TestInspect(t *testing.T) {
-	dir := filepath.Join(vectors.Dir(t), "encrypted_item", "ciphertext", "java")
+	dir := filepath.Join(vectorstest.Dir(t), "encrypted_item", "ciphertext", "java")
 	for file, want := range map[string][]string{
 		"static-aes-hmac-1.json":       {"provider:   Static", "signature:  32 bytes, an HMAC", "amzn-ddb-map-sym-mode = /CBC/PKCS5Padding", "stringValue"},
 		"wrapped-aes-hmac-1.json":      {"provider:   Wrapped (AESWrap", "amzn-ddb-env-key = (40 bytes, wrapped)"},

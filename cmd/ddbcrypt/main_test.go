@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -43,7 +43,7 @@ func mostRecentLine() string {
 }
 
 func TestVectorsDecrypt(t *testing.T) {
-	code, out, errOut := runCmd(t, "vectors", "decrypt", vectors.Dir(t))
+	code, out, errOut := runCmd(t, "vectors", "decrypt", vectorstest.Dir(t))
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
 	}
@@ -66,7 +66,7 @@ func TestVectorsDecrypt(t *testing.T) {
 // run: one tampered signature fails one item.
 func TestVectorsDecryptFails(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(vectors.Dir(t), "encrypted_item"))); err != nil {
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(vectorstest.Dir(t), "encrypted_item"))); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "ciphertext", "java", "static-aes-hmac-2.json")
@@ -109,7 +109,7 @@ func TestVectorsDecryptFails(t *testing.T) {
 
 func TestVectorsEncrypt(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	code, stdout, errOut := runCmd(t, "vectors", "encrypt", vectors.Dir(t), out)
+	code, stdout, errOut := runCmd(t, "vectors", "encrypt", vectorstest.Dir(t), out)
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 // TestLegacyUnwrapIsNeeded shows why decrypt runs enable the legacy RSA
@@ -17,7 +18,7 @@ func TestLegacyUnwrapIsNeeded(t *testing.T) {
 		return buildWrapped(r, set, spec)
 	}
 	r := &Runner{Providers: map[string]ProviderBuilder{"wrapped": noLegacy}}
-	rep, err := r.Decrypt(context.Background(), filepath.Join(Dir(t), "encrypted_item"))
+	rep, err := r.Decrypt(context.Background(), filepath.Join(vectorstest.Dir(t), "encrypted_item"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
 // offline are the scenarios of the public vectors that the static and
@@ -36,7 +37,7 @@ var skipped = map[string]string{
 }
 
 func encryptedItemDir(t *testing.T) string {
-	return filepath.Join(vectors.Dir(t), "encrypted_item")
+	return filepath.Join(vectorstest.Dir(t), "encrypted_item")
 }
 
 func decrypt(t *testing.T, dir string) *vectors.Report {
@@ -89,7 +90,7 @@ func TestDecryptPublicVectors(t *testing.T) {
 // TestDecryptLoadsParentDir checks that the vectors root, not only its
 // encrypted_item directory, is accepted.
 func TestDecryptLoadsParentDir(t *testing.T) {
-	rep := decrypt(t, vectors.Dir(t))
+	rep := decrypt(t, vectorstest.Dir(t))
 	if rep.Passed() != 16*len(offline) {
 		t.Errorf("%d passed, want %d", rep.Passed(), 16*len(offline))
 	}

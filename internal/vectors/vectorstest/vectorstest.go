@@ -1,4 +1,7 @@
-package vectors
+// Package vectorstest finds the public test vectors for the tests of the
+// module. It is apart from package vectors, which the ddbcrypt CLI links,
+// because it imports testing and testenv: only tests may import it.
+package vectorstest
 
 import (
 	"os"
