@@ -72,16 +72,21 @@ type TableConfig struct {
 }
 
 // Option configures a Client.
-type Option func(*Client)
+type Option func(*options)
+
+type options struct {
+	configs    map[string]TableConfig
+	cryptoOpts []crypto.Option
+}
 
 // WithTable configures one table; other tables get the defaults.
 func WithTable(name string, cfg TableConfig) Option {
-	return func(c *Client) { c.configs[name] = cfg }
+	return func(o *options) { o.configs[name] = cfg }
 }
 
 // WithEncryptorOptions passes options to the item encryptors.
 func WithEncryptorOptions(opts ...crypto.Option) Option {
-	return func(c *Client) { c.cryptoOpts = append(c.cryptoOpts, opts...) }
+	return func(o *options) { o.cryptoOpts = append(o.cryptoOpts, opts...) }
 }
 
 // Client wraps a DynamoDB client with client-side encryption. It is safe for
@@ -102,11 +107,10 @@ func WithEncryptorOptions(opts ...crypto.Option) Option {
 // message holds the value of an encrypted attribute (keys are never
 // encrypted).
 type Client struct {
-	db         API
-	provider   cmp.Provider
-	configs    map[string]TableConfig
-	cryptoOpts []crypto.Option
-	infos      *tableinfo.Cache
+	db       API
+	provider cmp.Provider
+	opts     options
+	infos    *tableinfo.Cache
 
 	mu     sync.Mutex
 	tables map[string]*table // prepared on first use
@@ -115,9 +119,9 @@ type Client struct {
 // NewClient returns a client that encrypts the items of every table with
 // keys from provider, unless WithTable says otherwise.
 func NewClient(db API, provider cmp.Provider, opts ...Option) *Client {
-	c := &Client{db: db, provider: provider, configs: make(map[string]TableConfig), infos: tableinfo.NewCache(db), tables: make(map[string]*table)}
+	c := &Client{db: db, provider: provider, opts: options{configs: make(map[string]TableConfig)}, infos: tableinfo.NewCache(db), tables: make(map[string]*table)}
 	for _, o := range opts {
-		o(c)
+		o(&c.opts)
 	}
 	return c
 }
@@ -153,9 +157,9 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 	}
 	// The request may name the table by its ARN: configurations and
 	// signatures use the table's name.
-	cfg, ok := c.configs[*name]
+	cfg, ok := c.opts.configs[*name]
 	if !ok {
-		cfg = c.configs[info.Name]
+		cfg = c.opts.configs[info.Name]
 	}
 	provider := cfg.Provider
 	if provider == nil {
@@ -183,7 +187,7 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 		info:      info,
 		actions:   actions,
 		context:   crypto.Context{TableName: logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
-		encryptor: crypto.NewEncryptor(provider, c.cryptoOpts...),
+		encryptor: crypto.NewEncryptor(provider, c.opts.cryptoOpts...),
 	}
 	c.mu.Lock()
 	if old, ok := c.tables[*name]; ok {

@@ -12,7 +12,7 @@ func (c *Client) String() string {
 	if c == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("encrypted.Client(provider %T, tables %v)", c.provider, slices.Sorted(maps.Keys(c.configs)))
+	return fmt.Sprintf("encrypted.Client(provider %T, tables %v)", c.provider, slices.Sorted(maps.Keys(c.opts.configs)))
 }
 
 // Format prints String for every verb, so that logging a client cannot
