@@ -1,4 +1,4 @@
-package mapper
+package codec
 
 // The codec's contract: for every struct type the schema accepts, encode
 // writes exactly the item attributevalue's Encoder (TagKey "ddb") writes,
@@ -411,9 +411,20 @@ func cdcTypes() []any {
 }
 
 var (
+	// cdc is the codec with the default options, and cdcEncoder and
+	// cdcDecoder are attributevalue's, the reference.
+	cdc        = mustNew(nil, nil)
 	cdcEncoder = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key })
 	cdcDecoder = attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key })
 )
+
+func mustNew(encOpts []func(*attributevalue.EncoderOptions), decOpts []func(*attributevalue.DecoderOptions)) *Codec {
+	c, err := New(encOpts, decOpts)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
 
 // cdcCmpOptions compare items and structs exactly: unexported fields too,
 // nil apart from empty, NaN equal to NaN, times by instant and zone.
@@ -427,13 +438,13 @@ var cdcCmpOptions = gocmp.Options{
 	}),
 }
 
-func cdcCodec(t testing.TB, typ reflect.Type) *codec {
+func cdcCodec(t testing.TB, typ reflect.Type) *plan {
 	t.Helper()
 	s, err := schema.Of(typ)
 	if err != nil {
 		t.Fatalf("schema.Of(%v): %v", typ, err)
 	}
-	return codecOf(s)
+	return planOf(s)
 }
 
 // wantEncode is the reference: attributevalue on the whole struct, with
@@ -508,7 +519,7 @@ func namedAttribute(err error) string {
 
 // checkEncode compares the codec's item for *v with attributevalue's, and
 // returns the item (nil if both failed).
-func checkEncode(t *testing.T, c *codec, v any, what string) map[string]types.AttributeValue {
+func checkEncode(t *testing.T, c *plan, v any, what string) map[string]types.AttributeValue {
 	t.Helper()
 	rv := reflect.ValueOf(v).Elem()
 	var want map[string]types.AttributeValue
@@ -516,7 +527,7 @@ func checkEncode(t *testing.T, c *codec, v any, what string) map[string]types.At
 	before := reflect.New(rv.Type())
 	before.Elem().Set(rv)
 	var got map[string]types.AttributeValue
-	err := catch(func() (err error) { got, err = c.encode(cdcEncoder, rv); return rawError(err) })
+	err := catch(func() (err error) { got, err = c.encode(cdc, rv); return rawError(err) })
 	if !sameError(err, wantErr) {
 		t.Fatalf("%s: encode error\n got %v\nwant %v", what, err, wantErr)
 	}
@@ -531,7 +542,7 @@ func checkEncode(t *testing.T, c *codec, v any, what string) map[string]types.At
 
 // checkDecode compares the codec's decoding of item with attributevalue's.
 // The codec decodes into a struct that is not zero, to show it zeroes it.
-func checkDecode(t *testing.T, c *codec, typ reflect.Type, item map[string]types.AttributeValue, dirty any, what string) bool {
+func checkDecode(t *testing.T, c *plan, typ reflect.Type, item map[string]types.AttributeValue, dirty any, what string) bool {
 	t.Helper()
 	want := reflect.New(typ).Elem()
 	wantErr := catch(func() error { return wantDecode(item, want) })
@@ -539,7 +550,7 @@ func checkDecode(t *testing.T, c *codec, typ reflect.Type, item map[string]types
 	if dirty != nil {
 		got.Set(reflect.ValueOf(dirty).Elem())
 	}
-	err := catch(func() error { return rawError(c.decode(cdcDecoder, item, got)) })
+	err := catch(func() error { return rawError(c.decode(cdc, item, got)) })
 	if err != nil || wantErr != nil {
 		// attributevalue stops at the first attribute it cannot decode, in
 		// map order: with several, which one is chance, and so is what it
@@ -552,7 +563,7 @@ func checkDecode(t *testing.T, c *codec, typ reflect.Type, item map[string]types
 			wantOne := catch(func() error { return wantDecode(one, wantV) })
 			var named string
 			gotOne := catch(func() error {
-				err := c.decode(cdcDecoder, one, gotV)
+				err := c.decode(cdc, one, gotV)
 				named = namedAttribute(err)
 				return rawError(err)
 			})
@@ -1054,9 +1065,9 @@ func TestCodecCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, again := codecOf(s), codecOf(s)
+	first, again := planOf(s), planOf(s)
 	if first != again {
-		t.Error("codecOf built two plans for one type")
+		t.Error("planOf built two plans for one type")
 	}
 }
 
@@ -1065,13 +1076,13 @@ func TestCodecAllocs(t *testing.T) {
 	v := mediumOrder(t)
 	rv := reflect.ValueOf(v).Elem()
 	c := cdcCodec(t, rv.Type())
-	item, err := c.encode(cdcEncoder, rv)
+	item, err := c.encode(cdc, rv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := reflect.New(rv.Type()).Elem()
-	enc := testing.AllocsPerRun(50, func() { _, _ = c.encode(cdcEncoder, rv) })
-	dec := testing.AllocsPerRun(50, func() { _ = c.decode(cdcDecoder, item, out) })
+	enc := testing.AllocsPerRun(50, func() { _, _ = c.encode(cdc, rv) })
+	dec := testing.AllocsPerRun(50, func() { _ = c.decode(cdc, item, out) })
 	avEnc := testing.AllocsPerRun(50, func() { _, _ = cdcEncoder.Encode(v) })
 	avDec := testing.AllocsPerRun(50, func() { _ = wantDecode(item, out) })
 	t.Logf("allocs per item: encode %.0f (attributevalue %.0f), decode %.0f (attributevalue %.0f)", enc, avEnc, dec, avDec)
