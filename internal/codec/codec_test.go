@@ -418,6 +418,17 @@ var (
 	cdcDecoder = attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key })
 )
 
+// cdcEnv is a codec and the attributevalue Encoder and Decoder with the
+// same options, which it must match.
+type cdcEnv struct {
+	c   *Codec
+	enc *attributevalue.Encoder
+	dec *attributevalue.Decoder
+}
+
+// cdcDefault is the codec with the mapper's default options.
+var cdcDefault = &cdcEnv{cdc, cdcEncoder, cdcDecoder}
+
 func mustNew(encOpts []func(*attributevalue.EncoderOptions), decOpts []func(*attributevalue.DecoderOptions)) *Codec {
 	c, err := New(encOpts, decOpts)
 	if err != nil {
@@ -450,7 +461,11 @@ func cdcCodec(t testing.TB, typ reflect.Type) *plan {
 // wantEncode is the reference: attributevalue on the whole struct, with
 // the mapper's error wrapping.
 func wantEncode(rv reflect.Value) (map[string]types.AttributeValue, error) {
-	av, err := cdcEncoder.Encode(rv.Addr().Interface())
+	return cdcDefault.wantEncode(rv)
+}
+
+func (env *cdcEnv) wantEncode(rv reflect.Value) (map[string]types.AttributeValue, error) {
+	av, err := env.enc.Encode(rv.Addr().Interface())
 	if err != nil {
 		return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
 	}
@@ -459,8 +474,12 @@ func wantEncode(rv reflect.Value) (map[string]types.AttributeValue, error) {
 
 // wantDecode is the reference: attributevalue on a zero struct.
 func wantDecode(item map[string]types.AttributeValue, rv reflect.Value) error {
+	return cdcDefault.wantDecode(item, rv)
+}
+
+func (env *cdcEnv) wantDecode(item map[string]types.AttributeValue, rv reflect.Value) error {
 	rv.SetZero()
-	if err := cdcDecoder.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {
+	if err := env.dec.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {
 		return invalidItem("unmarshaling into %v: %v", rv.Type(), err)
 	}
 	return nil
@@ -521,13 +540,18 @@ func namedAttribute(err error) string {
 // returns the item (nil if both failed).
 func checkEncode(t *testing.T, c *plan, v any, what string) map[string]types.AttributeValue {
 	t.Helper()
+	return cdcDefault.checkEncode(t, c, v, what)
+}
+
+func (env *cdcEnv) checkEncode(t *testing.T, c *plan, v any, what string) map[string]types.AttributeValue {
+	t.Helper()
 	rv := reflect.ValueOf(v).Elem()
 	var want map[string]types.AttributeValue
-	wantErr := catch(func() (err error) { want, err = wantEncode(rv); return err })
+	wantErr := catch(func() (err error) { want, err = env.wantEncode(rv); return err })
 	before := reflect.New(rv.Type())
 	before.Elem().Set(rv)
 	var got map[string]types.AttributeValue
-	err := catch(func() (err error) { got, err = c.encode(cdc, rv); return rawError(err) })
+	err := catch(func() (err error) { got, err = c.encode(env.c, rv); return rawError(err) })
 	if !sameError(err, wantErr) {
 		t.Fatalf("%s: encode error\n got %v\nwant %v", what, err, wantErr)
 	}
@@ -544,13 +568,18 @@ func checkEncode(t *testing.T, c *plan, v any, what string) map[string]types.Att
 // The codec decodes into a struct that is not zero, to show it zeroes it.
 func checkDecode(t *testing.T, c *plan, typ reflect.Type, item map[string]types.AttributeValue, dirty any, what string) bool {
 	t.Helper()
+	return cdcDefault.checkDecode(t, c, typ, item, dirty, what)
+}
+
+func (env *cdcEnv) checkDecode(t *testing.T, c *plan, typ reflect.Type, item map[string]types.AttributeValue, dirty any, what string) bool {
+	t.Helper()
 	want := reflect.New(typ).Elem()
-	wantErr := catch(func() error { return wantDecode(item, want) })
+	wantErr := catch(func() error { return env.wantDecode(item, want) })
 	got := reflect.New(typ).Elem()
 	if dirty != nil {
 		got.Set(reflect.ValueOf(dirty).Elem())
 	}
-	err := catch(func() error { return rawError(c.decode(cdc, item, got)) })
+	err := catch(func() error { return rawError(c.decode(env.c, item, got)) })
 	if err != nil || wantErr != nil {
 		// attributevalue stops at the first attribute it cannot decode, in
 		// map order: with several, which one is chance, and so is what it
@@ -560,10 +589,10 @@ func checkDecode(t *testing.T, c *plan, typ reflect.Type, item map[string]types.
 		for name, av := range item {
 			one := map[string]types.AttributeValue{name: av}
 			wantV, gotV := reflect.New(typ).Elem(), reflect.New(typ).Elem()
-			wantOne := catch(func() error { return wantDecode(one, wantV) })
+			wantOne := catch(func() error { return env.wantDecode(one, wantV) })
 			var named string
 			gotOne := catch(func() error {
-				err := c.decode(cdc, one, gotV)
+				err := c.decode(env.c, one, gotV)
 				named = namedAttribute(err)
 				return rawError(err)
 			})
