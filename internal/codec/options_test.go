@@ -130,7 +130,7 @@ func TestCodecOptionsMatter(t *testing.T) {
 	when := time.Date(2024, 3, 12, 16, 3, 4, 0, time.UTC)
 	v := &cdcOptioned{ID: "id", Set: []string{}, Nums: []int{}, Null: cdcNullish{1}, When: when, Any: 1.5}
 	item := map[string]types.AttributeValue{
-		"id": &types.AttributeValueMemberS{Value: "id"},
+		"id":  &types.AttributeValueMemberS{Value: "id"},
 		"any": &types.AttributeValueMemberN{Value: "1.5"}, "when": &types.AttributeValueMemberS{Value: "2024-03-12 16:03:04"},
 	}
 	rv := reflect.ValueOf(v).Elem()
