@@ -131,7 +131,7 @@ func (c *plan) encodeFields(e *Codec, rv reflect.Value, base unsafe.Pointer, a *
 			}
 			switch {
 			case err != nil:
-			case f.enc == viaField && !(f.omitEmpty && e.omitNulls):
+			case f.enc == viaField && !(f.omitEmpty && e.omitNulls): // else the wrapper applies omitempty to what attributevalue makes
 				av, err = f.encodeField(e, fv, a)
 			default:
 				av, err = f.encodeWrapped(e, fv)
