@@ -163,7 +163,7 @@ func mapperCases(tb testing.TB) map[string]func() error {
 			return err
 		},
 		"impl=ddbcrypt/op=unmarshal": func() error {
-			return codecOf(t.schema).decode(t.m.decoder, item, out)
+			return t.m.codec.Decode(t.schema, item, out)
 		},
 		"impl=attributevalue/op=marshal": func() error {
 			_, err := attributevalue.MarshalMapWithOptions(v, encOpt)

@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/codec"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
-	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
 // Client is the part of the DynamoDB API the mapper calls. *dynamodb.Client
@@ -40,8 +40,8 @@ type Mapper struct {
 	encryptor *crypto.Encryptor
 	opts      options
 
-	encoder *attributevalue.Encoder
-	decoder *attributevalue.Decoder
+	codec    *codec.Codec // structs ↔ items
+	codecErr error        // options New cannot honour, reported on first use
 
 	tablesMu sync.Mutex
 	tables   map[reflect.Type]*table // for the untyped Save/Load/Delete
@@ -52,6 +52,8 @@ type options struct {
 	acceptUnknown bool
 	cryptoOpts    []crypto.Option
 	backoff       backoff
+	encoderOpts   []func(*attributevalue.EncoderOptions)
+	decoderOpts   []func(*attributevalue.DecoderOptions)
 }
 
 // Option configures a Mapper.
@@ -79,6 +81,28 @@ func WithBatchRetry(attempts int, first, longest time.Duration) Option {
 	return func(o *options) { o.backoff = backoff{attempts: attempts, first: first, longest: longest} }
 }
 
+// WithEncoderOptions sets attributevalue's EncoderOptions for marshaling
+// structs into items, in attributevalue's functional-option style: the
+// mapper's item is then exactly what attributevalue.MarshalMap with these
+// options writes. The mapper's own TagKey ("ddb") must stay: the struct
+// tags name the attributes and say which are encrypted, and a TagKey other
+// than "ddb" is an error wrapping ddbcrypt.ErrInvalidConfig on first use.
+// NullEmptySets, OmitNullAttributeValues, OmitEmptyTime and EncodeTime keep
+// the mapper's fast codec; UseEncodingMarshalers makes it hand every struct
+// to attributevalue whole, which is slower.
+func WithEncoderOptions(optFns ...func(*attributevalue.EncoderOptions)) Option {
+	return func(o *options) { o.encoderOpts = append(o.encoderOpts, optFns...) }
+}
+
+// WithDecoderOptions sets attributevalue's DecoderOptions for unmarshaling
+// items into structs, as WithEncoderOptions does for marshaling. UseNumber,
+// DecodeTime and FixUnmarshalIndividualSetValues keep the fast codec;
+// UseEncodingUnmarshalers makes it hand every struct to attributevalue
+// whole. A TagKey other than "ddb" is an error.
+func WithDecoderOptions(optFns ...func(*attributevalue.DecoderOptions)) Option {
+	return func(o *options) { o.decoderOpts = append(o.decoderOpts, optFns...) }
+}
+
 // New returns a mapper that stores items through client with keys from
 // provider.
 func New(client Client, provider cmp.Provider, opts ...Option) *Mapper {
@@ -87,16 +111,11 @@ func New(client Client, provider cmp.Provider, opts ...Option) *Mapper {
 		opts:   options{backoff: defaultBackoff},
 		tables: make(map[reflect.Type]*table),
 		infos:  tableinfo.NewCache(client),
-		encoder: attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
-			o.TagKey = tags.Key
-		}),
-		decoder: attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) {
-			o.TagKey = tags.Key
-		}),
 	}
 	for _, o := range opts {
 		o(&m.opts)
 	}
+	m.codec, m.codecErr = codec.New(m.opts.encoderOpts, m.opts.decoderOpts)
 	unknown := crypto.WithUnknownAttributes(crypto.UnknownReject)
 	if m.opts.acceptUnknown {
 		unknown = crypto.WithUnknownAttributes(crypto.UnknownUseDefault)

@@ -140,6 +140,9 @@ type prepared struct {
 }
 
 func newTable(m *Mapper, typ reflect.Type, cfg tableConfig) (*table, error) {
+	if m.codecErr != nil {
+		return nil, m.codecErr
+	}
 	s, err := schema.Of(typ)
 	if err != nil {
 		return nil, err
@@ -252,9 +255,9 @@ func (t *table) actions(info *tableinfo.Info) (crypto.AttributeActions, error) {
 }
 
 // encode marshals the struct rv into an item, as attributevalue does, with
-// the type's cached codec plan (codec.go).
+// the type's cached codec plan (internal/codec).
 func (t *table) encode(rv reflect.Value) (map[string]types.AttributeValue, error) {
-	return codecOf(t.schema).encode(t.m.encoder, rv)
+	return t.m.codec.Encode(t.schema, rv)
 }
 
 // keyOf returns the primary key of an item and checks it is there. The key
@@ -288,7 +291,7 @@ func (t *table) keyOfStruct(rv reflect.Value) (map[string]types.AttributeValue, 
 		if err != nil {
 			return nil, invalidItem("type %v: key field %s is inside a nil embedded pointer", t.schema.Type, f.GoName)
 		}
-		av, err := t.m.encoder.Encode(fv.Interface())
+		av, err := t.m.codec.Encoder().Encode(fv.Interface())
 		if err != nil {
 			return nil, invalidItem("marshaling key field %s of %v: %v", f.GoName, t.schema.Type, err)
 		}
@@ -424,7 +427,7 @@ func (t *table) decode(ctx context.Context, p *prepared, stored map[string]types
 	if err != nil {
 		return err
 	}
-	return codecOf(t.schema).decode(t.m.decoder, item, rv)
+	return t.m.codec.Decode(t.schema, item, rv)
 }
 
 func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption) error {

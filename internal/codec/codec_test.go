@@ -1,4 +1,4 @@
-package mapper
+package codec
 
 // The codec's contract: for every struct type the schema accepts, encode
 // writes exactly the item attributevalue's Encoder (TagKey "ddb") writes,
@@ -411,9 +411,31 @@ func cdcTypes() []any {
 }
 
 var (
+	// cdc is the codec with the default options, and cdcEncoder and
+	// cdcDecoder are attributevalue's, the reference.
+	cdc        = mustNew(nil, nil)
 	cdcEncoder = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key })
 	cdcDecoder = attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key })
 )
+
+// cdcEnv is a codec and the attributevalue Encoder and Decoder with the
+// same options, which it must match.
+type cdcEnv struct {
+	c   *Codec
+	enc *attributevalue.Encoder
+	dec *attributevalue.Decoder
+}
+
+// cdcDefault is the codec with the mapper's default options.
+var cdcDefault = &cdcEnv{cdc, cdcEncoder, cdcDecoder}
+
+func mustNew(encOpts []func(*attributevalue.EncoderOptions), decOpts []func(*attributevalue.DecoderOptions)) *Codec {
+	c, err := New(encOpts, decOpts)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
 
 // cdcCmpOptions compare items and structs exactly: unexported fields too,
 // nil apart from empty, NaN equal to NaN, times by instant and zone.
@@ -427,19 +449,23 @@ var cdcCmpOptions = gocmp.Options{
 	}),
 }
 
-func cdcCodec(t testing.TB, typ reflect.Type) *codec {
+func cdcCodec(t testing.TB, typ reflect.Type) *plan {
 	t.Helper()
 	s, err := schema.Of(typ)
 	if err != nil {
 		t.Fatalf("schema.Of(%v): %v", typ, err)
 	}
-	return codecOf(s)
+	return planOf(s)
 }
 
 // wantEncode is the reference: attributevalue on the whole struct, with
 // the mapper's error wrapping.
 func wantEncode(rv reflect.Value) (map[string]types.AttributeValue, error) {
-	av, err := cdcEncoder.Encode(rv.Addr().Interface())
+	return cdcDefault.wantEncode(rv)
+}
+
+func (env *cdcEnv) wantEncode(rv reflect.Value) (map[string]types.AttributeValue, error) {
+	av, err := env.enc.Encode(rv.Addr().Interface())
 	if err != nil {
 		return nil, invalidItem("marshaling %v: %v", rv.Type(), err)
 	}
@@ -448,8 +474,12 @@ func wantEncode(rv reflect.Value) (map[string]types.AttributeValue, error) {
 
 // wantDecode is the reference: attributevalue on a zero struct.
 func wantDecode(item map[string]types.AttributeValue, rv reflect.Value) error {
+	return cdcDefault.wantDecode(item, rv)
+}
+
+func (env *cdcEnv) wantDecode(item map[string]types.AttributeValue, rv reflect.Value) error {
 	rv.SetZero()
-	if err := cdcDecoder.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {
+	if err := env.dec.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {
 		return invalidItem("unmarshaling into %v: %v", rv.Type(), err)
 	}
 	return nil
@@ -508,15 +538,20 @@ func namedAttribute(err error) string {
 
 // checkEncode compares the codec's item for *v with attributevalue's, and
 // returns the item (nil if both failed).
-func checkEncode(t *testing.T, c *codec, v any, what string) map[string]types.AttributeValue {
+func checkEncode(t *testing.T, c *plan, v any, what string) map[string]types.AttributeValue {
+	t.Helper()
+	return cdcDefault.checkEncode(t, c, v, what)
+}
+
+func (env *cdcEnv) checkEncode(t *testing.T, c *plan, v any, what string) map[string]types.AttributeValue {
 	t.Helper()
 	rv := reflect.ValueOf(v).Elem()
 	var want map[string]types.AttributeValue
-	wantErr := catch(func() (err error) { want, err = wantEncode(rv); return err })
+	wantErr := catch(func() (err error) { want, err = env.wantEncode(rv); return err })
 	before := reflect.New(rv.Type())
 	before.Elem().Set(rv)
 	var got map[string]types.AttributeValue
-	err := catch(func() (err error) { got, err = c.encode(cdcEncoder, rv); return rawError(err) })
+	err := catch(func() (err error) { got, err = c.encode(env.c, rv); return rawError(err) })
 	if !sameError(err, wantErr) {
 		t.Fatalf("%s: encode error\n got %v\nwant %v", what, err, wantErr)
 	}
@@ -531,15 +566,20 @@ func checkEncode(t *testing.T, c *codec, v any, what string) map[string]types.At
 
 // checkDecode compares the codec's decoding of item with attributevalue's.
 // The codec decodes into a struct that is not zero, to show it zeroes it.
-func checkDecode(t *testing.T, c *codec, typ reflect.Type, item map[string]types.AttributeValue, dirty any, what string) bool {
+func checkDecode(t *testing.T, c *plan, typ reflect.Type, item map[string]types.AttributeValue, dirty any, what string) bool {
+	t.Helper()
+	return cdcDefault.checkDecode(t, c, typ, item, dirty, what)
+}
+
+func (env *cdcEnv) checkDecode(t *testing.T, c *plan, typ reflect.Type, item map[string]types.AttributeValue, dirty any, what string) bool {
 	t.Helper()
 	want := reflect.New(typ).Elem()
-	wantErr := catch(func() error { return wantDecode(item, want) })
+	wantErr := catch(func() error { return env.wantDecode(item, want) })
 	got := reflect.New(typ).Elem()
 	if dirty != nil {
 		got.Set(reflect.ValueOf(dirty).Elem())
 	}
-	err := catch(func() error { return rawError(c.decode(cdcDecoder, item, got)) })
+	err := catch(func() error { return rawError(c.decode(env.c, item, got)) })
 	if err != nil || wantErr != nil {
 		// attributevalue stops at the first attribute it cannot decode, in
 		// map order: with several, which one is chance, and so is what it
@@ -549,10 +589,10 @@ func checkDecode(t *testing.T, c *codec, typ reflect.Type, item map[string]types
 		for name, av := range item {
 			one := map[string]types.AttributeValue{name: av}
 			wantV, gotV := reflect.New(typ).Elem(), reflect.New(typ).Elem()
-			wantOne := catch(func() error { return wantDecode(one, wantV) })
+			wantOne := catch(func() error { return env.wantDecode(one, wantV) })
 			var named string
 			gotOne := catch(func() error {
-				err := c.decode(cdcDecoder, one, gotV)
+				err := c.decode(env.c, one, gotV)
 				named = namedAttribute(err)
 				return rawError(err)
 			})
@@ -1054,9 +1094,9 @@ func TestCodecCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, again := codecOf(s), codecOf(s)
+	first, again := planOf(s), planOf(s)
 	if first != again {
-		t.Error("codecOf built two plans for one type")
+		t.Error("planOf built two plans for one type")
 	}
 }
 
@@ -1065,13 +1105,13 @@ func TestCodecAllocs(t *testing.T) {
 	v := mediumOrder(t)
 	rv := reflect.ValueOf(v).Elem()
 	c := cdcCodec(t, rv.Type())
-	item, err := c.encode(cdcEncoder, rv)
+	item, err := c.encode(cdc, rv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := reflect.New(rv.Type()).Elem()
-	enc := testing.AllocsPerRun(50, func() { _, _ = c.encode(cdcEncoder, rv) })
-	dec := testing.AllocsPerRun(50, func() { _ = c.decode(cdcDecoder, item, out) })
+	enc := testing.AllocsPerRun(50, func() { _, _ = c.encode(cdc, rv) })
+	dec := testing.AllocsPerRun(50, func() { _ = c.decode(cdc, item, out) })
 	avEnc := testing.AllocsPerRun(50, func() { _, _ = cdcEncoder.Encode(v) })
 	avDec := testing.AllocsPerRun(50, func() { _ = wantDecode(item, out) })
 	t.Logf("allocs per item: encode %.0f (attributevalue %.0f), decode %.0f (attributevalue %.0f)", enc, avEnc, dec, avDec)

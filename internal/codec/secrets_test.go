@@ -1,4 +1,4 @@
-package mapper
+package codec
 
 // The codec's errors name the attribute and never show the value of an
 // encrypted one; values nested too deep (cycles) are refused promptly.
@@ -87,7 +87,7 @@ func TestDecodeErrorsHideEncryptedValues(t *testing.T) {
 		what := fmt.Sprintf("%v.%s", tt.typ, tt.attr)
 		c := cdcCodec(t, tt.typ)
 		item := map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "k"}, tt.attr: tt.av}
-		err := c.decode(cdcDecoder, item, reflect.New(tt.typ).Elem())
+		err := c.decode(cdc, item, reflect.New(tt.typ).Elem())
 		if !errors.Is(err, ddbcrypt.ErrInvalidItem) {
 			t.Errorf("%s: err = %v, want ErrInvalidItem", what, err)
 			continue
@@ -110,7 +110,7 @@ func TestDecodeErrorsHideEncryptedValues(t *testing.T) {
 	// A signed attribute is stored in the clear: its value may be shown,
 	// and the attributevalue error is kept.
 	c := cdcCodec(t, reflect.TypeFor[secretsFast]())
-	err := c.decode(cdcDecoder, map[string]types.AttributeValue{"plain": n(secretCard)}, reflect.New(c.typ).Elem())
+	err := c.decode(cdc, map[string]types.AttributeValue{"plain": n(secretCard)}, reflect.New(c.typ).Elem())
 	if got := namedAttribute(err); got != "plain" || !errors.Is(err, ddbcrypt.ErrInvalidItem) {
 		t.Errorf("signed attribute: err = %v, want ErrInvalidItem naming %q", err, "plain")
 	}
@@ -139,7 +139,7 @@ func TestEncodeErrorsHideEncryptedValues(t *testing.T) {
 		&secretsWhole{ID: "k", SecretsEmbedded: &SecretsEmbedded{Says: secretSSN}},
 	} {
 		rv := reflect.ValueOf(v).Elem()
-		_, err := cdcCodec(t, rv.Type()).encode(cdcEncoder, rv)
+		_, err := cdcCodec(t, rv.Type()).encode(cdc, rv)
 		if !errors.Is(err, ddbcrypt.ErrInvalidItem) || namedAttribute(err) != "says" {
 			t.Errorf("%T: err = %v, want ErrInvalidItem naming %q", v, err, "says")
 		}
@@ -236,7 +236,7 @@ func TestEncodeRefusesCycles(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			rv := reflect.ValueOf(tt.v).Elem()
-			_, err := cdcCodec(t, rv.Type()).encode(cdcEncoder, rv)
+			_, err := cdcCodec(t, rv.Type()).encode(cdc, rv)
 			done <- err
 		}()
 		select {
@@ -260,7 +260,7 @@ func TestEncodeRefusesCycles(t *testing.T) {
 	for _, v := range []any{chain(33), &cycleAny{ID: "k", Any: nestedAny(32)}, tree} {
 		rv := reflect.ValueOf(v).Elem()
 		c := cdcCodec(t, rv.Type())
-		item, err := c.encode(cdcEncoder, rv)
+		item, err := c.encode(cdc, rv)
 		if err != nil {
 			t.Errorf("%T: %v", v, err)
 			continue
