@@ -2,13 +2,26 @@
 // byte-compatible with the legacy Amazon DynamoDB Encryption Client for Java
 // and Python.
 //
-// This root package holds only the error kinds shared by every layer, so that
-// callers can test any error from any package with errors.Is and errors.As:
+// This root package holds only the errors shared by every layer. Every
+// error a ddbcrypt package returns wraps exactly one of seven kinds, so
+// that a caller can branch on any error from any package with errors.Is:
 //
-//	if errors.Is(err, ddbcrypt.ErrIntegrity) { ... } // tampered or wrong keys
+//	ErrIntegrity       tampered item or wrong keys (no detail given)
+//	ErrInvalidConfig   a configuration or request that cannot work
+//	ErrInvalidItem     an item that cannot be encrypted, decrypted or written as given
+//	ErrKeyService      AWS KMS or a key store (a MetaStore) failed
+//	ErrNotFound        no item, or no key store version, with that key
+//	ErrConditionFailed a write's condition was not met
+//	ErrDynamoDB        a DynamoDB call of package mapper or encrypted failed
+//
+// A few errors are more specific and wrap their kind: ErrVersionConflict
+// (ErrConditionFailed), ErrMaterialDescription, ErrSerialization and
+// ErrUnknownAttribute (ErrInvalidItem), ErrNoMaterials (ErrInvalidConfig).
+// Errors also say where: *AttributeError, *DescriptionError, *ItemError,
+// *DynamoDBError, and the packages' own types, found with errors.As.
 //
 // The work is done in the sub-packages: cmp (cryptographic materials
-// providers) and crypto (the item encryptor).
+// providers), crypto (the item encryptor), metastore, mapper and encrypted.
 package ddbcrypt
 
 import (
@@ -18,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 )
 
 // Error kinds. Every error returned by ddbcrypt wraps exactly one of these.
@@ -29,35 +43,99 @@ var (
 
 	// ErrInvalidItem reports an item that cannot be encrypted or decrypted as
 	// given: an unsupported or empty attribute value, a reserved attribute name,
-	// an encrypted primary key, an encrypted value that is not binary.
+	// an encrypted primary key, an encrypted value that is not binary, a
+	// request package encrypted refuses.
 	ErrInvalidItem = errors.New("ddbcrypt: invalid item")
 
 	// ErrInvalidConfig reports a configuration that cannot work: bad key sizes,
-	// unknown algorithms, a missing table name, conflicting attribute actions.
+	// unknown algorithms, a missing table name, conflicting attribute actions,
+	// a provider without the key an operation needs.
 	ErrInvalidConfig = errors.New("ddbcrypt: invalid configuration")
 
+	// ErrKeyService reports that a key service failed or refused a call: AWS
+	// KMS (a disabled key, denied access, throttling, no connection), or a
+	// key store. A MetaStore is a key store, so a failed DynamoDB call of a
+	// MetaStore is ErrKeyService, not ErrDynamoDB. The error says which key
+	// or table and which operation, and wraps the SDK's error.
+	ErrKeyService = errors.New("ddbcrypt: key service call failed")
+
+	// ErrNotFound reports that there is no item with the key asked for
+	// (mapper's Load, Update), or no such version in a key store.
+	ErrNotFound = errors.New("ddbcrypt: not found")
+
+	// ErrConditionFailed reports that DynamoDB did not write because a
+	// write's condition was not met. The caller may reload and retry.
+	ErrConditionFailed = errors.New("ddbcrypt: condition not met")
+
+	// ErrDynamoDB reports that a DynamoDB call of package mapper or encrypted
+	// failed: throttling, a missing table, no connection, a cancelled ctx.
+	// It comes as a *DynamoDBError, which names the operation and wraps the
+	// SDK's error, so errors.As finds the SDK's types. A failed condition is
+	// ErrConditionFailed instead.
+	ErrDynamoDB = errors.New("ddbcrypt: DynamoDB call failed")
+)
+
+// More specific errors, each wrapping one kind.
+var (
+	// ErrVersionConflict reports that a versioned write found another version
+	// of the item in the table (someone else wrote it first), or an item
+	// where it expected none. It wraps ErrConditionFailed.
+	ErrVersionConflict error = &refinedError{"ddbcrypt: version conflict", ErrConditionFailed}
+
 	// ErrMaterialDescription reports a material description that is malformed
-	// or holds a value this library does not accept.
-	ErrMaterialDescription = errors.New("ddbcrypt: invalid material description")
+	// or holds a value this library does not accept. It wraps ErrInvalidItem.
+	ErrMaterialDescription error = &refinedError{"ddbcrypt: invalid material description", ErrInvalidItem}
 
 	// ErrSerialization reports bytes that are not a valid serialized attribute
-	// value.
-	ErrSerialization = errors.New("ddbcrypt: invalid serialized attribute")
+	// value. It wraps ErrInvalidItem.
+	ErrSerialization error = &refinedError{"ddbcrypt: invalid serialized attribute", ErrInvalidItem}
 
 	// ErrUnknownAttribute reports attributes in a stored item that the reader's
-	// configuration does not name, when it is set to refuse them.
-	ErrUnknownAttribute = errors.New("ddbcrypt: unknown attribute")
-
-	// ErrKeyService reports that a key service (AWS KMS) failed or refused a
-	// call: a disabled key, denied access, throttling, no connection. The
-	// error says which key and which operation.
-	ErrKeyService = errors.New("ddbcrypt: key service call failed")
+	// configuration does not name, when it is set to refuse them. It wraps
+	// ErrInvalidItem.
+	ErrUnknownAttribute error = &refinedError{"ddbcrypt: unknown attribute", ErrInvalidItem}
 
 	// ErrNoMaterials reports that a provider cannot supply the materials asked
 	// for: a provider without a wrapping key asked to encrypt, without an
-	// unwrapping key asked to decrypt, and the like.
-	ErrNoMaterials = errors.New("ddbcrypt: no materials")
+	// unwrapping key asked to decrypt, and the like. It wraps
+	// ErrInvalidConfig.
+	ErrNoMaterials error = &refinedError{"ddbcrypt: no materials", ErrInvalidConfig}
 )
+
+// refinedError is a more specific error than its kind, which it wraps
+// without repeating it in its message.
+type refinedError struct {
+	msg  string
+	kind error
+}
+
+func (e *refinedError) Error() string { return e.msg }
+func (e *refinedError) Unwrap() error { return e.kind }
+
+// DynamoDBError says which DynamoDB call failed. It wraps the SDK's error,
+// so errors.As finds the SDK's types (*types.ProvisionedThroughputExceededException,
+// smithy.APIError, ...), and one kind: ErrConditionFailed when the SDK's
+// error is a *types.ConditionalCheckFailedException, else ErrDynamoDB.
+type DynamoDBError struct {
+	Op  string // the operation, e.g. "PutItem"
+	Err error  // the SDK's error
+}
+
+// Error is the SDK's message, which names the operation ("operation error
+// DynamoDB: PutItem, ..."), or else the operation and the error.
+func (e *DynamoDBError) Error() string {
+	if oe, ok := errors.AsType[*smithy.OperationError](e.Err); ok && oe.ServiceID == "DynamoDB" && oe.OperationName == e.Op {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("DynamoDB %s: %v", e.Op, e.Err)
+}
+
+func (e *DynamoDBError) Unwrap() []error {
+	if _, ok := errors.AsType[*types.ConditionalCheckFailedException](e.Err); ok {
+		return []error{ErrConditionFailed, e.Err}
+	}
+	return []error{ErrDynamoDB, e.Err}
+}
 
 // AttributeError says which attribute an error is about.
 type AttributeError struct {

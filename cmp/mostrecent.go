@@ -37,7 +37,7 @@ const mostRecentGrace = 500 * time.Millisecond
 // (*MaterialError).
 type ProviderStore interface {
 	// Provider returns version of material name. A version that does not
-	// exist is an error wrapping ddbcrypt.ErrNoMaterials.
+	// exist is an error wrapping ddbcrypt.ErrNotFound.
 	Provider(ctx context.Context, name string, version int64) (Provider, error)
 	// MaxVersion returns the highest version of material name, or -1 when
 	// there is none.
@@ -168,7 +168,7 @@ const (
 // newest one the store reported that recently. The store is asked again
 // from Until on. It wraps the remembered failure, so errors.Is and
 // errors.As find the same error kind (ddbcrypt.ErrKeyService,
-// ddbcrypt.ErrNoMaterials, ...) and the same *MaterialError as the first
+// ddbcrypt.ErrNotFound, ...) and the same *MaterialError as the first
 // time.
 type RememberedFailureError struct {
 	Err   error     // the failure remembered
@@ -221,7 +221,7 @@ func (e *RememberedFailureError) Unwrap() error { return e.Err }
 //     another process, or named by a forged item: one such lookup runs at
 //     a time, whatever the versions. When the version is not in the store,
 //     the store is also asked for its newest version, and for NegativeTTL
-//     every version above that is missing (ErrNoMaterials) without a store
+//     every version above that is missing (ErrNotFound) without a store
 //     call; when the store fails, every version not known to exist fails.
 //     A version this provider has found as the newest, created or loaded
 //     is never taken as missing.
@@ -632,10 +632,10 @@ func (m *MostRecent) probe(ctx context.Context, st *mostRecentState, version int
 		st.found(version, p)
 		return probeResult{version: version, provider: p}, nil
 	}
-	if !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+	if !errors.Is(err, ddbcrypt.ErrNotFound) {
 		return nil, err
 	}
-	if me, ok := errors.AsType[*MaterialError](err); ok && errors.Is(me.Err, ddbcrypt.ErrNoMaterials) {
+	if me, ok := errors.AsType[*MaterialError](err); ok && errors.Is(me.Err, ddbcrypt.ErrNotFound) {
 		m.notFound.Store(&me.Err)
 	}
 	newest, merr := m.store.MaxVersion(ctx, m.name)
@@ -656,9 +656,9 @@ func (m *MostRecent) probe(ctx context.Context, st *mostRecentState, version int
 
 // missing is the remembered failure for a version above the store's newest:
 // the store's own error for a missing version if it has shown it, else
-// ddbcrypt.ErrNoMaterials.
+// ddbcrypt.ErrNotFound.
 func (m *MostRecent) missing(version int64, n *storeNewest) error {
-	notFound := fmt.Errorf("%w: no such version in the store", ddbcrypt.ErrNoMaterials)
+	notFound := fmt.Errorf("%w: no such version in the store", ddbcrypt.ErrNotFound)
 	if p := m.notFound.Load(); p != nil {
 		notFound = *p
 	}

@@ -144,7 +144,7 @@ func TestMostRecentMetaStoreUnknownVersions(t *testing.T) {
 	short := newMetaStoreMostRecent(t, store, cmp.MostRecentConfig{NegativeTTL: negTTL})
 	probed := time.Now()
 	id1 := cmp.MetaID("orders", 1)
-	if _, err := short.DecryptionMaterials(ctx, &cmp.EncryptionContext{TableName: "data", MaterialDescription: withMetaID(desc, id1)}); !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+	if _, err := short.DecryptionMaterials(ctx, &cmp.EncryptionContext{TableName: "data", MaterialDescription: withMetaID(desc, id1)}); !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Fatalf("version 1 before it exists: %v", err)
 	}
 	other, err := metastore.New(db, table, inner)
@@ -162,7 +162,7 @@ func TestMostRecentMetaStoreUnknownVersions(t *testing.T) {
 	ec1 := &cmp.EncryptionContext{TableName: "data", MaterialDescription: mat1.MaterialDescription}
 	_, err = short.DecryptionMaterials(ctx, ec1)
 	var rf *cmp.RememberedFailureError
-	if err != nil && !(errors.As(err, &rf) && errors.Is(err, ddbcrypt.ErrNoMaterials)) {
+	if err != nil && !(errors.As(err, &rf) && errors.Is(err, ddbcrypt.ErrNotFound)) {
 		t.Fatalf("version 1 just created: %v", err)
 	}
 	if err == nil && time.Since(probed) < negTTL {

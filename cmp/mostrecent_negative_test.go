@@ -152,7 +152,7 @@ func TestMostRecentStoreDownInGrace(t *testing.T) {
 // TestMostRecentUnknownVersionsRemembered: items naming versions that do
 // not exist cost one probe per NegativeTTL (the load that fails and the
 // newest version), whatever their number, sequential or concurrent; each
-// gets ErrNoMaterials naming its version. Versions up to the newest still
+// gets ErrNotFound naming its version. Versions up to the newest still
 // load.
 func TestMostRecentUnknownVersionsRemembered(t *testing.T) {
 	s := newMemStore()
@@ -169,7 +169,7 @@ func TestMostRecentUnknownVersionsRemembered(t *testing.T) {
 			t.Fatalf("version %d: %v", v, err)
 		}
 		if v > 10 {
-			rf := rememberedUntil(t, err, ddbcrypt.ErrNoMaterials, clock.now().Add(DefaultMostRecentNegativeTTL))
+			rf := rememberedUntil(t, err, ddbcrypt.ErrNotFound, clock.now().Add(DefaultMostRecentNegativeTTL))
 			if !strings.Contains(rf.Error(), "newest was 2") {
 				t.Errorf("message %q does not give the newest version", rf.Error())
 			}
@@ -192,7 +192,7 @@ func TestMostRecentUnknownVersionsRemembered(t *testing.T) {
 		started.Add(1)
 		wg.Go(func() {
 			started.Done()
-			if err := decryptErr(reader, v); !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+			if err := decryptErr(reader, v); !errors.Is(err, ddbcrypt.ErrNotFound) {
 				t.Errorf("version %d: %v", v, err)
 			}
 		})
@@ -219,7 +219,7 @@ func TestMostRecentRotationSeenAfterNegativeTTL(t *testing.T) {
 	s.newVersion("mat")
 	reader, clock := newTestMostRecent(t, s, 0)
 	probedAt := clock.now()
-	if err := decryptErr(reader, 1); !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+	if err := decryptErr(reader, 1); !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Fatal(err)
 	}
 	// Another process rotates and writes an item with version 1.
@@ -231,7 +231,7 @@ func TestMostRecentRotationSeenAfterNegativeTTL(t *testing.T) {
 	}
 	clock.advance(DefaultMostRecentNegativeTTL / 2)
 	_, err := reader.DecryptionMaterials(bgCtx, &EncryptionContext{MaterialDescription: desc})
-	rememberedUntil(t, err, ddbcrypt.ErrNoMaterials, probedAt.Add(DefaultMostRecentNegativeTTL))
+	rememberedUntil(t, err, ddbcrypt.ErrNotFound, probedAt.Add(DefaultMostRecentNegativeTTL))
 	clock.advance(DefaultMostRecentNegativeTTL / 2)
 	decrypt(t, reader, desc, key)
 }
@@ -242,7 +242,7 @@ func TestMostRecentRotationSeenAfterNegativeTTL(t *testing.T) {
 func TestMostRecentOwnVersionsNeverHidden(t *testing.T) {
 	s := newMemStore()
 	m, clock := newTestMostRecent(t, s, 0)
-	if err := decryptErr(m, 0); !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+	if err := decryptErr(m, 0); !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Fatalf("version 0 before it exists: %v", err)
 	}
 	// Creates version 0: readable at once, with no store call.
@@ -254,7 +254,7 @@ func TestMostRecentOwnVersionsNeverHidden(t *testing.T) {
 	if s.calls() != before {
 		t.Errorf("reading the version just created made %d store calls", s.calls()-before)
 	}
-	if err := decryptErr(m, 1); !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+	if err := decryptErr(m, 1); !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Fatalf("version 1: %v", err)
 	}
 
@@ -263,7 +263,7 @@ func TestMostRecentOwnVersionsNeverHidden(t *testing.T) {
 	// items read at once.
 	encrypt(t, m)
 	clock.advance(testTTL - time.Millisecond)
-	if err := decryptErr(m, 1); !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+	if err := decryptErr(m, 1); !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Fatalf("version 1: %v", err)
 	}
 	s.newVersion("mat")
@@ -358,7 +358,7 @@ func TestMostRecentProbeFindsNewVersion(t *testing.T) {
 	s.setFail(func(call string, version int64) error {
 		err := error(nil)
 		if call == "get" && version == 1 {
-			hidden.Do(func() { err = &MaterialError{Op: "load", Name: "mat", Version: 1, Err: ddbcrypt.ErrNoMaterials} })
+			hidden.Do(func() { err = &MaterialError{Op: "load", Name: "mat", Version: 1, Err: ddbcrypt.ErrNotFound} })
 		}
 		return err // not there yet the first time
 	})

@@ -36,7 +36,7 @@ type memStore struct {
 }
 
 // errNotInStore is memStore's error for a missing version.
-var errNotInStore = fmt.Errorf("%w: no such version in memStore", ddbcrypt.ErrNoMaterials)
+var errNotInStore = fmt.Errorf("%w: no such version in memStore", ddbcrypt.ErrNotFound)
 
 func newMemStore() *memStore { return &memStore{versions: map[string][]*Wrapped{}} }
 
@@ -530,7 +530,7 @@ func TestMostRecentBadMetaID(t *testing.T) {
 	// A version the store does not have: the store's error.
 	_, err = m.DecryptionMaterials(bgCtx, &EncryptionContext{MaterialDescription: map[string]string{DescMetaID: "mat#7"}})
 	var me *MaterialError
-	if !errors.As(err, &me) || me.Version != 7 || !errors.Is(err, ddbcrypt.ErrNoMaterials) {
+	if !errors.As(err, &me) || me.Version != 7 || !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Errorf("unknown version: %v", err)
 	}
 }

@@ -37,7 +37,7 @@ func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 	}
 	out, err := c.db.PutItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.failed(in.Item, t.conditionFailure(ctx, in.Item, err))
+		return nil, t.failed("PutItem", in.Item, t.conditionFailure(ctx, in.Item, err))
 	}
 	if out.Attributes, err = t.returned(ctx, in.Item, out.Attributes); err != nil {
 		return nil, err
@@ -45,11 +45,13 @@ func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 	return out, nil
 }
 
-// failed names the item a failed DynamoDB call was about: the SDK's error
-// names only the operation. errors.As still finds the SDK's error in it.
-// Only the key of item is named, never another attribute.
-func (t *table) failed(item map[string]types.AttributeValue, err error) error {
-	return &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: err}
+// failed names the operation and the item a failed DynamoDB call was
+// about: a *ddbcrypt.DynamoDBError (ErrConditionFailed for a failed
+// condition, else ErrDynamoDB) in a *ddbcrypt.ItemError. errors.As still
+// finds the SDK's error in it. Only the key of item is named, never another
+// attribute.
+func (t *table) failed(op string, item map[string]types.AttributeValue, err error) error {
+	return &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: &ddbcrypt.DynamoDBError{Op: op, Err: err}}
 }
 
 // conditionFailure verifies and decrypts the stored item DynamoDB returns
@@ -103,7 +105,7 @@ func (c *Client) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns 
 	req.ProjectionExpression, req.ExpressionAttributeNames = nil, nil
 	out, err := c.db.GetItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.failed(in.Key, err)
+		return nil, t.failed("GetItem", in.Key, err)
 	}
 	if err := t.info.CheckKey(t.name, in.Key, out.Item); err != nil {
 		return nil, err
@@ -142,7 +144,7 @@ func (c *Client) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o
 	}
 	out, err := c.db.DeleteItem(ctx, in, optFns...)
 	if err != nil {
-		return nil, t.failed(in.Key, t.conditionFailure(ctx, in.Key, err))
+		return nil, t.failed("DeleteItem", in.Key, t.conditionFailure(ctx, in.Key, err))
 	}
 	if out.Attributes, err = t.returned(ctx, in.Key, out.Attributes); err != nil {
 		return nil, err
@@ -177,7 +179,7 @@ func (c *Client) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o
 	req.ConditionExpression, req.ExpressionAttributeNames = t.onlyExisting(in.ConditionExpression, in.ExpressionAttributeNames, in.UpdateExpression)
 	out, err := c.db.UpdateItem(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.failed(in.Key, t.conditionFailure(ctx, in.Key, err))
+		return nil, t.failed("UpdateItem", in.Key, t.conditionFailure(ctx, in.Key, err))
 	}
 	switch in.ReturnValues {
 	case types.ReturnValueAllOld, types.ReturnValueAllNew:
@@ -222,7 +224,7 @@ func (c *Client) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...f
 	}
 	out, err := c.db.Query(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.readFailed(in.IndexName, err)
+		return nil, t.readFailed("Query", in.IndexName, err)
 	}
 	if err := t.readAll(ctx, out.Items, paths); err != nil {
 		return nil, err
@@ -258,7 +260,7 @@ func (c *Client) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...fun
 	}
 	out, err := c.db.Scan(ctx, &req, optFns...)
 	if err != nil {
-		return nil, t.readFailed(in.IndexName, err)
+		return nil, t.readFailed("Scan", in.IndexName, err)
 	}
 	if err := t.readAll(ctx, out.Items, paths); err != nil {
 		return nil, err
@@ -266,8 +268,10 @@ func (c *Client) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...fun
 	return out, nil
 }
 
-// readFailed names the table, and the index, of a failed query or scan.
-func (t *table) readFailed(index *string, err error) error {
+// readFailed names the operation, the table and the index of a failed
+// query or scan.
+func (t *table) readFailed(op string, index *string, err error) error {
+	err = &ddbcrypt.DynamoDBError{Op: op, Err: err}
 	if index != nil {
 		return fmt.Errorf("table %s, index %s: %w", t.name, *index, err)
 	}
@@ -344,7 +348,7 @@ func (c *Client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInpu
 		for name, ka := range in.RequestItems {
 			counts[name] = len(ka.Keys)
 		}
-		return nil, batchFailed(counts, "key", err)
+		return nil, batchFailed("BatchGetItem", counts, "key", err)
 	}
 	for name, items := range out.Responses {
 		t, ok := tables[name]
@@ -413,7 +417,7 @@ func (c *Client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 		for name, writes := range in.RequestItems {
 			counts[name] = len(writes)
 		}
-		return nil, batchFailed(counts, "write request", err)
+		return nil, batchFailed("BatchWriteItem", counts, "write request", err)
 	}
 	for name, writes := range out.UnprocessedItems {
 		t, ok := tables[name]
@@ -437,10 +441,11 @@ func (c *Client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 	return out, nil
 }
 
-// batchFailed names the tables of a failed batch call and how many
-// requests (what, singular) each had: DynamoDB failed them all, none in
-// particular.
-func batchFailed(counts map[string]int, what string, err error) error {
+// batchFailed names the operation op, the tables of a failed batch call
+// and how many requests (what, singular) each had: DynamoDB failed them
+// all, none in particular.
+func batchFailed(op string, counts map[string]int, what string, err error) error {
+	err = &ddbcrypt.DynamoDBError{Op: op, Err: err}
 	parts := make([]string, 0, len(counts))
 	for _, name := range slices.Sorted(maps.Keys(counts)) {
 		plural := "s"

@@ -95,16 +95,17 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 		for i, ti := range in.TransactItems {
 			keys[i] = writeKey(ti)
 		}
-		return nil, transactFailed(tables, keys, err)
+		return nil, transactFailed("TransactWriteItems", tables, keys, err)
 	}
 	return out, nil
 }
 
 // transactFailed names what a failed transaction was about: the elements
 // DynamoDB gave a reason for cancelling it, by index, table, key and
-// reason code, or else its tables and how many elements each had. keys
+// reason code, or else its tables and how many elements each had, and the
+// operation op (a *ddbcrypt.DynamoDBError, kind ErrDynamoDB). keys
 // holds the key, or whole item, of each element; only keys are named.
-func transactFailed(tables []*table, keys []map[string]types.AttributeValue, err error) error {
+func transactFailed(op string, tables []*table, keys []map[string]types.AttributeValue, err error) error {
 	var tce *types.TransactionCanceledException
 	var failed []string
 	if errors.As(err, &tce) {
@@ -117,7 +118,7 @@ func transactFailed(tables []*table, keys []map[string]types.AttributeValue, err
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%s: %w", strings.Join(failed, "; "), err)
+		return fmt.Errorf("%s: %w", strings.Join(failed, "; "), &ddbcrypt.DynamoDBError{Op: op, Err: err})
 	}
 	counts := make(map[string]int)
 	for _, t := range tables {
@@ -125,7 +126,7 @@ func transactFailed(tables []*table, keys []map[string]types.AttributeValue, err
 			counts[t.name]++
 		}
 	}
-	return batchFailed(counts, "item", err)
+	return batchFailed(op, counts, "item", err)
 }
 
 // writeKey returns the key of the item a transaction element deletes,
@@ -176,7 +177,7 @@ func (c *Client) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetI
 				keys[i] = ti.Get.Key
 			}
 		}
-		return nil, transactFailed(tables, keys, err)
+		return nil, transactFailed("TransactGetItems", tables, keys, err)
 	}
 	for i := range out.Responses {
 		if i >= len(tables) || tables[i] == nil {

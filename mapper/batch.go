@@ -132,7 +132,7 @@ func (t *table) batchWrite(ctx context.Context, p *prepared, requests []types.Wr
 					keys[i] = r.DeleteRequest.Key
 				}
 			}
-			return &BatchError{Table: t.name, Keys: keys, Err: err}
+			return &BatchError{Table: t.name, Keys: keys, Err: dynamoFailed("BatchWriteItem", err)}
 		}
 	}
 	return nil
@@ -204,7 +204,7 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 			pending = out.UnprocessedKeys[t.t.name].Keys
 		}
 		if err != nil {
-			return nil, &BatchError{Table: t.t.name, Keys: append(pending[:len(pending):len(pending)], wanted[min(start+maxBatchGet, len(wanted)):]...), Err: err}
+			return nil, &BatchError{Table: t.t.name, Keys: append(pending[:len(pending):len(pending)], wanted[min(start+maxBatchGet, len(wanted)):]...), Err: dynamoFailed("BatchGetItem", err)}
 		}
 	}
 	result := make([]T, 0, len(found))

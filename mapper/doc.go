@@ -24,8 +24,9 @@
 // Update writes only do-not-touch fields. ctx is taken by the calls that
 // reach DynamoDB (or a key service), never by the builders of queries.
 //
-// Errors wrap the kinds of package ddbcrypt, or ErrNotFound,
-// ErrVersionConflict and ErrConditionFailed; an *ItemError names the table
+// Every error wraps exactly one kind of package ddbcrypt (ErrNotFound,
+// ErrVersionConflict and ErrConditionFailed are its kinds; a failed DynamoDB
+// call is ddbcrypt.ErrDynamoDB and keeps the SDK's error); an *ItemError names the table
 // and the item's key, a *BatchError the keys a batch did not process, and a
 // *ddbcrypt.AttributeError the attribute a field failed to marshal or
 // unmarshal, without quoting the value of an encrypted one. A value nested

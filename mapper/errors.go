@@ -9,17 +9,24 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 )
 
-// Errors of the mapper's own. Bad input wraps ddbcrypt.ErrInvalidItem or
-// ddbcrypt.ErrInvalidConfig, and integrity failures ddbcrypt.ErrIntegrity.
+// The mapper's errors are the ddbcrypt kinds: errors.Is(err,
+// ddbcrypt.ErrNotFound) and errors.Is(err, mapper.ErrNotFound) are the same
+// test. Bad input wraps ddbcrypt.ErrInvalidItem or ddbcrypt.ErrInvalidConfig,
+// integrity failures ddbcrypt.ErrIntegrity, and any other failed DynamoDB
+// call ddbcrypt.ErrDynamoDB (a *ddbcrypt.DynamoDBError, which wraps the
+// SDK's error).
 var (
-	// ErrNotFound: Load found no item with the given key.
-	ErrNotFound = errors.New("mapper: item not found")
+	// ErrNotFound: Load or Update found no item with the given key. It is
+	// ddbcrypt.ErrNotFound.
+	ErrNotFound = ddbcrypt.ErrNotFound
 	// ErrVersionConflict: Save or Delete of a versioned item found another
 	// version in the table (someone else saved it first), or found an item
-	// where it expected none. The struct is left unchanged.
-	ErrVersionConflict = errors.New("mapper: version conflict")
-	// ErrConditionFailed: a condition given with If was not met.
-	ErrConditionFailed = errors.New("mapper: condition not met")
+	// where it expected none. The struct is left unchanged. It is
+	// ddbcrypt.ErrVersionConflict, which wraps ErrConditionFailed.
+	ErrVersionConflict = ddbcrypt.ErrVersionConflict
+	// ErrConditionFailed: a condition given with If was not met. It is
+	// ddbcrypt.ErrConditionFailed.
+	ErrConditionFailed = ddbcrypt.ErrConditionFailed
 )
 
 // IsNotFound reports whether err says that an item does not exist.
@@ -27,9 +34,11 @@ func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // IsConflict reports whether err says that a versioned write lost a race or
 // a condition was not met: the caller should reload and retry.
-func IsConflict(err error) bool {
-	return errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrConditionFailed)
-}
+func IsConflict(err error) bool { return errors.Is(err, ErrConditionFailed) }
+
+// dynamoFailed wraps the error of a failed DynamoDB call op: see
+// ddbcrypt.DynamoDBError.
+func dynamoFailed(op string, err error) error { return &ddbcrypt.DynamoDBError{Op: op, Err: err} }
 
 // ItemError says which item an error is about: the table and the item's
 // primary key. It is ddbcrypt.ItemError, shared with package encrypted.

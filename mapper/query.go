@@ -4,6 +4,7 @@ package mapper
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"reflect"
 	"sync"
@@ -163,7 +164,7 @@ func (q *Query[T]) fetch(ctx context.Context, p *prepared, start PagingKey, limi
 	}
 	out, err := q.t.m.client.Query(ctx, in)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, fmt.Errorf("table %s: %w", q.t.name, dynamoFailed("Query", err))
 	}
 	return out.Items, out.LastEvaluatedKey, pagingNames(p, keys), nil
 }
@@ -317,7 +318,7 @@ func (s *Scan[T]) segment(seg, total int) fetchFunc {
 		}
 		out, err := s.t.m.client.Scan(ctx, in)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, fmt.Errorf("table %s: %w", s.t.name, dynamoFailed("Scan", err))
 		}
 		return out.Items, out.LastEvaluatedKey, pagingNames(p, keys), nil
 	}

@@ -98,8 +98,8 @@ func TestVersioning(t *testing.T) {
 	before := stale
 	err := tbl.Save(ctx, &stale)
 	wantErrIs(t, "Save of a stale copy", err, mapper.ErrVersionConflict)
-	if errors.Is(err, mapper.ErrConditionFailed) {
-		t.Errorf("Save of a stale copy: %v also wraps ErrConditionFailed", err)
+	if !errors.Is(err, mapper.ErrConditionFailed) || !errors.Is(err, ddbcrypt.ErrConditionFailed) {
+		t.Errorf("Save of a stale copy: %v does not wrap ErrConditionFailed, of which a version conflict is the specific case", err)
 	}
 	if !mapper.IsConflict(err) {
 		t.Errorf("IsConflict(%v) = false", err)
@@ -400,8 +400,8 @@ func TestConditions(t *testing.T) {
 
 		err = accts.Save(ctx, &stale, statusIs("open"))
 		wantErrIs(t, "stale version, true condition", err, mapper.ErrVersionConflict)
-		if errors.Is(err, mapper.ErrConditionFailed) {
-			t.Errorf("stale version, true condition: %v wraps ErrConditionFailed", err)
+		if !errors.Is(err, mapper.ErrConditionFailed) {
+			t.Errorf("stale version, true condition: %v does not wrap ErrConditionFailed", err)
 		}
 		wantErrIs(t, "stale version, false condition", accts.Save(ctx, &stale, statusIs("closed")), mapper.ErrVersionConflict)
 		if stale.Version != 1 {

@@ -338,7 +338,7 @@ func (t *table) save(ctx context.Context, rv reflect.Value, opts []WriteOption) 
 		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	if _, err := t.m.client.PutItem(ctx, in); err != nil {
-		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError(err, w.versioned, w.storedVersion)}
+		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError("PutItem", err, w.versioned, w.storedVersion)}
 	}
 	w.done()
 	return nil
@@ -406,7 +406,7 @@ func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) e
 	}
 	out, err := t.m.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: key, ConsistentRead: &ro.consistent})
 	if err != nil {
-		return &ItemError{Table: t.name, Key: key, Err: err}
+		return &ItemError{Table: t.name, Key: key, Err: dynamoFailed("GetItem", err)}
 	}
 	if out.Item == nil {
 		return &ItemError{Table: t.name, Key: key, Err: ErrNotFound}
@@ -443,7 +443,7 @@ func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption
 		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	if _, err := t.m.client.DeleteItem(ctx, in); err != nil {
-		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError(err, w.versioned, w.storedVersion)}
+		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError("DeleteItem", err, w.versioned, w.storedVersion)}
 	}
 	return nil
 }
@@ -534,11 +534,11 @@ func (t *table) checkPlaintext(p *prepared, b expression.Builder, what string) e
 
 // conditionError turns a failed condition into ErrVersionConflict or
 // ErrConditionFailed, looking at the stored item DynamoDB returned to tell
-// which.
-func (t *table) conditionError(err error, versioned bool, storedVersion uint64) error {
+// which; any other failure of DynamoDB call op is ErrDynamoDB.
+func (t *table) conditionError(op string, err error, versioned bool, storedVersion uint64) error {
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
-		return err
+		return dynamoFailed(op, err)
 	}
 	if !versioned {
 		return fmt.Errorf("%w: %v", ErrConditionFailed, err)

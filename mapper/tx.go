@@ -131,7 +131,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 func (tx *Tx) commitError(err error) error {
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
-		return fmt.Errorf("transaction of %s: %w", tx.itemList(), err)
+		return fmt.Errorf("transaction of %s: %w", tx.itemList(), dynamoFailed("TransactWriteItems", err))
 	}
 	var failed []string
 	kind := ErrConditionFailed
@@ -145,7 +145,7 @@ func (tx *Tx) commitError(err error) error {
 		}
 	}
 	if len(failed) == 0 {
-		return fmt.Errorf("transaction of %s: %w", tx.itemList(), err)
+		return fmt.Errorf("transaction of %s: %w", tx.itemList(), dynamoFailed("TransactWriteItems", err))
 	}
 	return fmt.Errorf("%w: condition failed for %s: %w", kind, strings.Join(failed, ", "), err)
 }
@@ -224,9 +224,10 @@ func (t *table) update(ctx context.Context, rv reflect.Value, fields []string) e
 	if err != nil {
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
-			err = fmt.Errorf("%w: %w", ErrNotFound, err)
+			// Update's only condition is that the item exists.
+			return &ItemError{Table: t.name, Key: key, Err: fmt.Errorf("%w: UpdateItem: %w", ErrNotFound, err)}
 		}
-		return &ItemError{Table: t.name, Key: key, Err: err}
+		return &ItemError{Table: t.name, Key: key, Err: dynamoFailed("UpdateItem", err)}
 	}
 	return nil
 }

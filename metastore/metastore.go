@@ -79,12 +79,15 @@ const (
 )
 
 // ErrNotFound reports a version that is not in the store. It wraps
-// ddbcrypt.ErrNoMaterials.
-var ErrNotFound = fmt.Errorf("%w: no such version in the MetaStore", ddbcrypt.ErrNoMaterials)
+// ddbcrypt.ErrNotFound.
+var ErrNotFound = fmt.Errorf("%w: no such version in the MetaStore", ddbcrypt.ErrNotFound)
 
-// ErrVersionConflict reports that Replicate found the version in the target
-// store with different keys. It wraps ddbcrypt.ErrInvalidConfig.
-var ErrVersionConflict = fmt.Errorf("%w: the version exists in the target with different keys", ddbcrypt.ErrInvalidConfig)
+// ErrKeysDiffer reports that Replicate found the version in the target
+// store already, with different keys: the two stores are not replicas of
+// each other, and the target's row is never overwritten. It wraps
+// ddbcrypt.ErrInvalidConfig. (It is not a failed write condition that a
+// retry could resolve, unlike ddbcrypt.ErrVersionConflict.)
+var ErrKeysDiffer = fmt.Errorf("%w: the version exists in the target with different keys", ddbcrypt.ErrInvalidConfig)
 
 // Client is the part of the DynamoDB API a MetaStore calls. *dynamodb.Client
 // satisfies it.
@@ -180,7 +183,8 @@ func checkMaterial(op, name string, version int64) error {
 	return nil
 }
 
-// callError wraps a failed DynamoDB call.
+// callError wraps a failed DynamoDB call: ddbcrypt.ErrKeyService, not
+// ddbcrypt.ErrDynamoDB, since the MetaStore is a key store.
 func (s *MetaStore) callError(call string, err error) error {
 	return fmt.Errorf("%w: DynamoDB %s on table %s: %w", ddbcrypt.ErrKeyService, call, s.table, err)
 }
@@ -342,7 +346,7 @@ func (s *MetaStore) NewProvider(ctx context.Context, name string) (cmp.Provider,
 // Replicate copies version of material name to target, re-encrypting the
 // row with target's inner provider and table name (Java's replicate). If the
 // target holds the version already with the same keys, nothing is written;
-// with other keys it is ErrVersionConflict, never overwritten.
+// with other keys it is ErrKeysDiffer, never overwritten.
 func (s *MetaStore) Replicate(ctx context.Context, name string, version int64, target *MetaStore) error {
 	const op = "replicate"
 	if err := checkMaterial(op, name, version); err != nil {
@@ -369,7 +373,7 @@ func (s *MetaStore) Replicate(ctx context.Context, name string, version int64, t
 	}
 	defer have.wipe()
 	if !have.equal(k) {
-		return &cmp.MaterialError{Op: op, Name: name, Version: version, Err: ErrVersionConflict}
+		return &cmp.MaterialError{Op: op, Name: name, Version: version, Err: ErrKeysDiffer}
 	}
 	return nil
 }

@@ -402,7 +402,7 @@ func TestReplicate(t *testing.T) {
 	}
 	before := rawRow(t, dst.db, dst.table, "orders", "2")
 	err = src.store.Replicate(ctx, "orders", 2, dst.store)
-	if !errors.Is(err, metastore.ErrVersionConflict) {
+	if !errors.Is(err, metastore.ErrKeysDiffer) {
 		t.Errorf("conflicting replicate: %v", err)
 	}
 	wantMaterialError(t, "conflicting replicate", err, ddbcrypt.ErrInvalidConfig, "orders", 2)
@@ -463,8 +463,8 @@ func TestNotFound(t *testing.T) {
 	e := newStoreEnv(t)
 	_, err := e.store.Provider(t.Context(), "orders", 3)
 	wantMaterialError(t, "missing version", err, metastore.ErrNotFound, "orders", 3)
-	if !errors.Is(err, ddbcrypt.ErrNoMaterials) {
-		t.Errorf("ErrNotFound does not wrap ErrNoMaterials: %v", err)
+	if !errors.Is(err, ddbcrypt.ErrNotFound) || errors.Is(err, ddbcrypt.ErrNoMaterials) {
+		t.Errorf("metastore.ErrNotFound wraps ddbcrypt.ErrNotFound only: %v", err)
 	}
 }
 

@@ -8,6 +8,7 @@ package tableinfo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -93,7 +94,7 @@ func (c *Cache) Get(ctx context.Context, name string) (*Info, error) {
 	// Concurrent first uses share one call; see flight.Do.
 	ti, err := flight.Do(ctx, &c.group, name, func(ctx context.Context) (*Info, error) { return c.describe(ctx, name) })
 	if err != nil && err == ctx.Err() {
-		return nil, fmt.Errorf("DescribeTable %s: %w", name, err)
+		return nil, fmt.Errorf("table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: err})
 	}
 	return ti, err
 }
@@ -105,10 +106,10 @@ func (c *Cache) describe(ctx context.Context, name string) (*Info, error) {
 	}
 	out, err := c.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
 	if err != nil {
-		return nil, fmt.Errorf("DescribeTable %s: %w", name, err)
+		return nil, fmt.Errorf("table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: err})
 	}
 	if out == nil || out.Table == nil {
-		return nil, fmt.Errorf("DescribeTable %s: the answer describes no table", name)
+		return nil, fmt.Errorf("table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: errors.New("the answer describes no table")})
 	}
 	ti := FromDescription(out.Table)
 	c.infos.Store(name, ti)
