@@ -9,17 +9,15 @@ package mapper
 // and TestMapperBudget (PERF_BUDGET=1), which alternates the P7 cases in one
 // process and checks the median ratios;
 // all on the medium shape, whose fixture (crypto/testdata/shapes/medium.json)
-// benchOrder reproduces exactly. P7 is the ratio of the ddbcrypt and
+// testenv.Order reproduces exactly. P7 is the ratio of the ddbcrypt and
 // attributevalue cases; P8 is (Save − PutItem) ÷ PutItem and (Load − GetItem)
 // ÷ GetItem. The P8 benchmarks skip without AWS_ENDPOINT_URL_DYNAMODB.
 
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,94 +28,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/tags"
-	gocmp "github.com/google/go-cmp/cmp"
 )
-
-// benchOrder is the medium shape as a Go struct.
-type benchOrder struct {
-	PK              string          `ddb:"pk,hash"`
-	SK              int64           `ddb:"sk,range"`
-	Status          string          `ddb:"status"`
-	CustomerID      string          `ddb:"customerId"`
-	Email           string          `ddb:"email"`
-	Phone           string          `ddb:"phone"`
-	CreatedAt       string          `ddb:"createdAt"`
-	UpdatedAt       int64           `ddb:"updatedAt"`
-	Total           float64         `ddb:"total"`
-	Currency        string          `ddb:"currency"`
-	ItemCount       int             `ddb:"itemCount"`
-	GiftWrap        bool            `ddb:"giftWrap"`
-	CouponCode      *string         `ddb:"couponCode"`
-	Tags            []string        `ddb:"tags,stringset"`
-	Quantities      []int           `ddb:"quantities,numberset"`
-	ShippingAddress benchAddress    `ddb:"shippingAddress"`
-	LineItems       []benchLineItem `ddb:"lineItems"`
-	SignatureImage  []byte          `ddb:"signatureImage"`
-	Notes           string          `ddb:"notes"`
-	Description     string          `ddb:"description"`
-}
-
-type benchAddress struct {
-	Street  string   `ddb:"street"`
-	City    string   `ddb:"city"`
-	State   string   `ddb:"state"`
-	Zip     string   `ddb:"zip"`
-	Country string   `ddb:"country"`
-	Geo     benchGeo `ddb:"geo"`
-}
-
-type benchGeo struct {
-	Lat float64 `ddb:"lat"`
-	Lon float64 `ddb:"lon"`
-}
-
-type benchLineItem struct {
-	SKU   string  `ddb:"sku"`
-	Qty   int     `ddb:"qty"`
-	Price float64 `ddb:"price"`
-}
-
-var (
-	mediumOnce sync.Once
-	mediumItem map[string]types.AttributeValue
-	mediumErr  error
-)
-
-// mediumFixture returns the medium item of the suite. It is shared and must
-// not be modified.
-func mediumFixture(tb testing.TB) map[string]types.AttributeValue {
-	tb.Helper()
-	mediumOnce.Do(func() {
-		var data []byte
-		data, mediumErr = os.ReadFile(filepath.Join("..", "crypto", "testdata", "shapes", "medium.json"))
-		if mediumErr == nil {
-			mediumItem, mediumErr = attributevalue.UnmarshalMapJSON(data)
-		}
-	})
-	if mediumErr != nil {
-		tb.Fatalf("medium shape: %v", mediumErr)
-	}
-	return mediumItem
-}
-
-// mediumOrder returns the medium item as a benchOrder, checking that
-// attributevalue writes it back exactly as the fixture has it.
-func mediumOrder(tb testing.TB) *benchOrder {
-	tb.Helper()
-	item := mediumFixture(tb)
-	v := new(benchOrder)
-	if err := attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key }); err != nil {
-		tb.Fatal(err)
-	}
-	back, err := attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key })
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if diff := gocmp.Diff(item, back, gocmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
-		tb.Fatalf("benchOrder does not reproduce the medium shape (-fixture +struct):\n%s", diff)
-	}
-	return v
-}
 
 // benchProvider is the suite's static provider: fixed 32-byte AES and HMAC
 // keys.
@@ -145,8 +56,8 @@ func benchProvider(tb testing.TB) cmp.Provider {
 // functions to call in a loop.
 func mapperCases(tb testing.TB) map[string]func() error {
 	tb.Helper()
-	item := mediumFixture(tb)
-	v := mediumOrder(tb)
+	item := testenv.MediumItem(tb)
+	v := testenv.MediumOrder(tb)
 	rv := reflect.ValueOf(v).Elem()
 	// The mapper's own path: table.encode, and table.decode without the
 	// decryption before it.
@@ -170,7 +81,7 @@ func mapperCases(tb testing.TB) map[string]func() error {
 			return err
 		},
 		"impl=attributevalue/op=unmarshal": func() error {
-			var out benchOrder
+			var out testenv.Order
 			return attributevalue.UnmarshalMapWithOptions(item, &out, decOpt)
 		},
 	}
@@ -263,8 +174,8 @@ func TestMapperBudget(t *testing.T) {
 type p8 struct {
 	db        *dynamodb.Client
 	name      string
-	table     *Table[benchOrder]
-	order     *benchOrder
+	table     *Table[testenv.Order]
+	order     *testenv.Order
 	encrypted map[string]types.AttributeValue
 	key       map[string]types.AttributeValue
 }
@@ -274,12 +185,12 @@ func newP8(b testing.TB) *p8 {
 	db := testenv.DynamoDB(b)
 	name := testenv.NewTable(b, db, testenv.S("pk"), testenv.N("sk"))
 	m := New(db, benchProvider(b))
-	tbl, err := NewTable[benchOrder](m, WithTableName(name))
+	tbl, err := NewTable[testenv.Order](m, WithTableName(name))
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	e := &p8{db: db, name: name, table: tbl, order: mediumOrder(b)}
+	e := &p8{db: db, name: name, table: tbl, order: testenv.MediumOrder(b)}
 	if err := tbl.Save(ctx, e.order); err != nil {
 		b.Fatal(err)
 	}
@@ -308,7 +219,7 @@ func (e *p8) putItem(ctx context.Context) error {
 }
 
 func (e *p8) load(ctx context.Context) error {
-	return e.table.Load(ctx, &benchOrder{PK: e.order.PK, SK: e.order.SK})
+	return e.table.Load(ctx, &testenv.Order{PK: e.order.PK, SK: e.order.SK})
 }
 
 func (e *p8) getItem(ctx context.Context) error {

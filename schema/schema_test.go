@@ -2,7 +2,6 @@ package schema
 
 import (
 	"errors"
-	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"reflect"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 	gocmp "github.com/google/go-cmp/cmp"
@@ -406,7 +407,7 @@ type cdcDeep struct {
 func cdcTypes() []any {
 	return []any{
 		new(cdcScalars), new(cdcSlices), new(cdcBadSets), new(cdcMaps), new(cdcNested), new(cdcDeep),
-		new(cdcViaPointer), new(cdcSelfDecoding), new(cdcCase), new(benchOrder),
+		new(cdcViaPointer), new(cdcSelfDecoding), new(cdcCase), new(testenv.Order),
 	}
 }
 
@@ -792,7 +793,7 @@ func (*cdcStringerPtr) String() string { return "ptr" }
 func TestCodecEquivalence(t *testing.T) {
 	values := cdcTypes() // zero values
 	values = append(values, cdcFilled()...)
-	values = append(values, mediumOrder(t))
+	values = append(values, testenv.MediumOrder(t))
 	for i, v := range values {
 		typ := reflect.TypeOf(v).Elem()
 		what := fmt.Sprintf("#%d %v", i, typ)
@@ -1102,7 +1103,7 @@ func TestCodecCached(t *testing.T) {
 
 // TestCodecAllocs: the plan pays off in allocations on the medium struct.
 func TestCodecAllocs(t *testing.T) {
-	v := mediumOrder(t)
+	v := testenv.MediumOrder(t)
 	rv := reflect.ValueOf(v).Elem()
 	c := cdcCodec(t, rv.Type())
 	item, err := c.encode(cdc, rv)

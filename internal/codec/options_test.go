@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
@@ -40,7 +41,7 @@ func (env *cdcEnv) checkAll(t *testing.T, variants bool) {
 	t.Helper()
 	values := cdcTypes()
 	values = append(values, cdcFilled()...)
-	values = append(values, mediumOrder(t), &cdcText{}, cdcTextFilled())
+	values = append(values, testenv.MediumOrder(t), &cdcText{}, cdcTextFilled())
 	for i, v := range values {
 		typ := reflect.TypeOf(v).Elem()
 		what := fmt.Sprintf("#%d %v", i, typ)

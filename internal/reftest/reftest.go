@@ -28,7 +28,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +38,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
 	gocmp "github.com/google/go-cmp/cmp"
 )
