@@ -11,50 +11,45 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // leaveHalfUnprocessed makes the first BatchWriteItem and BatchGetItem calls
 // process only the first request (or key) of each table and hand the rest
 // back as unprocessed, exactly as they were sent; later calls go through.
-func leaveHalfUnprocessed(r *recorder) {
-	r.batchWrite = func(ctx context.Context, n int, in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
-		if n > 1 {
-			return r.real.BatchWriteItem(ctx, in, quiet)
-		}
+func leaveHalfUnprocessed(f *testenv.Faults) {
+	f.On(opBatchWrite).First(1).Do(func(ctx context.Context, _ int, in any) (any, error) {
 		now := map[string][]types.WriteRequest{}
 		later := map[string][]types.WriteRequest{}
-		for table, writes := range in.RequestItems {
+		for table, writes := range in.(*dynamodb.BatchWriteItemInput).RequestItems {
 			now[table], later[table] = writes[:1], writes[1:]
 		}
-		if _, err := r.real.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: now}, quiet); err != nil {
+		if _, err := f.DynamoDB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: now}); err != nil {
 			return nil, err
 		}
 		return &dynamodb.BatchWriteItemOutput{UnprocessedItems: later}, nil
-	}
-	r.batchGet = func(ctx context.Context, n int, in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
-		if n > 1 {
-			return r.real.BatchGetItem(ctx, in, quiet)
-		}
+	})
+	f.On(opBatchGet).First(1).Do(func(ctx context.Context, _ int, in any) (any, error) {
 		now := map[string]types.KeysAndAttributes{}
 		later := map[string]types.KeysAndAttributes{}
-		for table, ka := range in.RequestItems {
+		for table, ka := range in.(*dynamodb.BatchGetItemInput).RequestItems {
 			first, rest := ka, ka
 			first.Keys, rest.Keys = ka.Keys[:1], ka.Keys[1:]
 			now[table], later[table] = first, rest
 		}
-		out, err := r.real.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: now}, quiet)
+		out, err := f.DynamoDB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: now})
 		if err != nil {
 			return nil, err
 		}
 		out.UnprocessedKeys = later
 		return out, nil
-	}
+	})
 }
 
 func TestBatchWriteAndGet(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newRecorder(db)
+	rec := newFaults(t)
 	leaveHalfUnprocessed(rec)
 	tableA := createTable(t, db)
 	tableB := createTable(t, db)
@@ -158,7 +153,7 @@ func TestBatchWriteAndGet(t *testing.T) {
 		t.Errorf("BatchGetItem changed the caller's request: %+v", getReq[tableA])
 	}
 	// The projection was not sent.
-	for table, ka := range rec.last(opBatchGet).(*dynamodb.BatchGetItemInput).RequestItems {
+	for table, ka := range rec.Last(opBatchGet).(*dynamodb.BatchGetItemInput).RequestItems {
 		if ka.ProjectionExpression != nil || ka.ExpressionAttributeNames != nil {
 			t.Errorf("BatchGetItem sent projection %q for %s; want whole items asked for", aws.ToString(ka.ProjectionExpression), table)
 		}
@@ -196,7 +191,7 @@ func TestBatchWriteAndGet(t *testing.T) {
 	checkIntegrity(t, "BatchGetItem of a tampered item", err, tableB, tamperB)
 
 	// The legacy AttributesToGet is refused.
-	before := rec.dataCalls()
+	before := dataCalls(rec)
 	_, err = c.BatchGetItem(t.Context(), &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 		tableA: {Keys: []map[string]types.AttributeValue{key("a", 1)}, AttributesToGet: []string{"secret"}},
 	}})

@@ -30,7 +30,7 @@ func TestConcurrentUse(t *testing.T) {
 	second := createTable(t, e.db)
 	c := encrypted.NewClient(e.rec, e.p, encrypted.WithTable(e.table, encrypted.TableConfig{Actions: testActions()}))
 	e.c = c
-	describesBefore := e.rec.count(opDescribe)
+	describesBefore := e.rec.Calls(opDescribe)
 
 	const workers, perWorker = 12, 4
 	shared := key("shared", 0)
@@ -70,7 +70,7 @@ func TestConcurrentUse(t *testing.T) {
 	checkItem(t, "the shared item after every increment", get(t, c, e.table, shared),
 		with(fullItem("shared", 0), map[string]types.AttributeValue{"counter": n(fmt.Sprint(workers * perWorker))}))
 	// Each table was described once, however many goroutines started on it.
-	if got := e.rec.count(opDescribe) - describesBefore; got != 2 {
+	if got := e.rec.Calls(opDescribe) - describesBefore; got != 2 {
 		t.Errorf("DescribeTable was called %d times for two tables", got)
 	}
 }

@@ -16,7 +16,7 @@ import (
 func TestPerTableConfiguration(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newRecorder(db)
+	rec := newFaults(t)
 	defaults, special := createTable(t, db), createTable(t, db)
 	pDefault, pSpecial := newProvider(t), newStaticProvider(t)
 	specialActions := &crypto.AttributeActions{Default: crypto.SignOnly, Overrides: map[string]crypto.Action{"secret": crypto.EncryptAndSign, "loose": crypto.DoNothing}}
@@ -50,7 +50,7 @@ func TestPerTableConfiguration(t *testing.T) {
 		t.Errorf("UpdateItem of a DO_NOTHING attribute: %v", err)
 	}
 	checkItem(t, "GetItem after the update", get(t, c, special, key("p", 1)), with(item, map[string]types.AttributeValue{"loose": s("changed")}))
-	before := rec.dataCalls()
+	before := dataCalls(rec)
 	_, err = c.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(defaults), Key: key("p", 1),
 		UpdateExpression: aws.String("SET loose = :v"), ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("changed")}})
 	checkRefused(t, "UpdateItem of an encrypted attribute", err, rec, before, "loose", "ENCRYPT_AND_SIGN")
@@ -61,25 +61,25 @@ func TestPerTableConfiguration(t *testing.T) {
 	}
 
 	// A table that does not exist: DescribeTable's error, and no other call.
-	before = rec.dataCalls()
+	before = dataCalls(rec)
 	_, err = c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(testenv.TableName(t)), Key: key("p", 1)})
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Errorf("GetItem of a table that does not exist: %v, want a ResourceNotFoundException", err)
 	}
-	if rec.dataCalls() != before {
-		t.Errorf("GetItem of a table that does not exist made %d calls besides DescribeTable", rec.dataCalls()-before)
+	if dataCalls(rec) != before {
+		t.Errorf("GetItem of a table that does not exist made %d calls besides DescribeTable", dataCalls(rec)-before)
 	}
 
 	// A client without any provider for a table refuses to use it.
 	none := encrypted.NewClient(rec, nil)
-	before = rec.dataCalls()
+	before = dataCalls(rec)
 	_, err = none.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(defaults), Item: item})
 	if !errors.Is(err, ddbcrypt.ErrInvalidConfig) {
 		t.Errorf("PutItem through a client without a provider: %v, want ErrInvalidConfig", err)
 	}
-	if rec.dataCalls() != before {
-		t.Errorf("a client without a provider made %d calls", rec.dataCalls()-before)
+	if dataCalls(rec) != before {
+		t.Errorf("a client without a provider made %d calls", dataCalls(rec)-before)
 	}
 	// A request without a table name.
 	_, err = c.GetItem(t.Context(), &dynamodb.GetItemInput{Key: key("p", 1)})
@@ -126,14 +126,14 @@ func TestSignatureTableName(t *testing.T) {
 func TestEncryptedKeyIsAnError(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newRecorder(db)
+	rec := newFaults(t)
 	gsiSort := testenv.N("when")
 	table := createTable(t, db, index{name: "byOwner", partition: testenv.S("owner"), sort: &gsiSort, projection: types.ProjectionTypeAll})
 	item := map[string]types.AttributeValue{"pk": s("k"), "sk": n("1"), "owner": s("me"), "when": n("5"), "secret": s("x")}
 
 	for _, attr := range []string{"pk", "sk", "owner", "when"} {
 		c := newClient(rec, newProvider(t), table, &crypto.AttributeActions{Default: crypto.SignOnly, Overrides: map[string]crypto.Action{attr: crypto.EncryptAndSign}})
-		before := rec.dataCalls()
+		before := dataCalls(rec)
 		_, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item})
 		checkRefused(t, "PutItem with key attribute "+attr+" explicitly encrypted", err, rec, before, attr, "key")
 		if !errors.Is(err, ddbcrypt.ErrInvalidConfig) {

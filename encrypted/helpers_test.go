@@ -14,7 +14,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +28,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
-// Operation names counted by recorder.
+// Operation names, as testenv.Faults counts them.
 const (
 	opPut        = "PutItem"
 	opGet        = "GetItem"
@@ -68,131 +67,25 @@ func testActions() *crypto.AttributeActions {
 // the SDK warn about their checksums, which is noise here.
 func quiet(o *dynamodb.Options) { o.Logger = logging.Nop{} }
 
-// recorder wraps the real client: it counts the calls of every operation,
-// keeps their inputs, and lets a test replace BatchWriteItem and
-// BatchGetItem (to leave work unprocessed).
-type recorder struct {
-	real *dynamodb.Client
-
-	batchWrite func(ctx context.Context, n int, in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error)
-	batchGet   func(ctx context.Context, n int, in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error)
-
-	mu     sync.Mutex
-	calls  map[string]int
-	inputs map[string][]any
+// newFaults returns a testenv.Faults, the real client that counts calls
+// and keeps their inputs, for a test that runs in parallel with others
+// (no leak check).
+func newFaults(t *testing.T) *testenv.Faults {
+	t.Helper()
+	f := testenv.NewFaults(t)
+	f.LeakWait = -1
+	return f
 }
 
-var _ encrypted.API = (*recorder)(nil)
-
-func newRecorder(real *dynamodb.Client) *recorder {
-	return &recorder{real: real, calls: map[string]int{}, inputs: map[string][]any{}}
-}
-
-func (r *recorder) record(op string, in any) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls[op]++
-	r.inputs[op] = append(r.inputs[op], in)
-	return r.calls[op]
-}
-
-// count returns how many times op was called.
-func (r *recorder) count(op string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.calls[op]
-}
-
-// dataCalls returns how many calls were made, DescribeTable aside.
-func (r *recorder) dataCalls() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// dataCalls returns how many calls f has seen, DescribeTable aside.
+func dataCalls(f *testenv.Faults) int {
 	n := 0
-	for op, k := range r.calls {
+	for op, k := range f.Counts() {
 		if op != opDescribe {
 			n += k
 		}
 	}
 	return n
-}
-
-// snapshot returns the counts, for messages.
-func (r *recorder) snapshot() map[string]int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return maps.Clone(r.calls)
-}
-
-// last returns the input of the last call of op, or nil.
-func (r *recorder) last(op string) any {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ins := r.inputs[op]
-	if len(ins) == 0 {
-		return nil
-	}
-	return ins[len(ins)-1]
-}
-
-func (r *recorder) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	r.record(opPut, in)
-	return r.real.PutItem(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	r.record(opGet, in)
-	return r.real.GetItem(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	r.record(opDelete, in)
-	return r.real.DeleteItem(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	r.record(opUpdate, in)
-	return r.real.UpdateItem(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	r.record(opQuery, in)
-	return r.real.Query(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) Scan(ctx context.Context, in *dynamodb.ScanInput, o ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	r.record(opScan, in)
-	return r.real.Scan(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	n := r.record(opBatchGet, in)
-	if r.batchGet != nil {
-		return r.batchGet(ctx, n, in)
-	}
-	return r.real.BatchGetItem(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	n := r.record(opBatchWrite, in)
-	if r.batchWrite != nil {
-		return r.batchWrite(ctx, n, in)
-	}
-	return r.real.BatchWriteItem(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
-	r.record(opTxGet, in)
-	return r.real.TransactGetItems(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	r.record(opTxWrite, in)
-	return r.real.TransactWriteItems(ctx, in, append(o, quiet)...)
-}
-
-func (r *recorder) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, o ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	r.record(opDescribe, in)
-	return r.real.DescribeTable(ctx, in, append(o, quiet)...)
 }
 
 // index describes a secondary index for createTable. A local index has the
@@ -258,11 +151,11 @@ func createTable(t *testing.T, db *dynamodb.Client, indexes ...index) string {
 	return name
 }
 
-// env is one test's table, real client, recorder and encrypted client
-// (with testActions for the table).
+// env is one test's table, real client, counting testenv.Faults and
+// encrypted client (with testActions for the table).
 type env struct {
 	db    *dynamodb.Client
-	rec   *recorder
+	rec   *testenv.Faults
 	p     cmp.Provider
 	c     *encrypted.Client
 	table string
@@ -271,7 +164,7 @@ type env struct {
 func newEnv(t *testing.T, indexes ...index) *env {
 	t.Helper()
 	db := testenv.DynamoDB(t)
-	e := &env{db: db, rec: newRecorder(db), p: newProvider(t)}
+	e := &env{db: db, rec: newFaults(t), p: newProvider(t)}
 	e.table = createTable(t, db, indexes...)
 	e.c = encrypted.NewClient(e.rec, e.p, encrypted.WithTable(e.table, encrypted.TableConfig{Actions: testActions()}))
 	return e
@@ -499,7 +392,7 @@ func checkStored(t *testing.T, stored, plaintext map[string]types.AttributeValue
 // names the attribute (when attr is not empty) in an AttributeError and in
 // its message together with the words in why, and no call but
 // DescribeTable was made.
-func checkRefused(t *testing.T, what string, err error, rec *recorder, before int, attr string, why ...string) {
+func checkRefused(t *testing.T, what string, err error, rec *testenv.Faults, before int, attr string, why ...string) {
 	t.Helper()
 	if err == nil {
 		t.Errorf("%s: not refused", what)
@@ -523,8 +416,8 @@ func checkRefused(t *testing.T, what string, err error, rec *recorder, before in
 		}
 	}
 	if rec != nil {
-		if got := rec.dataCalls(); got != before {
-			t.Errorf("%s: %d DynamoDB calls were made before the refusal (%v), want none", what, got-before, rec.snapshot())
+		if got := dataCalls(rec); got != before {
+			t.Errorf("%s: %d DynamoDB calls were made before the refusal (%v), want none", what, got-before, rec.Counts())
 		}
 	}
 }

@@ -25,7 +25,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 
 	// What PutItem sent is what is stored: the caller's item was not
 	// modified.
-	if sent := e.rec.last(opPut).(*dynamodb.PutItemInput); renderItem(sent.Item) != renderItem(stored) {
+	if sent := e.rec.Last(opPut).(*dynamodb.PutItemInput); renderItem(sent.Item) != renderItem(stored) {
 		t.Errorf("PutItem sent %s, but %s is stored", renderItem(sent.Item), renderItem(stored))
 	}
 	checkItem(t, "the caller's item after PutItem", item, fullItem("p1", 1))
@@ -57,7 +57,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 
 	// ReturnValues that return part of an item cannot be verified.
 	for _, rv := range []types.ReturnValue{types.ReturnValueUpdatedNew, types.ReturnValueUpdatedOld} {
-		before := e.rec.dataCalls()
+		before := dataCalls(e.rec)
 		_, err := e.c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: fullItem("p1", 4), ReturnValues: rv})
 		checkRefused(t, "PutItem ReturnValues "+string(rv), err, e.rec, before, "", string(rv))
 	}
@@ -76,7 +76,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Errorf("PutItem with a condition on plaintext attributes: %v", err)
 	}
-	before := e.rec.dataCalls()
+	before := dataCalls(e.rec)
 	_, err = e.c.PutItem(t.Context(), &dynamodb.PutItemInput{
 		TableName: aws.String(e.table), Item: item,
 		ConditionExpression:       aws.String("attribute_exists(#s)"),
@@ -84,7 +84,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 		ExpressionAttributeValues: nil,
 	})
 	checkRefused(t, "PutItem with a condition on an encrypted attribute", err, e.rec, before, "secret", "encrypted")
-	before = e.rec.dataCalls()
+	before = dataCalls(e.rec)
 	_, err = e.c.PutItem(t.Context(), &dynamodb.PutItemInput{
 		TableName: aws.String(e.table), Item: item,
 		Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(true)}},
@@ -93,7 +93,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 
 	// An item that cannot be encrypted (a reserved attribute name) is an
 	// error, and nothing is sent.
-	before = e.rec.dataCalls()
+	before = dataCalls(e.rec)
 	_, err = e.c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: with(item, map[string]types.AttributeValue{crypto.SignatureAttribute: b(1)})})
 	checkRefused(t, "PutItem of an item with a reserved attribute", err, e.rec, before, crypto.SignatureAttribute)
 
@@ -149,7 +149,7 @@ func TestGetItemProjection(t *testing.T) {
 		}
 		checkItem(t, "GetItem projection "+tc.projection+" against DynamoDB's own", out.Item, ref.Item)
 		// The whole item was asked for, so that it could be verified.
-		sent := e.rec.last(opGet).(*dynamodb.GetItemInput)
+		sent := e.rec.Last(opGet).(*dynamodb.GetItemInput)
 		if sent.ProjectionExpression != nil || sent.ExpressionAttributeNames != nil {
 			t.Errorf("GetItem projection %q: sent ProjectionExpression %q, names %v; want the whole item asked for", tc.projection, aws.ToString(sent.ProjectionExpression), sent.ExpressionAttributeNames)
 		}
@@ -163,7 +163,7 @@ func TestGetItemProjection(t *testing.T) {
 
 	// A projection with an undefined placeholder, and the legacy
 	// AttributesToGet, are refused.
-	before := e.rec.dataCalls()
+	before := dataCalls(e.rec)
 	_, err = e.c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: key("p1", 1), ProjectionExpression: aws.String("#x")})
 	checkRefused(t, "GetItem projection with an undefined placeholder", err, e.rec, before, "", "#x")
 	_, err = e.c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: key("p1", 1), AttributesToGet: []string{"secret"}})
@@ -192,7 +192,7 @@ func TestDeleteItem(t *testing.T) {
 	}
 
 	// A condition on an encrypted attribute is refused.
-	before := e.rec.dataCalls()
+	before := dataCalls(e.rec)
 	_, err = e.c.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{
 		TableName: aws.String(e.table), Key: key("p1", 1),
 		ConditionExpression:       aws.String("signed = :s OR begins_with(secret, :s)"),
@@ -397,7 +397,7 @@ func TestUpdateItemRefused(t *testing.T) {
 	} {
 		in := tc.in
 		in.TableName, in.Key = aws.String(e.table), key("p1", 1)
-		before := e.rec.dataCalls()
+		before := dataCalls(e.rec)
 		_, err := e.c.UpdateItem(t.Context(), &in)
 		checkRefused(t, "UpdateItem: "+tc.what, err, e.rec, before, tc.attr, tc.reason...)
 	}
@@ -413,7 +413,7 @@ func TestUpdateItemRefused(t *testing.T) {
 func TestUpdateItemReservedAttributes(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newRecorder(db)
+	rec := newFaults(t)
 	table := createTable(t, db)
 	actions := &crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{"secret": crypto.EncryptAndSign, "signed": crypto.SignOnly}}
 	c := newClient(rec, newProvider(t), table, actions)
@@ -438,7 +438,7 @@ func TestUpdateItemReservedAttributes(t *testing.T) {
 		{"SET of the material description", "SET #r = :v", map[string]types.AttributeValue{":v": b(0, 0, 0, 0)}, crypto.DescriptionAttribute},
 		{"REMOVE of the material description", "REMOVE #r", nil, crypto.DescriptionAttribute},
 	} {
-		before := rec.dataCalls()
+		before := dataCalls(rec)
 		_, err := c.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("p1", 1),
 			UpdateExpression: aws.String(tc.expr), ExpressionAttributeNames: map[string]string{"#r": tc.attr}, ExpressionAttributeValues: tc.values})
 		checkRefused(t, "UpdateItem: "+tc.what, err, rec, before, tc.attr)

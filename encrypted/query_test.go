@@ -150,7 +150,7 @@ func TestQueryAndScan(t *testing.T) {
 				Select: types.SelectSpecificAttributes, KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: values,
 			}, ""},
 		} {
-			before := e.rec.dataCalls()
+			before := dataCalls(e.rec)
 			_, err := query(tc.in)
 			checkRefused(t, "Query with "+tc.what, err, e.rec, before, tc.attr)
 		}
@@ -167,7 +167,7 @@ func TestQueryAndScan(t *testing.T) {
 			}, ""},
 			{"a keys-only index", dynamodb.ScanInput{IndexName: aws.String("keysOnly")}, ""},
 		} {
-			before := e.rec.dataCalls()
+			before := dataCalls(e.rec)
 			_, err := scan(tc.in)
 			checkRefused(t, "Scan with "+tc.what, err, e.rec, before, tc.attr)
 		}
@@ -194,7 +194,7 @@ func TestQueryAndScan(t *testing.T) {
 			want = append(want, p)
 		}
 		checkItems(t, "Query with a projection", out.Items, want)
-		sent := e.rec.last(opQuery).(*dynamodb.QueryInput)
+		sent := e.rec.Last(opQuery).(*dynamodb.QueryInput)
 		if sent.ProjectionExpression != nil {
 			t.Errorf("Query sent the projection %q; want whole items asked for", aws.ToString(sent.ProjectionExpression))
 		}

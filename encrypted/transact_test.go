@@ -77,7 +77,7 @@ func TestTransactWriteItems(t *testing.T) {
 			UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("secret <> :one"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}}}, "secret"},
 	} {
-		before := e.rec.dataCalls()
+		before := dataCalls(e.rec)
 		_, err := e.c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 			{Put: &types.Put{TableName: tbl, Item: item3}},
 			tc.item,
@@ -173,7 +173,7 @@ func TestTransactGetItems(t *testing.T) {
 		t.Errorf("TransactGetItems of a missing item: %s", renderItem(out.Responses[2].Item))
 	}
 	checkItem(t, "TransactGetItems item 3 (other table)", out.Responses[3].Item, item3)
-	for i, g := range e.rec.last(opTxGet).(*dynamodb.TransactGetItemsInput).TransactItems {
+	for i, g := range e.rec.Last(opTxGet).(*dynamodb.TransactGetItemsInput).TransactItems {
 		if g.Get.ProjectionExpression != nil {
 			t.Errorf("TransactGetItems sent projection %q for item %d; want whole items", aws.ToString(g.Get.ProjectionExpression), i)
 		}

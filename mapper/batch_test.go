@@ -60,14 +60,14 @@ func TestBatch(t *testing.T) {
 	saved := items[:130]
 
 	// 130 items in 6 calls of at most 25; 60 alone would be 3.
-	e.cc.reset()
+	e.cc.Reset()
 	if err := tbl.BatchSave(ctx, saved[:60]); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.cc.count(opBatchWrite); n != 3 {
+	if n := e.cc.Calls(opBatchWrite); n != 3 {
 		t.Errorf("BatchSave of 60 items: %d BatchWriteItem calls, want 3", n)
 	}
-	for i, in := range e.cc.inputsOf(opBatchWrite) {
+	for i, in := range e.cc.Inputs(opBatchWrite) {
 		reqs := in.(*dynamodb.BatchWriteItemInput).RequestItems[name]
 		if want := []int{25, 25, 10}[i]; len(reqs) != want {
 			t.Errorf("BatchWriteItem call %d has %d requests, want %d", i+1, len(reqs), want)
@@ -108,12 +108,12 @@ func TestBatch(t *testing.T) {
 			want = append(want, newEvent(k.PK, k.SK))
 		}
 	}
-	e.cc.reset()
+	e.cc.Reset()
 	got, err := tbl.BatchLoad(ctx, shuffled)
 	if err != nil {
 		t.Fatalf("BatchLoad: %v", err)
 	}
-	if n := e.cc.count(opBatchGet); n != 2 {
+	if n := e.cc.Calls(opBatchGet); n != 2 {
 		t.Errorf("BatchLoad of 150 keys: %d BatchGetItem calls, want 2", n)
 	}
 	if diff := gocmp.Diff(want, got); diff != "" {
@@ -128,7 +128,7 @@ func TestBatch(t *testing.T) {
 	if diff := gocmp.Diff([]event{newEvent("b", 3), newEvent("b", 1)}, got); diff != "" {
 		t.Errorf("BatchLoad with a missing key (-want +got):\n%s", diff)
 	}
-	if in, _ := e.cc.lastInput(opBatchGet).(*dynamodb.BatchGetItemInput); in == nil || in.RequestItems[name].ConsistentRead == nil || !*in.RequestItems[name].ConsistentRead {
+	if in, _ := e.cc.Last(opBatchGet).(*dynamodb.BatchGetItemInput); in == nil || in.RequestItems[name].ConsistentRead == nil || !*in.RequestItems[name].ConsistentRead {
 		t.Errorf("BatchLoad with ConsistentRead sent %+v", in)
 	}
 
@@ -143,7 +143,7 @@ func TestBatch(t *testing.T) {
 	}
 
 	// Nothing to do: no calls.
-	e.cc.reset()
+	e.cc.Reset()
 	if err := tbl.BatchSave(ctx, nil); err != nil {
 		t.Errorf("BatchSave(nil): %v", err)
 	}
@@ -153,7 +153,7 @@ func TestBatch(t *testing.T) {
 	if err := tbl.BatchDelete(ctx, nil); err != nil {
 		t.Errorf("BatchDelete(nil): %v", err)
 	}
-	if n := e.cc.count(opBatchWrite) + e.cc.count(opBatchGet); n != 0 {
+	if n := e.cc.Calls(opBatchWrite) + e.cc.Calls(opBatchGet); n != 0 {
 		t.Errorf("empty batches made %d calls", n)
 	}
 
@@ -168,11 +168,11 @@ func TestBatch(t *testing.T) {
 	}
 
 	// BatchDelete in chunks of 25.
-	e.cc.reset()
+	e.cc.Reset()
 	if err := tbl.BatchDelete(ctx, keys[:60]); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.cc.count(opBatchWrite); n != 3 {
+	if n := e.cc.Calls(opBatchWrite); n != 3 {
 		t.Errorf("BatchDelete of 60 items: %d BatchWriteItem calls, want 3", n)
 	}
 	if got, want := rawKeys(t, e.db, name), eventKeys(saved[60:]); !slices.Equal(got, want) {
@@ -181,50 +181,6 @@ func TestBatch(t *testing.T) {
 	got, err = tbl.BatchLoad(ctx, keys[:60])
 	if err != nil || len(got) != 0 {
 		t.Errorf("BatchLoad of deleted items: %d items, %v", len(got), err)
-	}
-}
-
-// halfUnprocessedWrites writes the first half of the first call's requests
-// and hands the rest back as unprocessed; later calls go through.
-func halfUnprocessedWrites(real *dynamodb.Client) func(context.Context, int, *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
-	return func(ctx context.Context, n int, in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
-		if n > 1 {
-			return real.BatchWriteItem(ctx, in, quiet)
-		}
-		send := map[string][]types.WriteRequest{}
-		left := map[string][]types.WriteRequest{}
-		for table, reqs := range in.RequestItems {
-			h := len(reqs) / 2
-			send[table], left[table] = reqs[:h], reqs[h:]
-		}
-		if _, err := real.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: send}, quiet); err != nil {
-			return nil, err
-		}
-		return &dynamodb.BatchWriteItemOutput{UnprocessedItems: left}, nil
-	}
-}
-
-// halfUnprocessedGets reads the first half of the first call's keys and
-// hands the rest back as unprocessed; later calls go through.
-func halfUnprocessedGets(real *dynamodb.Client) func(context.Context, int, *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
-	return func(ctx context.Context, n int, in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
-		if n > 1 {
-			return real.BatchGetItem(ctx, in, quiet)
-		}
-		send := map[string]types.KeysAndAttributes{}
-		left := map[string]types.KeysAndAttributes{}
-		for table, ka := range in.RequestItems {
-			h := len(ka.Keys) / 2
-			s, l := ka, ka
-			s.Keys, l.Keys = ka.Keys[:h], ka.Keys[h:]
-			send[table], left[table] = s, l
-		}
-		out, err := real.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: send}, quiet)
-		if err != nil {
-			return nil, err
-		}
-		out.UnprocessedKeys = left
-		return out, nil
 	}
 }
 
@@ -237,9 +193,10 @@ func TestBatchUnprocessed(t *testing.T) {
 	items := events("u", 60)
 
 	t.Run("retried until written", func(t *testing.T) {
-		e.cc.reset()
-		e.cc.batchWrite = halfUnprocessedWrites(e.db)
-		defer func() { e.cc.batchWrite = nil }()
+		e.cc.Reset()
+		// The first call writes the first half of its requests (12 of 25).
+		e.cc.On(opBatchWrite).First(1).Partial(12)
+		defer e.cc.Clear()
 		if err := tbl.BatchSave(ctx, items); err != nil {
 			t.Fatalf("BatchSave with unprocessed items: %v", err)
 		}
@@ -247,10 +204,10 @@ func TestBatchUnprocessed(t *testing.T) {
 			t.Errorf("table holds %d items, want %d", len(got), len(want))
 		}
 		// 3 chunks, and one retry for the first.
-		if n := e.cc.count(opBatchWrite); n != 4 {
+		if n := e.cc.Calls(opBatchWrite); n != 4 {
 			t.Errorf("%d BatchWriteItem calls, want 4", n)
 		}
-		ins := e.cc.inputsOf(opBatchWrite)
+		ins := e.cc.Inputs(opBatchWrite)
 		if len(ins) >= 2 {
 			retried := requestKeys(ins[1].(*dynamodb.BatchWriteItemInput).RequestItems[name])
 			if want := eventKeys(items[12:25]); !slices.Equal(retried, want) {
@@ -260,9 +217,10 @@ func TestBatchUnprocessed(t *testing.T) {
 	})
 
 	t.Run("retried until read", func(t *testing.T) {
-		e.cc.reset()
-		e.cc.batchGet = halfUnprocessedGets(e.db)
-		defer func() { e.cc.batchGet = nil }()
+		e.cc.Reset()
+		// The first call reads the first half of its keys (30 of 60).
+		e.cc.On(opBatchGet).First(1).Partial(30)
+		defer e.cc.Clear()
 		keys := make([]event, len(items))
 		for i, v := range items {
 			keys[i] = event{PK: v.PK, SK: v.SK}
@@ -274,15 +232,16 @@ func TestBatchUnprocessed(t *testing.T) {
 		if diff := gocmp.Diff(items, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
-		if n := e.cc.count(opBatchGet); n != 2 {
+		if n := e.cc.Calls(opBatchGet); n != 2 {
 			t.Errorf("%d BatchGetItem calls, want 2", n)
 		}
 	})
 
 	t.Run("deletes retried", func(t *testing.T) {
-		e.cc.reset()
-		e.cc.batchWrite = halfUnprocessedWrites(e.db)
-		defer func() { e.cc.batchWrite = nil }()
+		e.cc.Reset()
+		// The first call deletes the first half of its requests (10 of 20).
+		e.cc.On(opBatchWrite).First(1).Partial(10)
+		defer e.cc.Clear()
 		if err := tbl.BatchDelete(ctx, items[:20]); err != nil {
 			t.Fatalf("BatchDelete with unprocessed items: %v", err)
 		}
@@ -302,15 +261,9 @@ func TestBatchNeverProcessed(t *testing.T) {
 
 	t.Run("writes", func(t *testing.T) {
 		// Each call writes only its first request.
-		e.cc.reset()
-		e.cc.batchWrite = func(ctx context.Context, n int, in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
-			reqs := in.RequestItems[name]
-			if _, err := e.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{name: reqs[:1]}}, quiet); err != nil {
-				return nil, err
-			}
-			return &dynamodb.BatchWriteItemOutput{UnprocessedItems: map[string][]types.WriteRequest{name: reqs[1:]}}, nil
-		}
-		defer func() { e.cc.batchWrite = nil }()
+		e.cc.Reset()
+		e.cc.On(opBatchWrite).Partial(1)
+		defer e.cc.Clear()
 		err := tbl.BatchSave(ctx, items)
 		var be *mapper.BatchError
 		if !errors.As(err, &be) {
@@ -334,27 +287,17 @@ func TestBatchNeverProcessed(t *testing.T) {
 		if diff := gocmp.Diff(unwritten, fmtKeys(be.Keys)); diff != "" {
 			t.Errorf("BatchError keys are not the unwritten items (-unwritten +listed):\n%s", diff)
 		}
-		if n := e.cc.count(opBatchWrite); n != 8 {
+		if n := e.cc.Calls(opBatchWrite); n != 8 {
 			t.Errorf("%d BatchWriteItem calls, want 8 (the attempts of WithBatchRetry)", n)
 		}
 		wantMention(t, "BatchError", err, fmt.Sprintf("%d items not processed", len(unwritten)))
 	})
 
 	t.Run("reads", func(t *testing.T) {
-		e.cc.reset()
+		e.cc.Reset()
 		// Each call reads only its first key.
-		e.cc.batchGet = func(ctx context.Context, n int, in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
-			ka := in.RequestItems[name]
-			s, l := ka, ka
-			s.Keys, l.Keys = ka.Keys[:1], ka.Keys[1:]
-			out, err := e.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{name: s}}, quiet)
-			if err != nil {
-				return nil, err
-			}
-			out.UnprocessedKeys = map[string]types.KeysAndAttributes{name: l}
-			return out, nil
-		}
-		defer func() { e.cc.batchGet = nil }()
+		e.cc.On(opBatchGet).Partial(1)
+		defer e.cc.Clear()
 		keys := make([]event, 120)
 		for i := range keys {
 			keys[i] = event{PK: "n", SK: i + 1}
@@ -376,7 +319,7 @@ func TestBatchNeverProcessed(t *testing.T) {
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
-		e.cc.reset()
+		e.cc.Reset()
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		more := events("c", 30)
@@ -419,14 +362,14 @@ func TestBatchNeverProcessed(t *testing.T) {
 		// during the backoff.
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		e.cc.reset()
-		e.cc.batchWrite = func(ctx context.Context, n int, in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
+		e.cc.Reset()
+		e.cc.On(opBatchWrite).Do(func(ctx context.Context, n int, in any) (any, error) {
 			if n == 1 {
 				cancel()
 			}
-			return &dynamodb.BatchWriteItemOutput{UnprocessedItems: in.RequestItems}, nil
-		}
-		defer func() { e.cc.batchWrite = nil }()
+			return &dynamodb.BatchWriteItemOutput{UnprocessedItems: in.(*dynamodb.BatchWriteItemInput).RequestItems}, nil
+		})
+		defer e.cc.Clear()
 		more := events("w", 40)
 		err := tbl.BatchSave(cctx, more)
 		wantErrIs(t, "BatchSave cancelled during backoff", err, context.Canceled)
@@ -437,7 +380,7 @@ func TestBatchNeverProcessed(t *testing.T) {
 		if diff := gocmp.Diff(eventKeys(more), fmtKeys(be.Keys)); diff != "" {
 			t.Errorf("BatchError keys (-want +got):\n%s", diff)
 		}
-		if n := e.cc.count(opBatchWrite); n != 1 {
+		if n := e.cc.Calls(opBatchWrite); n != 1 {
 			t.Errorf("%d BatchWriteItem calls after the context ended, want 1", n)
 		}
 	})

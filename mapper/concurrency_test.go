@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
@@ -117,10 +116,10 @@ func TestConcurrentFirstUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := e.cc.count(opDescribeTable); n != 1 {
+	if n := e.cc.Calls(opDescribeTable); n != 1 {
 		t.Errorf("%d DescribeTable calls, want 1", n)
 	}
-	if n := e.cc.count(opGet); n != 16 {
+	if n := e.cc.Calls(opGet); n != 16 {
 		t.Errorf("%d GetItem calls, want 16", n)
 	}
 }
@@ -136,13 +135,7 @@ func TestFirstUseCancelledByAnotherCaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first DescribeTable hangs until its caller gives up.
-	e.cc.describe = func(ctx context.Context, n int, in *dynamodb.DescribeTableInput) (*dynamodb.DescribeTableOutput, error) {
-		if n == 1 {
-			<-ctx.Done()
-			return nil, ctx.Err()
-		}
-		return e.db.DescribeTable(ctx, in, quiet)
-	}
+	e.cc.On(opDescribeTable).Nth(1).Hang()
 	// Two Table values: each has its own lock, so the second caller waits
 	// on the shared description rather than on the first table.
 	t1 := mustTable[doc](t, e.m, name)
@@ -151,7 +144,7 @@ func TestFirstUseCancelledByAnotherCaller(t *testing.T) {
 	ctxA, cancelA := context.WithCancel(ctx)
 	errA := make(chan error, 1)
 	go func() { errA <- t1.Load(ctxA, &doc{ID: "c", Seq: 1}) }()
-	for e.cc.count(opDescribeTable) == 0 {
+	for e.cc.Calls(opDescribeTable) == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	errB := make(chan error, 1)

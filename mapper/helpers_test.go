@@ -1,7 +1,7 @@
 package mapper_test
 
 // Shared helpers for the mapper's integration tests against DynamoDB Local:
-// a key provider, a Client wrapper that counts (and can disturb) calls, raw
+// a key provider, a testenv.Faults that counts (and can disturb) calls, raw
 // table access and key formatting.
 
 import (
@@ -11,20 +11,18 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/logging"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
 
-// Operation names, as counted by countingClient.
+// Operation names, as testenv.Faults counts them.
 const (
 	opGet           = "GetItem"
 	opPut           = "PutItem"
@@ -44,161 +42,33 @@ var (
 	newProvider = testenv.WrappedProvider
 )
 
-// countingClient wraps the real client, counts calls per operation and
-// records their inputs. The optional hooks replace the real BatchWriteItem
-// BatchGetItem and DescribeTable; they get the call number (1 for the first call).
-type countingClient struct {
-	real *dynamodb.Client
-
-	batchWrite func(ctx context.Context, n int, in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error)
-	batchGet   func(ctx context.Context, n int, in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error)
-	describe   func(ctx context.Context, n int, in *dynamodb.DescribeTableInput) (*dynamodb.DescribeTableOutput, error)
-
-	mu     sync.Mutex
-	calls  map[string]int
-	inputs map[string][]any
+// newFaults returns a testenv.Faults, the real client that counts calls
+// and keeps their inputs, for a test that runs in parallel with others
+// (no leak check).
+func newFaults(t *testing.T) *testenv.Faults {
+	t.Helper()
+	f := testenv.NewFaults(t)
+	f.LeakWait = -1
+	return f
 }
 
-var _ mapper.Client = (*countingClient)(nil)
-
-func newCounting(real *dynamodb.Client) *countingClient {
-	return &countingClient{real: real, calls: map[string]int{}, inputs: map[string][]any{}}
-}
-
-func (c *countingClient) record(op string, in any) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls[op]++
-	c.inputs[op] = append(c.inputs[op], in)
-	return c.calls[op]
-}
-
-// count returns the number of calls of op.
-func (c *countingClient) count(op string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.calls[op]
-}
-
-// total returns the number of calls of every operation.
-func (c *countingClient) total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// total returns the number of calls f has seen, of every operation.
+func total(f *testenv.Faults) int {
 	n := 0
-	for _, k := range c.calls {
+	for _, k := range f.Counts() {
 		n += k
 	}
 	return n
 }
 
-// snapshot returns a copy of the counts, for messages.
-func (c *countingClient) snapshot() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := make(map[string]int, len(c.calls))
-	for k, v := range c.calls {
-		m[k] = v
-	}
-	return m
-}
-
-// reset forgets every call so far.
-func (c *countingClient) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls = map[string]int{}
-	c.inputs = map[string][]any{}
-}
-
-// inputsOf returns the inputs of every call of op.
-func (c *countingClient) inputsOf(op string) []any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.inputs[op])
-}
-
-// lastInput returns the input of the last call of op, or nil.
-func (c *countingClient) lastInput(op string) any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ins := c.inputs[op]
-	if len(ins) == 0 {
-		return nil
-	}
-	return ins[len(ins)-1]
-}
-
-func (c *countingClient) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.record(opGet, in)
-	return c.real.GetItem(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.record(opPut, in)
-	return c.real.PutItem(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.record(opUpdate, in)
-	return c.real.UpdateItem(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.record(opTransactWrite, in)
-	return c.real.TransactWriteItems(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	c.record(opDelete, in)
-	return c.real.DeleteItem(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.record(opQuery, in)
-	return c.real.Query(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) Scan(ctx context.Context, in *dynamodb.ScanInput, o ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	c.record(opScan, in)
-	return c.real.Scan(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	n := c.record(opBatchGet, in)
-	if c.batchGet != nil {
-		return c.batchGet(ctx, n, in)
-	}
-	return c.real.BatchGetItem(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	n := c.record(opBatchWrite, in)
-	if c.batchWrite != nil {
-		return c.batchWrite(ctx, n, in)
-	}
-	return c.real.BatchWriteItem(ctx, in, append(o, quiet)...)
-}
-
-func (c *countingClient) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, o ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	n := c.record(opDescribeTable, in)
-	if c.describe != nil {
-		return c.describe(ctx, n, in)
-	}
-	return c.real.DescribeTable(ctx, in, append(o, quiet)...)
-}
-
-// quiet silences the SDK's logger. DynamoDB Local's error responses (a
-// failed condition, say) make the SDK warn that their CRC32 did not match
-// when it closes the body; the warning is noise for these tests.
-func quiet(o *dynamodb.Options) { o.Logger = logging.Nop{} }
-
 // fastRetry makes batch retries quick.
 var fastRetry = mapper.WithBatchRetry(8, time.Millisecond, 10*time.Millisecond)
 
-// env is one test's DynamoDB Local client, counting wrapper and mapper.
+// env is one test's DynamoDB Local client, counting testenv.Faults and
+// mapper.
 type env struct {
 	db *dynamodb.Client
-	cc *countingClient
+	cc *testenv.Faults
 	p  cmp.Provider
 	m  *mapper.Mapper
 }
@@ -206,7 +76,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...mapper.Option) *env {
 	t.Helper()
 	db := testenv.DynamoDB(t)
-	cc := newCounting(db)
+	cc := newFaults(t)
 	p := newProvider(t)
 	return &env{db: db, cc: cc, p: p, m: mapper.New(cc, p, append([]mapper.Option{fastRetry}, opts...)...)}
 }

@@ -77,10 +77,10 @@ func TestBadInput(t *testing.T) {
 
 	noCalls := func(what string) {
 		t.Helper()
-		if n := e.cc.total(); n != 0 {
-			t.Errorf("%s: made calls %v, want none", what, e.cc.snapshot())
+		if n := total(e.cc); n != 0 {
+			t.Errorf("%s: made calls %v, want none", what, e.cc.Counts())
 		}
-		e.cc.reset()
+		e.cc.Reset()
 	}
 
 	t.Run("nil pointer", func(t *testing.T) {
@@ -167,10 +167,10 @@ func TestBadInput(t *testing.T) {
 		if edge.Version != 0 {
 			t.Errorf("a refused Save changed Version to %d", edge.Version)
 		}
-		if n := e.cc.count(opPut); n != 0 {
+		if n := e.cc.Calls(opPut); n != 0 {
 			t.Errorf("%d PutItem calls for an item over the limit", n)
 		}
-		e.cc.reset()
+		e.cc.Reset()
 
 		// A large item that fits is written and read back.
 		fits := blob{ID: "fits", Seq: 1, Data: randomBytes(t, 390*1024)}
@@ -181,7 +181,7 @@ func TestBadInput(t *testing.T) {
 		if err := blobs.Load(ctx, &got); err != nil || !gocmp.Equal(fits, got) {
 			t.Errorf("Load of a 390 KB item: %v, equal %v", err, gocmp.Equal(fits, got))
 		}
-		e.cc.reset()
+		e.cc.Reset()
 	})
 
 	t.Run("bad types", func(t *testing.T) {
@@ -208,15 +208,15 @@ func TestKeysDoNotMatchTable(t *testing.T) {
 
 	check := func(what string, save func() error, load func() error) {
 		t.Helper()
-		e.cc.reset()
+		e.cc.Reset()
 		err := save()
 		wantErrIs(t, what+": Save", err, ddbcrypt.ErrInvalidConfig)
 		wantErrIs(t, what+": second Save", save(), ddbcrypt.ErrInvalidConfig)
 		wantErrIs(t, what+": Load", load(), ddbcrypt.ErrInvalidConfig)
-		if n := e.cc.count(opPut) + e.cc.count(opGet); n != 0 {
-			t.Errorf("%s: made %v; want DescribeTable only", what, e.cc.snapshot())
+		if n := e.cc.Calls(opPut) + e.cc.Calls(opGet); n != 0 {
+			t.Errorf("%s: made %v; want DescribeTable only", what, e.cc.Counts())
 		}
-		if n := e.cc.count(opDescribeTable); n > 1 {
+		if n := e.cc.Calls(opDescribeTable); n > 1 {
 			t.Errorf("%s: %d DescribeTable calls, want at most 1", what, n)
 		}
 	}
@@ -241,22 +241,22 @@ func TestKeysDoNotMatchTable(t *testing.T) {
 	wantErrIs(t, "Query with mismatched keys", err, ddbcrypt.ErrInvalidConfig)
 	err = extra.BatchSave(ctx, []doc{{ID: "a", Seq: 1}})
 	wantErrIs(t, "BatchSave with mismatched keys", err, ddbcrypt.ErrInvalidConfig)
-	if n := e.cc.count(opBatchWrite) + e.cc.count(opQuery); n != 0 {
-		t.Errorf("mismatched keys made %v", e.cc.snapshot())
+	if n := e.cc.Calls(opBatchWrite) + e.cc.Calls(opQuery); n != 0 {
+		t.Errorf("mismatched keys made %v", e.cc.Counts())
 	}
 	if keys := rawKeys(t, e.db, name); len(keys) != 0 {
 		t.Errorf("mismatched types wrote %v", keys)
 	}
 
 	// A table that does not exist: an error, and no write.
-	e.cc.reset()
+	e.cc.Reset()
 	missing := mustTable[doc](t, e.m, testenv.TableName(t))
 	err = missing.Save(ctx, &doc{ID: "a", Seq: 1})
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Errorf("Save to a missing table: %v, want ResourceNotFoundException", err)
 	}
-	if n := e.cc.count(opPut); n != 0 {
+	if n := e.cc.Calls(opPut); n != 0 {
 		t.Errorf("Save to a missing table made %d PutItem calls", n)
 	}
 }

@@ -85,11 +85,11 @@ func TestExplicitDoNotTouchIndexKeyRefused(t *testing.T) {
 	createTable(t, e.db, name, testenv.S("pk"), testenv.N("sk"),
 		gsi{name: "by-email", partition: testenv.S("email"), projection: types.ProjectionTypeAll})
 	tbl := mustTable[memberUnsignedEmail](t, e.m, name)
-	e.cc.reset()
+	e.cc.Reset()
 	err := tbl.Save(t.Context(), &memberUnsignedEmail{PK: "a", SK: 1, Email: "a@example.com", Secret: "s"})
 	wantErrIs(t, "Save with a do-not-touch index key", err, ddbcrypt.ErrInvalidConfig)
 	wantMention(t, "Save with a do-not-touch index key", err, "Email", `"email"`, "must be signed")
-	if n := e.cc.count("PutItem"); n != 0 {
+	if n := e.cc.Calls("PutItem"); n != 0 {
 		t.Errorf("%d PutItem calls for a refused configuration", n)
 	}
 }

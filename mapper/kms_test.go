@@ -22,7 +22,7 @@ func TestSaveWithFailingKMSWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := testenv.DynamoDB(t)
-	cc := newCounting(db)
+	cc := newFaults(t)
 	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
 	accounts := mustTable[account](t, mapper.New(cc, provider), name)
 
@@ -33,14 +33,14 @@ func TestSaveWithFailingKMSWritesNothing(t *testing.T) {
 	if _, err := kmsClient.DisableKey(ctx, &kms.DisableKeyInput{KeyId: &keyARN}); err != nil {
 		t.Fatal(err)
 	}
-	puts := cc.count(opPut)
+	puts := cc.Calls(opPut)
 	b := account{ID: "k", Seq: 2, Owner: "bob"}
 	err = accounts.Save(ctx, &b)
 	var kmsErr *cmp.KMSError
 	if !errors.Is(err, ddbcrypt.ErrKeyService) || !errors.As(err, &kmsErr) || kmsErr.KeyID != keyARN || kmsErr.Operation != "GenerateDataKey" {
 		t.Fatalf("Save with a disabled key: %v; want a *cmp.KMSError for %s GenerateDataKey", err, keyARN)
 	}
-	if n := cc.count(opPut); n != puts {
+	if n := cc.Calls(opPut); n != puts {
 		t.Errorf("%d PutItem calls after the KMS failure", n-puts)
 	}
 	if item := rawGet(t, db, name, key("k", 2)); item != nil {

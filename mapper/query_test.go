@@ -131,7 +131,7 @@ func TestQuery(t *testing.T) {
 		query("other partition", tbl.Query("other"), seq(1, 3))
 		query("missing partition", tbl.Query("nobody"), nil)
 		query("ConsistentRead", tbl.Query("q").ConsistentRead().Sort(mapper.Less(3)), seq(1, 2))
-		in, _ := e.cc.lastInput(opQuery).(*dynamodb.QueryInput)
+		in, _ := e.cc.Last(opQuery).(*dynamodb.QueryInput)
 		if in == nil || in.ConsistentRead == nil || !*in.ConsistentRead {
 			t.Errorf("ConsistentRead query sent %+v", in)
 		}
@@ -156,7 +156,7 @@ func TestQuery(t *testing.T) {
 		query("two filters", tbl.Query("q").Filter(even).Filter(expression.Name("parity").NotEqual(expression.Value("even"))), nil)
 		query("two filters, both true", tbl.Query("q").Filter(even).Filter(expression.Name("parity").BeginsWith("ev")), []int{2, 4, 6, 8, 10})
 
-		e.cc.reset()
+		e.cc.Reset()
 		for what, f := range map[string]expression.ConditionBuilder{
 			"equal":    expression.Name("body").Equal(expression.Value("x")),
 			"contains": expression.Name("body").Contains("x"),
@@ -174,7 +174,7 @@ func TestQuery(t *testing.T) {
 				t.Errorf("Iter with a filter on an encrypted attribute: no error")
 			}
 		}
-		if n := e.cc.count(opQuery); n != 0 {
+		if n := e.cc.Calls(opQuery); n != 0 {
 			t.Errorf("filters on an encrypted attribute made %d Query calls", n)
 		}
 	})
@@ -367,10 +367,10 @@ func TestQuery(t *testing.T) {
 	})
 
 	t.Run("missing index", func(t *testing.T) {
-		e.cc.reset()
+		e.cc.Reset()
 		_, err := collect(tbl.Query("q").Index("no-such-index").All(ctx))
 		wantErrIs(t, "query of a missing index", err, ddbcrypt.ErrInvalidConfig)
-		if n := e.cc.count(opQuery); n != 0 {
+		if n := e.cc.Calls(opQuery); n != 0 {
 			t.Errorf("query of a missing index made %d Query calls", n)
 		}
 	})
@@ -499,7 +499,7 @@ func TestSecondaryIndex(t *testing.T) {
 	if diff := gocmp.Diff(open, sorted(got)); diff != "" {
 		t.Errorf("query on the index (-want +got):\n%s", diff)
 	}
-	if in, _ := e.cc.lastInput(opQuery).(*dynamodb.QueryInput); in == nil || in.IndexName == nil || *in.IndexName != "gsi" {
+	if in, _ := e.cc.Last(opQuery).(*dynamodb.QueryInput); in == nil || in.IndexName == nil || *in.IndexName != "gsi" {
 		t.Errorf("query input %+v does not name the index", in)
 	}
 	got, err = collect(tbl.Query("open").Index("gsi").Filter(expression.Name("category").Equal(expression.Value("bug"))).All(ctx))
@@ -545,7 +545,7 @@ func TestSecondaryIndex(t *testing.T) {
 	}
 
 	// A keys-only index cannot be read: items are verified whole.
-	e.cc.reset()
+	e.cc.Reset()
 	_, err = collect(tbl.Query("bug").Index("keys").All(ctx))
 	wantErrIs(t, "query on a KEYS_ONLY index", err, ddbcrypt.ErrInvalidConfig)
 	wantMention(t, "query on a KEYS_ONLY index", err, "keys")
@@ -553,17 +553,17 @@ func TestSecondaryIndex(t *testing.T) {
 	wantErrIs(t, "scan of a KEYS_ONLY index", err, ddbcrypt.ErrInvalidConfig)
 	_, err = collect(tbl.Query("bug").Index("missing").All(ctx))
 	wantErrIs(t, "query on a missing index", err, ddbcrypt.ErrInvalidConfig)
-	if n := e.cc.count(opQuery) + e.cc.count(opScan); n != 0 {
+	if n := e.cc.Calls(opQuery) + e.cc.Calls(opScan); n != 0 {
 		t.Errorf("reads of unusable indexes made %d calls", n)
 	}
 
 	// The index key tagged encrypt: refused on first use, nothing written.
-	cc := newCounting(e.db)
+	cc := newFaults(t)
 	enc := mustTable[ticketEncrypted](t, mapper.New(cc, e.p), name)
 	err = enc.Save(ctx, &ticketEncrypted{PK: "t9", SK: 9, Status: "open", Secret: "s"})
 	wantErrIs(t, "Save with an encrypted index key", err, ddbcrypt.ErrInvalidConfig)
 	wantMention(t, "Save with an encrypted index key", err, `"status"`)
-	if n := cc.count(opPut); n != 0 {
+	if n := cc.Calls(opPut); n != 0 {
 		t.Errorf("Save with an encrypted index key made %d PutItem calls", n)
 	}
 	_, err = collect(enc.Query("open").Index("gsi").All(ctx))
@@ -645,11 +645,11 @@ func TestScan(t *testing.T) {
 	got, err = collect(tbl.Scan().Filter(even).All(ctx))
 	check("Scan Filter", got, err, evenIDs)
 
-	e.cc.reset()
+	e.cc.Reset()
 	got, err = collect(tbl.Scan().Segments(3).All(ctx))
 	check("Scan Segments(3)", got, err, allIDs)
 	segs := map[int32]bool{}
-	for _, in := range e.cc.inputsOf(opScan) {
+	for _, in := range e.cc.Inputs(opScan) {
 		si := in.(*dynamodb.ScanInput)
 		if si.TotalSegments == nil || *si.TotalSegments != 3 || si.Segment == nil {
 			t.Errorf("segmented scan input %+v", si)
@@ -714,14 +714,14 @@ func TestScan(t *testing.T) {
 	check("paged Scan", seen, nil, allIDs)
 
 	// Filters on encrypted attributes are refused without a call.
-	e.cc.reset()
+	e.cc.Reset()
 	bad := expression.Name("body").Equal(expression.Value("x"))
 	_, err = collect(tbl.Scan().Filter(bad).All(ctx))
 	wantBadInput(t, "Scan filter on an encrypted attribute", err)
 	wantMention(t, "Scan filter on an encrypted attribute", err, `"body"`)
 	_, err = collect(tbl.Scan().Segments(3).Filter(bad).All(ctx))
 	wantBadInput(t, "segmented Scan filter on an encrypted attribute", err)
-	if n := e.cc.count(opScan); n != 0 {
+	if n := e.cc.Calls(opScan); n != 0 {
 		t.Errorf("Scan filters on an encrypted attribute made %d Scan calls", n)
 	}
 

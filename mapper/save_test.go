@@ -330,18 +330,18 @@ func TestConditions(t *testing.T) {
 			"inside an or": expression.Or(statusIs2("open"), expression.Name("secret").BeginsWith("s")),
 		}
 		for what, c := range conds {
-			e.cc.reset()
+			e.cc.Reset()
 			err := docs.Save(ctx, &d, mapper.If(c))
 			wantErrIs(t, "Save, condition "+what, err, ddbcrypt.ErrInvalidItem)
 			wantMention(t, "Save, condition "+what, err, `"secret"`)
-			if n := e.cc.total(); n != 0 {
-				t.Errorf("Save, condition %s: made calls %v, want none", what, e.cc.snapshot())
+			if n := total(e.cc); n != 0 {
+				t.Errorf("Save, condition %s: made calls %v, want none", what, e.cc.Counts())
 			}
 			err = docs.Delete(ctx, &d, mapper.If(c))
 			wantErrIs(t, "Delete, condition "+what, err, ddbcrypt.ErrInvalidItem)
 			wantMention(t, "Delete, condition "+what, err, `"secret"`)
-			if n := e.cc.total(); n != 0 {
-				t.Errorf("Delete, condition %s: made calls %v, want none", what, e.cc.snapshot())
+			if n := total(e.cc); n != 0 {
+				t.Errorf("Delete, condition %s: made calls %v, want none", what, e.cc.Counts())
 			}
 		}
 		if rawGet(t, e.db, name, key("d", 1)) == nil {
@@ -351,11 +351,11 @@ func TestConditions(t *testing.T) {
 
 	t.Run("encrypted attribute, first use", func(t *testing.T) {
 		// On a fresh mapper the table is described, but nothing written.
-		cc := newCounting(e.db)
+		cc := newFaults(t)
 		fresh := mustTable[doc](t, mapper.New(cc, newProvider(t)), name)
 		err := fresh.Save(ctx, &doc{ID: "d", Seq: 1}, mapper.If(expression.Name("secret").Equal(expression.Value("x"))))
 		wantErrIs(t, "Save on first use, condition on an encrypted attribute", err, ddbcrypt.ErrInvalidItem)
-		if n := cc.count(opPut); n != 0 {
+		if n := cc.Calls(opPut); n != 0 {
 			t.Errorf("%d PutItem calls, want 0", n)
 		}
 	})
@@ -480,14 +480,14 @@ func TestLoad(t *testing.T) {
 		if diff := gocmp.Diff(a, got); diff != "" {
 			t.Errorf("(-saved +loaded):\n%s", diff)
 		}
-		in, _ := e.cc.lastInput(opGet).(*dynamodb.GetItemInput)
+		in, _ := e.cc.Last(opGet).(*dynamodb.GetItemInput)
 		if in == nil || in.ConsistentRead == nil || !*in.ConsistentRead {
 			t.Errorf("Load with ConsistentRead sent %+v", in)
 		}
 		if err := tbl.Load(ctx, &got); err != nil {
 			t.Fatal(err)
 		}
-		in, _ = e.cc.lastInput(opGet).(*dynamodb.GetItemInput)
+		in, _ = e.cc.Last(opGet).(*dynamodb.GetItemInput)
 		if in == nil || (in.ConsistentRead != nil && *in.ConsistentRead) {
 			t.Errorf("Load without ConsistentRead sent a consistent read")
 		}
@@ -617,7 +617,7 @@ func TestUntypedMapper(t *testing.T) {
 	wantErrIs(t, "Mapper.Load after Delete", e.m.Load(ctx, &got), mapper.ErrNotFound)
 
 	// Bad arguments to the untyped methods.
-	e.cc.reset()
+	e.cc.Reset()
 	for what, v := range map[string]any{
 		"nil":                  nil,
 		"nil *profile":         (*profile)(nil),
@@ -632,8 +632,8 @@ func TestUntypedMapper(t *testing.T) {
 	}
 	// A struct type without a TableName method.
 	wantErrIs(t, "Mapper.Save of a type without TableName", e.m.Save(ctx, &doc{ID: "x", Seq: 1}), ddbcrypt.ErrInvalidConfig)
-	if n := e.cc.total(); n != 0 {
-		t.Errorf("bad arguments made calls: %v", e.cc.snapshot())
+	if n := total(e.cc); n != 0 {
+		t.Errorf("bad arguments made calls: %v", e.cc.Counts())
 	}
 }
 

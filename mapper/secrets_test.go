@@ -96,7 +96,7 @@ func TestSaveRefusesCycles(t *testing.T) {
 			t.Fatalf("%s: Save did not return", what)
 		}
 	}
-	if n := e.cc.count(opPut); n != 0 {
+	if n := e.cc.Calls(opPut); n != 0 {
 		t.Errorf("%d PutItem calls for values that cannot be saved", n)
 	}
 	// A chain DynamoDB can hold still saves.

@@ -118,13 +118,13 @@ func TestUpdateDoNotTouchField(t *testing.T) {
 	}
 
 	// Signed, encrypted and key fields are refused before any call.
-	e.cc.reset()
+	e.cc.Reset()
 	for _, field := range []string{"owner", "status", "pk", "version", "nosuch"} {
 		if err := accounts.Update(ctx, &a, field); !errors.Is(err, ddbcrypt.ErrInvalidItem) {
 			t.Errorf("Update(%q): %v, want ErrInvalidItem", field, err)
 		}
 	}
-	if n := e.cc.count(opUpdate); n != 0 {
+	if n := e.cc.Calls(opUpdate); n != 0 {
 		t.Errorf("%d UpdateItem calls for refused updates", n)
 	}
 	// An item that does not exist is not created.

@@ -6,6 +6,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,7 +33,7 @@ import (
 // the real local services unless a rule armed with On says to fail them. It
 // satisfies every client interface the library accepts (mapper.Client,
 // encrypted.API, metastore.Client, metastore.TableClient, cmp.KMSClient),
-// and counts the calls of each operation.
+// and counts the calls of each operation and keeps their inputs.
 //
 // It sits where the library's own client would, above the SDK's retryer, so
 // an injected error is what the library sees once the SDK has given up:
@@ -40,9 +41,9 @@ import (
 // the service's exception), and the SDK's retryer would classify them as it
 // classifies the real ones.
 //
-// A test that uses Faults must not run in parallel with others: when it
-// ends, Faults checks that every goroutine started since NewFaults was
-// called has ended.
+// When a test that uses Faults ends, Faults checks that every goroutine
+// started since NewFaults was called has ended; a test that runs in
+// parallel with others must turn the check off (a negative LeakWait).
 //
 //	f := testenv.NewFaults(t)
 //	table := testenv.NewTable(t, f.DynamoDB, testenv.S("pk"))
@@ -50,7 +51,8 @@ import (
 //	f.On("PutItem").Nth(2).Throttle()           // the second PutItem from now
 //	f.On("BatchWriteItem").First(1).Partial(10) // only 10 writes of the first batch
 //	f.On("GetItem").Hang()                      // every GetItem, until its ctx ends
-//	... then f.Calls("PutItem"), and f.Stored(t, table) to see what was written.
+//	... then f.Calls("PutItem"), f.Last("PutItem") (what was sent), and
+//	f.Stored(t, table) to see what was written.
 type Faults struct {
 	// DynamoDB and KMS are the real clients, without faults: for creating
 	// tables and keys, and for looking at what was stored.
@@ -59,15 +61,18 @@ type Faults struct {
 
 	// LeakWait bounds how long the check at the end of the test waits for
 	// the goroutines started during the test to end. The default is 10 s.
+	// A negative LeakWait turns the check off, for a test that runs in
+	// parallel with others: their goroutines would look leaked.
 	LeakWait time.Duration
 
 	t         testing.TB
 	transport *http.Transport // the clients', so that idle connections can be closed
 	released  chan struct{}   // closed when the test ends: every hang returns
 
-	mu    sync.Mutex
-	calls map[string]int
-	rules []*Rule
+	mu     sync.Mutex
+	calls  map[string]int
+	inputs map[string][]any
+	rules  []*Rule
 }
 
 // Operations Faults wraps, by service.
@@ -99,10 +104,15 @@ func NewFaults(t testing.TB) *Faults {
 		transport: tr,
 		released:  make(chan struct{}),
 		calls:     make(map[string]int),
+		inputs:    make(map[string][]any),
 	}
 	start := goroutines()
 	t.Cleanup(func() {
-		f.checkGoroutines(t, start)
+		if f.LeakWait >= 0 {
+			f.checkGoroutines(t, start)
+		} else {
+			f.transport.CloseIdleConnections()
+		}
 		close(f.released)
 	})
 	return f
@@ -113,6 +123,44 @@ func (f *Faults) Calls(op string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[op]
+}
+
+// Counts returns the number of calls of every operation called so far.
+func (f *Faults) Counts() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.calls)
+}
+
+// Inputs returns the inputs of the calls of op so far, in the order of the
+// calls: *dynamodb.PutItemInput for "PutItem", and so on.
+func (f *Faults) Inputs(op string) []any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.inputs[op])
+}
+
+// Last returns the input of the last call of op so far, or nil.
+func (f *Faults) Last(op string) any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ins := f.inputs[op]; len(ins) > 0 {
+		return ins[len(ins)-1]
+	}
+	return nil
+}
+
+// Reset forgets the calls so far: Calls, Counts and Inputs start again from
+// nothing. Armed rules are kept and still count their calls from when they
+// were armed.
+func (f *Faults) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range f.rules {
+		r.base -= f.calls[r.op]
+	}
+	f.calls = make(map[string]int)
+	f.inputs = make(map[string][]any)
 }
 
 // Clear removes every rule: from now on every call goes through.
@@ -145,6 +193,7 @@ type Rule struct {
 	fault       fault
 	keep        int   // Partial: the requests passed on
 	err         error // Fail
+	do          func(ctx context.Context, n int, in any) (any, error)
 }
 
 type fault int
@@ -159,6 +208,7 @@ const (
 	loseResponse
 	partial
 	failWith
+	custom
 )
 
 // Nth applies the rule to the nth call only.
@@ -225,6 +275,17 @@ func (r *Rule) Fail(err error) {
 	r.arm(failWith)
 }
 
+// Do makes fn answer the calls in place of the service: fn gets the call's
+// number (from 1, counting from when the rule is armed, as Nth does) and
+// input (*dynamodb.BatchWriteItemInput for "BatchWriteItem", and so on),
+// and returns the matching output (*dynamodb.BatchWriteItemOutput) or an
+// error. fn may call the real clients (f.DynamoDB, f.KMS) itself. Calls
+// may run fn concurrently.
+func (r *Rule) Do(fn func(ctx context.Context, n int, in any) (any, error)) {
+	r.do = fn
+	r.arm(custom)
+}
+
 func (r *Rule) arm(f fault) {
 	r.fault = f
 	r.f.mu.Lock()
@@ -233,26 +294,30 @@ func (r *Rule) arm(f fault) {
 	r.f.rules = append(r.f.rules, r)
 }
 
-// next counts a call of op and returns the rule for it, or nil.
-func (f *Faults) next(op string) *Rule {
+// next counts a call of op with input in and returns the rule for it, or
+// nil, and the call's number for the rule.
+func (f *Faults) next(op string, in any) (*Rule, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[op]++
+	f.inputs[op] = append(f.inputs[op], in)
 	for _, r := range f.rules {
 		n := f.calls[op] - r.base
 		if r.op == op && n >= r.first && (r.last == 0 || n <= r.last) {
-			return r
+			return r, n
 		}
 	}
-	return nil
+	return nil, 0
 }
 
-// call makes one call of op: the real one, or the fault of its rule.
-func call[Out any](ctx context.Context, f *Faults, op string, real func(context.Context) (*Out, error)) (*Out, error) {
-	return apply(ctx, f, op, f.next(op), real)
+// call makes one call of op with input in: the real one, or the fault of
+// its rule.
+func call[In, Out any](ctx context.Context, f *Faults, op string, in *In, real func(context.Context) (*Out, error)) (*Out, error) {
+	r, n := f.next(op, in)
+	return apply(ctx, f, op, r, n, in, real)
 }
 
-func apply[Out any](ctx context.Context, f *Faults, op string, r *Rule, real func(context.Context) (*Out, error)) (*Out, error) {
+func apply[In, Out any](ctx context.Context, f *Faults, op string, r *Rule, n int, in *In, real func(context.Context) (*Out, error)) (*Out, error) {
 	if r == nil {
 		return real(ctx)
 	}
@@ -262,6 +327,17 @@ func apply[Out any](ctx context.Context, f *Faults, op string, r *Rule, real fun
 	switch r.fault {
 	case pass:
 		return real(ctx)
+	case custom:
+		out, err := r.do(ctx, n, in)
+		if out == nil {
+			return nil, err
+		}
+		o, ok := out.(*Out)
+		if !ok {
+			f.t.Errorf("testenv.Faults: the Do of %s returned a %T, want a %T", op, out, o)
+			return nil, fmt.Errorf("testenv.Faults: the Do of %s returned a %T", op, out)
+		}
+		return o, err
 	case hang:
 		return nil, f.hang(ctx, op)
 	case loseResponse:
@@ -431,57 +507,57 @@ func goroutines() map[string]string {
 // The DynamoDB operations.
 
 func (f *Faults) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	return call(ctx, f, "GetItem", func(ctx context.Context) (*dynamodb.GetItemOutput, error) {
+	return call(ctx, f, "GetItem", in, func(ctx context.Context) (*dynamodb.GetItemOutput, error) {
 		return f.DynamoDB.GetItem(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	return call(ctx, f, "PutItem", func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
+	return call(ctx, f, "PutItem", in, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
 		return f.DynamoDB.PutItem(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	return call(ctx, f, "DeleteItem", func(ctx context.Context) (*dynamodb.DeleteItemOutput, error) {
+	return call(ctx, f, "DeleteItem", in, func(ctx context.Context) (*dynamodb.DeleteItemOutput, error) {
 		return f.DynamoDB.DeleteItem(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	return call(ctx, f, "UpdateItem", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
+	return call(ctx, f, "UpdateItem", in, func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
 		return f.DynamoDB.UpdateItem(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	return call(ctx, f, "Query", func(ctx context.Context) (*dynamodb.QueryOutput, error) { return f.DynamoDB.Query(ctx, in, optFns...) })
+	return call(ctx, f, "Query", in, func(ctx context.Context) (*dynamodb.QueryOutput, error) { return f.DynamoDB.Query(ctx, in, optFns...) })
 }
 
 func (f *Faults) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
-	return call(ctx, f, "Scan", func(ctx context.Context) (*dynamodb.ScanOutput, error) { return f.DynamoDB.Scan(ctx, in, optFns...) })
+	return call(ctx, f, "Scan", in, func(ctx context.Context) (*dynamodb.ScanOutput, error) { return f.DynamoDB.Scan(ctx, in, optFns...) })
 }
 
 func (f *Faults) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
-	return call(ctx, f, "TransactGetItems", func(ctx context.Context) (*dynamodb.TransactGetItemsOutput, error) {
+	return call(ctx, f, "TransactGetItems", in, func(ctx context.Context) (*dynamodb.TransactGetItemsOutput, error) {
 		return f.DynamoDB.TransactGetItems(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	return call(ctx, f, "TransactWriteItems", func(ctx context.Context) (*dynamodb.TransactWriteItemsOutput, error) {
+	return call(ctx, f, "TransactWriteItems", in, func(ctx context.Context) (*dynamodb.TransactWriteItemsOutput, error) {
 		return f.DynamoDB.TransactWriteItems(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	return call(ctx, f, "DescribeTable", func(ctx context.Context) (*dynamodb.DescribeTableOutput, error) {
+	return call(ctx, f, "DescribeTable", in, func(ctx context.Context) (*dynamodb.DescribeTableOutput, error) {
 		return f.DynamoDB.DescribeTable(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error) {
-	return call(ctx, f, "CreateTable", func(ctx context.Context) (*dynamodb.CreateTableOutput, error) {
+	return call(ctx, f, "CreateTable", in, func(ctx context.Context) (*dynamodb.CreateTableOutput, error) {
 		return f.DynamoDB.CreateTable(ctx, in, optFns...)
 	})
 }
@@ -489,9 +565,9 @@ func (f *Faults) CreateTable(ctx context.Context, in *dynamodb.CreateTableInput,
 // BatchWriteItem may also pass on part of the batch (Rule.Partial).
 func (f *Faults) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
 	const op = "BatchWriteItem"
-	r := f.next(op)
+	r, n := f.next(op, in)
 	if r == nil || r.fault != partial {
-		return apply(ctx, f, op, r, func(ctx context.Context) (*dynamodb.BatchWriteItemOutput, error) {
+		return apply(ctx, f, op, r, n, in, func(ctx context.Context) (*dynamodb.BatchWriteItemOutput, error) {
 			return f.DynamoDB.BatchWriteItem(ctx, in, optFns...)
 		})
 	}
@@ -532,9 +608,9 @@ func (f *Faults) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 // BatchGetItem may also pass on part of the batch (Rule.Partial).
 func (f *Faults) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	const op = "BatchGetItem"
-	r := f.next(op)
+	r, n := f.next(op, in)
 	if r == nil || r.fault != partial {
-		return apply(ctx, f, op, r, func(ctx context.Context) (*dynamodb.BatchGetItemOutput, error) {
+		return apply(ctx, f, op, r, n, in, func(ctx context.Context) (*dynamodb.BatchGetItemOutput, error) {
 			return f.DynamoDB.BatchGetItem(ctx, in, optFns...)
 		})
 	}
@@ -591,13 +667,13 @@ func sortedKeys[V any](m map[string]V) []string {
 // The KMS operations.
 
 func (f *Faults) GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput, optFns ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error) {
-	return call(ctx, f, "GenerateDataKey", func(ctx context.Context) (*kms.GenerateDataKeyOutput, error) {
+	return call(ctx, f, "GenerateDataKey", in, func(ctx context.Context) (*kms.GenerateDataKeyOutput, error) {
 		return f.KMS.GenerateDataKey(ctx, in, optFns...)
 	})
 }
 
 func (f *Faults) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error) {
-	return call(ctx, f, "Decrypt", func(ctx context.Context) (*kms.DecryptOutput, error) { return f.KMS.Decrypt(ctx, in, optFns...) })
+	return call(ctx, f, "Decrypt", in, func(ctx context.Context) (*kms.DecryptOutput, error) { return f.KMS.Decrypt(ctx, in, optFns...) })
 }
 
 // Grace is how soon after its ctx's deadline a call must return, in

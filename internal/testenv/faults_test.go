@@ -299,3 +299,107 @@ func TestFaultsLeakCheck(t *testing.T) {
 func oldGoroutine(stop chan struct{}) { <-stop }
 
 func leakingGoroutine(stop chan struct{}) { <-stop }
+
+// Faults keeps the inputs of the calls; Reset forgets them and the counts
+// but not the armed rules, which keep counting from when they were armed.
+func TestFaultsInputsAndReset(t *testing.T) {
+	f := NewFaults(t)
+	table := NewTable(t, f.DynamoDB, S("pk"))
+	ctx := t.Context()
+
+	if f.Last("PutItem") != nil || len(f.Inputs("PutItem")) != 0 || len(f.Counts()) != 0 {
+		t.Errorf("before any call: Last %v, Inputs %v, Counts %v", f.Last("PutItem"), f.Inputs("PutItem"), f.Counts())
+	}
+	f.On("PutItem").Nth(3).Throttle()
+	for _, pk := range []string{"1", "2"} {
+		if err := put(ctx, f, table, pk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: item("1")}); err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for _, in := range f.Inputs("PutItem") {
+		sent = append(sent, in.(*dynamodb.PutItemInput).Item["pk"].(*types.AttributeValueMemberS).Value)
+	}
+	if fmt.Sprint(sent) != "[1 2]" {
+		t.Errorf("Inputs(PutItem) sent %v, want [1 2]", sent)
+	}
+	if last, _ := f.Last("PutItem").(*dynamodb.PutItemInput); last == nil || last.Item["pk"].(*types.AttributeValueMemberS).Value != "2" {
+		t.Errorf("Last(PutItem) = %v, want the input of the second call", f.Last("PutItem"))
+	}
+	if got := fmt.Sprint(f.Counts()); got != "map[GetItem:1 PutItem:2]" {
+		t.Errorf("Counts() = %s", got)
+	}
+
+	f.Reset()
+	if f.Calls("PutItem") != 0 || f.Last("PutItem") != nil || len(f.Counts()) != 0 {
+		t.Errorf("after Reset: Calls %d, Last %v, Counts %v; want nothing", f.Calls("PutItem"), f.Last("PutItem"), f.Counts())
+	}
+	// The rule's third call is the first since Reset.
+	if err := put(ctx, f, table, "3"); err == nil {
+		t.Error("the third PutItem of the rule, after Reset: no error")
+	}
+	if err := put(ctx, f, table, "4"); err != nil {
+		t.Errorf("the fourth PutItem of the rule: %v", err)
+	}
+	if f.Calls("PutItem") != 2 || len(f.Inputs("PutItem")) != 2 {
+		t.Errorf("after Reset and 2 calls: Calls %d, %d inputs", f.Calls("PutItem"), len(f.Inputs("PutItem")))
+	}
+}
+
+// Do answers the calls in place of the service, with the call's number
+// and input.
+func TestFaultsDo(t *testing.T) {
+	f := NewFaults(t)
+	table := NewTable(t, f.DynamoDB, S("pk"))
+	ctx := t.Context()
+
+	if err := put(ctx, f, table, "before"); err != nil {
+		t.Fatal(err)
+	}
+	var numbers []int
+	f.On("PutItem").From(2).Do(func(ctx context.Context, n int, in any) (any, error) {
+		numbers = append(numbers, n)
+		p := *in.(*dynamodb.PutItemInput)
+		p.Item = item("via do " + fmt.Sprint(n))
+		return f.DynamoDB.PutItem(ctx, &p)
+	})
+	errDo := errors.New("from do")
+	f.On("GetItem").Do(func(context.Context, int, any) (any, error) { return nil, errDo })
+	for _, pk := range []string{"1", "2", "3"} {
+		if err := put(ctx, f, table, pk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(numbers) != "[2 3]" {
+		t.Errorf("Do got call numbers %v, want [2 3]", numbers)
+	}
+	if got := storedKeys(t, f, table); len(got) != 4 || !got["before"] || !got["1"] || !got["via do 2"] || !got["via do 3"] {
+		t.Errorf("stored %v, want before, 1, via do 2 and via do 3", got)
+	}
+	if _, err := f.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: item("1")}); err != errDo {
+		t.Errorf("GetItem answered by Do: error %v, want Do's", err)
+	}
+
+	// A Do returning the wrong output fails the test and the call.
+	rec := &recorder{TB: t}
+	f.t = rec
+	f.On("DescribeTable").Do(func(context.Context, int, any) (any, error) { return &dynamodb.GetItemOutput{}, nil })
+	if _, err := f.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}); err == nil || len(rec.errs) != 1 {
+		t.Errorf("Do returning a *GetItemOutput to DescribeTable: error %v, reported %q", err, rec.errs)
+	}
+	f.t = t
+}
+
+// A negative LeakWait turns the leak check off.
+func TestFaultsNoLeakCheck(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	t.Run("parallel", func(t *testing.T) {
+		f := NewFaults(t)
+		f.LeakWait = -1
+		go leakingGoroutine(stop) // another test's: not reported
+	})
+}
