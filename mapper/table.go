@@ -209,23 +209,19 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 
 // actions returns the item encryptor's actions for the struct in the table
 // described by info: each field's action from the schema, and for the keys
-// of the table's secondary indexes the action of the key rule
-// (crypto.AttributeActions.KeyAction), which the schema could not know.
+// of the table and of its secondary indexes the action of the key rule
+// (crypto.AttributeActions.KeyAction), which knows the index keys and
+// WithUnsignedKeys as the schema cannot.
 func (t *table) actions(info *tableinfo.Info) (crypto.AttributeActions, error) {
 	s := t.schema
-	// The key rule tells a tagged action from a defaulted one, so it is
-	// asked with the tagged fields (and the settled keys and version) only.
-	// With unsigned keys, the table's untagged keys are left to it too: the
-	// schema settled them as signed.
-	tagged := crypto.AttributeActions{Default: s.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
-	actions := crypto.AttributeActions{Default: tagged.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
-	for i := range s.Fields {
-		f := &s.Fields[i]
+	// The key rule decides every key of the table and its indexes, asked
+	// with the actions the tags state (with unsigned keys, it leaves an
+	// untagged key to the default, which the schema settled as signed).
+	tagged := s.TaggedActions()
+	tagged.UnsignedKeys = t.unsignedKeys
+	actions := crypto.AttributeActions{Default: s.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
+	for _, f := range s.Fields {
 		actions.Overrides[f.Name] = f.Action
-		defaultedKey := (f.Role == schema.PartitionKey || f.Role == schema.SortKey) && !f.Tag.HasAction
-		if (f.Tag.HasAction || f.Role != schema.None) && !(defaultedKey && t.unsignedKeys) {
-			tagged.Overrides[f.Name] = f.Action
-		}
 	}
 	// Index keys the struct lacks are unknown attributes, refused on Load
 	// unless AcceptUnknownAttributes; then they are signed too.

@@ -350,17 +350,24 @@ func (s *Schema) resolve(cands []candidate) error {
 	return nil
 }
 
-// settleKeys gives the table's key fields the action of the key rule,
-// which crypto decides (crypto.AttributeActions.KeyAction): never
-// encrypted, and signed whenever anything is. The rule tells a tagged action
-// from a defaulted one, so it is asked with the tagged fields only.
-func (s *Schema) settleKeys(keys []int) error {
+// TaggedActions returns the actions the struct's tags state: the struct
+// default, and an override for each field with a ddbcrypt tag and for the
+// version. The key rule (crypto.AttributeActions.KeyAction) is asked with
+// these, since it tells a tagged action from a defaulted one.
+func (s *Schema) TaggedActions() crypto.AttributeActions {
 	tagged := crypto.AttributeActions{Default: s.Default, Overrides: make(map[string]crypto.Action, len(s.Fields))}
 	for _, f := range s.Fields {
 		if f.Tag.HasAction || f.Role == Version {
 			tagged.Overrides[f.Name] = f.Action
 		}
 	}
+	return tagged
+}
+
+// settleKeys gives the table's key fields the action of the key rule,
+// which crypto decides: never encrypted, and signed whenever anything is.
+func (s *Schema) settleKeys(keys []int) error {
+	tagged := s.TaggedActions()
 	for _, i := range keys {
 		f := &s.Fields[i]
 		act, err := tagged.KeyAction(f.Name)
