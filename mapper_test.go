@@ -155,7 +155,7 @@ func TestMapperGuideExample(t *testing.T) {
 	}
 }
 
-// javaItem is the Java vectors' item class (FORMAT.md 9.6), "encrypt"
+// javaItem is the Java vectors' item class (docs/format.md 9.6), "encrypt"
 // action set: everything but the keys and the version is encrypted.
 type javaItem struct {
 	HashKey        int       `ddb:"hashKey,hash"`

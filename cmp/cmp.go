@@ -5,7 +5,7 @@
 // ProviderStore (package metastore).
 //
 // A provider decides which keys protect an item and what the item's material
-// description records about them (FORMAT.md section 7). Everything else — the
+// description records about them (docs/format.md section 7). Everything else — the
 // serialization, the signature and the attribute encryption — is the item
 // encryptor's job (package crypto).
 package cmp
@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Material description keys written and read by providers (FORMAT.md 3.3).
+// Material description keys written and read by providers (docs/format.md 3.3).
 // The item encryptor's own keys (sym-mode, signingAlg) live in package crypto.
 const (
 	DescEnvelopeKey       = "amzn-ddb-env-key"  // base64 of the wrapped content key
@@ -29,7 +29,7 @@ const (
 )
 
 // EncryptionContext is what a provider learns about the item it is asked to
-// protect or open (FORMAT.md 7.1).
+// protect or open (docs/format.md 7.1).
 type EncryptionContext struct {
 	// TableName is the table name bound into the signature: the physical table
 	// name, or the logical name that overrides it.

@@ -1,6 +1,6 @@
 package cmp
 
-// Building the description a provider hands out (FORMAT.md 3.3, 7.2, 7.3.1).
+// Building the description a provider hands out (docs/format.md 3.3, 7.2, 7.3.1).
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 )
 
 // isReservedDescriptionKey reports whether key belongs to the item encryptor
-// or a provider (FORMAT.md 3.3, 8) rather than to the caller.
+// or a provider (docs/format.md 3.3, 8) rather than to the caller.
 func isReservedDescriptionKey(key string) bool {
 	return strings.HasPrefix(key, "amzn-ddb-") || key == DescKMSContextAttrs
 }
@@ -21,7 +21,7 @@ func isReservedDescriptionKey(key string) bool {
 //
 // A request may add user entries but not change a configured one (a Java
 // static provider reading the item requires its configured entries to be
-// present unchanged, FORMAT.md 7.2), and may not set reserved keys, which
+// present unchanged, docs/format.md 7.2), and may not set reserved keys, which
 // only the item encryptor and providers write. Both mistakes are errors
 // rather than silently dropped requests.
 //

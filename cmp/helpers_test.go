@@ -120,7 +120,7 @@ func vectorDescriptions(t *testing.T, file string) []map[string]string {
 	return out
 }
 
-// parseDescription is a minimal FORMAT.md 3.1 reader for the tests.
+// parseDescription is a minimal docs/format.md 3.1 reader for the tests.
 func parseDescription(t *testing.T, b []byte) map[string]string {
 	t.Helper()
 	if len(b) < 4 || binary.BigEndian.Uint32(b) != 0 {

@@ -1,6 +1,6 @@
 package cmp
 
-// Signing and verification keys (FORMAT.md 5.4). The algorithm of a
+// Signing and verification keys (docs/format.md 5.4). The algorithm of a
 // signature always comes from the configured key, never from the item.
 
 // SigningKey signs the string-to-sign of an item.

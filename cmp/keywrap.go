@@ -1,6 +1,6 @@
 package cmp
 
-// Key wrapping for the wrapped provider (FORMAT.md 7.3.2, 11 items 1, 4, 5).
+// Key wrapping for the wrapped provider (docs/format.md 7.3.2, 11 items 1, 4, 5).
 //
 // Two algorithms are written and read: "AESWrap" (RFC 3394 with the default
 // IV, no padding) and "RSA/ECB/OAEPWithSHA-256AndMGF1Padding" (RSAES-OAEP
@@ -302,11 +302,11 @@ func (k *RSAUnwrappingKey) unwrapPKCS1v15(ctx context.Context, wrapped []byte, k
 	if k.local != nil {
 		// On bad padding key is left as it is; an error (the blob is not
 		// below the modulus, a public fact) leaves it too.
-		//lint:ignore SA1019 reading legacy items is the point; it is opt-in (FORMAT.md 11 item 1).
+		//lint:ignore SA1019 reading legacy items is the point; it is opt-in (docs/format.md 11 item 1).
 		_ = rsa.DecryptPKCS1v15SessionKey(nil, k.local, wrapped, key)
 		return key, nil
 	}
-	//lint:ignore SA1019 reading legacy items is the point; it is opt-in (FORMAT.md 11 item 1).
+	//lint:ignore SA1019 reading legacy items is the point; it is opt-in (docs/format.md 11 item 1).
 	out, err := k.priv.Decrypt(rand.Reader, wrapped, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: keyLen})
 	switch {
 	case err != nil && ctx.Err() != nil:

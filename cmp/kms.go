@@ -1,6 +1,6 @@
 package cmp
 
-// The Direct KMS provider (FORMAT.md 7.5, 10 #11 and #12, 11 item 8, 13 Q2
+// The Direct KMS provider (docs/format.md 7.5, 10 #11 and #12, 11 item 8, 13 Q2
 // and Q4): one AWS KMS data key per item, from which the encryption and
 // signing keys are derived with HKDF.
 
@@ -35,7 +35,7 @@ type KMSClient interface {
 	Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error)
 }
 
-// Direct KMS wire constants (FORMAT.md 7.5).
+// Direct KMS wire constants (docs/format.md 7.5).
 const (
 	// WrapAlgorithmKMS is the "amzn-ddb-wrap-alg" of Direct KMS items.
 	WrapAlgorithmKMS = "kms"
@@ -79,7 +79,7 @@ type DirectKMSConfig struct {
 
 	// KeyID names the KMS key that protects the data keys: a key id, a key
 	// ARN, an alias name ("alias/...") or an alias ARN. Required. It is sent
-	// with GenerateDataKey, and also with Decrypt (FORMAT.md 7.5.4 allows it;
+	// with GenerateDataKey, and also with Decrypt (docs/format.md 7.5.4 allows it;
 	// the references send none), so an item is only opened with the
 	// configured key: KMS refuses an item whose data key another key
 	// protects, which the provider reports as ddbcrypt.ErrIntegrity.
@@ -90,7 +90,7 @@ type DirectKMSConfig struct {
 	GrantTokens []string
 
 	// Description holds entries stored with every item (Java copies its
-	// configured description into items; FORMAT.md 10 #11). It may set
+	// configured description into items; docs/format.md 10 #11). It may set
 	// "amzn-ddb-env-alg" to "AES/128", "AES/192" or "AES/256" (default) and
 	// "amzn-ddb-sig-alg" to "HmacSHA<n>/<bits>" (default "HmacSHA256/256")
 	// to choose the derived key sizes; no other reserved entry.
@@ -137,12 +137,12 @@ type kmsDescriptor struct {
 // none when the data-key cache holds it.
 //
 // The KMS encryption context binds the data key to the table name, the
-// item's primary key values and the key descriptors (FORMAT.md 7.5.2), so an
+// item's primary key values and the key descriptors (docs/format.md 7.5.2), so an
 // item moved to another key or table, or with a changed descriptor, cannot
 // be decrypted: KMS refuses, and the provider returns ddbcrypt.ErrIntegrity.
 //
 // Number key values: EncryptionMaterials puts them into the context in
-// DynamoDB's canonical form (FORMAT.md 13 Q2), so an item written with key
+// DynamoDB's canonical form (docs/format.md 13 Q2), so an item written with key
 // 1.0, which DynamoDB stores and returns as 1, still decrypts. The Java and
 // Python clients put the text as they were given it, so
 // DecryptionMaterials first sends the text as the item holds it: an item
@@ -152,7 +152,7 @@ type kmsDescriptor struct {
 // with the canonical text, which opens an item ddbcrypt wrote with key 7.50
 // read as written; no other failure is retried. An item those clients wrote
 // with a non-canonical key number and then put in DynamoDB cannot be
-// decrypted by any client: DynamoDB does not keep the text (FORMAT.md 11
+// decrypted by any client: DynamoDB does not keep the text (docs/format.md 11
 // item 8).
 //
 // KMS failures (disabled key, denied access, throttling, no connection)
@@ -284,7 +284,7 @@ func (p *DirectKMS) EncryptionMaterials(ctx context.Context, ec *EncryptionConte
 
 // DecryptionMaterials decrypts the item's data key with KMS (one Decrypt
 // call, or none on a data-key cache hit) and derives the item's keys from it
-// (FORMAT.md 7.5.4). The KMS encryption context is rebuilt from the item:
+// (docs/format.md 7.5.4). The KMS encryption context is rebuilt from the item:
 // the descriptors from its description (allow-listed values only), the key
 // values from its attributes and the table name from ec. A number key
 // whose text is not canonical may take a second Decrypt call, as the
@@ -440,7 +440,7 @@ func (p DirectKMS) String() string { return "cmp.DirectKMS{KeyID: " + strconv.Qu
 func (p DirectKMS) Format(f fmt.State, _ rune) { io.WriteString(f, p.String()) }
 
 // kmsEncryptionContext builds the KMS encryption context of an item
-// (FORMAT.md 7.5.2): the descriptors, the primary key values and the table
+// (docs/format.md 7.5.2): the descriptors, the primary key values and the table
 // name, with number key values in canonical form. If a number key's text in
 // the item is not canonical, asStored is the same context with the text as
 // the item holds it (what the references put in the context); otherwise it
@@ -482,7 +482,7 @@ func kmsEncryptionContext(ec *EncryptionContext, enc, sig string) (canonical, as
 // kmsContextValue is the context text of a key attribute: S as is, N in
 // canonical form, B as standard base64; and the text as stored, which
 // differs from the context text only for a non-canonical N. A missing key
-// is an error, as in Java (FORMAT.md 10 #12).
+// is an error, as in Java (docs/format.md 10 #12).
 func kmsContextValue(name string, av types.AttributeValue) (text, stored string, err error) {
 	switch v := av.(type) {
 	case nil:
@@ -503,7 +503,7 @@ func kmsContextValue(name string, av types.AttributeValue) (text, stored string,
 }
 
 // deriveKMSKeys derives the encryption and signing keys from a data key:
-// HKDF-SHA256 without salt (FORMAT.md 7.5.3).
+// HKDF-SHA256 without salt (docs/format.md 7.5.3).
 func deriveKMSKeys(dataKey []byte, enc, sig kmsDescriptor) (encKey, sigKey []byte, err error) {
 	prk, err := hkdf.Extract(sha256.New, dataKey, nil)
 	if err != nil {

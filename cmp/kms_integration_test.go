@@ -277,7 +277,7 @@ func TestKMSLocalUnreachable(t *testing.T) {
 
 // TestKMSLocalNumberKeys: an item written with number keys in
 // non-canonical form ("1.0", "1E2") is read back from DynamoDB Local with
-// the canonical text ("1", "100") and decrypts (FORMAT.md 11 item 8, 13 Q2).
+// the canonical text ("1", "100") and decrypts (docs/format.md 11 item 8, 13 Q2).
 func TestKMSLocalNumberKeys(t *testing.T) {
 	client, keyARN := localKey(t)
 	db := testenv.DynamoDB(t)

@@ -2,7 +2,7 @@ package cmp_test
 
 // Direct KMS items whose number sort key is not spelled canonically, between
 // ddbcrypt and the Python reference. The KMS encryption context holds the
-// key's text as the writer had it (FORMAT.md 11 item 8): a reader must use
+// key's text as the writer had it (docs/format.md 11 item 8): a reader must use
 // the text stored in the item, so an item file written by Python with key
 // "7.50" decrypts. DynamoDB returns numbers normalized ("7.5"), after which
 // no reader can rebuild the writer's context: there ddbcrypt must agree with

@@ -97,7 +97,7 @@ func TestKMSLocalNumberKeyAsStored(t *testing.T) {
 // TestKMSLocalNumberKeyThroughDynamoDB: DynamoDB returns the key as 7.5.
 // A ddbcrypt-written item then decrypts with one call; one written with
 // 7.50 in its context (by the references) cannot be decrypted by anyone,
-// and is refused as tampered (FORMAT.md 11 item 8).
+// and is refused as tampered (docs/format.md 11 item 8).
 func TestKMSLocalNumberKeyThroughDynamoDB(t *testing.T) {
 	client, keyARN := localKey(t)
 	db := testenv.DynamoDB(t)

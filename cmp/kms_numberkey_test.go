@@ -1,6 +1,6 @@
 package cmp_test
 
-// Number key values in the KMS encryption context (FORMAT.md 7.5.2, 11
+// Number key values in the KMS encryption context (docs/format.md 7.5.2, 11
 // item 8, 13 Q2): the references put the text as given into the context,
 // ddbcrypt the canonical text; a reader tries the text as stored first and
 // the canonical text once more only when KMS refuses the context.

@@ -27,7 +27,7 @@ import (
 
 const fakeKeyID = "arn:aws:kms:us-west-2:111122223333:key/11111111-2222-3333-4444-555555555555"
 
-// ikm is the data key of FORMAT.md 7.5's known answer: bytes 00..1f.
+// ikm is the data key of docs/format.md 7.5's known answer: bytes 00..1f.
 func ikm() []byte {
 	b := make([]byte, 32)
 	for i := range b {
@@ -42,7 +42,7 @@ func hmacSHA256(key, msg []byte) []byte {
 	return m.Sum(nil)
 }
 
-// TestDirectKMSKnownAnswer checks the HKDF derivation against FORMAT.md
+// TestDirectKMSKnownAnswer checks the HKDF derivation against docs/format.md
 // 7.5.4: IKM 00..1f gives these encryption and signing keys.
 func TestDirectKMSKnownAnswer(t *testing.T) {
 	wantEnc := mustHex("781ddf3715c39edff39465b0bdc122575ccc03d55a2bb23a3c2abadc853f0a78")
@@ -74,7 +74,7 @@ func TestDirectKMSKnownAnswer(t *testing.T) {
 }
 
 // TestDirectKMSWire checks the description and both KMS requests entry by
-// entry (FORMAT.md 7.5.2 – 7.5.4).
+// entry (docs/format.md 7.5.2 – 7.5.4).
 func TestDirectKMSWire(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID, GrantTokens: []string{"grant-1", "grant-2"},
@@ -168,7 +168,7 @@ func TestDirectKMSContextValues(t *testing.T) {
 }
 
 // TestDirectKMSNumberKeyReadBack: an item written with key 1.0 decrypts
-// when DynamoDB hands it back as 1 (FORMAT.md 11 item 8, 13 Q2).
+// when DynamoDB hands it back as 1 (docs/format.md 11 item 8, 13 Q2).
 func TestDirectKMSNumberKeyReadBack(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID}))
@@ -273,7 +273,7 @@ func TestDirectKMSConfigErrors(t *testing.T) {
 }
 
 // TestDirectKMSRegionClient: with RegionClient, calls for a key ARN go to
-// the client of the ARN's region (FORMAT.md 7.5, Java's multi-Region key
+// the client of the ARN's region (docs/format.md 7.5, Java's multi-Region key
 // example); key ids and alias names use Client.
 func TestDirectKMSRegionClient(t *testing.T) {
 	for _, tc := range []struct {
@@ -374,7 +374,7 @@ func TestDirectKMSDescriptionErrors(t *testing.T) {
 
 // TestDirectKMSMissingKeyAttribute: a key attribute missing from the item,
 // or of a type a KMS context cannot hold, is an error naming it, before any
-// KMS call (FORMAT.md 10 #12).
+// KMS call (docs/format.md 10 #12).
 func TestDirectKMSMissingKeyAttribute(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID})

@@ -1,7 +1,7 @@
 package cmp_test
 
 // The legacy RSA PKCS#1 v1.5 unwrap (WrappedConfig.AllowLegacyRSAPKCS1v15)
-// must not be a padding oracle (FORMAT.md 11 item 1): the description is not
+// must not be a padding oracle (docs/format.md 11 item 1): the description is not
 // signed, so anyone who can write an item can put a chosen blob in its
 // "amzn-ddb-env-key", drop "amzn-ddb-wrap-alg", keep the item's signature,
 // and watch how the reader fails.

@@ -1,6 +1,6 @@
 package cmp
 
-// The Most Recent provider (FORMAT.md 7.7) and the provider store it reads
+// The Most Recent provider (docs/format.md 7.7) and the provider store it reads
 // (7.6; the DynamoDB implementation is package metastore).
 
 import (
@@ -23,7 +23,7 @@ import (
 const DefaultMostRecentCacheSize = 1000
 
 // mostRecentGrace is how long after its TTL a current version may still be
-// used by other callers while one caller refreshes it (FORMAT.md 7.7; Java
+// used by other callers while one caller refreshes it (docs/format.md 7.7; Java
 // uses 0.5 s). After TTL + grace every caller waits for the refresh.
 const mostRecentGrace = 500 * time.Millisecond
 
@@ -68,7 +68,7 @@ func (e *MaterialError) Unwrap() error { return e.Err }
 
 // CheckMaterialName reports whether name can be a material name: it must
 // not be empty, and must not contain '#', which separates the name from the
-// version in "amzn-ddb-meta-id" (FORMAT.md 7.7). The error wraps
+// version in "amzn-ddb-meta-id" (docs/format.md 7.7). The error wraps
 // ddbcrypt.ErrInvalidConfig.
 func CheckMaterialName(name string) error {
 	switch {

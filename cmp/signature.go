@@ -1,6 +1,6 @@
 package cmp
 
-// Signature and MAC keys (FORMAT.md 5.4, 10 #14, 11 item 1; scope in 13 Q3).
+// Signature and MAC keys (docs/format.md 5.4, 10 #14, 11 item 1; scope in 13 Q3).
 //
 // This file is the one place that lists the signature algorithms ddbcrypt
 // accepts. The algorithm of a signature always comes from the configured key;
@@ -51,7 +51,7 @@ func IsKnownSignatureAlgorithm(alg string) bool {
 
 // IsAsymmetricSignature reports whether alg is a known asymmetric (RSA)
 // signature algorithm. The item encryptor records "amzn-ddb-map-signingAlg"
-// only for these, like Java (FORMAT.md 10 #9).
+// only for these, like Java (docs/format.md 10 #9).
 func IsAsymmetricSignature(alg string) bool {
 	a, ok := signatureAlgorithms[alg]
 	return ok && a.asymmetric
@@ -89,7 +89,7 @@ type HMACKey struct {
 // NewHMACKey returns an HMAC key for algorithm "HmacSHA224", "HmacSHA256",
 // "HmacSHA384" or "HmacSHA512". Any non-empty key length is accepted, because
 // items written with short keys (the test vectors use 8 bytes) must stay
-// readable (FORMAT.md 11 item 9). The key bytes are copied.
+// readable (docs/format.md 11 item 9). The key bytes are copied.
 func NewHMACKey(algorithm string, key []byte) (*HMACKey, error) {
 	h, err := lookupSignatureAlgorithm(algorithm, false)
 	if err != nil {

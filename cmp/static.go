@@ -1,6 +1,6 @@
 package cmp
 
-// The static provider (FORMAT.md 7.2, 10 #18): fixed keys, no envelope.
+// The static provider (docs/format.md 7.2, 10 #18): fixed keys, no envelope.
 
 import (
 	"context"
@@ -40,7 +40,7 @@ func (c StaticConfig) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()
 // Static is a provider with fixed keys. It is safe for concurrent use.
 //
 // When decrypting it does not check that the item's description contains the
-// configured entries (FORMAT.md 10 #18): like Python, and unlike Java. The
+// configured entries (docs/format.md 10 #18): like Python, and unlike Java. The
 // description is not signed, so the check would add no integrity, only a
 // failure mode; the signature check with the configured key is what binds an
 // item to this provider.

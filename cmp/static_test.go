@@ -35,7 +35,7 @@ func TestStaticRoundTrip(t *testing.T) {
 	if diff := gocmp.Diff(map[string]string{"user": "a", "extra": "b"}, em.MaterialDescription); diff != "" {
 		t.Fatalf("description (-want +got):\n%s", diff)
 	}
-	// No subset check (FORMAT.md 10 #18): an item whose description lacks
+	// No subset check (docs/format.md 10 #18): an item whose description lacks
 	// the configured entries still gets the keys.
 	dm, err := p.DecryptionMaterials(bg, &cmp.EncryptionContext{TableName: "t", MaterialDescription: map[string]string{}})
 	if err != nil {

@@ -1,6 +1,6 @@
 package cmp
 
-// The wrapped (envelope) provider (FORMAT.md 7.3, 10 #10 and #20, 11 item 1):
+// The wrapped (envelope) provider (docs/format.md 7.3, 10 #10 and #20, 11 item 1):
 // a fresh content key per item, wrapped with AES Key Wrap or RSA-OAEP and
 // stored in the item's description.
 
@@ -20,7 +20,7 @@ import (
 )
 
 // defaultContentKeyBits is the content-key size when the configured
-// description does not name one ("AES/256", FORMAT.md 7.3.1).
+// description does not name one ("AES/256", docs/format.md 7.3.1).
 const defaultContentKeyBits = 256
 
 // WrappedConfig configures a wrapped provider, like Java's
@@ -49,7 +49,7 @@ type WrappedConfig struct {
 	// RSA PKCS#1 v1.5. Off by default: since the description is not signed,
 	// anyone who can write an item can then make the reader run PKCS#1 v1.5
 	// decryption on a chosen blob, the setting of Bleichenbacher's attack
-	// (FORMAT.md 11 item 1). Turn it on only to read such old items.
+	// (docs/format.md 11 item 1). Turn it on only to read such old items.
 	//
 	// So that the reader's answers teach such a writer nothing, a bad blob
 	// (bad padding, a key of another size, a truncated blob) is not
@@ -75,7 +75,7 @@ type WrappedConfig struct {
 // "amzn-ddb-env-key". It is safe for concurrent use.
 //
 // Items are written with "amzn-ddb-env-alg" = "AES/<bits>" (like Python;
-// Java writes "AES", and both read either, FORMAT.md 10 #10) and
+// Java writes "AES", and both read either, docs/format.md 10 #10) and
 // "amzn-ddb-wrap-alg" = the wrapping key's algorithm.
 //
 // Decryption reads only the item's description (like Java; Python would fill
@@ -84,7 +84,7 @@ type WrappedConfig struct {
 // "amzn-ddb-wrap-alg" naming the unwrapping key's algorithm. Items without
 // "amzn-ddb-wrap-alg" are read only with an RSA unwrapping key and
 // AllowLegacyRSAPKCS1v15; Java's legacy AES fallback (AES/ECB) is not
-// supported (FORMAT.md 10 #20).
+// supported (docs/format.md 10 #20).
 type Wrapped struct {
 	wk          WrappingKey
 	uk          UnwrappingKey
@@ -203,7 +203,7 @@ func (p *Wrapped) EncryptionMaterials(_ context.Context, ec *EncryptionContext) 
 	return &EncryptionMaterials{EncryptionKey: key, SigningKey: p.sk, MaterialDescription: desc}, nil
 }
 
-// DecryptionMaterials unwraps the item's content key (FORMAT.md 7.3.3).
+// DecryptionMaterials unwraps the item's content key (docs/format.md 7.3.3).
 // Description problems return a *ddbcrypt.DescriptionError naming the field;
 // a blob that does not unwrap, whatever the reason, returns
 // ddbcrypt.ErrIntegrity; an unwrapping key that could not be used (see
@@ -327,7 +327,7 @@ func isWrapAlgorithm(alg string) bool {
 
 // parseEnvelopeAlgorithm accepts "AES" (bits 0: any AES size) and
 // "AES/128", "AES/192", "AES/256". Java reads any suffix; we accept only
-// sizes that make sense (FORMAT.md 11 item 1: only AES content keys).
+// sizes that make sense (docs/format.md 11 item 1: only AES content keys).
 func parseEnvelopeAlgorithm(s string) (bits int, ok bool) {
 	name, size, hasSize := strings.Cut(s, "/")
 	if name != "AES" {
@@ -358,7 +358,7 @@ func contentKeyLengthOK(n, bits int) bool {
 
 // decodeBase64Lenient decodes standard base64, skipping characters outside
 // the alphabet (old Java writers broke lines with CRLF) and not requiring
-// padding, as both reference readers do (FORMAT.md 0).
+// padding, as both reference readers do (docs/format.md 0).
 func decodeBase64Lenient(s string) ([]byte, error) {
 	clean := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {

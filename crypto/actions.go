@@ -1,6 +1,6 @@
 package crypto
 
-// Attribute actions (FORMAT.md 6).
+// Attribute actions (docs/format.md 6).
 
 import (
 	"errors"
@@ -36,7 +36,7 @@ func (a Action) String() string {
 // AttributeActions assigns an action to every attribute: the one named in
 // Overrides, or Default. It is Python's AttributeActions.
 //
-// Key attributes follow the key rule (FORMAT.md 6.3, and KeyAction): the
+// Key attributes follow the key rule (docs/format.md 6.3, and KeyAction): the
 // primary key named in the Context — and, through ForKeys, the keys of
 // secondary indexes — is never encrypted, and is signed whenever anything
 // in the item is signed, so that a stored item cannot be copied onto another
@@ -82,11 +82,11 @@ func (a AttributeActions) Of(name string) Action {
 }
 
 // SignsAnything reports whether any attribute can be signed. If not, items
-// pass through the encryptor unchanged (FORMAT.md 1.1 step 1, 1.2 step 1).
+// pass through the encryptor unchanged (docs/format.md 1.1 step 1, 1.2 step 1).
 func (a AttributeActions) SignsAnything() bool { return !a.allDoNothing() }
 
 // allDoNothing reports whether no attribute can be signed, in which case the
-// item passes through unchanged (FORMAT.md 1.1 step 1, 1.2 step 1).
+// item passes through unchanged (docs/format.md 1.1 step 1, 1.2 step 1).
 func (a AttributeActions) allDoNothing() bool {
 	if a.Default != DoNothing {
 		return false
@@ -107,7 +107,7 @@ var (
 	ErrKeyUnsigned  = errors.New("must be signed whenever anything in the item is, or a stored item could be copied onto another key and still verify (AttributeActions.UnsignedKeys allows it for items written that way)")
 )
 
-// KeyAction is the key rule (FORMAT.md 6.3), the one place that decides
+// KeyAction is the key rule (docs/format.md 6.3), the one place that decides
 // what happens to a key attribute — of the table or of a secondary index:
 //
 //   - never encrypted: EncryptAndSign from Default becomes SignOnly, an

@@ -1,6 +1,6 @@
 package crypto
 
-// Attribute value encryption (FORMAT.md 4): AES-CBC with PKCS#7 padding and
+// Attribute value encryption (docs/format.md 4): AES-CBC with PKCS#7 padding and
 // a fresh random IV per attribute; stored as IV ‖ ciphertext.
 
 import (

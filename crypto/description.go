@@ -1,6 +1,6 @@
 package crypto
 
-// The material description (FORMAT.md 3) and the item encryptor's checks of
+// The material description (docs/format.md 3) and the item encryptor's checks of
 // the entries it owns (3.3, 4, 5.4, 11.1).
 
 import (

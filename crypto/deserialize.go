@@ -1,6 +1,6 @@
 package crypto
 
-// Deserialization of an attribute value (FORMAT.md 2.6).
+// Deserialization of an attribute value (docs/format.md 2.6).
 
 import (
 	"encoding/binary"

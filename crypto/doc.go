@@ -2,7 +2,7 @@
 // raw DynamoDB item (map[string]types.AttributeValue) and verifies and
 // decrypts it again, in the wire format of the legacy Amazon DynamoDB
 // Encryption Client (Java's DynamoDBEncryptor, Python's
-// encrypt_dynamodb_item). The format is specified in FORMAT.md; each file of
+// encrypt_dynamodb_item). The format is specified in docs/format.md; each file of
 // this package implements the sections named in its header comment:
 //
 //   - serialize.go, deserialize.go: canonical attribute serialization (2)

@@ -1,6 +1,6 @@
 package crypto
 
-// The item procedures (FORMAT.md 1.1 and 1.2).
+// The item procedures (docs/format.md 1.1 and 1.2).
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 )
 
-// The reserved attributes that an encrypted item carries (FORMAT.md 1).
+// The reserved attributes that an encrypted item carries (docs/format.md 1).
 const (
 	DescriptionAttribute = ddbcrypt.DescriptionAttribute
 	SignatureAttribute   = ddbcrypt.SignatureAttribute
@@ -301,7 +301,7 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 }
 
 // verify checks sig over the signed attributes in the Java ordering and, as
-// the documented reader tolerance, in the Python ordering (FORMAT.md 13 Q1).
+// the documented reader tolerance, in the Python ordering (docs/format.md 13 Q1).
 // Only a signature mismatch is tried again: a value that cannot be
 // serialized (too deep, cyclic) fails the same in either ordering.
 func (e *Encryptor) verify(key cmp.VerificationKey, table string, signed []signedAttribute, sig []byte) error {

@@ -12,7 +12,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
-// The key rule (FORMAT.md 6.3): whenever anything in an item is signed, its
+// The key rule (docs/format.md 6.3): whenever anything in an item is signed, its
 // key attributes are signed too, so a stored item cannot be copied onto
 // another key and still verify.
 

@@ -2,7 +2,7 @@ package crypto
 
 // UnknownAttributes says how DecryptItem treats attributes of a stored item
 // that neither AttributeActions.Overrides nor the Context's key names name
-// (Java's @HandleUnknownAttributes, FORMAT.md 5.6).
+// (Java's @HandleUnknownAttributes, docs/format.md 5.6).
 type UnknownAttributes int
 
 const (
@@ -29,7 +29,7 @@ type options struct {
 // logical in their signature (and in a KMS encryption context): items copied
 // from table logical verify when read from table physical, and items written
 // to physical verify when copied to logical. It is Java's @TableAadOverride
-// and overrideEncryptionContextTableName (FORMAT.md 5.7). May be given more
+// and overrideEncryptionContextTableName (docs/format.md 5.7). May be given more
 // than once.
 func WithSignatureTableName(physical, logical string) Option {
 	return func(o *options) {
@@ -47,7 +47,7 @@ func WithUnknownAttributes(u UnknownAttributes) Option {
 }
 
 // WithStrictOrdering switches off the reader tolerance for the Python
-// ordering (FORMAT.md 10 #1, #2 and 13 Q1). By default, when a signature fails
+// ordering (docs/format.md 10 #1, #2 and 13 Q1). By default, when a signature fails
 // to verify with the Java ordering and the item holds a string or binary
 // value on which Java and Python order differently, DecryptItem verifies once
 // more with the Python ordering, so items written by the Python client are

@@ -1,6 +1,6 @@
 package crypto
 
-// Orderings of set members, map keys and attribute names (FORMAT.md 2.4, 5.3,
+// Orderings of set members, map keys and attribute names (docs/format.md 2.4, 5.3,
 // 10 #1–#2, 13 Q1). Writers use the Java ordering; readers fall back to the
 // Python ordering as a documented tolerance.
 

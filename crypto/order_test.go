@@ -12,7 +12,7 @@ import (
 
 // An item signed in the Python ordering, as the Python client writes items
 // whose sign-only sets or names hold characters the orderings disagree on,
-// verifies by default and not with WithStrictOrdering (FORMAT.md 13 Q1).
+// verifies by default and not with WithStrictOrdering (docs/format.md 13 Q1).
 func TestPythonOrderingTolerance(t *testing.T) {
 	mac, err := cmp.NewHMACKey("HmacSHA256", []byte("key"))
 	if err != nil {

@@ -122,7 +122,7 @@ func TestPythonUnsignedKeys(t *testing.T) {
 // Python orders attribute names, map keys and set members by code point,
 // ddbcrypt (as Java) by UTF-16 code unit: ddbcrypt reads Python's items on
 // which the two disagree through its Python-order fallback, and not with
-// strict ordering. (Python cannot verify ddbcrypt's such items: FORMAT.md 10
+// strict ordering. (Python cannot verify ddbcrypt's such items: docs/format.md 10
 // #1 and #2, no writer order satisfies both references.)
 func TestPythonDivergentOrder(t *testing.T) {
 	py := reftest.Python(t)

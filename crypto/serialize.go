@@ -1,6 +1,6 @@
 package crypto
 
-// Canonical serialization of an attribute value (FORMAT.md 2.1–2.4).
+// Canonical serialization of an attribute value (docs/format.md 2.1–2.4).
 
 import (
 	"encoding/binary"

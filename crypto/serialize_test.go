@@ -18,7 +18,7 @@ func mustHex(t testing.TB, s string) []byte {
 	return b
 }
 
-// The worked example of FORMAT.md 2.2.
+// The worked example of docs/format.md 2.2.
 func TestSerializeWorkedExample(t *testing.T) {
 	av := &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
 		"b": &types.AttributeValueMemberL{Value: []types.AttributeValue{
@@ -39,7 +39,7 @@ func TestSerializeWorkedExample(t *testing.T) {
 	}
 }
 
-// The Java/Python divergences of FORMAT.md 2.4, byte for byte.
+// The Java/Python divergences of docs/format.md 2.4, byte for byte.
 func TestSerializeOrderings(t *testing.T) {
 	tests := []struct {
 		name         string

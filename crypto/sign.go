@@ -1,6 +1,6 @@
 package crypto
 
-// The string to sign and the item signature (FORMAT.md 5).
+// The string to sign and the item signature (docs/format.md 5).
 
 import (
 	"crypto/sha256"

@@ -1,6 +1,6 @@
 package crypto_test
 
-// The stored "amzn-ddb-map-signingAlg" is unsigned (FORMAT.md 3.2): the
+// The stored "amzn-ddb-map-signingAlg" is unsigned (docs/format.md 3.2): the
 // configured verification key decides the algorithm, and for an RSA key the
 // entry must name exactly the key's algorithm (5.4, 11 item 1).
 

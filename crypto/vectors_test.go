@@ -1,6 +1,6 @@
 package crypto_test
 
-// The unit vectors of the public test vectors (FORMAT.md 9.2–9.5).
+// The unit vectors of the public test vectors (docs/format.md 9.2–9.5).
 
 import (
 	"bytes"
@@ -124,7 +124,7 @@ func TestVectorsStringToSign(t *testing.T) {
 	for i, c := range loadCases[signCase](t, "string_to_sign.json", 4) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			item := map[string]types.AttributeValue{}
-			// Attributes not listed would be DoNothing (FORMAT.md 9.5).
+			// Attributes not listed would be DoNothing (docs/format.md 9.5).
 			actions := crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{}}
 			for name, a := range c.Item {
 				act, ok := actionOf[a.Action]

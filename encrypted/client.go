@@ -173,7 +173,7 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 		actions = *cfg.Actions
 	}
 	// The key rule: key attributes of the table and of its indexes are
-	// signed, never encrypted (FORMAT.md 6.3).
+	// signed, never encrypted (docs/format.md 6.3).
 	actions, err = actions.ForKeys(info.KeyNames()...)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", *name, err)
@@ -221,7 +221,7 @@ func (t *table) decrypt(ctx context.Context, item map[string]types.AttributeValu
 }
 
 // signs reports whether the table's items are signed at all; if not, they
-// pass through unchanged (FORMAT.md 1.1).
+// pass through unchanged (docs/format.md 1.1).
 func (t *table) signs() bool { return t.actions.SignsAnything() }
 
 // key returns the primary key attributes of an item.

@@ -40,7 +40,7 @@ func WithTableName(name string) TableOption {
 
 // WithSignatureTableName binds items to the table name logical in their
 // signature instead of the table's own name, so that items copied between
-// tables still verify: Java's @TableAadOverride (FORMAT.md 5.7).
+// tables still verify: Java's @TableAadOverride (docs/format.md 5.7).
 func WithSignatureTableName(logical string) TableOption {
 	return func(c *tableConfig) { c.signatureName = logical }
 }

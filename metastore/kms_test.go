@@ -61,7 +61,7 @@ func TestDirectKMSInner(t *testing.T) {
 	}
 
 	// The KMS context of a row: its key attributes and the (logical)
-	// MetaStore table name (FORMAT.md 7.6.3).
+	// MetaStore table name (docs/format.md 7.6.3).
 	rec.mu.Lock()
 	got := rec.contexts
 	rec.mu.Unlock()

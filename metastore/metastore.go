@@ -1,7 +1,7 @@
 // Package metastore is the MetaStore of the legacy DynamoDB Encryption
 // Client: a provider store (cmp.ProviderStore) in a DynamoDB table, read and
 // written in exactly the layout of Java's MetaStore and Python's MetaStore
-// (FORMAT.md 7.6), so the three share one table.
+// (docs/format.md 7.6), so the three share one table.
 //
 // Each row is one version of one material name: partition key "N" (S, the
 // material name), sort key "V" (N, the version, from 0), and the fields
@@ -55,7 +55,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
-// Attribute names of a MetaStore row (FORMAT.md 7.6.2), as they appear in
+// Attribute names of a MetaStore row (docs/format.md 7.6.2), as they appear in
 // its plaintext view; all but N and V are stored encrypted.
 const (
 	AttrName          = "N"                // partition key, S: the material name
@@ -75,7 +75,7 @@ const (
 	encryptionAlgorithm  = "AES"
 	integrityAlgorithm   = "HmacSHA256"
 	generatedKeyLength   = 32                                                    // bytes of each new key, as Java and Python
-	conditionNotExisting = "attribute_not_exists(N) AND attribute_not_exists(V)" // Python's, FORMAT.md 7.6.4
+	conditionNotExisting = "attribute_not_exists(N) AND attribute_not_exists(V)" // Python's, docs/format.md 7.6.4
 )
 
 // ErrNotFound reports a version that is not in the store. It wraps
@@ -126,7 +126,7 @@ type MetaStore struct {
 }
 
 // rowActions: N and V signed, everything else encrypted and signed
-// (FORMAT.md 7.6.3).
+// (docs/format.md 7.6.3).
 var rowActions = crypto.AttributeActions{
 	Default:   crypto.EncryptAndSign,
 	Overrides: map[string]crypto.Action{AttrName: crypto.SignOnly, AttrVersion: crypto.SignOnly},
@@ -249,7 +249,7 @@ func (s *MetaStore) open(ctx context.Context, op, name string, version int64, st
 }
 
 // MaxVersion returns the highest version of material name, or -1 if it has
-// none. Like Java (FORMAT.md 10 #19) it is one strongly consistent Query
+// none. Like Java (docs/format.md 10 #19) it is one strongly consistent Query
 // that reads only V, so it needs no decryption.
 func (s *MetaStore) MaxVersion(ctx context.Context, name string) (int64, error) {
 	const op = "find the newest version of"

@@ -1,7 +1,7 @@
 package metastore_test
 
 // The MetaStore against DynamoDB Local: table layout, row layout and
-// protection (FORMAT.md 7.6), versions, racing creators, replication, bad
+// protection (docs/format.md 7.6), versions, racing creators, replication, bad
 // names and tampering.
 
 import (
@@ -134,7 +134,7 @@ func TestCreateTable(t *testing.T) {
 	}
 }
 
-// TestRowLayout checks a created row against FORMAT.md 7.6.2 and 7.6.3 by
+// TestRowLayout checks a created row against docs/format.md 7.6.2 and 7.6.3 by
 // reading it with a plain item encryptor, and the version's provider
 // against 7.6.4 by rebuilding it from the row's keys.
 func TestRowLayout(t *testing.T) {
@@ -242,7 +242,7 @@ func TestVersionsIncrease(t *testing.T) {
 	q := e.cc.lastQuery
 	if !aws.ToBool(q.ConsistentRead) || aws.ToInt32(q.Limit) != 1 || q.ScanIndexForward == nil || *q.ScanIndexForward ||
 		q.ProjectionExpression == nil || q.ExpressionAttributeNames[*q.ProjectionExpression] != "V" {
-		t.Errorf("MaxVersion query %+v: want consistent, limit 1, descending, projecting V (FORMAT.md 10 #19)", q)
+		t.Errorf("MaxVersion query %+v: want consistent, limit 1, descending, projecting V (docs/format.md 10 #19)", q)
 	}
 
 	var providers []cmp.Provider

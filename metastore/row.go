@@ -1,6 +1,6 @@
 package metastore
 
-// The plaintext view of a MetaStore row (FORMAT.md 7.6.2) and the wrapped
+// The plaintext view of a MetaStore row (docs/format.md 7.6.2) and the wrapped
 // provider built from it (7.6.4).
 
 import (

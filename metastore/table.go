@@ -1,6 +1,6 @@
 package metastore
 
-// Creating a MetaStore table (FORMAT.md 7.6.1).
+// Creating a MetaStore table (docs/format.md 7.6.1).
 
 import (
 	"context"

@@ -304,7 +304,7 @@ func (s *Schema) resolve(cands []candidate) error {
 			keys = append(keys, len(s.Fields))
 		case Version:
 			// The version is never encrypted, and is signed whenever
-			// anything is (Java's mapper, FORMAT.md 6.2).
+			// anything is (Java's mapper, docs/format.md 6.2).
 			switch {
 			case explicit && f.Action == crypto.EncryptAndSign:
 				return fail("the version attribute cannot be encrypted: DynamoDB must read it")

@@ -1,6 +1,6 @@
 // Package schema models a Go struct type as an encrypted DynamoDB item: which
 // attributes it has, which are the keys and the version, and what the item
-// encryptor does with each (FORMAT.md 6). It is the Go counterpart of the
+// encryptor does with each (docs/format.md 6). It is the Go counterpart of the
 // metadata Java's DynamoDBMapper and AttributeEncryptor read from
 // annotations, and is built once per type from the struct tags parsed by
 // package tags:
@@ -58,7 +58,7 @@
 // The partition key and sort key follow the key rule, which package crypto
 // decides (crypto.AttributeActions.KeyAction): never encrypted, and signed
 // whenever anything is, so that an item cannot be moved to another key
-// (FORMAT.md 6.3); `ddbcrypt:"encrypt"` or `ddbcrypt:"donottouch"` on a key
+// (docs/format.md 6.3); `ddbcrypt:"encrypt"` or `ddbcrypt:"donottouch"` on a key
 // is an error. The version is never encrypted either, as in Java's mapper: a
 // defaulted EncryptAndSign becomes SignOnly, and an explicit
 // `ddbcrypt:"encrypt"` is an error. With a DoNothing default the keys and the version are

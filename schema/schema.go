@@ -76,7 +76,7 @@ type Schema struct {
 
 	// Default is the action of the untagged fields, from a blank field's
 	// ddbcrypt tag or else Encrypt. Java's @HandleUnknownAttributes gives
-	// the same action to attributes the class does not model (FORMAT.md 5.6).
+	// the same action to attributes the class does not model (docs/format.md 5.6).
 	Default crypto.Action
 
 	// TableName is what a `TableName() string` method on the type or its

@@ -130,7 +130,7 @@ func inspect(w io.Writer, item map[string]types.AttributeValue) error {
 	return nil
 }
 
-// providerOf names the provider a description comes from (FORMAT.md 3.3, 7).
+// providerOf names the provider a description comes from (docs/format.md 3.3, 7).
 func providerOf(desc map[string]string) string {
 	switch {
 	case desc[cmp.DescMetaID] != "":

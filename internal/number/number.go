@@ -1,4 +1,4 @@
-// Package number puts DynamoDB number text into canonical form (FORMAT.md
+// Package number puts DynamoDB number text into canonical form (docs/format.md
 // 2.3 and 13 Q2): plain decimal notation, no exponent, no sign but a leading
 // "-", no leading zeros, no trailing fractional zeros, no trailing dot, and
 // "0" for every zero. It is the form the reference clients serialize numbers

@@ -1,6 +1,6 @@
 package vectors
 
-// DynamoDB JSON (FORMAT.md 9.1) and value comparison for the vectors.
+// DynamoDB JSON (docs/format.md 9.1) and value comparison for the vectors.
 
 import (
 	"bytes"

@@ -1,6 +1,6 @@
 package vectors
 
-// The "awskms" scenarios: Direct KMS (FORMAT.md 7.5, 9.6, 13 Q4).
+// The "awskms" scenarios: Direct KMS (docs/format.md 7.5, 9.6, 13 Q4).
 
 import (
 	"fmt"

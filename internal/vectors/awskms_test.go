@@ -56,7 +56,7 @@ func kmsVectorSet(t *testing.T, keyID string) string {
 
 // TestAWSKMSEncryptThenDecrypt is `ddbcrypt vectors encrypt` followed by
 // `ddbcrypt vectors decrypt` for a Direct KMS scenario whose key lives in
-// the local KMS server (FORMAT.md 13 Q4).
+// the local KMS server (docs/format.md 13 Q4).
 func TestAWSKMSEncryptThenDecrypt(t *testing.T) {
 	keyARN := testenv.NewKMSKey(t, testenv.KMS(t))
 	cfg, err := config.LoadDefaultConfig(t.Context())
@@ -149,7 +149,7 @@ func (r *recordingKMS) Decrypt(_ context.Context, in *kms.DecryptInput, _ ...fun
 // TestAWSKMSPublicDescriptions parses the material descriptions of the
 // Java Direct KMS vector (aws-kms-direct-1.json) offline, and checks the
 // KMS Decrypt request the provider builds for each item: the stored data
-// key, the key id of keys.json and the encryption context of FORMAT.md
+// key, the key id of keys.json and the encryption context of docs/format.md
 // 7.5.2.
 func TestAWSKMSPublicDescriptions(t *testing.T) {
 	dir := encryptedItemDir(t)

@@ -1,6 +1,6 @@
 package vectors
 
-// keys.json (FORMAT.md 9.6).
+// keys.json (docs/format.md 9.6).
 
 import (
 	"crypto/rsa"

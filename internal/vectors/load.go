@@ -1,5 +1,5 @@
 // Package vectors runs the encrypted-item test vectors of the legacy DynamoDB
-// Encryption Client (FORMAT.md 9.6) against ddbcrypt, and writes new vector
+// Encryption Client (docs/format.md 9.6) against ddbcrypt, and writes new vector
 // sets in the same layout, so that ddbcrypt output can be checked by the
 // reference implementations' harnesses.
 //
@@ -68,7 +68,7 @@ func (s *Scenario) Name() string { return filepath.Base(s.Ciphertext) }
 func (s *Scenario) PlaintextFile() *Plaintext { return s.plaintext }
 
 // KeyName returns the key name for a role, applying the defaults of
-// FORMAT.md 9.6: "encrypt" falls back to "decrypt", "sign" to "verify".
+// docs/format.md 9.6: "encrypt" falls back to "decrypt", "sign" to "verify".
 func KeyName(keys map[string]string, role string) string {
 	if k, ok := keys[role]; ok {
 		return k
@@ -367,7 +367,7 @@ func scalarText(av types.AttributeValue) string {
 }
 
 // Expand returns the plaintext items of a table for a scenario version, as
-// FORMAT.md 9.6 says: each item's attributes plus, unless it is exact, the
+// docs/format.md 9.6 says: each item's attributes plus, unless it is exact, the
 // attribute groups that version lists for the table; the actions are the
 // item's action set with the primary key attributes signed, never encrypted.
 func (p *Plaintext) Expand(table, version string) ([]Case, error) {

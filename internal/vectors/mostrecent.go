@@ -1,6 +1,6 @@
 package vectors
 
-// The most_recent builder (FORMAT.md 9.6): the scenario's MetaStore rows are
+// The most_recent builder (docs/format.md 9.6): the scenario's MetaStore rows are
 // loaded into a fresh DynamoDB table, read by a MetaStore with the inner
 // provider the scenario names, under a Most Recent provider for its material
 // name.

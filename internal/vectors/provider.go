@@ -1,6 +1,6 @@
 package vectors
 
-// Building a scenario's materials provider (FORMAT.md 9.6).
+// Building a scenario's materials provider (docs/format.md 9.6).
 
 import (
 	"errors"
@@ -67,7 +67,7 @@ func (r *Runner) BuildProvider(set *Set, spec ProviderSpec) (cmp.Provider, error
 	return build(r, set, spec)
 }
 
-// keyFor returns the key for a role, with the role defaults of FORMAT.md 9.6.
+// keyFor returns the key for a role, with the role defaults of docs/format.md 9.6.
 func keyFor(set *Set, spec ProviderSpec, role string) (*Key, error) {
 	name := KeyName(spec.Keys, role)
 	k, err := set.Key(name)
@@ -190,7 +190,7 @@ func buildWrapped(_ *Runner, set *Set, spec ProviderSpec) (cmp.Provider, error) 
 		cfg.WrappingKey, cfg.UnwrappingKey = wrap, unwrap
 		// The Java vector wrapped-rsa-rsa-1 predates amzn-ddb-wrap-alg and
 		// can only be opened with the legacy PKCS#1 v1.5 unwrap, which is an
-		// oracle risk (FORMAT.md 11) and therefore off by default. Reading
+		// oracle risk (docs/format.md 11) and therefore off by default. Reading
 		// old vectors is exactly the case it exists for; new vectors are
 		// never written with it.
 		cfg.AllowLegacyRSAPKCS1v15 = spec.Purpose == ForDecrypt

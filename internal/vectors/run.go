@@ -254,7 +254,7 @@ func keyEqual(a, b map[string]types.AttributeValue, name string) bool {
 }
 
 // versionAttribute is not compared: the Java mapper increments it on save,
-// so Java ciphertexts hold 1 where the plaintext says 0 (FORMAT.md 9.6).
+// so Java ciphertexts hold 1 where the plaintext says 0 (docs/format.md 9.6).
 const versionAttribute = "version"
 
 // compareItems returns "" if got holds the attributes of want with equal
