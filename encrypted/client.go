@@ -29,10 +29,10 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
@@ -113,35 +113,22 @@ type Client struct {
 	infos    *tableinfo.Cache
 
 	mu     sync.Mutex
-	tables map[string]*table // prepared on first use
+	tables map[string]*engine.Table // prepared on first use
 }
 
 // NewClient returns a client that encrypts the items of every table with
 // keys from provider, unless WithTable says otherwise.
 func NewClient(db API, provider cmp.Provider, opts ...Option) *Client {
-	c := &Client{db: db, provider: provider, opts: options{configs: make(map[string]TableConfig)}, infos: tableinfo.NewCache(db), tables: make(map[string]*table)}
+	c := &Client{db: db, provider: provider, opts: options{configs: make(map[string]TableConfig)}, infos: tableinfo.NewCache(db), tables: make(map[string]*engine.Table)}
 	for _, o := range opts {
 		o(&c.opts)
 	}
 	return c
 }
 
-// table is the prepared configuration of one table.
-type table struct {
-	name      string
-	info      *tableinfo.Info
-	actions   crypto.AttributeActions
-	context   crypto.Context
-	encryptor *crypto.Encryptor
-}
-
-// action returns the action of an attribute of this table; the table's
-// actions name every key explicitly (ForKeys).
-func (t *table) action(name string) crypto.Action { return t.actions.Of(name) }
-
-// table returns the prepared configuration of the named table, describing
-// the table on first use.
-func (c *Client) table(ctx context.Context, name *string) (*table, error) {
+// table returns the prepared table the request names, describing it on
+// first use: the engine's view of its configuration (engine.Resolver).
+func (c *Client) table(ctx context.Context, name *string) (*engine.Table, error) {
 	if name == nil || *name == "" {
 		return nil, fmt.Errorf("%w: the request names no table", ddbcrypt.ErrInvalidItem)
 	}
@@ -172,23 +159,11 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 	if cfg.Actions != nil {
 		actions = *cfg.Actions
 	}
-	// The key rule: key attributes of the table and of its indexes are
-	// signed, never encrypted (docs/format.md 6.3).
-	actions, err = actions.ForKeys(info.KeyNames()...)
+	policy, err := engine.NewPolicy(info, actions, info.KeyNames()...)
 	if err != nil {
-		return nil, fmt.Errorf("table %s: %w", *name, err)
+		return nil, err
 	}
-	logical := cfg.SignatureTableName
-	if logical == "" {
-		logical = info.Name
-	}
-	t = &table{
-		name:      *name,
-		info:      info,
-		actions:   actions,
-		context:   crypto.Context{TableName: logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
-		encryptor: crypto.NewEncryptor(provider, c.opts.cryptoOpts...),
-	}
+	t = engine.NewTable(*name, info, policy, cfg.SignatureTableName, crypto.NewEncryptor(provider, c.opts.cryptoOpts...))
 	c.mu.Lock()
 	if old, ok := c.tables[*name]; ok {
 		t = old // another goroutine prepared it first
@@ -197,40 +172,4 @@ func (c *Client) table(ctx context.Context, name *string) (*table, error) {
 	}
 	c.mu.Unlock()
 	return t, nil
-}
-
-// encrypt encrypts and signs a plaintext item for the table.
-func (t *table) encrypt(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
-	enc, err := t.encryptor.EncryptItem(ctx, item, t.actions, t.context)
-	if err != nil {
-		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: err}
-	}
-	return enc, nil
-}
-
-// decrypt verifies and decrypts a stored item of the table; nil stays nil.
-func (t *table) decrypt(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
-	if item == nil {
-		return nil, nil
-	}
-	dec, err := t.encryptor.DecryptItem(ctx, item, t.actions, t.context)
-	if err != nil {
-		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.key(item), Err: err}
-	}
-	return dec, nil
-}
-
-// signs reports whether the table's items are signed at all; if not, they
-// pass through unchanged (docs/format.md 1.1).
-func (t *table) signs() bool { return t.actions.SignsAnything() }
-
-// key returns the primary key attributes of an item.
-func (t *table) key(item map[string]types.AttributeValue) map[string]types.AttributeValue {
-	key := make(map[string]types.AttributeValue, 2)
-	for _, name := range []string{t.info.Keys.Partition, t.info.Keys.Sort} {
-		if av, ok := item[name]; ok && name != "" {
-			key[name] = av
-		}
-	}
-	return key
 }

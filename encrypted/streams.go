@@ -31,7 +31,7 @@ func (c *Client) DecryptStreamRecord(ctx context.Context, tableName string, r *s
 		if err != nil {
 			return nil, nil, err
 		}
-		if *img.to, err = t.decrypt(ctx, item); err != nil {
+		if *img.to, err = t.Decrypt(ctx, item); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
@@ -66,15 +67,9 @@ func (t *Table[T]) BatchSave(ctx context.Context, items []T) error {
 	}
 	requests := make([]types.WriteRequest, len(items))
 	for i, item := range plain {
-		key := keys[i]
-		encrypted, err := t.t.m.encryptor.EncryptItem(ctx, item, p.actions, p.context)
-		if err != nil {
-			return &ItemError{Table: t.t.name, Key: key, Err: err}
+		if requests[i], err = p.EncryptWrite(ctx, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}); err != nil {
+			return err
 		}
-		if size := tableinfo.ItemSize(encrypted); size > tableinfo.MaxItemSize {
-			return &ItemError{Table: t.t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, tableinfo.MaxItemSize)}
-		}
-		requests[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: encrypted}}
 	}
 	return t.t.batchWrite(ctx, p, requests)
 }
@@ -98,7 +93,7 @@ func (t *Table[T]) BatchDelete(ctx context.Context, items []T) error {
 }
 
 // batchWrite sends requests in chunks, retrying unprocessed ones.
-func (t *table) batchWrite(ctx context.Context, p *prepared, requests []types.WriteRequest) error {
+func (t *table) batchWrite(ctx context.Context, p *engine.Table, requests []types.WriteRequest) error {
 	for start := 0; start < len(requests); start += maxBatchWrite {
 		pending := requests[start:min(start+maxBatchWrite, len(requests))]
 		var err error
@@ -126,11 +121,7 @@ func (t *table) batchWrite(ctx context.Context, p *prepared, requests []types.Wr
 			unwritten := append(pending[:len(pending):len(pending)], requests[min(start+maxBatchWrite, len(requests)):]...)
 			keys := make([]map[string]types.AttributeValue, len(unwritten))
 			for i, r := range unwritten {
-				if r.PutRequest != nil {
-					keys[i] = pick(r.PutRequest.Item, pagingNames(p, tableinfo.KeySchema{}))
-				} else {
-					keys[i] = r.DeleteRequest.Key
-				}
+				keys[i] = p.WriteKey(r)
 			}
 			return &BatchError{Table: t.name, Keys: keys, Err: dynamoFailed("BatchWriteItem", err)}
 		}
@@ -172,7 +163,6 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 	if err != nil {
 		return nil, &BatchError{Table: t.t.name, Keys: wanted, Err: err}
 	}
-	names := pagingNames(p, tableinfo.KeySchema{})
 	found := make(map[string]map[string]types.AttributeValue, len(keys))
 	for start := 0; start < len(wanted); start += maxBatchGet {
 		pending := wanted[start:min(start+maxBatchGet, len(wanted))]
@@ -195,11 +185,11 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 			if err != nil {
 				break
 			}
-			if err := p.info.CheckKeys(t.t.name, pending, out.Responses[t.t.name]); err != nil {
+			if err := p.Info().CheckKeys(t.t.name, pending, out.Responses[t.t.name]); err != nil {
 				return nil, err
 			}
 			for _, item := range out.Responses[t.t.name] {
-				found[tableinfo.KeyID(pick(item, names))] = item
+				found[tableinfo.KeyID(p.Key(item))] = item
 			}
 			pending = out.UnprocessedKeys[t.t.name].Keys
 		}
@@ -216,17 +206,9 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) 
 		delete(found, k) // a key asked for twice is returned once
 		var v T
 		if err := t.t.decode(ctx, p, stored, reflect.ValueOf(&v).Elem()); err != nil {
-			return nil, &ItemError{Table: t.t.name, Key: pick(stored, names), Err: err}
+			return nil, err
 		}
 		result = append(result, v)
 	}
 	return result, nil
-}
-
-// checkLoaded checks that the item GetItem returned for key has that key: a
-// store that answers with another item, valid as it may be, must not pass
-// it off as the one asked for. A mismatch is an *ItemError wrapping
-// ddbcrypt.ErrIntegrity.
-func (t *table) checkLoaded(p *prepared, key, item map[string]types.AttributeValue) error {
-	return p.info.CheckKey(t.name, key, item)
 }

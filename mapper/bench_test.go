@@ -202,7 +202,7 @@ func newP8(b testing.TB) *p8 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if e.encrypted, err = m.encryptor.EncryptItem(ctx, plain, p.actions, p.context); err != nil {
+	if e.encrypted, err = p.Encrypt(ctx, plain); err != nil {
 		b.Fatal(err)
 	}
 	e.key = key

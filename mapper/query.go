@@ -4,11 +4,11 @@ package mapper
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"reflect"
 	"sync"
 
+	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -117,19 +117,11 @@ func (q *Query[T]) Iter() *Iter[T] {
 // it.
 func (q *Query[T]) All(ctx context.Context) iter.Seq2[T, error] { return q.Iter().All(ctx) }
 
-// fetch prepares the request on first use and returns one page.
-func (q *Query[T]) fetch(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
-	keys := p.info.Keys
-	var indexName *string
-	if q.index != "" {
-		ix, ok := p.info.Indexes[q.index]
-		if !ok {
-			return nil, nil, nil, invalidConfig("table %s has no index %q", q.t.name, q.index)
-		}
-		if !ix.ProjectsAll {
-			return nil, nil, nil, invalidConfig("index %q of table %s does not project all attributes; encrypted items can only be read whole", q.index, q.t.name)
-		}
-		keys, indexName = ix.Keys, &q.index
+// fetch returns one page of the query, still encrypted.
+func (q *Query[T]) fetch(ctx context.Context, p *engine.Table, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
+	keys, indexName, err := readKeys(p, q.index)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	kc := expression.Key(keys.Partition).Equal(expression.Value(q.partition))
 	if q.sort != nil {
@@ -139,9 +131,7 @@ func (q *Query[T]) fetch(ctx context.Context, p *prepared, start PagingKey, limi
 		kc = kc.And(q.sort.build(expression.Key(keys.Sort)))
 	}
 	b := expression.NewBuilder().WithKeyCondition(kc)
-	if f, ok, err := q.t.filter(p, q.filters); err != nil {
-		return nil, nil, nil, err
-	} else if ok {
+	if f, ok := combine(q.filters); ok {
 		b = b.WithFilter(f)
 	}
 	expr, err := b.Build()
@@ -162,34 +152,42 @@ func (q *Query[T]) fetch(ctx context.Context, p *prepared, start PagingKey, limi
 	if limit > 0 {
 		in.Limit = &limit
 	}
-	out, err := q.t.m.client.Query(ctx, in)
+	out, _, err := p.QueryPage(ctx, q.t.m.client, in)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("table %s: %w", q.t.name, dynamoFailed("Query", err))
+		return nil, nil, nil, err
 	}
 	return out.Items, out.LastEvaluatedKey, pagingNames(p, keys), nil
 }
 
-// filter combines the filters, which may only name plaintext attributes.
-func (t *table) filter(p *prepared, filters []expression.ConditionBuilder) (expression.ConditionBuilder, bool, error) {
-	if len(filters) == 0 {
-		return expression.ConditionBuilder{}, false, nil
+// readKeys returns the keys of what a query or scan reads: the table's, or
+// those of the named index (which must project all attributes), and the
+// index name to send.
+func readKeys(p *engine.Table, index string) (tableinfo.KeySchema, *string, error) {
+	if index == "" {
+		return p.Info().Keys, nil, nil
 	}
-	for _, f := range filters {
-		if err := t.checkPlaintext(p, expression.NewBuilder().WithFilter(f), "filter"); err != nil {
-			return expression.ConditionBuilder{}, false, err
-		}
+	keys, err := p.IndexKeys(index, false)
+	return keys, &index, err
+}
+
+// combine combines filters with AND. What they may name is the engine's to
+// check (engine.Policy.CheckCondition).
+func combine(filters []expression.ConditionBuilder) (expression.ConditionBuilder, bool) {
+	switch len(filters) {
+	case 0:
+		return expression.ConditionBuilder{}, false
+	case 1:
+		return filters[0], true
 	}
-	if len(filters) == 1 {
-		return filters[0], true, nil
-	}
-	return expression.And(filters[0], filters[1], filters[2:]...), true, nil
+	return expression.And(filters[0], filters[1], filters[2:]...), true
 }
 
 // pagingNames lists the attributes of a paging key: the table's keys and,
 // for an index, the index's.
-func pagingNames(p *prepared, index tableinfo.KeySchema) []string {
-	names := []string{p.info.Keys.Partition}
-	for _, n := range []string{p.info.Keys.Sort, index.Partition, index.Sort} {
+func pagingNames(p *engine.Table, index tableinfo.KeySchema) []string {
+	table := p.Info().Keys
+	names := []string{table.Partition}
+	for _, n := range []string{table.Sort, index.Partition, index.Sort} {
 		if n != "" && n != names[0] && (len(names) < 2 || n != names[1]) {
 			names = append(names, n)
 		}
@@ -287,26 +285,16 @@ func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
 
 // segment returns the fetch function of one segment of a scan.
 func (s *Scan[T]) segment(seg, total int) fetchFunc {
-	return func(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
-		keys := p.info.Keys
-		var indexName *string
-		if s.index != "" {
-			ix, ok := p.info.Indexes[s.index]
-			if !ok {
-				return nil, nil, nil, invalidConfig("table %s has no index %q", s.t.name, s.index)
-			}
-			if !ix.ProjectsAll {
-				return nil, nil, nil, invalidConfig("index %q of table %s does not project all attributes; encrypted items can only be read whole", s.index, s.t.name)
-			}
-			keys, indexName = ix.Keys, &s.index
+	return func(ctx context.Context, p *engine.Table, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
+		keys, indexName, err := readKeys(p, s.index)
+		if err != nil {
+			return nil, nil, nil, err
 		}
 		in := &dynamodb.ScanInput{TableName: &s.t.name, IndexName: indexName, ExclusiveStartKey: start, ConsistentRead: boolPtr(s.consistent)}
 		if total > 1 {
 			in.Segment, in.TotalSegments = int32Ptr(int32(seg)), int32Ptr(int32(total))
 		}
-		if f, ok, err := s.t.filter(p, s.filters); err != nil {
-			return nil, nil, nil, err
-		} else if ok {
+		if f, ok := combine(s.filters); ok {
 			expr, err := expression.NewBuilder().WithFilter(f).Build()
 			if err != nil {
 				return nil, nil, nil, invalidConfig("building the scan filter: %v", err)
@@ -316,9 +304,9 @@ func (s *Scan[T]) segment(seg, total int) fetchFunc {
 		if limit > 0 {
 			in.Limit = &limit
 		}
-		out, err := s.t.m.client.Scan(ctx, in)
+		out, _, err := p.ScanPage(ctx, s.t.m.client, in)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("table %s: %w", s.t.name, dynamoFailed("Scan", err))
+			return nil, nil, nil, err
 		}
 		return out.Items, out.LastEvaluatedKey, pagingNames(p, keys), nil
 	}
@@ -327,7 +315,7 @@ func (s *Scan[T]) segment(seg, total int) fetchFunc {
 // fetchFunc reads one page from start, at most limit items if limit > 0.
 // It returns the items, DynamoDB's LastEvaluatedKey, and the names of the
 // attributes that make up a paging key.
-type fetchFunc func(ctx context.Context, p *prepared, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error)
+type fetchFunc func(ctx context.Context, p *engine.Table, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error)
 
 // Iter reads the items of a query or scan page by page, verifying and
 // decrypting each. It is not safe for concurrent use.
@@ -383,8 +371,7 @@ func (it *Iter[T]) Next(ctx context.Context, out *T) bool {
 	}
 	stored := it.page[0]
 	if err := it.t.decode(ctx, p, stored, reflect.ValueOf(out).Elem()); err != nil {
-		// The item stays unread: PagingKey resumes at it, not after it.
-		it.err = &ItemError{Table: it.t.name, Key: pick(stored, pagingNames(p, tableinfo.KeySchema{})), Err: err}
+		it.err = err // the item stays unread: PagingKey resumes at it, not after it
 		return false
 	}
 	it.page = it.page[1:]

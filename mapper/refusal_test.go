@@ -208,8 +208,8 @@ func TestRefusalsOffline(t *testing.T) {
 			{"Owner", []string{`"owner"`, "ENCRYPT_AND_SIGN"}},
 			{"status", []string{`"status"`, "SIGN_ONLY", "donottouch"}},
 			{"version", []string{"Version"}},
-			{"pk", []string{"ID"}},
-			{"Seq", []string{"Seq"}},
+			{"pk", []string{"ID", `key attribute "pk"`}},
+			{"Seq", []string{"Seq", `key attribute "sk"`}},
 			{"nosuch", []string{`"nosuch"`}},
 		} {
 			f, _, tbl := fakeMapper(t)
@@ -225,9 +225,9 @@ func TestRefusalsOffline(t *testing.T) {
 		if err != nil {
 			t.Fatalf("NewTable[looseLedger]: %v", err)
 		}
-		for _, field := range []string{"pk", "sk", "version"} {
+		for field, why := range map[string]string{"pk": `key attribute "pk"`, "sk": `key attribute "sk"`, "version": "cannot be updated alone"} {
 			err := loose.Update(t.Context(), &looseLedger{ID: "a", Seq: 1, Version: 1, Note: "n"}, "note", field)
-			refusedOffline(t, f, "Update of "+field+" of a type that signs nothing", err, "cannot be updated alone")
+			refusedOffline(t, f, "Update of "+field+" of a type that signs nothing", err, why)
 		}
 	})
 }

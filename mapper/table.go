@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
+	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 )
@@ -128,15 +128,7 @@ type table struct {
 	unsignedKeys bool // WithUnsignedKeys
 
 	mu       sync.Mutex
-	prepared *prepared // set on first successful use
-}
-
-// prepared is what a table knows once it has checked its type against the
-// table's description.
-type prepared struct {
-	info    *tableinfo.Info
-	actions crypto.AttributeActions
-	context crypto.Context
+	prepared *engine.Table // set on first successful use
 }
 
 func newTable(m *Mapper, typ reflect.Type, cfg tableConfig) (*table, error) {
@@ -154,23 +146,21 @@ func newTable(m *Mapper, typ reflect.Type, cfg tableConfig) (*table, error) {
 	if t.name == "" {
 		return nil, invalidConfig("type %v has no TableName method and no table name was given", typ)
 	}
-	if t.logical == "" {
-		t.logical = t.name
-	}
 	if s.PartitionKey == nil {
 		return nil, invalidConfig("type %v has no partition key field (tag option \"hash\")", typ)
 	}
 	return t, nil
 }
 
-// prepare checks the struct against the table on first use: the keys must
+// prepare checks the struct against the table on first use and returns the
+// engine's table, through which every read and write goes: the keys must
 // match, and attributes that are keys of a secondary index must stay
 // readable, so they are signed only (an explicit "encrypt" is an error).
 //
 // The lock is not held across DescribeTable, so that every caller waits on
 // its own ctx (the table info cache shares the call); callers that race
 // here compute the same value, and the first one stored is kept.
-func (t *table) prepare(ctx context.Context) (*prepared, error) {
+func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 	t.mu.Lock()
 	p := t.prepared
 	t.mu.Unlock()
@@ -190,15 +180,11 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 		return nil, invalidConfig("type %v has primary key (%q, %q) but table %s has (%q, %q)",
 			s.Type, s.PartitionKey.Name, sortName, t.name, info.Keys.Partition, info.Keys.Sort)
 	}
-	actions, err := t.actions(info)
+	policy, err := t.policy(info)
 	if err != nil {
 		return nil, err
 	}
-	p = &prepared{
-		info:    info,
-		actions: actions,
-		context: crypto.Context{TableName: t.logical, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
-	}
+	p = engine.NewTable(t.name, info, policy, t.logical, t.m.encryptor)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.prepared == nil {
@@ -207,47 +193,44 @@ func (t *table) prepare(ctx context.Context) (*prepared, error) {
 	return t.prepared, nil
 }
 
-// actions returns the item encryptor's actions for the struct in the table
-// described by info: each field's action from the schema, and for the keys
-// of the table and of its secondary indexes the action of the key rule
-// (crypto.AttributeActions.KeyAction), which knows the index keys and
-// WithUnsignedKeys as the schema cannot.
-func (t *table) actions(info *tableinfo.Info) (crypto.AttributeActions, error) {
+// policy returns the engine's policy for the struct in the table described
+// by info: each field's action from the schema, and for the keys of the
+// table and of its secondary indexes the action of the key rule, asked with
+// the actions the tags state (schema.TaggedActions) and WithUnsignedKeys.
+func (t *table) policy(info *tableinfo.Info) (*engine.Policy, error) {
 	s := t.schema
-	// The key rule decides every key of the table and its indexes, asked
-	// with the actions the tags state (with unsigned keys, it leaves an
-	// untagged key to the default, which the schema settled as signed).
 	tagged := s.TaggedActions()
-	tagged.UnsignedKeys = t.unsignedKeys
-	actions := crypto.AttributeActions{Default: s.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
+	configured := crypto.AttributeActions{Default: s.Default, Overrides: make(map[string]crypto.Action, len(s.Fields)), UnsignedKeys: t.unsignedKeys}
 	for _, f := range s.Fields {
-		actions.Overrides[f.Name] = f.Action
+		if f.Role == schema.None && !info.IsKey(f.Name) {
+			configured.Overrides[f.Name] = f.Action
+		} else if act, ok := tagged.Overrides[f.Name]; ok {
+			configured.Overrides[f.Name] = act // the key rule tells a tagged action from a default
+		}
 	}
 	// Index keys the struct lacks are unknown attributes, refused on Load
 	// unless AcceptUnknownAttributes; then they are signed too.
-	var indexKeys []string
+	var keys []string
 	for _, name := range info.KeyNames() {
-		if _, modeled := actions.Overrides[name]; modeled || t.m.opts.acceptUnknown {
-			indexKeys = append(indexKeys, name)
+		if name != "" && (s.Field(name) != nil || t.m.opts.acceptUnknown) {
+			keys = append(keys, name)
 		}
 	}
-	keyed, err := tagged.ForKeys(indexKeys...)
+	policy, err := engine.NewPolicy(info, configured, keys...)
 	if err != nil {
 		var ae *ddbcrypt.AttributeError
-		if errors.As(err, &ae) && s.Field(ae.Attribute) != nil {
-			f := s.Field(ae.Attribute)
-			for _, reason := range [...]error{crypto.ErrKeyEncrypted, crypto.ErrKeyUnsigned} {
-				if errors.Is(err, reason) {
-					return crypto.AttributeActions{}, invalidConfig("field %s of %v: attribute %q is a key of a secondary index of table %s, and %v", f.GoName, s.Type, f.Name, t.name, reason)
+		if f := (*schema.Field)(nil); errors.As(err, &ae) {
+			if f = s.Field(ae.Attribute); f != nil && f.Role == schema.None {
+				for _, reason := range [...]error{crypto.ErrKeyEncrypted, crypto.ErrKeyUnsigned} {
+					if errors.Is(err, reason) {
+						return nil, invalidConfig("field %s of %v: attribute %q is a key of a secondary index of table %s, and %v", f.GoName, s.Type, f.Name, t.name, reason)
+					}
 				}
 			}
 		}
-		return crypto.AttributeActions{}, fmt.Errorf("table %s: %w", t.name, err)
+		return nil, err
 	}
-	for _, name := range indexKeys {
-		actions.Overrides[name] = keyed.Overrides[name]
-	}
-	return actions, nil
+	return policy, nil
 }
 
 // encode marshals the struct rv into an item, as attributevalue does, with
@@ -322,41 +305,46 @@ func (t *table) versionField(rv reflect.Value) (reflect.Value, error) {
 }
 
 func (t *table) save(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
-	w, err := t.preparePut(ctx, rv, collectWriteOptions(opts))
+	w, p, err := t.preparePut(ctx, rv, collectWriteOptions(opts))
 	if err != nil {
 		return err
 	}
 	in := &dynamodb.PutItemInput{TableName: &t.name, Item: w.item}
-	if w.cond != nil {
-		in.ConditionExpression = w.cond.Condition()
-		in.ExpressionAttributeNames = w.cond.Names()
-		in.ExpressionAttributeValues = w.cond.Values()
-		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-	}
-	if _, err := t.m.client.PutItem(ctx, in); err != nil {
-		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError("PutItem", err, w.versioned, w.storedVersion)}
+	in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.ReturnValuesOnConditionCheckFailure = w.condition()
+	if _, err := p.Put(ctx, t.m.client, in); err != nil {
+		return t.writeError("PutItem", w, err)
 	}
 	w.done()
 	return nil
 }
 
-// write is a write of one struct, ready to send: the key, the encrypted
+// write is a write of one struct, ready to send: the key, the plaintext
 // item of a put, and the condition.
 type write struct {
 	key           map[string]types.AttributeValue
-	item          map[string]types.AttributeValue // a put's encrypted item; nil for a delete
+	item          map[string]types.AttributeValue // a put's plaintext item; nil for a delete
 	cond          *expression.Expression
 	versioned     bool
 	storedVersion uint64 // the version the condition expects in the table
 	done          func() // applies the write to the struct once it succeeded
 }
 
-// preparePut encrypts the struct with its next version, without changing
+// condition returns the parts of a request that carry the write's
+// condition: none, or the expression, its names and values, and a request
+// for the stored item should it fail (to tell a version conflict apart).
+func (w *write) condition() (expr *string, names map[string]string, values map[string]types.AttributeValue, onFailure types.ReturnValuesOnConditionCheckFailure) {
+	if w.cond == nil {
+		return nil, nil, nil, ""
+	}
+	return w.cond.Condition(), w.cond.Names(), w.cond.Values(), types.ReturnValuesOnConditionCheckFailureAllOld
+}
+
+// preparePut encodes the struct with its next version, without changing
 // the struct: the new version is set by done, after the write succeeded.
-func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, error) {
+func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, *engine.Table, error) {
 	vf, err := t.versionField(rv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w := &write{versioned: vf.IsValid(), done: func() {}}
 	if w.versioned {
@@ -369,25 +357,17 @@ func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOption
 		defer vf.Set(saved) // the struct changes only in done
 		w.done = func() { vf.Set(next) }
 	}
-	item, key, err := t.encodeForWrite(rv)
-	if err != nil {
-		return nil, err
+	if w.item, w.key, err = t.encodeForWrite(rv); err != nil {
+		return nil, nil, err
 	}
-	w.key = key
 	p, err := t.prepare(ctx)
 	if err != nil {
-		return nil, &ItemError{Table: t.name, Key: key, Err: err}
+		return nil, nil, &ItemError{Table: t.name, Key: w.key, Err: err}
 	}
 	if w.cond, err = t.condition(p, wo.conditions, w.versioned, w.storedVersion); err != nil {
-		return nil, &ItemError{Table: t.name, Key: key, Err: err}
+		return nil, nil, &ItemError{Table: t.name, Key: w.key, Err: err}
 	}
-	if w.item, err = t.m.encryptor.EncryptItem(ctx, item, p.actions, p.context); err != nil {
-		return nil, &ItemError{Table: t.name, Key: key, Err: err}
-	}
-	if size := tableinfo.ItemSize(w.item); size > tableinfo.MaxItemSize {
-		return nil, &ItemError{Table: t.name, Key: key, Err: invalidItem("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, tableinfo.MaxItemSize)}
-	}
-	return w, nil
+	return w, p, nil
 }
 
 func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) error {
@@ -400,59 +380,55 @@ func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) e
 	if err != nil {
 		return &ItemError{Table: t.name, Key: key, Err: err}
 	}
-	out, err := t.m.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: key, ConsistentRead: &ro.consistent})
+	out, err := p.Get(ctx, t.m.client, &dynamodb.GetItemInput{TableName: &t.name, Key: key, ConsistentRead: &ro.consistent})
 	if err != nil {
-		return &ItemError{Table: t.name, Key: key, Err: dynamoFailed("GetItem", err)}
+		return err
 	}
 	if out.Item == nil {
 		return &ItemError{Table: t.name, Key: key, Err: ErrNotFound}
 	}
-	if err := t.checkLoaded(p, key, out.Item); err != nil {
-		return err
-	}
-	if err := t.decode(ctx, p, out.Item, rv); err != nil {
+	if err := t.m.codec.Decode(t.schema, out.Item, rv); err != nil {
 		return &ItemError{Table: t.name, Key: key, Err: err}
 	}
 	return nil
 }
 
 // decode verifies and decrypts a stored item into rv, which it first zeroes
-// so that no field keeps a value the item does not have.
-func (t *table) decode(ctx context.Context, p *prepared, stored map[string]types.AttributeValue, rv reflect.Value) error {
-	item, err := t.m.encryptor.DecryptItem(ctx, stored, p.actions, p.context)
+// so that no field keeps a value the item does not have. Errors name the
+// item.
+func (t *table) decode(ctx context.Context, p *engine.Table, stored map[string]types.AttributeValue, rv reflect.Value) error {
+	item, err := p.Decrypt(ctx, stored)
 	if err != nil {
 		return err
 	}
-	return t.m.codec.Decode(t.schema, item, rv)
+	if err := t.m.codec.Decode(t.schema, item, rv); err != nil {
+		return &ItemError{Table: t.name, Key: p.Key(stored), Err: err}
+	}
+	return nil
 }
 
 func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
-	w, err := t.prepareDelete(ctx, rv, collectWriteOptions(opts))
+	w, p, err := t.prepareDelete(ctx, rv, collectWriteOptions(opts))
 	if err != nil {
 		return err
 	}
 	in := &dynamodb.DeleteItemInput{TableName: &t.name, Key: w.key}
-	if w.cond != nil {
-		in.ConditionExpression = w.cond.Condition()
-		in.ExpressionAttributeNames = w.cond.Names()
-		in.ExpressionAttributeValues = w.cond.Values()
-		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-	}
-	if _, err := t.m.client.DeleteItem(ctx, in); err != nil {
-		return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError("DeleteItem", err, w.versioned, w.storedVersion)}
+	in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.ReturnValuesOnConditionCheckFailure = w.condition()
+	if _, err := p.Delete(ctx, t.m.client, in); err != nil {
+		return t.writeError("DeleteItem", w, err)
 	}
 	return nil
 }
 
 // prepareDelete builds the key and condition of a delete.
-func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, error) {
+func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, *engine.Table, error) {
 	key, err := t.keyOfStruct(rv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	vf, err := t.versionField(rv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w := &write{key: key, done: func() {}}
 	if vf.IsValid() {
@@ -462,30 +438,26 @@ func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo writeOpt
 	w.versioned = w.storedVersion != 0
 	p, err := t.prepare(ctx)
 	if err != nil {
-		return nil, &ItemError{Table: t.name, Key: key, Err: err}
+		return nil, nil, &ItemError{Table: t.name, Key: key, Err: err}
 	}
 	if w.cond, err = t.condition(p, wo.conditions, w.versioned, w.storedVersion); err != nil {
-		return nil, &ItemError{Table: t.name, Key: key, Err: err}
+		return nil, nil, &ItemError{Table: t.name, Key: key, Err: err}
 	}
-	return w, nil
+	return w, p, nil
 }
 
-// condition builds the write condition: the user's conditions, which may
-// only name plaintext attributes, and, if versioned, the check that the
-// stored item has storedVersion (0: that there is no stored item).
-func (t *table) condition(p *prepared, user []expression.ConditionBuilder, versioned bool, storedVersion uint64) (*expression.Expression, error) {
-	var conds []expression.ConditionBuilder
-	for _, c := range user {
-		if err := t.checkPlaintext(p, expression.NewBuilder().WithCondition(c), "condition"); err != nil {
-			return nil, err
-		}
-		conds = append(conds, c)
-	}
+// condition builds the write condition: the user's conditions and, if
+// versioned, the check that the stored item has storedVersion (0: that
+// there is no stored item). What it may name is the engine's to check
+// (engine.Policy.CheckCondition), when the write is sent or added to a
+// transaction.
+func (t *table) condition(p *engine.Table, user []expression.ConditionBuilder, versioned bool, storedVersion uint64) (*expression.Expression, error) {
+	conds := user
 	if versioned {
 		if storedVersion == 0 {
-			conds = append(conds, expression.AttributeNotExists(expression.Name(p.info.Keys.Partition)))
+			conds = append(conds[:len(conds):len(conds)], expression.AttributeNotExists(expression.Name(p.Info().Keys.Partition)))
 		} else {
-			conds = append(conds, expression.Name(t.schema.Version.Name).Equal(expression.Value(storedVersion)))
+			conds = append(conds[:len(conds):len(conds)], expression.Name(t.schema.Version.Name).Equal(expression.Value(storedVersion)))
 		}
 	}
 	if len(conds) == 0 {
@@ -502,28 +474,33 @@ func (t *table) condition(p *prepared, user []expression.ConditionBuilder, versi
 	return &expr, nil
 }
 
-// checkPlaintext refuses an expression that names an encrypted attribute:
-// DynamoDB only sees its ciphertext.
-func (t *table) checkPlaintext(p *prepared, b expression.Builder, what string) error {
-	expr, err := b.Build()
-	if err != nil {
-		return invalidItem("building the %s: %v", what, err)
+// writeError turns the engine's error for the write w into the mapper's: a
+// failed condition becomes ErrVersionConflict or ErrConditionFailed, told
+// apart by the stored item DynamoDB returned (verified by the engine); any
+// other failure of DynamoDB call op is ErrDynamoDB. An error the engine
+// raised before sending (a refused condition, say) is returned as it is,
+// naming the item.
+func (t *table) writeError(op string, w *write, err error) error {
+	cause := dynamoCause(err)
+	if cause == nil {
+		return t.itemError(w.key, err)
 	}
-	// The placeholders also name the members of nested paths; only each
-	// path's top-level attribute has an action.
-	for _, text := range [...]*string{expr.Condition(), expr.Filter()} {
-		if text == nil {
-			continue
-		}
-		paths, err := ddbexpr.ConditionPaths(*text, expr.Names())
-		if err != nil {
-			return invalidItem("the %s: %v", what, err)
-		}
-		for _, path := range paths {
-			if p.actions.Of(path.Name) == crypto.EncryptAndSign { // Default: how an attribute the struct lacks is read
-				return &ddbcrypt.AttributeError{Attribute: path.Name, Err: invalidItem("the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, path.Name)}
-			}
-		}
+	return &ItemError{Table: t.name, Key: w.key, Err: t.conditionError(op, cause, w.versioned, w.storedVersion)}
+}
+
+// itemError names the item key in err, unless err names an item already.
+func (t *table) itemError(key map[string]types.AttributeValue, err error) error {
+	if _, ok := errors.AsType[*ItemError](err); ok {
+		return err
+	}
+	return &ItemError{Table: t.name, Key: key, Err: err}
+}
+
+// dynamoCause returns the SDK's error of a failed DynamoDB call inside an
+// engine error, or nil when err is not about a DynamoDB call.
+func dynamoCause(err error) error {
+	if de, ok := errors.AsType[*ddbcrypt.DynamoDBError](err); ok {
+		return de.Err
 	}
 	return nil
 }
@@ -541,7 +518,7 @@ func (t *table) conditionError(op string, err error, versioned bool, storedVersi
 	}
 	switch stored, exists := ccf.Item[t.schema.Version.Name].(*types.AttributeValueMemberN); {
 	case ccf.Item == nil && storedVersion != 0:
-		return fmt.Errorf("%w: expected version %d in the table, found no item", ErrVersionConflict, storedVersion)
+		return fmt.Errorf("%w: expected version %d in the table, found no item that verifies", ErrVersionConflict, storedVersion)
 	case ccf.Item != nil && storedVersion == 0:
 		return fmt.Errorf("%w: expected no item in the table, found one; load it first", ErrVersionConflict)
 	case ccf.Item != nil && (!exists || stored.Value != strconv.FormatUint(storedVersion, 10)):

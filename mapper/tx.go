@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 	"github.com/ddbcrypt/ddbcrypt/schema"
 )
 
@@ -26,11 +27,13 @@ const maxTransactItems = 100
 // are added; versioned structs get their new version only when Commit
 // succeeds. A Tx is not safe for concurrent use.
 type Tx struct {
-	m       *Mapper
-	items   []types.TransactWriteItem
-	writes  []*write
-	tables  []*table
-	commits int
+	m        *Mapper
+	plain    []types.TransactWriteItem // as added, before encryption
+	prepared []types.TransactWriteItem // as sent
+	writes   []*write
+	tables   []*table
+	engines  []*engine.Table
+	commits  int
 }
 
 // NewTx starts a transaction.
@@ -46,17 +49,13 @@ func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...WriteOption
 	if err := tx.check(t.t); err != nil {
 		return err
 	}
-	w, err := t.t.preparePut(ctx, rv, collectWriteOptions(opts))
+	w, p, err := t.t.preparePut(ctx, rv, collectWriteOptions(opts))
 	if err != nil {
 		return err
 	}
 	put := &types.Put{TableName: &t.t.name, Item: w.item}
-	if w.cond != nil {
-		put.ConditionExpression, put.ExpressionAttributeNames, put.ExpressionAttributeValues = w.cond.Condition(), w.cond.Names(), w.cond.Values()
-		put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-	}
-	tx.add(t.t, w, types.TransactWriteItem{Put: put})
-	return nil
+	put.ConditionExpression, put.ExpressionAttributeNames, put.ExpressionAttributeValues, put.ReturnValuesOnConditionCheckFailure = w.condition()
+	return tx.add(ctx, t.t, p, w, types.TransactWriteItem{Put: put})
 }
 
 // TxDelete adds the delete of v's item to tx, with the same version check
@@ -69,17 +68,13 @@ func (t *Table[T]) TxDelete(ctx context.Context, tx *Tx, v *T, opts ...WriteOpti
 	if err := tx.check(t.t); err != nil {
 		return err
 	}
-	w, err := t.t.prepareDelete(ctx, rv, collectWriteOptions(opts))
+	w, p, err := t.t.prepareDelete(ctx, rv, collectWriteOptions(opts))
 	if err != nil {
 		return err
 	}
 	del := &types.Delete{TableName: &t.t.name, Key: w.key}
-	if w.cond != nil {
-		del.ConditionExpression, del.ExpressionAttributeNames, del.ExpressionAttributeValues = w.cond.Condition(), w.cond.Names(), w.cond.Values()
-		del.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-	}
-	tx.add(t.t, w, types.TransactWriteItem{Delete: del})
-	return nil
+	del.ConditionExpression, del.ExpressionAttributeNames, del.ExpressionAttributeValues, del.ReturnValuesOnConditionCheckFailure = w.condition()
+	return tx.add(ctx, t.t, p, w, types.TransactWriteItem{Delete: del})
 }
 
 func (tx *Tx) check(t *table) error {
@@ -90,16 +85,25 @@ func (tx *Tx) check(t *table) error {
 		return invalidConfig("the transaction belongs to another mapper")
 	case tx.commits > 0:
 		return invalidConfig("the transaction was committed already")
-	case len(tx.items) >= maxTransactItems:
+	case len(tx.prepared) >= maxTransactItems:
 		return invalidItem("a transaction holds at most %d items", maxTransactItems)
 	}
 	return nil
 }
 
-func (tx *Tx) add(t *table, w *write, item types.TransactWriteItem) {
-	tx.items = append(tx.items, item)
+// add checks and encrypts an element of the transaction (the engine's
+// PrepareTransactItem) and adds it.
+func (tx *Tx) add(ctx context.Context, t *table, p *engine.Table, w *write, item types.TransactWriteItem) error {
+	prepared, err := p.PrepareTransactItem(ctx, item)
+	if err != nil {
+		return t.itemError(w.key, err)
+	}
+	tx.plain = append(tx.plain, item)
+	tx.prepared = append(tx.prepared, prepared)
 	tx.writes = append(tx.writes, w)
 	tx.tables = append(tx.tables, t)
+	tx.engines = append(tx.engines, p)
+	return nil
 }
 
 // Commit writes every save and delete of tx, or none. If a condition fails,
@@ -113,10 +117,10 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	if tx.commits++; tx.commits > 1 {
 		return invalidConfig("the transaction was committed already")
 	}
-	if len(tx.items) == 0 {
+	if len(tx.prepared) == 0 {
 		return nil
 	}
-	_, err := tx.m.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx.items})
+	_, err := engine.SendTransactWrite(ctx, tx.m.client, &dynamodb.TransactWriteItemsInput{TransactItems: tx.plain}, tx.prepared, tx.engines)
 	if err != nil {
 		return tx.commitError(err)
 	}
@@ -129,6 +133,9 @@ func (tx *Tx) Commit(ctx context.Context) error {
 // commitError names the items whose condition failed, or else every item
 // of tx: their keys, never encrypted, say which transaction failed.
 func (tx *Tx) commitError(err error) error {
+	if cause := dynamoCause(err); cause != nil {
+		err = cause
+	}
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
 		return fmt.Errorf("transaction of %s: %w", tx.itemList(), dynamoFailed("TransactWriteItems", err))
@@ -186,48 +193,52 @@ func (t *table) update(ctx context.Context, rv reflect.Value, fields []string) e
 	if err != nil {
 		return &ItemError{Table: t.name, Key: key, Err: err}
 	}
-	var set, remove []*schema.Field
+	// What an update may write is the engine's to decide
+	// (engine.Policy.CheckUpdate); the mapper only maps fields to
+	// attributes, and keeps its version to Save.
+	var ub expression.UpdateBuilder
 	for _, name := range fields {
-		f := t.field(name)
-		switch {
+		switch f := t.field(name); {
 		case f == nil:
 			return invalidItem("type %v has no field or attribute %q", t.schema.Type, name)
-		case f.Role != schema.None:
-			return invalidItem("field %s of %v is a %v and cannot be updated alone", f.GoName, t.schema.Type, f.Role)
-		case p.actions.Overrides[f.Name] != crypto.DoNothing:
-			return invalidItem("field %s (attribute %q) of %v is %v: a partial update would break the item's signature; tag it ddbcrypt:\"donottouch\" or use Save", f.GoName, f.Name, t.schema.Type, p.actions.Overrides[f.Name])
+		case f.Role == schema.Version:
+			return invalidItem("field %s of %v is the version and cannot be updated alone: Save changes it", f.GoName, t.schema.Type)
+		default:
+			if av, ok := item[f.Name]; ok {
+				ub = ub.Set(expression.Name(f.Name), expression.Value(av))
+			} else {
+				ub = ub.Remove(expression.Name(f.Name)) // omitted (omitempty): removed
+			}
 		}
-		if _, ok := item[f.Name]; ok {
-			set = append(set, f)
-		} else {
-			remove = append(remove, f)
-		}
 	}
-	var ub expression.UpdateBuilder
-	for _, f := range set {
-		ub = ub.Set(expression.Name(f.Name), expression.Value(item[f.Name]))
-	}
-	for _, f := range remove {
-		ub = ub.Remove(expression.Name(f.Name))
-	}
-	// Only an existing item: an update must not create an unsigned one.
-	exists := expression.AttributeExists(expression.Name(p.info.Keys.Partition))
+	// Only an existing item: Update never creates one.
+	exists := expression.AttributeExists(expression.Name(p.Info().Keys.Partition))
 	expr, err := expression.NewBuilder().WithUpdate(ub).WithCondition(exists).Build()
 	if err != nil {
 		return &ItemError{Table: t.name, Key: key, Err: invalidItem("building the update: %v", err)}
 	}
-	_, err = t.m.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err = p.Update(ctx, t.m.client, &dynamodb.UpdateItemInput{
 		TableName: &t.name, Key: key,
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	})
-	if err != nil {
-		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) {
+	if cause := dynamoCause(err); cause != nil {
+		if _, ok := errors.AsType[*types.ConditionalCheckFailedException](cause); ok {
 			// Update's only condition is that the item exists.
-			return &ItemError{Table: t.name, Key: key, Err: fmt.Errorf("%w: UpdateItem: %w", ErrNotFound, err)}
+			return &ItemError{Table: t.name, Key: key, Err: fmt.Errorf("%w: UpdateItem: %w", ErrNotFound, cause)}
 		}
-		return &ItemError{Table: t.name, Key: key, Err: dynamoFailed("UpdateItem", err)}
+	}
+	if ae, ok := errors.AsType[*ddbcrypt.AttributeError](err); ok {
+		if f := t.schema.Field(ae.Attribute); f != nil {
+			hint := ""
+			if f.Role == schema.None && p.Policy().Action(f.Name) != crypto.DoNothing {
+				hint = `; to update it alone, tag it ddbcrypt:"donottouch"`
+			}
+			err = fmt.Errorf("field %s of %v: %w%s", f.GoName, t.schema.Type, err, hint)
+		}
+	}
+	if err != nil {
+		return t.itemError(key, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package encrypted
+package engine
 
 // The checks a request must pass before it is sent.
 
@@ -11,45 +11,40 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
-	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
-// refused builds the error for a request the client will not send.
-func refused(table, format string, args ...any) error {
-	return fmt.Errorf("%w: table %s: %s", ddbcrypt.ErrInvalidItem, table, fmt.Sprintf(format, args...))
+// param is one of the legacy parameters a request may set.
+type param struct {
+	name string
+	used bool
 }
 
-// checkCondition refuses a condition, filter or key-condition expression
-// that names an encrypted attribute: DynamoDB sees only its ciphertext.
-func (t *table) checkCondition(what string, expr *string, names map[string]string) error {
-	if expr == nil || *expr == "" {
-		return nil
-	}
-	paths, err := ddbexpr.ConditionPaths(*expr, names)
-	if err != nil {
-		return refused(t.name, "%s: %v", what, err)
-	}
-	for _, p := range paths {
-		if t.action(p.Name) == crypto.EncryptAndSign {
-			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, p.Name)}
+// checkLegacy refuses a request that uses one of the legacy parameters the
+// expressions replaced; they cannot be checked like expressions.
+func (t *Table) checkLegacy(params ...param) error {
+	for _, p := range params {
+		if p.used {
+			return refused(t.name, "the legacy parameter %s is not supported; use an expression", p.name)
 		}
 	}
 	return nil
 }
 
-// legacy refuses a request that uses one of the legacy parameters the
-// expressions replaced; they cannot be checked like expressions.
-func (t *table) legacy(param string, used bool) error {
-	if used {
-		return refused(t.name, "the legacy parameter %s is not supported; use an expression", param)
+// checkReturnValues refuses ReturnValues that return part of an item, which
+// cannot be verified: only NONE, ALL_OLD and ALL_NEW.
+func (t *Table) checkReturnValues(rv types.ReturnValue) error {
+	switch rv {
+	case "", types.ReturnValueNone, types.ReturnValueAllOld, types.ReturnValueAllNew:
+		return nil
 	}
-	return nil
+	return refused(t.name, "ReturnValues %s returns part of an item, which cannot be verified; use ALL_OLD or ALL_NEW", rv)
 }
 
-// projection parses a projection expression the client applies itself after
+// projection parses a projection expression the engine applies itself after
 // verifying the whole item. It returns nil paths for no projection.
-func (t *table) projection(expr *string, names map[string]string) ([]ddbexpr.Path, error) {
+func (t *Table) projection(expr *string, names map[string]string) ([]ddbexpr.Path, error) {
 	if expr == nil || *expr == "" {
 		return nil, nil
 	}
@@ -60,7 +55,45 @@ func (t *table) projection(expr *string, names map[string]string) ([]ddbexpr.Pat
 	return paths, nil
 }
 
-// existsName is the placeholder of the condition the client adds to
+// checkRead checks the index and Select of a query or scan, and returns the
+// projection the engine applies itself (nil for none).
+func (t *Table) checkRead(index *string, sel types.Select, projection *string, names map[string]string) ([]ddbexpr.Path, error) {
+	if index != nil {
+		if _, err := t.IndexKeys(*index, sel == types.SelectCount); err != nil {
+			return nil, err
+		}
+	}
+	if sel == types.SelectAllProjectedAttributes && index == nil {
+		return nil, refused(t.name, "Select ALL_PROJECTED_ATTRIBUTES needs an index")
+	}
+	paths, err := t.projection(projection, names)
+	if err != nil {
+		return nil, err
+	}
+	if paths != nil && sel == types.SelectCount {
+		return nil, refused(t.name, "Select COUNT with a ProjectionExpression")
+	}
+	if paths != nil || sel != types.SelectSpecificAttributes {
+		return paths, nil
+	}
+	return nil, refused(t.name, "Select SPECIFIC_ATTRIBUTES needs a ProjectionExpression")
+}
+
+// IndexKeys returns the key attributes of the named secondary index, which
+// must project all attributes unless only counting: an encrypted item can
+// only be verified whole.
+func (t *Table) IndexKeys(index string, counting bool) (tableinfo.KeySchema, error) {
+	ix, ok := t.info.Indexes[index]
+	if !ok {
+		return tableinfo.KeySchema{}, misconfigured(t.name, "no index %q", index)
+	}
+	if !ix.ProjectsAll && !counting {
+		return tableinfo.KeySchema{}, misconfigured(t.name, "index %q does not project all attributes; encrypted items can only be verified whole", index)
+	}
+	return ix.Keys, nil
+}
+
+// existsName is the placeholder of the condition the engine adds to
 // updates, or the base of it when the request uses that name itself.
 const existsName = "#ddbcrypt_exists"
 
@@ -69,8 +102,8 @@ const existsName = "#ddbcrypt_exists"
 // without a signature, which no read could verify. Its placeholder is one
 // the request does not use (exprs are the request's other expressions), so
 // that it never renames an attribute of the caller's expressions.
-func (t *table) onlyExisting(cond *string, names map[string]string, exprs ...*string) (*string, map[string]string) {
-	if !t.signs() {
+func (t *Table) onlyExisting(cond *string, names map[string]string, exprs ...*string) (*string, map[string]string) {
+	if !t.policy.Signs() {
 		return cond, names
 	}
 	ph := freshName(existsName, names, append(exprs, cond)...)
@@ -132,39 +165,8 @@ func usedNames(names map[string]string, exprs ...*string) map[string]string {
 	return used
 }
 
-// checkUpdate allows an update expression only when every attribute it
-// writes is unsigned plaintext (DO_NOTHING) and not a key, and every
-// attribute it reads is not encrypted: a partial update of a signed
-// attribute would break the item's signature, and a copy of an encrypted
-// one would put ciphertext where plaintext is expected.
-func (t *table) checkUpdate(expr *string, names map[string]string) error {
-	if expr == nil || *expr == "" {
-		return refused(t.name, "an update needs an UpdateExpression")
-	}
-	u, err := ddbexpr.ParseUpdate(*expr, names)
-	if err != nil {
-		return refused(t.name, "update: %v", err)
-	}
-	for _, p := range u.Written() {
-		switch {
-		case p.Name == crypto.SignatureAttribute || p.Name == crypto.DescriptionAttribute:
-			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update writes the reserved attribute %q", p.Name)}
-		case t.info.IsKey(p.Name):
-			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update writes key attribute %q", p.Name)}
-		case t.action(p.Name) != crypto.DoNothing:
-			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update writes attribute %q, which is %s: a partial update would break the item's signature; write the whole item with PutItem, or make the attribute DO_NOTHING", p.Name, t.action(p.Name))}
-		}
-	}
-	for _, p := range u.Reads {
-		if t.action(p.Name) == crypto.EncryptAndSign {
-			return &ddbcrypt.AttributeError{Attribute: p.Name, Err: refused(t.name, "the update reads attribute %q, which is encrypted: DynamoDB sees only its ciphertext", p.Name)}
-		}
-	}
-	return nil
-}
-
 // checkTransactItem refuses a transaction element that sets no operation
-// or several: DynamoDB would act on one of them, and the client would have
+// or several: DynamoDB would act on one of them, and the engine would have
 // checked another.
 func checkTransactItem(i int, ti types.TransactWriteItem) error {
 	var ops, tables []string
@@ -196,7 +198,7 @@ func checkTransactItem(i int, ti types.TransactWriteItem) error {
 }
 
 // checkWriteRequest refuses a batch write request that sets neither a put
-// nor a delete, or both: DynamoDB would do one, and the client encrypt
+// nor a delete, or both: DynamoDB would do one, and the engine encrypt
 // only the other.
 func checkWriteRequest(table string, i int, w types.WriteRequest) error {
 	switch {

@@ -1,0 +1,148 @@
+// Package engine is the one path between the front ends — package mapper
+// (structs) and package encrypted (the SDK's method shapes) — and DynamoDB:
+// for each table, a Policy that alone decides what happens to each
+// attribute and what a request may name, and a Table that checks requests
+// against it, encrypts and signs what is written, and verifies and decrypts
+// what is read, including the stored items DynamoDB returns with a failed
+// condition or a cancelled transaction.
+//
+// Every front end asks the engine; none decides a security rule itself.
+// See docs/architecture.md.
+package engine
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
+)
+
+// DB is the part of the DynamoDB API the engine calls. *dynamodb.Client
+// satisfies it.
+type DB interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// Resolver returns the prepared table a request names (by name or ARN),
+// describing it on first use. Batch and transaction calls, which may span
+// tables, ask it for each.
+type Resolver func(ctx context.Context, name *string) (*Table, error)
+
+// Table is one table's protection, ready to use: its description, its
+// policy, the context its items are signed in, and the item encryptor. A
+// Table is immutable and safe for concurrent use.
+type Table struct {
+	name      string // as requests name it (a name or an ARN)
+	info      *tableinfo.Info
+	policy    *Policy
+	context   crypto.Context
+	encryptor *crypto.Encryptor
+}
+
+// NewTable returns the table called name (as requests name it), described
+// by info, whose items are protected by policy and encryptor and bound in
+// their signature to signatureName (the table's own name when empty).
+func NewTable(name string, info *tableinfo.Info, policy *Policy, signatureName string, encryptor *crypto.Encryptor) *Table {
+	if signatureName == "" {
+		signatureName = info.Name
+	}
+	return &Table{
+		name:      name,
+		info:      info,
+		policy:    policy,
+		context:   crypto.Context{TableName: signatureName, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
+		encryptor: encryptor,
+	}
+}
+
+// Name returns the table's name as requests name it.
+func (t *Table) Name() string { return t.name }
+
+// Info returns the table's description.
+func (t *Table) Info() *tableinfo.Info { return t.info }
+
+// Policy returns the table's policy.
+func (t *Table) Policy() *Policy { return t.policy }
+
+// Encrypt encrypts and signs a plaintext item to be written, and checks
+// that the result fits in DynamoDB's item limit. Errors name the item.
+func (t *Table) Encrypt(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	enc, err := t.encryptor.EncryptItem(ctx, item, t.policy.actions, t.context)
+	if err != nil {
+		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: err}
+	}
+	if size := tableinfo.ItemSize(enc); size > tableinfo.MaxItemSize {
+		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: refusedf("the encrypted item is %d bytes, over DynamoDB's limit of %d", size, tableinfo.MaxItemSize)}
+	}
+	return enc, nil
+}
+
+// Decrypt verifies and decrypts a stored item; nil stays nil. Errors name
+// the item.
+func (t *Table) Decrypt(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	if item == nil {
+		return nil, nil
+	}
+	dec, err := t.encryptor.DecryptItem(ctx, item, t.policy.actions, t.context)
+	if err != nil {
+		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: err}
+	}
+	return dec, nil
+}
+
+// Returned verifies and decrypts an item DynamoDB returned for a request
+// of key; nil stays nil. An item with another key is an error wrapping
+// ddbcrypt.ErrIntegrity, however valid it is.
+func (t *Table) Returned(ctx context.Context, key, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	if err := t.info.CheckKey(t.name, key, item); err != nil {
+		return nil, err
+	}
+	return t.Decrypt(ctx, item)
+}
+
+// Read verifies and decrypts a stored item and applies a projection (nil
+// paths: none).
+func (t *Table) Read(ctx context.Context, stored map[string]types.AttributeValue, paths []ddbexpr.Path) (map[string]types.AttributeValue, error) {
+	item, err := t.Decrypt(ctx, stored)
+	if err != nil || item == nil || paths == nil {
+		return item, err
+	}
+	return ddbexpr.Project(item, paths), nil
+}
+
+// ReadAll verifies, decrypts and projects items in place.
+func (t *Table) ReadAll(ctx context.Context, items []map[string]types.AttributeValue, paths []ddbexpr.Path) error {
+	for i, stored := range items {
+		item, err := t.Read(ctx, stored, paths)
+		if err != nil {
+			return err
+		}
+		items[i] = item
+	}
+	return nil
+}
+
+// Key returns the primary key attributes of an item.
+func (t *Table) Key(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	key := make(map[string]types.AttributeValue, 2)
+	for _, name := range []string{t.info.Keys.Partition, t.info.Keys.Sort} {
+		if av, ok := item[name]; ok && name != "" {
+			key[name] = av
+		}
+	}
+	return key
+}

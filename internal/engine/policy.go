@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
+)
+
+// Policy is what happens to the attributes of one table's items, built once
+// per table configuration from the configured actions, the table's keys
+// and the keys of its indexes (and the unsigned-keys opt-in the actions
+// carry). It alone answers what happens to each attribute, whether items
+// are signed at all, and whether an expression may name an attribute:
+// every front end asks it, nothing else decides. A Policy is immutable.
+type Policy struct {
+	table   string
+	info    *tableinfo.Info
+	actions crypto.AttributeActions // every key named explicitly (ForKeys)
+}
+
+// NewPolicy returns the policy of the table described by info for the
+// configured actions. The key rule (crypto.AttributeActions.ForKeys)
+// settles the action of each attribute in keys — the table's key
+// attributes and those of its indexes, info.KeyNames() unless a front end
+// knows better — and fails, naming the attribute, for an action it
+// forbids.
+func NewPolicy(info *tableinfo.Info, configured crypto.AttributeActions, keys ...string) (*Policy, error) {
+	actions, err := configured.ForKeys(keys...)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", info.Name, err)
+	}
+	return &Policy{table: info.Name, info: info, actions: actions}, nil
+}
+
+// Actions returns the actions the item encryptor is given.
+func (p *Policy) Actions() crypto.AttributeActions { return p.actions }
+
+// Action returns what happens to the named top-level attribute.
+func (p *Policy) Action(name string) crypto.Action { return p.actions.Of(name) }
+
+// Signs reports whether the table's items are signed at all; if not, they
+// pass through unchanged (docs/format.md 1.1).
+func (p *Policy) Signs() bool { return p.actions.SignsAnything() }
+
+// CheckCondition refuses a condition, filter or key-condition expression
+// (what says which) that names an encrypted attribute: DynamoDB sees only
+// its ciphertext. An absent expression passes.
+func (p *Policy) CheckCondition(what string, expr *string, names map[string]string) error {
+	if expr == nil || *expr == "" {
+		return nil
+	}
+	paths, err := ddbexpr.ConditionPaths(*expr, names)
+	if err != nil {
+		return refused(p.table, "%s: %v", what, err)
+	}
+	for _, path := range paths {
+		if p.Action(path.Name) == crypto.EncryptAndSign {
+			return &ddbcrypt.AttributeError{Attribute: path.Name, Err: refused(p.table, "the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, path.Name)}
+		}
+	}
+	return nil
+}
+
+// CheckUpdate allows an update expression only when every attribute it
+// writes is unsigned plaintext (DO_NOTHING) and not a key, and every
+// attribute it reads is not encrypted: a partial update of a signed
+// attribute would break the item's signature, and a copy of an encrypted
+// one would put ciphertext where plaintext is expected.
+func (p *Policy) CheckUpdate(expr *string, names map[string]string) error {
+	if expr == nil || *expr == "" {
+		return refused(p.table, "an update needs an UpdateExpression")
+	}
+	u, err := ddbexpr.ParseUpdate(*expr, names)
+	if err != nil {
+		return refused(p.table, "update: %v", err)
+	}
+	for _, path := range u.Written() {
+		switch name := path.Name; {
+		case name == crypto.SignatureAttribute || name == crypto.DescriptionAttribute:
+			return &ddbcrypt.AttributeError{Attribute: name, Err: refused(p.table, "the update writes the reserved attribute %q", name)}
+		case p.info.IsKey(name):
+			return &ddbcrypt.AttributeError{Attribute: name, Err: refused(p.table, "the update writes key attribute %q", name)}
+		case p.Action(name) != crypto.DoNothing:
+			return &ddbcrypt.AttributeError{Attribute: name, Err: refused(p.table, "the update writes attribute %q, which is %s: a partial update would break the item's signature; write the whole item (PutItem, or Save with the mapper), or make the attribute DO_NOTHING", name, p.Action(name))}
+		}
+	}
+	for _, path := range u.Reads {
+		if p.Action(path.Name) == crypto.EncryptAndSign {
+			return &ddbcrypt.AttributeError{Attribute: path.Name, Err: refused(p.table, "the update reads attribute %q, which is encrypted: DynamoDB sees only its ciphertext", path.Name)}
+		}
+	}
+	return nil
+}
+
+// refused builds the error for a request that will not be sent.
+func refused(table, format string, args ...any) error {
+	return fmt.Errorf("%w: table %s: %s", ddbcrypt.ErrInvalidItem, table, fmt.Sprintf(format, args...))
+}
+
+// refusedf is refused for an error that an *ddbcrypt.ItemError already
+// names the table of.
+func refusedf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ddbcrypt.ErrInvalidItem, fmt.Sprintf(format, args...))
+}
+
+// misconfigured builds the error for a request the table's configuration
+// cannot serve, such as a query of an index that does not project whole
+// items.
+func misconfigured(table, format string, args ...any) error {
+	return fmt.Errorf("%w: table %s: %s", ddbcrypt.ErrInvalidConfig, table, fmt.Sprintf(format, args...))
+}
