@@ -15,13 +15,7 @@ import (
 // name plaintext attributes. The old item returned with ReturnValues
 // ALL_OLD, or with a failed condition, is verified and decrypted.
 func (t *Table) Put(ctx context.Context, db DB, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	if err := t.checkLegacy(param{"Expected", len(in.Expected) > 0}); err != nil {
-		return nil, err
-	}
-	if err := t.policy.CheckCondition("condition", in.ConditionExpression, in.ExpressionAttributeNames); err != nil {
-		return nil, err
-	}
-	if err := t.checkReturnValues(in.ReturnValues); err != nil {
+	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues); err != nil {
 		return nil, err
 	}
 	req := *in
@@ -69,13 +63,7 @@ func (t *Table) Get(ctx context.Context, db DB, in *dynamodb.GetItemInput, optFn
 // attributes. The old item returned with ReturnValues ALL_OLD, or with a
 // failed condition, is verified and decrypted.
 func (t *Table) Delete(ctx context.Context, db DB, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	if err := t.checkLegacy(param{"Expected", len(in.Expected) > 0}); err != nil {
-		return nil, err
-	}
-	if err := t.policy.CheckCondition("condition", in.ConditionExpression, in.ExpressionAttributeNames); err != nil {
-		return nil, err
-	}
-	if err := t.checkReturnValues(in.ReturnValues); err != nil {
+	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues); err != nil {
 		return nil, err
 	}
 	out, err := db.DeleteItem(ctx, in, optFns...)
@@ -116,6 +104,19 @@ func (t *Table) Update(ctx context.Context, db DB, in *dynamodb.UpdateItemInput,
 		}
 	}
 	return out, nil
+}
+
+// checkWrite checks what a put or a delete asks beyond its item: no
+// legacy Expected, a condition on plaintext attributes only, and
+// ReturnValues that return whole items.
+func (t *Table) checkWrite(expected bool, cond *string, names map[string]string, rv types.ReturnValue) error {
+	if err := t.checkLegacy(param{"Expected", expected}); err != nil {
+		return err
+	}
+	if err := t.policy.CheckCondition("condition", cond, names); err != nil {
+		return err
+	}
+	return t.checkReturnValues(rv)
 }
 
 // failed names the operation and the item a failed DynamoDB call was

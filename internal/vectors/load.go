@@ -400,38 +400,26 @@ func (p *Plaintext) Expand(table, version string) ([]Case, error) {
 		for name, av := range pi.Attributes {
 			item[name] = av
 		}
-		cases = append(cases, Case{
-			Table:     table,
-			Item:      item,
-			ActionSet: pi.ActionSet,
-			Actions:   p.actions(pi.ActionSet, t),
-			Context:   ctx,
-		})
+		actions, err := p.actions(pi.ActionSet, t)
+		if err != nil {
+			return nil, fmt.Errorf("action set %q: %w", pi.ActionSet, err)
+		}
+		cases = append(cases, Case{Table: table, Item: item, ActionSet: pi.ActionSet, Actions: actions, Context: ctx})
 	}
 	return cases, nil
 }
 
-// actions builds the AttributeActions of an action set for a table. Key
-// attributes that would be encrypted are made SignOnly explicitly: the
-// encryptor would downgrade a defaulted key itself, but rejects an explicit
-// EncryptAndSign override on a key.
-func (p *Plaintext) actions(name string, t *Table) crypto.AttributeActions {
+// actions builds the AttributeActions of an action set for a table. The
+// Java writer signs, rather than encrypts, a key an action set would
+// encrypt; such an override is dropped, so that the key rule
+// (crypto.AttributeActions.ForKeys) decides every key as for a default.
+func (p *Plaintext) actions(name string, t *Table) (crypto.AttributeActions, error) {
 	set := p.Actions[name]
 	a := crypto.AttributeActions{Default: set.Default, Overrides: make(map[string]crypto.Action, len(set.Override)+2)}
 	for attr, act := range set.Override {
-		a.Overrides[attr] = act
-	}
-	for _, key := range []string{t.PartitionKey, t.SortKey} {
-		if key == "" {
-			continue
-		}
-		act, ok := a.Overrides[key]
-		if !ok {
-			act = a.Default
-		}
-		if act == crypto.EncryptAndSign {
-			a.Overrides[key] = crypto.SignOnly
+		if act != crypto.EncryptAndSign || (attr != t.PartitionKey && attr != t.SortKey) {
+			a.Overrides[attr] = act
 		}
 	}
-	return a
+	return a.ForKeys(t.PartitionKey, t.SortKey)
 }
