@@ -128,7 +128,7 @@ func TestEncryptedKeyIsAnError(t *testing.T) {
 	db := e2eDB(t)
 	rec := newFaults(t)
 	gsiSort := testenv.N("when")
-	table := createTable(t, db, index{name: "byOwner", partition: testenv.S("owner"), sort: &gsiSort, projection: types.ProjectionTypeAll})
+	table := createTable(t, db, testenv.SecondaryIndex{Name: "byOwner", Partition: testenv.S("owner"), Sort: &gsiSort, Projection: types.ProjectionTypeAll})
 	item := map[string]types.AttributeValue{"pk": s("k"), "sk": n("1"), "owner": s("me"), "when": n("5"), "secret": s("x")}
 
 	for _, attr := range []string{"pk", "sk", "owner", "when"} {

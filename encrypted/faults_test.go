@@ -60,20 +60,6 @@ func (e *faultEnv) storedWhole(t *testing.T) map[string]map[string]types.Attribu
 	return items
 }
 
-// wantItemError fails the test unless err is a *ddbcrypt.ItemError naming
-// table and k.
-func wantItemError(t *testing.T, what string, err error, table string, k map[string]types.AttributeValue) {
-	t.Helper()
-	var ie *ddbcrypt.ItemError
-	if !errors.As(err, &ie) {
-		t.Errorf("%s: %v (%T), want a *ddbcrypt.ItemError naming table and key", what, err, err)
-		return
-	}
-	if ie.Table != table || ddbcrypt.FormatKey(ie.Key) != ddbcrypt.FormatKey(k) {
-		t.Errorf("%s: the error names table %s key %s, want %s %s", what, ie.Table, ddbcrypt.FormatKey(ie.Key), table, ddbcrypt.FormatKey(k))
-	}
-}
-
 // A single-item call that DynamoDB fails returns an error that keeps the
 // SDK's type and names the table and the item; a failed put writes nothing,
 // and the client makes the call once (the SDK retried already).
@@ -82,24 +68,16 @@ func TestFaultsSingleItemErrors(t *testing.T) {
 	ctx := t.Context()
 	put(t, e.c, e.table, fullItem("x", 0)) // describes the table
 
-	for i, tc := range []struct {
-		name string
-		arm  func(*testenv.Rule)
-		want any // for errors.As
-	}{
-		{"throttled", (*testenv.Rule).Throttle, new(*types.ProvisionedThroughputExceededException)},
-		{"server error", (*testenv.Rule).ServerError, new(*types.InternalServerError)},
-		{"timeout", (*testenv.Rule).Timeout, new(interface{ Timeout() bool })},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for i, tc := range testenv.Failures() {
+		t.Run(tc.Name, func(t *testing.T) {
 			defer e.f.Clear()
 			k := key("p", i)
 			for _, op := range []string{"PutItem", "GetItem", "DeleteItem"} {
-				tc.arm(e.f.On(op))
+				tc.Arm(e.f.On(op))
 			}
 			calls := e.f.Calls("PutItem")
 			_, err := e.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: fullItem("p", i)})
-			if !errors.As(err, tc.want) {
+			if !errors.As(err, tc.Want) {
 				t.Errorf("PutItem: %v, want the SDK's error", err)
 			}
 			wantItemError(t, "PutItem", err, e.table, k)
@@ -111,13 +89,13 @@ func TestFaultsSingleItemErrors(t *testing.T) {
 			}
 
 			_, err = e.c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: key("x", 0)})
-			if !errors.As(err, tc.want) {
+			if !errors.As(err, tc.Want) {
 				t.Errorf("GetItem: %v, want the SDK's error", err)
 			}
 			wantItemError(t, "GetItem", err, e.table, key("x", 0))
 
 			_, err = e.c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(e.table), Key: key("x", 0)})
-			if !errors.As(err, tc.want) {
+			if !errors.As(err, tc.Want) {
 				t.Errorf("DeleteItem: %v, want the SDK's error", err)
 			}
 			wantItemError(t, "DeleteItem", err, e.table, key("x", 0))

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -42,11 +41,23 @@ const (
 	opDescribe   = "DescribeTable"
 )
 
-// Throwaway providers are testenv's.
+// Throwaway providers, Faults for parallel tests (no leak check), raw reads
+// of stored items and the check that an error names its item are testenv's.
 var (
 	newProvider       = testenv.WrappedProvider
 	newStaticProvider = testenv.StaticProvider
+	newFaults         = testenv.NewParallelFaults
+	rawGet            = testenv.RawGet
+	wantItemError     = testenv.WantItemError
 )
+
+// createTable creates a table with partition key "pk" (S) and sort key
+// "sk" (N) and the given indexes, waits for it, and deletes it when the
+// test ends. It returns the table's name.
+func createTable(t *testing.T, db *dynamodb.Client, indexes ...testenv.SecondaryIndex) string {
+	t.Helper()
+	return testenv.CreateTable(t, db, testenv.TableSpec{Partition: testenv.S("pk"), Sort: testenv.N("sk"), Indexes: indexes})
+}
 
 // testActions is the configuration most tests use: everything encrypted
 // and signed but "signed" (signed only), and "plain" and "counter" (left
@@ -66,16 +77,6 @@ func testActions() *crypto.AttributeActions {
 // the SDK warn about their checksums, which is noise here.
 func quiet(o *dynamodb.Options) { o.Logger = logging.Nop{} }
 
-// newFaults returns a testenv.Faults, the real client that counts calls
-// and keeps their inputs, for a test that runs in parallel with others
-// (no leak check).
-func newFaults(t *testing.T) *testenv.Faults {
-	t.Helper()
-	f := testenv.NewFaults(t)
-	f.LeakWait = -1
-	return f
-}
-
 // dataCalls returns how many calls f has seen, DescribeTable aside.
 func dataCalls(f *testenv.Faults) int {
 	n := 0
@@ -85,61 +86,6 @@ func dataCalls(f *testenv.Faults) int {
 		}
 	}
 	return n
-}
-
-// index describes a secondary index for createTable. A local index has the
-// table's partition key and sort as its sort key.
-type index struct {
-	name       string
-	local      bool
-	partition  testenv.Key
-	sort       *testenv.Key
-	projection types.ProjectionType
-}
-
-// createTable creates a table with partition key "pk" (S) and sort key
-// "sk" (N) and the given indexes, waits for it, and deletes it when the
-// test ends. It returns the table's name.
-func createTable(t *testing.T, db *dynamodb.Client, indexes ...index) string {
-	t.Helper()
-	name := testenv.TableName(t)
-	defs := map[string]types.ScalarAttributeType{"pk": types.ScalarAttributeTypeS, "sk": types.ScalarAttributeTypeN}
-	in := &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	}
-	for _, ix := range indexes {
-		ks := []types.KeySchemaElement{{AttributeName: aws.String(ix.partition.Name), KeyType: types.KeyTypeHash}}
-		defs[ix.partition.Name] = ix.partition.Type
-		if ix.sort != nil {
-			ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(ix.sort.Name), KeyType: types.KeyTypeRange})
-			defs[ix.sort.Name] = ix.sort.Type
-		}
-		proj := &types.Projection{ProjectionType: ix.projection}
-		if ix.local {
-			in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, types.LocalSecondaryIndex{IndexName: aws.String(ix.name), KeySchema: ks, Projection: proj})
-		} else {
-			in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{IndexName: aws.String(ix.name), KeySchema: ks, Projection: proj})
-		}
-	}
-	for _, n := range slices.Sorted(maps.Keys(defs)) {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: defs[n]})
-	}
-	if _, err := db.CreateTable(t.Context(), in); err != nil {
-		t.Fatalf("CreateTable %s: %v", name, err)
-	}
-	testenv.DeleteTableAtEnd(t, db, name, quiet)
-	waiter := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 500*time.Millisecond
-	})
-	if err := waiter.Wait(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
-		t.Fatalf("waiting for table %s: %v", name, err)
-	}
-	return name
 }
 
 // env is one test's table, real client, counting testenv.Faults and
@@ -152,7 +98,7 @@ type env struct {
 	table string
 }
 
-func newEnv(t *testing.T, indexes ...index) *env {
+func newEnv(t *testing.T, indexes ...testenv.SecondaryIndex) *env {
 	t.Helper()
 	db := testenv.DynamoDB(t)
 	e := &env{db: db, rec: newFaults(t), p: newProvider(t)}
@@ -284,16 +230,6 @@ func with(item map[string]types.AttributeValue, kv map[string]types.AttributeVal
 	return out
 }
 
-// rawGet reads an item as stored, bypassing the encrypted client.
-func rawGet(t *testing.T, db *dynamodb.Client, table string, key map[string]types.AttributeValue) map[string]types.AttributeValue {
-	t.Helper()
-	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)}, quiet)
-	if err != nil {
-		t.Fatalf("raw GetItem %s: %v", ddbcrypt.FormatKey(key), err)
-	}
-	return out.Item
-}
-
 // rawPut writes an item as is, bypassing the encrypted client.
 func rawPut(t *testing.T, db *dynamodb.Client, table string, item map[string]types.AttributeValue) {
 	t.Helper()
@@ -306,15 +242,7 @@ func rawPut(t *testing.T, db *dynamodb.Client, table string, item map[string]typ
 // client's back, as someone with write access to the table could.
 func tamper(t *testing.T, db *dynamodb.Client, table string, key map[string]types.AttributeValue) {
 	t.Helper()
-	if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       key,
-		UpdateExpression:          aws.String("SET #s = :v"),
-		ExpressionAttributeNames:  map[string]string{"#s": "signed"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("tampered")},
-	}, quiet); err != nil {
-		t.Fatalf("tampering with %s: %v", ddbcrypt.FormatKey(key), err)
-	}
+	testenv.RawSet(t, db, table, key, "signed", s("tampered"))
 }
 
 // put writes an item through the encrypted client.

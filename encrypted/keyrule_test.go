@@ -27,7 +27,7 @@ func userItem(pk, secret, role, email string) map[string]types.AttributeValue {
 	return item
 }
 
-var byEmail = index{name: "by-email", partition: testenv.S("email"), projection: types.ProjectionTypeAll}
+var byEmail = testenv.SecondaryIndex{Name: "by-email", Partition: testenv.S("email"), Projection: types.ProjectionTypeAll}
 
 // doNothingDefault signs and encrypts two attributes and leaves the rest,
 // keys included, to the default: DO_NOTHING.

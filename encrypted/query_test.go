@@ -19,9 +19,9 @@ func queryEnv(t *testing.T) *env {
 	rank := testenv.N("rank")
 	sk := testenv.N("sk")
 	return newEnv(t,
-		index{name: "byGroup", partition: testenv.S("grp"), sort: &sk, projection: types.ProjectionTypeAll},
-		index{name: "keysOnly", partition: testenv.S("grp"), projection: types.ProjectionTypeKeysOnly},
-		index{name: "byRank", local: true, partition: testenv.S("pk"), sort: &rank, projection: types.ProjectionTypeAll},
+		testenv.SecondaryIndex{Name: "byGroup", Partition: testenv.S("grp"), Sort: &sk, Projection: types.ProjectionTypeAll},
+		testenv.SecondaryIndex{Name: "keysOnly", Partition: testenv.S("grp"), Projection: types.ProjectionTypeKeysOnly},
+		testenv.SecondaryIndex{Name: "byRank", Local: true, Partition: testenv.S("pk"), Sort: &rank, Projection: types.ProjectionTypeAll},
 	)
 }
 

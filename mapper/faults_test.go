@@ -71,20 +71,6 @@ func storedWhole[T any](t *testing.T, e *faultEnv) []string {
 	return fmtKeys(keys)
 }
 
-// wantItemError fails the test unless err is a *mapper.ItemError naming
-// table and key.
-func wantItemError(t *testing.T, what string, err error, table string, k map[string]types.AttributeValue) {
-	t.Helper()
-	var ie *mapper.ItemError
-	if !errors.As(err, &ie) {
-		t.Errorf("%s: %v (%T), want a *mapper.ItemError", what, err, err)
-		return
-	}
-	if ie.Table != table || fmtKey(ie.Key) != fmtKey(k) {
-		t.Errorf("%s: the error names table %s key %s, want %s %s", what, ie.Table, fmtKey(ie.Key), table, fmtKey(k))
-	}
-}
-
 // A throttled, failed or timed-out PutItem is one call (the SDK retried it
 // already), an error naming the item, no write and no version change; the
 // same Save then succeeds.
@@ -93,22 +79,14 @@ func TestFaultsSaveFailsThenSucceeds(t *testing.T) {
 	accounts := mustTable[account](t, e.m, e.name)
 	ctx := t.Context()
 
-	for i, tc := range []struct {
-		name string
-		arm  func(*testenv.Rule)
-		want any // for errors.As
-	}{
-		{"throttled", (*testenv.Rule).Throttle, new(*types.ProvisionedThroughputExceededException)},
-		{"server error", (*testenv.Rule).ServerError, new(*types.InternalServerError)},
-		{"timeout", (*testenv.Rule).Timeout, new(interface{ Timeout() bool })},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for i, tc := range testenv.Failures() {
+		t.Run(tc.Name, func(t *testing.T) {
 			a := account{ID: "s", Seq: i, Owner: "alice", Balance: 5}
-			tc.arm(e.f.On("PutItem").Nth(1))
+			tc.Arm(e.f.On("PutItem").Nth(1))
 			defer e.f.Clear()
 			puts := e.f.Calls("PutItem")
 			err := accounts.Save(ctx, &a)
-			if !errors.As(err, tc.want) {
+			if !errors.As(err, tc.Want) {
 				t.Errorf("Save: %v, want the SDK's error", err)
 			}
 			wantItemError(t, "Save", err, e.name, key("s", i))

@@ -35,21 +35,16 @@ const (
 	opDescribeTable = "DescribeTable"
 )
 
-// randomBytes and newProvider are testenv's.
+// Keys, providers, Faults for parallel tests (no leak check), raw access to
+// stored items and the check that an error names its item are testenv's.
 var (
-	randomBytes = testenv.RandomKey
-	newProvider = testenv.WrappedProvider
+	randomBytes   = testenv.RandomKey
+	newProvider   = testenv.WrappedProvider
+	newFaults     = testenv.NewParallelFaults
+	rawGet        = testenv.RawGet
+	tamper        = testenv.RawSet
+	wantItemError = testenv.WantItemError
 )
-
-// newFaults returns a testenv.Faults, the real client that counts calls
-// and keeps their inputs, for a test that runs in parallel with others
-// (no leak check).
-func newFaults(t *testing.T) *testenv.Faults {
-	t.Helper()
-	f := testenv.NewFaults(t)
-	f.LeakWait = -1
-	return f
-}
 
 // total returns the number of calls f has seen, of every operation.
 func total(f *testenv.Faults) int {
@@ -90,77 +85,12 @@ func mustTable[T any](t *testing.T, m *mapper.Mapper, name string) *mapper.Table
 	return tbl
 }
 
-// gsi describes a global secondary index for createTable.
-type gsi struct {
-	name       string
-	partition  testenv.Key
-	sort       *testenv.Key
-	projection types.ProjectionType
-}
-
-// createTable creates a table named name (pk S, sk N unless keys say
-// otherwise) with the given global secondary indexes, waits for it and
-// deletes it when the test ends.
-func createTable(t *testing.T, db *dynamodb.Client, name string, partition, sort testenv.Key, indexes ...gsi) {
-	t.Helper()
-	defs := map[string]types.ScalarAttributeType{partition.Name: partition.Type, sort.Name: sort.Type}
-	in := &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(partition.Name), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(sort.Name), KeyType: types.KeyTypeRange},
-		},
-	}
-	for _, ix := range indexes {
-		defs[ix.partition.Name] = ix.partition.Type
-		g := types.GlobalSecondaryIndex{
-			IndexName:  aws.String(ix.name),
-			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(ix.partition.Name), KeyType: types.KeyTypeHash}},
-			Projection: &types.Projection{ProjectionType: ix.projection},
-		}
-		if ix.sort != nil {
-			defs[ix.sort.Name] = ix.sort.Type
-			g.KeySchema = append(g.KeySchema, types.KeySchemaElement{AttributeName: aws.String(ix.sort.Name), KeyType: types.KeyTypeRange})
-		}
-		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, g)
-	}
-	names := make([]string, 0, len(defs))
-	for n := range defs {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: defs[n]})
-	}
-	if _, err := db.CreateTable(t.Context(), in); err != nil {
-		t.Fatalf("CreateTable %s: %v", name, err)
-	}
-	testenv.DeleteTableAtEnd(t, db, name)
-	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 500*time.Millisecond
-	})
-	if err := w.Wait(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
-		t.Fatalf("waiting for %s: %v", name, err)
-	}
-}
-
 // key builds a primary key {pk: S, sk: N}.
 func key(pk string, sk int) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: pk},
 		"sk": &types.AttributeValueMemberN{Value: fmt.Sprint(sk)},
 	}
-}
-
-// rawGet reads an item as stored, consistently; nil if there is none.
-func rawGet(t *testing.T, db *dynamodb.Client, table string, k map[string]types.AttributeValue) map[string]types.AttributeValue {
-	t.Helper()
-	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: k, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		t.Fatalf("raw GetItem: %v", err)
-	}
-	return out.Item
 }
 
 // rawKeys scans the table raw and returns the formatted primary keys of all
@@ -180,20 +110,6 @@ func rawKeys(t *testing.T, db *dynamodb.Client, table string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// tamper overwrites one attribute of a stored item with raw bytes.
-func tamper(t *testing.T, db *dynamodb.Client, table string, k map[string]types.AttributeValue, attr string, v types.AttributeValue) {
-	t.Helper()
-	if _, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       k,
-		UpdateExpression:          aws.String("SET #a = :v"),
-		ExpressionAttributeNames:  map[string]string{"#a": attr},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": v},
-	}); err != nil {
-		t.Fatalf("raw UpdateItem: %v", err)
-	}
 }
 
 // fmtKey renders a key (or any item of scalar values) as "name=T:value"

@@ -33,13 +33,16 @@ type memberUnsignedEmail struct {
 	Secret string `ddb:"secret"`
 }
 
+// byEmail is a table (pk S, sk N) with a global secondary index on email.
+var byEmail = testenv.TableSpec{Partition: testenv.S("pk"), Sort: testenv.N("sk"), Indexes: []testenv.SecondaryIndex{
+	{Name: "by-email", Partition: testenv.S("email"), Projection: types.ProjectionTypeAll},
+}}
+
 func TestKeysSignedWithDoNotTouchDefault(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	e := newEnv(t)
-	name := testenv.TableName(t)
-	createTable(t, e.db, name, testenv.S("pk"), testenv.N("sk"),
-		gsi{name: "by-email", partition: testenv.S("email"), projection: types.ProjectionTypeAll})
+	name := testenv.CreateTable(t, e.db, byEmail)
 	tbl := mustTable[member](t, e.m, name)
 	for _, a := range []member{
 		{PK: "alice", SK: 1, Email: "alice@example.com", Role: "user", Secret: "alice's secret"},
@@ -81,9 +84,7 @@ func TestKeysSignedWithDoNotTouchDefault(t *testing.T) {
 func TestExplicitDoNotTouchIndexKeyRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	name := testenv.TableName(t)
-	createTable(t, e.db, name, testenv.S("pk"), testenv.N("sk"),
-		gsi{name: "by-email", partition: testenv.S("email"), projection: types.ProjectionTypeAll})
+	name := testenv.CreateTable(t, e.db, byEmail)
 	tbl := mustTable[memberUnsignedEmail](t, e.m, name)
 	e.cc.Reset()
 	err := tbl.Save(t.Context(), &memberUnsignedEmail{PK: "a", SK: 1, Email: "a@example.com", Secret: "s"})

@@ -441,11 +441,10 @@ func TestSecondaryIndex(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	e := newEnv(t)
-	name := testenv.TableName(t)
-	createTable(t, e.db, name, testenv.S("pk"), testenv.N("sk"),
-		gsi{name: "gsi", partition: testenv.S("status"), projection: types.ProjectionTypeAll},
-		gsi{name: "keys", partition: testenv.S("category"), projection: types.ProjectionTypeKeysOnly},
-	)
+	name := testenv.CreateTable(t, e.db, testenv.TableSpec{Partition: testenv.S("pk"), Sort: testenv.N("sk"), Indexes: []testenv.SecondaryIndex{
+		{Name: "gsi", Partition: testenv.S("status"), Projection: types.ProjectionTypeAll},
+		{Name: "keys", Partition: testenv.S("category"), Projection: types.ProjectionTypeKeysOnly},
+	}})
 	tbl := mustTable[ticket](t, e.m, name)
 	var all []ticket
 	for i := 1; i <= 7; i++ {

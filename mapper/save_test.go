@@ -564,7 +564,7 @@ func TestUntypedMapper(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	e := newEnv(t)
-	createTable(t, e.db, profileTable, testenv.S("pk"), testenv.N("sk"))
+	testenv.CreateTable(t, e.db, testenv.TableSpec{Name: profileTable, Partition: testenv.S("pk"), Sort: testenv.N("sk")})
 
 	p := profile{ID: "u", Seq: 1, Name: "Ada", Email: "ada@example.com"}
 	if err := e.m.Save(ctx, &p); err != nil {
