@@ -49,7 +49,7 @@ func leaveHalfUnprocessed(f *testenv.Faults) {
 func TestBatchWriteAndGet(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newFaults(t)
+	rec := testenv.NewParallelFaults(t)
 	leaveHalfUnprocessed(rec)
 	tableA := createTable(t, db)
 	tableB := createTable(t, db)

@@ -16,7 +16,7 @@ import (
 func TestPerTableConfiguration(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newFaults(t)
+	rec := testenv.NewParallelFaults(t)
 	defaults, special := createTable(t, db), createTable(t, db)
 	pDefault, pSpecial := newProvider(t), newStaticProvider(t)
 	specialActions := &crypto.AttributeActions{Default: crypto.SignOnly, Overrides: map[string]crypto.Action{"secret": crypto.EncryptAndSign, "loose": crypto.DoNothing}}
@@ -126,7 +126,7 @@ func TestSignatureTableName(t *testing.T) {
 func TestEncryptedKeyIsAnError(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newFaults(t)
+	rec := testenv.NewParallelFaults(t)
 	gsiSort := testenv.N("when")
 	table := createTable(t, db, testenv.SecondaryIndex{Name: "byOwner", Partition: testenv.S("owner"), Sort: &gsiSort, Projection: types.ProjectionTypeAll})
 	item := map[string]types.AttributeValue{"pk": s("k"), "sk": n("1"), "owner": s("me"), "when": n("5"), "secret": s("x")}

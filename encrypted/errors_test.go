@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // sdkError wraps err as the SDK returns a service's error.
@@ -61,18 +62,18 @@ func TestSingleItemErrorsSayWhichItem(t *testing.T) {
 	const where = `table t, item {pk="a", sk=1}: `
 
 	_, err := e.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: tbl, Item: fullItem("a", 1)})
-	wantItemError(t, "PutItem", err, e.table, key("a", 1))
+	testenv.WantItemError(t, "PutItem", err, e.table, key("a", 1))
 	wantSays(t, "PutItem", err, "ProvisionedThroughputExceededException", where+"operation error DynamoDB: PutItem")
 	_, err = e.c.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: key("a", 1)})
-	wantItemError(t, "GetItem", err, e.table, key("a", 1))
+	testenv.WantItemError(t, "GetItem", err, e.table, key("a", 1))
 	wantSays(t, "GetItem", err, "ProvisionedThroughputExceededException", where)
 	_, err = e.c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: tbl, Key: key("a", 1)})
-	wantItemError(t, "DeleteItem", err, e.table, key("a", 1))
+	testenv.WantItemError(t, "DeleteItem", err, e.table, key("a", 1))
 	wantSays(t, "DeleteItem", err, "ProvisionedThroughputExceededException", where)
 	_, err = e.c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: tbl, Key: key("a", 1),
 		UpdateExpression: aws.String("SET #c = :one"), ExpressionAttributeNames: map[string]string{"#c": "counter"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}})
-	wantItemError(t, "UpdateItem", err, e.table, key("a", 1))
+	testenv.WantItemError(t, "UpdateItem", err, e.table, key("a", 1))
 	wantSays(t, "UpdateItem", err, "ProvisionedThroughputExceededException", where)
 	if !errors.As(err, &tp) {
 		t.Errorf("UpdateItem: %v, errors.As finds no *types.ProvisionedThroughputExceededException", err)
@@ -119,7 +120,7 @@ func TestConditionFailureSaysWhichItem(t *testing.T) {
 		}},
 	} {
 		err := c.call()
-		wantItemError(t, c.op, err, e.table, key("a", 1))
+		testenv.WantItemError(t, c.op, err, e.table, key("a", 1))
 		wantSays(t, c.op, err, "ConditionalCheckFailedException", `table t, item {pk="a", sk=1}: `)
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {

@@ -17,40 +17,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/encrypted"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
-// faultEnv is a table, a testenv.Faults in front of it and an encrypted
-// client that goes through the faults.
-type faultEnv struct {
-	f     *testenv.Faults
-	c     *encrypted.Client
-	clean *encrypted.Client // the same configuration, without faults
-	table string
-}
-
-func newFaultEnv(t *testing.T) *faultEnv {
+// newFaultEnv is newEnv for a test that does not run in parallel: its
+// Faults checks that the goroutines the test started have ended.
+func newFaultEnv(t *testing.T) *env {
 	t.Helper()
-	f := testenv.NewFaults(t)
-	p := newProvider(t)
-	table := createTable(t, f.DynamoDB)
-	return &faultEnv{f: f, table: table, c: newClient(f, p, table, testActions()), clean: newClient(f.DynamoDB, p, table, testActions())}
+	return newEnvOn(t, testenv.NewFaults(t))
 }
 
 // storedWhole checks that every item in the table is whole: signed, with a
 // material description, and verified and decrypted by a client that sees
 // no faults. It returns the decrypted items by formatted key.
-func (e *faultEnv) storedWhole(t *testing.T) map[string]map[string]types.AttributeValue {
+func storedWhole(t *testing.T, e *env) map[string]map[string]types.AttributeValue {
 	t.Helper()
+	clean := newClient(e.db, e.p, e.table, testActions())
 	items := make(map[string]map[string]types.AttributeValue)
-	for _, stored := range e.f.Stored(t, e.table) {
+	for _, stored := range e.rec.Stored(t, e.table) {
 		k := pick(stored, "pk", "sk")
 		if stored[crypto.SignatureAttribute] == nil || stored[crypto.DescriptionAttribute] == nil {
 			t.Errorf("item %s is stored without its signature or material description", ddbcrypt.FormatKey(k))
 			continue
 		}
-		out, err := e.clean.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: k, ConsistentRead: aws.Bool(true)})
+		out, err := clean.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: k, ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			t.Errorf("stored item %s does not verify: %v", ddbcrypt.FormatKey(k), err)
 			continue
@@ -70,21 +60,21 @@ func TestFaultsSingleItemErrors(t *testing.T) {
 
 	for i, tc := range testenv.Failures() {
 		t.Run(tc.Name, func(t *testing.T) {
-			defer e.f.Clear()
+			defer e.rec.Clear()
 			k := key("p", i)
 			for _, op := range []string{"PutItem", "GetItem", "DeleteItem"} {
-				tc.Arm(e.f.On(op))
+				tc.Arm(e.rec.On(op))
 			}
-			calls := e.f.Calls("PutItem")
+			calls := e.rec.Calls("PutItem")
 			_, err := e.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: fullItem("p", i)})
 			if !errors.As(err, tc.Want) {
 				t.Errorf("PutItem: %v, want the SDK's error", err)
 			}
-			wantItemError(t, "PutItem", err, e.table, k)
-			if n := e.f.Calls("PutItem") - calls; n != 1 {
+			testenv.WantItemError(t, "PutItem", err, e.table, k)
+			if n := e.rec.Calls("PutItem") - calls; n != 1 {
 				t.Errorf("%d PutItem calls, want 1", n)
 			}
-			if _, ok := e.storedWhole(t)[ddbcrypt.FormatKey(k)]; ok {
+			if _, ok := storedWhole(t, e)[ddbcrypt.FormatKey(k)]; ok {
 				t.Error("a failed PutItem wrote the item")
 			}
 
@@ -92,16 +82,16 @@ func TestFaultsSingleItemErrors(t *testing.T) {
 			if !errors.As(err, tc.Want) {
 				t.Errorf("GetItem: %v, want the SDK's error", err)
 			}
-			wantItemError(t, "GetItem", err, e.table, key("x", 0))
+			testenv.WantItemError(t, "GetItem", err, e.table, key("x", 0))
 
 			_, err = e.c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(e.table), Key: key("x", 0)})
 			if !errors.As(err, tc.Want) {
 				t.Errorf("DeleteItem: %v, want the SDK's error", err)
 			}
-			wantItemError(t, "DeleteItem", err, e.table, key("x", 0))
+			testenv.WantItemError(t, "DeleteItem", err, e.table, key("x", 0))
 		})
 	}
-	if got := e.storedWhole(t); len(got) != 1 {
+	if got := storedWhole(t, e); len(got) != 1 {
 		t.Errorf("the table holds %d items, want 1", len(got))
 	}
 }
@@ -113,8 +103,8 @@ func TestFaultsHangs(t *testing.T) {
 	put(t, e.c, e.table, fullItem("x", 0)) // describes the table
 	const wait = 200 * time.Millisecond
 
-	e.f.On("PutItem").Nth(1).Hang()
-	e.f.On("PutItem").Nth(2).LoseResponse()
+	e.rec.On("PutItem").Nth(1).Hang()
+	e.rec.On("PutItem").Nth(2).LoseResponse()
 	for i, lost := range []bool{false, true} {
 		item := fullItem("h", i)
 		err := testenv.Promptly(t, wait, func(ctx context.Context) error {
@@ -122,7 +112,7 @@ func TestFaultsHangs(t *testing.T) {
 			return err
 		})
 		wantErrIs(t, "PutItem that hangs", err, context.DeadlineExceeded)
-		got, ok := e.storedWhole(t)[ddbcrypt.FormatKey(key("h", i))]
+		got, ok := storedWhole(t, e)[ddbcrypt.FormatKey(key("h", i))]
 		if ok != lost {
 			t.Errorf("lost response %v: item stored %v", lost, ok)
 		}
@@ -131,7 +121,7 @@ func TestFaultsHangs(t *testing.T) {
 		}
 	}
 
-	e.f.On("TransactWriteItems").Hang()
+	e.rec.On("TransactWriteItems").Hang()
 	err := testenv.Promptly(t, wait, func(ctx context.Context) error {
 		_, err := e.c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 			{Put: &types.Put{TableName: aws.String(e.table), Item: fullItem("t", 1)}},
@@ -141,7 +131,7 @@ func TestFaultsHangs(t *testing.T) {
 	})
 	wantErrIs(t, "TransactWriteItems that hangs", err, context.DeadlineExceeded)
 
-	e.f.On("Query").Hang()
+	e.rec.On("Query").Hang()
 	err = testenv.Promptly(t, wait, func(ctx context.Context) error {
 		_, err := e.c.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 aws.String(e.table),
@@ -152,7 +142,7 @@ func TestFaultsHangs(t *testing.T) {
 	})
 	wantErrIs(t, "Query that hangs", err, context.DeadlineExceeded)
 
-	if got := e.storedWhole(t); len(got) != 2 {
+	if got := storedWhole(t, e); len(got) != 2 {
 		t.Errorf("the table holds %d items, want 2", len(got))
 	}
 }
@@ -172,9 +162,9 @@ func TestFaultsBatchWritePartial(t *testing.T) {
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 		want[ddbcrypt.FormatKey(key("w", i))] = item
 	}
-	e.f.On("BatchWriteItem").Nth(1).Partial(4)
-	e.f.On("BatchWriteItem").Nth(2).Partial(0)
-	e.f.On("BatchWriteItem").Nth(3).Partial(3)
+	e.rec.On("BatchWriteItem").Nth(1).Partial(4)
+	e.rec.On("BatchWriteItem").Nth(2).Partial(0)
+	e.rec.On("BatchWriteItem").Nth(3).Partial(3)
 
 	pending := map[string][]types.WriteRequest{e.table: writes}
 	for round := 1; len(pending) > 0; round++ {
@@ -198,18 +188,18 @@ func TestFaultsBatchWritePartial(t *testing.T) {
 			pending = nil
 		}
 	}
-	got := e.storedWhole(t)
+	got := storedWhole(t, e)
 	if len(got) != len(want) {
 		t.Errorf("the table holds %d items, want %d", len(got), len(want))
 	}
 	for k, item := range want {
 		checkItem(t, "stored "+k, got[k], item)
 	}
-	if n := e.f.Calls("BatchWriteItem"); n != 4 {
+	if n := e.rec.Calls("BatchWriteItem"); n != 4 {
 		t.Errorf("%d BatchWriteItem calls, want 4", n)
 	}
 
-	e.f.On("BatchWriteItem").ServerError()
+	e.rec.On("BatchWriteItem").ServerError()
 	_, err := e.c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{
 		e.table: {{PutRequest: &types.PutRequest{Item: fullItem("fail", 1)}}},
 	}})
@@ -217,7 +207,7 @@ func TestFaultsBatchWritePartial(t *testing.T) {
 	if !errors.As(err, &ise) {
 		t.Errorf("BatchWriteItem with a server error: %v", err)
 	}
-	if _, ok := e.storedWhole(t)[ddbcrypt.FormatKey(key("fail", 1))]; ok {
+	if _, ok := storedWhole(t, e)[ddbcrypt.FormatKey(key("fail", 1))]; ok {
 		t.Error("a failed BatchWriteItem wrote its item")
 	}
 }
@@ -232,8 +222,8 @@ func TestFaultsBatchGetPartial(t *testing.T) {
 		put(t, e.c, e.table, fullItem("r", i))
 		keys = append(keys, key("r", i))
 	}
-	e.f.On("BatchGetItem").Nth(1).Partial(2)
-	e.f.On("BatchGetItem").Nth(2).Partial(0)
+	e.rec.On("BatchGetItem").Nth(1).Partial(2)
+	e.rec.On("BatchGetItem").Nth(2).Partial(0)
 
 	pending := map[string]types.KeysAndAttributes{e.table: {
 		Keys:                     keys,
@@ -266,7 +256,7 @@ func TestFaultsBatchGetPartial(t *testing.T) {
 		want := pick(fullItem("r", i), "pk", "sk", "secret")
 		checkItem(t, fmt.Sprint("item ", i), read[ddbcrypt.FormatKey(key("r", i))], want)
 	}
-	if n := e.f.Calls("BatchGetItem"); n != 3 {
+	if n := e.rec.Calls("BatchGetItem"); n != 3 {
 		t.Errorf("%d BatchGetItem calls, want 3", n)
 	}
 }
@@ -276,7 +266,7 @@ func TestFaultsBatchGetPartial(t *testing.T) {
 func TestFaultsFirstUseDescribeTable(t *testing.T) {
 	t.Run("hangs", func(t *testing.T) {
 		e := newFaultEnv(t)
-		e.f.On("DescribeTable").Hang()
+		e.rec.On("DescribeTable").Hang()
 		first := make(chan error, 1)
 		go func() {
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -284,7 +274,7 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 			_, err := e.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: fullItem("d", 1)})
 			first <- err
 		}()
-		for i := 0; e.f.Calls("DescribeTable") == 0; i++ {
+		for i := 0; e.rec.Calls("DescribeTable") == 0; i++ {
 			if i == 500 {
 				t.Fatal("the first PutItem never described the table")
 			}
@@ -301,14 +291,14 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("the first PutItem did not return when its ctx ended")
 		}
-		if got := e.storedWhole(t); len(got) != 0 {
+		if got := storedWhole(t, e); len(got) != 0 {
 			t.Errorf("the table holds %d items", len(got))
 		}
 	})
 
 	t.Run("times out", func(t *testing.T) {
 		e := newFaultEnv(t)
-		e.f.On("DescribeTable").Timeout()
+		e.rec.On("DescribeTable").Timeout()
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 		defer cancel()
 		_, err := e.c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: key("d", 1)})
@@ -316,7 +306,7 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 		if !errors.As(err, &timeout) || ctx.Err() != nil {
 			t.Errorf("GetItem: %v (ctx: %v), want the SDK's timeout error before ctx ends", err, ctx.Err())
 		}
-		if n := e.f.Calls("DescribeTable"); n > 3 {
+		if n := e.rec.Calls("DescribeTable"); n > 3 {
 			t.Errorf("%d DescribeTable calls for one GetItem, want at most 3", n)
 		}
 	})

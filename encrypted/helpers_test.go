@@ -41,14 +41,11 @@ const (
 	opDescribe   = "DescribeTable"
 )
 
-// Throwaway providers, Faults for parallel tests (no leak check), raw reads
-// of stored items and the check that an error names its item are testenv's.
+// Throwaway providers, and raw reads of stored items, are testenv's.
 var (
 	newProvider       = testenv.WrappedProvider
 	newStaticProvider = testenv.StaticProvider
-	newFaults         = testenv.NewParallelFaults
 	rawGet            = testenv.RawGet
-	wantItemError     = testenv.WantItemError
 )
 
 // createTable creates a table with partition key "pk" (S) and sort key
@@ -98,13 +95,30 @@ type env struct {
 	table string
 }
 
+// newEnv returns an env for a test that runs in parallel with others: its
+// Faults does not check for leaked goroutines.
 func newEnv(t *testing.T, indexes ...testenv.SecondaryIndex) *env {
 	t.Helper()
-	db := testenv.DynamoDB(t)
-	e := &env{db: db, rec: newFaults(t), p: newProvider(t)}
-	e.table = createTable(t, db, indexes...)
-	e.c = encrypted.NewClient(e.rec, e.p, encrypted.WithTable(e.table, encrypted.TableConfig{Actions: testActions()}))
+	return newEnvOn(t, testenv.NewParallelFaults(t), indexes...)
+}
+
+// newEnvOn returns an env whose client goes through f.
+func newEnvOn(t *testing.T, f *testenv.Faults, indexes ...testenv.SecondaryIndex) *env {
+	t.Helper()
+	e := &env{db: f.DynamoDB, rec: f, p: newProvider(t)}
+	e.table = createTable(t, e.db, indexes...)
+	e.c = newClient(f, e.p, e.table, testActions())
 	return e
+}
+
+// newEnvWithItem is newEnv with fullItem(pk, sk) put through the client; it
+// returns the item.
+func newEnvWithItem(t *testing.T, pk string, sk int) (*env, map[string]types.AttributeValue) {
+	t.Helper()
+	e := newEnv(t)
+	item := fullItem(pk, sk)
+	put(t, e.c, e.table, item)
+	return e, item
 }
 
 // Attribute value constructors.

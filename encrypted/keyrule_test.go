@@ -71,7 +71,7 @@ func TestExplicitUnsignedKeyRefused(t *testing.T) {
 	for _, attr := range []string{"pk", "sk", "email"} {
 		actions := doNothingDefault()
 		actions.Overrides[attr] = crypto.DoNothing
-		rec := newFaults(t)
+		rec := testenv.NewParallelFaults(t)
 		c := newClient(rec, newProvider(t), table, actions)
 		_, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: userItem("alice", "x", "user", "a@example.com")})
 		checkRefused(t, "explicit DO_NOTHING on "+attr, err, rec, 0, attr, "must be signed", "UnsignedKeys")

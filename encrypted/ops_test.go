@@ -9,13 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 func TestPutGetRoundTrip(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	item := fullItem("p1", 1)
-	put(t, e.c, e.table, item)
+	e, item := newEnvWithItem(t, "p1", 1)
 
 	// The stored item: keys and the signed-only and DO_NOTHING attributes in
 	// plaintext, everything else binary ciphertext, plus the reserved
@@ -172,9 +171,7 @@ func TestGetItemProjection(t *testing.T) {
 
 func TestDeleteItem(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	item := fullItem("p1", 1)
-	put(t, e.c, e.table, item)
+	e, item := newEnvWithItem(t, "p1", 1)
 
 	// A condition on a plaintext attribute that fails: nothing deleted.
 	_, err := e.c.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{
@@ -244,9 +241,7 @@ func TestDeleteItem(t *testing.T) {
 // parameter before the call.
 func TestConditionFailureItemIsNotRaw(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	item := fullItem("p1", 1)
-	put(t, e.c, e.table, item)
+	e, item := newEnvWithItem(t, "p1", 1)
 	cond := func() (*string, map[string]string, map[string]types.AttributeValue) {
 		return aws.String("#p = :p"), map[string]string{"#p": "plain"}, map[string]types.AttributeValue{":p": s("not it")}
 	}
@@ -289,9 +284,7 @@ func TestConditionFailureItemIsNotRaw(t *testing.T) {
 
 func TestUpdateItemCounter(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	item := fullItem("p1", 1)
-	put(t, e.c, e.table, item)
+	e, item := newEnvWithItem(t, "p1", 1)
 
 	one := map[string]types.AttributeValue{":one": n("1")}
 	// ADD to a DO_NOTHING counter leaves the item verifiable.
@@ -341,9 +334,7 @@ func TestUpdateItemCounter(t *testing.T) {
 
 func TestUpdateItemRefused(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	item := fullItem("p1", 1)
-	put(t, e.c, e.table, item)
+	e, item := newEnvWithItem(t, "p1", 1)
 	stored := rawGet(t, e.db, e.table, key("p1", 1))
 
 	for _, tc := range []struct {
@@ -413,7 +404,7 @@ func TestUpdateItemRefused(t *testing.T) {
 func TestUpdateItemReservedAttributes(t *testing.T) {
 	t.Parallel()
 	db := e2eDB(t)
-	rec := newFaults(t)
+	rec := testenv.NewParallelFaults(t)
 	table := createTable(t, db)
 	actions := &crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{"secret": crypto.EncryptAndSign, "signed": crypto.SignOnly}}
 	c := newClient(rec, newProvider(t), table, actions)

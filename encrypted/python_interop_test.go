@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
 	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
@@ -40,27 +39,27 @@ func TestPythonInterop(t *testing.T) {
 			job.Items = itemsWithPartition(p.name+" by Python", reftest.VariedItems())
 			py.Put(t, job)
 			for _, want := range job.Items {
-				out, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(name),
-					Key: map[string]types.AttributeValue{"pk": want["pk"], "sk": want["sk"]}, ConsistentRead: aws.Bool(true)})
-				if err != nil {
-					t.Fatalf("GetItem of Python's item: %v", err)
-				}
-				reftest.CheckItems(t, "GetItem of Python's item", []reftest.Item{out.Item}, []reftest.Item{want})
+				got := get(t, c, name, pick(want, "pk", "sk"))
+				reftest.CheckItems(t, "GetItem of Python's item", []reftest.Item{got}, []reftest.Item{want})
 			}
 
 			// The encrypted client puts, Python's EncryptedTable gets.
 			items := itemsWithPartition(p.name+" by ddbcrypt", reftest.VariedItems())
-			keys := make([]reftest.Item, len(items))
-			for i, item := range items {
-				if _, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(name), Item: item}); err != nil {
-					t.Fatalf("PutItem: %v", err)
-				}
-				keys[i] = reftest.Item{"pk": item["pk"], "sk": item["sk"]}
-			}
-			job.Items = keys
+			job.Items = putAll(t, c, name, items)
 			reftest.CheckItems(t, "Python get of the client's items", py.Get(t, job), items)
 		})
 	}
+}
+
+// putAll writes items through c and returns their keys.
+func putAll(t *testing.T, c *encrypted.Client, table string, items []reftest.Item) []reftest.Item {
+	t.Helper()
+	keys := make([]reftest.Item, len(items))
+	for i, item := range items {
+		put(t, c, table, item)
+		keys[i] = pick(item, "pk", "sk")
+	}
+	return keys
 }
 
 // itemsWithPartition returns copies of items with partition key pk.
@@ -95,7 +94,7 @@ func TestPythonUnsignedKeys(t *testing.T) {
 	job.Items = itemsWithPartition("by Python", reftest.VariedItems())
 	py.Put(t, job)
 	for _, want := range job.Items {
-		in := &dynamodb.GetItemInput{TableName: aws.String(name), Key: map[string]types.AttributeValue{"pk": want["pk"], "sk": want["sk"]}, ConsistentRead: aws.Bool(true)}
+		in := &dynamodb.GetItemInput{TableName: aws.String(name), Key: pick(want, "pk", "sk"), ConsistentRead: aws.Bool(true)}
 		_, err := strict.GetItem(t.Context(), in)
 		checkIntegrity(t, "Python's unsigned-keys item without UnsignedKeys", err, name, in.Key)
 		out, err := lenient.GetItem(t.Context(), in)
@@ -106,23 +105,12 @@ func TestPythonUnsignedKeys(t *testing.T) {
 	}
 
 	items := itemsWithPartition("by ddbcrypt", reftest.VariedItems())
-	keys := make([]reftest.Item, len(items))
-	for i, item := range items {
-		if _, err := lenient.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(name), Item: item}); err != nil {
-			t.Fatalf("PutItem: %v", err)
-		}
-		keys[i] = reftest.Item{"pk": item["pk"], "sk": item["sk"]}
-	}
-	job.Items = keys
+	job.Items = putAll(t, lenient, name, items)
 	reftest.CheckItems(t, "Python get of the client's unsigned-keys items", py.Get(t, job), items)
 
 	// Items the client writes by default have signed keys, which Python's
 	// configuration leaves out: it cannot verify them.
-	item := itemsWithPartition("signed keys", reftest.VariedItems()[:1])[0]
-	if _, err := strict.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(name), Item: item}); err != nil {
-		t.Fatalf("PutItem: %v", err)
-	}
-	job.Items = []reftest.Item{{"pk": item["pk"], "sk": item["sk"]}}
+	job.Items = putAll(t, strict, name, itemsWithPartition("signed keys", reftest.VariedItems()[:1]))
 	if _, err := py.Do("get", job); err == nil {
 		t.Errorf("Python verified an item whose keys are signed, with a configuration that leaves them out")
 	}

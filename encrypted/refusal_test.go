@@ -6,6 +6,7 @@ package encrypted_test
 // starts refusing what it should send).
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -59,184 +60,145 @@ var (
 	fakeValues = map[string]types.AttributeValue{":v": s("x")}
 )
 
+// call returns a call of the client's method op with in, for a table of
+// requests.
+func call[In, Out any](op func(*encrypted.Client, context.Context, *In, ...func(*dynamodb.Options)) (*Out, error), in *In) func(context.Context, *encrypted.Client) error {
+	return func(ctx context.Context, c *encrypted.Client) error {
+		_, err := op(c, ctx, in)
+		return err
+	}
+}
+
+// transactWith returns a transaction of item between an allowed put and an
+// allowed condition check.
+func transactWith(item types.TransactWriteItem) *dynamodb.TransactWriteItemsInput {
+	return &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: fakeTbl, Item: fullItem("r", 1)}},
+		item,
+		{ConditionCheck: &types.ConditionCheck{TableName: fakeTbl, Key: key("r", 3), ConditionExpression: aws.String("attribute_exists(pk)")}},
+	}}
+}
+
 func TestRefusalsOffline(t *testing.T) {
 	t.Parallel()
-	item := fullItem("r", 1)
+	item, k := fullItem("r", 1), key("r", 1)
+	put, del, update := (*encrypted.Client).PutItem, (*encrypted.Client).DeleteItem, (*encrypted.Client).UpdateItem
+	query, scan, tx := (*encrypted.Client).Query, (*encrypted.Client).Scan, (*encrypted.Client).TransactWriteItems
+	one := map[string]types.AttributeValue{":one": n("1")}
+	values := map[string]types.AttributeValue{":p": s("r"), ":v": s("x")}
+	for _, tc := range []struct {
+		what string
+		call func(context.Context, *encrypted.Client) error
+		attr string
+		why  []string
+	}{
+		{"PutItem with a condition on an encrypted attribute", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+			ConditionExpression: aws.String("secret = :v"), ExpressionAttributeValues: fakeValues}), "secret", []string{"condition", "encrypted"}},
+		{"PutItem with a condition on an encrypted attribute through a placeholder", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(pk) OR #x <> :v"), ExpressionAttributeNames: map[string]string{"#x": "number"}, ExpressionAttributeValues: fakeValues}),
+			"number", []string{"condition", "encrypted"}},
+		{"PutItem with a condition on a nested path of an encrypted attribute", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+			ConditionExpression: aws.String("doc.a[0].b = :v"), ExpressionAttributeValues: fakeValues}), "doc", []string{"encrypted"}},
+		{"PutItem with a condition on an attribute the item lacks (encrypted by default)", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+			ConditionExpression: aws.String("attribute_exists(other)")}), "other", []string{"encrypted"}},
+		{"PutItem with a size() of an encrypted attribute", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+			ConditionExpression: aws.String("size(blob) > :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n("1")}}), "blob", []string{"encrypted"}},
+		{"PutItem with the legacy Expected", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+			Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(false)}}}), "", []string{"Expected"}},
+		{"PutItem with ReturnValues UPDATED_NEW", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+			ReturnValues: types.ReturnValueUpdatedNew}), "", []string{"UPDATED_NEW"}},
 
-	t.Run("PutItem", func(t *testing.T) {
-		t.Parallel()
-		for _, tc := range []struct {
-			what string
-			in   dynamodb.PutItemInput
-			attr string
-			why  []string
-		}{
-			{"a condition on an encrypted attribute", dynamodb.PutItemInput{ConditionExpression: aws.String("secret = :v"), ExpressionAttributeValues: fakeValues}, "secret", []string{"condition", "encrypted"}},
-			{"a condition on an encrypted attribute through a placeholder", dynamodb.PutItemInput{ConditionExpression: aws.String("attribute_not_exists(pk) OR #x <> :v"),
-				ExpressionAttributeNames: map[string]string{"#x": "number"}, ExpressionAttributeValues: fakeValues}, "number", []string{"condition", "encrypted"}},
-			{"a condition on a nested path of an encrypted attribute", dynamodb.PutItemInput{ConditionExpression: aws.String("doc.a[0].b = :v"), ExpressionAttributeValues: fakeValues}, "doc", []string{"encrypted"}},
-			{"a condition on an attribute the item lacks (encrypted by default)", dynamodb.PutItemInput{ConditionExpression: aws.String("attribute_exists(other)")}, "other", []string{"encrypted"}},
-			{"a size() of an encrypted attribute", dynamodb.PutItemInput{ConditionExpression: aws.String("size(blob) > :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n("1")}}, "blob", []string{"encrypted"}},
-			{"the legacy Expected", dynamodb.PutItemInput{Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(false)}}}, "", []string{"Expected"}},
-			{"ReturnValues UPDATED_NEW", dynamodb.PutItemInput{ReturnValues: types.ReturnValueUpdatedNew}, "", []string{"UPDATED_NEW"}},
-		} {
-			f, c := fakeClient(t)
-			in := tc.in
-			in.TableName, in.Item = fakeTbl, item
-			_, err := c.PutItem(t.Context(), &in)
-			refusedOffline(t, f, "PutItem with "+tc.what, err, tc.attr, tc.why...)
-		}
-	})
+		{"DeleteItem with a condition on an encrypted attribute", call(del, &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: k,
+			ConditionExpression: aws.String("plain = :v AND contains(#s, :v)"), ExpressionAttributeNames: map[string]string{"#s": "strings"}, ExpressionAttributeValues: fakeValues}),
+			"strings", []string{"condition", "encrypted"}},
+		{"DeleteItem with the legacy Expected", call(del, &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: k,
+			Expected: map[string]types.ExpectedAttributeValue{"secret": {Exists: aws.Bool(true)}}}), "", []string{"Expected"}},
 
-	t.Run("DeleteItem", func(t *testing.T) {
-		t.Parallel()
-		for _, tc := range []struct {
-			what string
-			in   dynamodb.DeleteItemInput
-			attr string
-			why  []string
-		}{
-			{"a condition on an encrypted attribute", dynamodb.DeleteItemInput{ConditionExpression: aws.String("plain = :v AND contains(#s, :v)"),
-				ExpressionAttributeNames: map[string]string{"#s": "strings"}, ExpressionAttributeValues: fakeValues}, "strings", []string{"condition", "encrypted"}},
-			{"the legacy Expected", dynamodb.DeleteItemInput{Expected: map[string]types.ExpectedAttributeValue{"secret": {Exists: aws.Bool(true)}}}, "", []string{"Expected"}},
-		} {
-			f, c := fakeClient(t)
-			in := tc.in
-			in.TableName, in.Key = fakeTbl, key("r", 1)
-			_, err := c.DeleteItem(t.Context(), &in)
-			refusedOffline(t, f, "DeleteItem with "+tc.what, err, tc.attr, tc.why...)
-		}
-	})
+		{"UpdateItem with SET of an encrypted attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("SET secret = :v"), ExpressionAttributeValues: fakeValues}), "secret", []string{"ENCRYPT_AND_SIGN", "signature"}},
+		{"UpdateItem with SET of a signed attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("SET counter = :one, #s = :one"), ExpressionAttributeNames: map[string]string{"#s": "signed"}, ExpressionAttributeValues: one}),
+			"signed", []string{"SIGN_ONLY", "signature"}},
+		{"UpdateItem with REMOVE of a nested encrypted path", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("REMOVE doc.a.b")}), "doc", []string{"ENCRYPT_AND_SIGN"}},
+		{"UpdateItem with ADD to the sort key", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("ADD sk :one"), ExpressionAttributeValues: one}), "sk", []string{"key"}},
+		{"UpdateItem with SET of an index key", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("SET grp = :v"), ExpressionAttributeValues: fakeValues}), "grp", []string{"key"}},
+		{"UpdateItem with SET of the signature", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("SET #r = :v"), ExpressionAttributeNames: map[string]string{"#r": crypto.SignatureAttribute}, ExpressionAttributeValues: fakeValues}),
+			crypto.SignatureAttribute, []string{"reserved"}},
+		{"UpdateItem with a read of an encrypted attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("SET plain = if_not_exists(secret, :v)"), ExpressionAttributeValues: fakeValues}), "secret", []string{"reads", "encrypted"}},
+		{"UpdateItem with a condition on an encrypted attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("secret <> :one"), ExpressionAttributeValues: one}),
+			"secret", []string{"condition", "encrypted"}},
+		{"UpdateItem with the legacy AttributeUpdates", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			AttributeUpdates: map[string]types.AttributeValueUpdate{"counter": {Action: types.AttributeActionAdd, Value: n("1")}}}), "", []string{"AttributeUpdates"}},
+		{"UpdateItem with the legacy Expected", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+			UpdateExpression: aws.String("ADD counter :one"), ExpressionAttributeValues: one, Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(true)}}}),
+			"", []string{"Expected"}},
+		{"UpdateItem with no UpdateExpression", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k}), "", []string{"UpdateExpression"}},
 
-	t.Run("UpdateItem", func(t *testing.T) {
-		t.Parallel()
-		one := map[string]types.AttributeValue{":one": n("1")}
-		for _, tc := range []struct {
-			what string
-			in   dynamodb.UpdateItemInput
-			attr string
-			why  []string
-		}{
-			{"SET of an encrypted attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET secret = :v"), ExpressionAttributeValues: fakeValues}, "secret", []string{"ENCRYPT_AND_SIGN", "signature"}},
-			{"SET of a signed attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET counter = :one, #s = :one"),
-				ExpressionAttributeNames: map[string]string{"#s": "signed"}, ExpressionAttributeValues: one}, "signed", []string{"SIGN_ONLY", "signature"}},
-			{"REMOVE of a nested encrypted path", dynamodb.UpdateItemInput{UpdateExpression: aws.String("REMOVE doc.a.b")}, "doc", []string{"ENCRYPT_AND_SIGN"}},
-			{"ADD to the sort key", dynamodb.UpdateItemInput{UpdateExpression: aws.String("ADD sk :one"), ExpressionAttributeValues: one}, "sk", []string{"key"}},
-			{"SET of an index key", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET grp = :v"), ExpressionAttributeValues: fakeValues}, "grp", []string{"key"}},
-			{"SET of the signature", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET #r = :v"),
-				ExpressionAttributeNames: map[string]string{"#r": crypto.SignatureAttribute}, ExpressionAttributeValues: fakeValues}, crypto.SignatureAttribute, []string{"reserved"}},
-			{"a read of an encrypted attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET plain = if_not_exists(secret, :v)"), ExpressionAttributeValues: fakeValues}, "secret", []string{"reads", "encrypted"}},
-			{"a condition on an encrypted attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("secret <> :one"),
-				ExpressionAttributeValues: one}, "secret", []string{"condition", "encrypted"}},
-			{"the legacy AttributeUpdates", dynamodb.UpdateItemInput{AttributeUpdates: map[string]types.AttributeValueUpdate{"counter": {Action: types.AttributeActionAdd, Value: n("1")}}}, "", []string{"AttributeUpdates"}},
-			{"the legacy Expected", dynamodb.UpdateItemInput{UpdateExpression: aws.String("ADD counter :one"), ExpressionAttributeValues: one,
-				Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(true)}}}, "", []string{"Expected"}},
-			{"no UpdateExpression", dynamodb.UpdateItemInput{}, "", []string{"UpdateExpression"}},
-		} {
-			f, c := fakeClient(t)
-			in := tc.in
-			in.TableName, in.Key = fakeTbl, key("r", 1)
-			_, err := c.UpdateItem(t.Context(), &in)
-			refusedOffline(t, f, "UpdateItem with "+tc.what, err, tc.attr, tc.why...)
-		}
-	})
+		{"Query with a key condition on an encrypted attribute", call(query, &dynamodb.QueryInput{TableName: fakeTbl,
+			KeyConditionExpression: aws.String("pk = :p AND begins_with(#s, :v)"), ExpressionAttributeNames: map[string]string{"#s": "secret"}, ExpressionAttributeValues: values}),
+			"secret", []string{"key condition", "encrypted"}},
+		{"Query with a filter on an encrypted attribute", call(query, &dynamodb.QueryInput{TableName: fakeTbl,
+			KeyConditionExpression: aws.String("pk = :p"), FilterExpression: aws.String("plain = :v OR flag = :v"), ExpressionAttributeValues: values}),
+			"flag", []string{"filter", "encrypted"}},
+		{"Query with a filter on an encrypted attribute, on an index", call(query, &dynamodb.QueryInput{TableName: fakeTbl, IndexName: aws.String("byGroup"),
+			KeyConditionExpression: aws.String("grp = :p"), FilterExpression: aws.String("NOT attribute_type(secret, :v)"), ExpressionAttributeValues: values}),
+			"secret", []string{"filter", "encrypted"}},
+		{"Query with the legacy KeyConditions", call(query, &dynamodb.QueryInput{TableName: fakeTbl,
+			KeyConditions: map[string]types.Condition{"pk": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{s("r")}}}}),
+			"", []string{"KeyConditions"}},
+		{"Query with the legacy QueryFilter", call(query, &dynamodb.QueryInput{TableName: fakeTbl, KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: values,
+			QueryFilter: map[string]types.Condition{"secret": {ComparisonOperator: types.ComparisonOperatorNotNull}}}), "", []string{"QueryFilter"}},
+		{"Query with the legacy AttributesToGet", call(query, &dynamodb.QueryInput{TableName: fakeTbl, KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: values,
+			AttributesToGet: []string{"plain"}}), "", []string{"AttributesToGet"}},
+		{"Query with a keys-only index", call(query, &dynamodb.QueryInput{TableName: fakeTbl, IndexName: aws.String("keysOnly"),
+			KeyConditionExpression: aws.String("grp = :p"), ExpressionAttributeValues: values}), "", []string{"keysOnly"}},
 
-	t.Run("Query", func(t *testing.T) {
-		t.Parallel()
-		values := map[string]types.AttributeValue{":p": s("r"), ":v": s("x")}
-		for _, tc := range []struct {
-			what string
-			in   dynamodb.QueryInput
-			attr string
-			why  []string
-		}{
-			{"a key condition on an encrypted attribute", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p AND begins_with(#s, :v)"),
-				ExpressionAttributeNames: map[string]string{"#s": "secret"}, ExpressionAttributeValues: values}, "secret", []string{"key condition", "encrypted"}},
-			{"a filter on an encrypted attribute", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), FilterExpression: aws.String("plain = :v OR flag = :v"),
-				ExpressionAttributeValues: values}, "flag", []string{"filter", "encrypted"}},
-			{"a filter on an encrypted attribute, on an index", dynamodb.QueryInput{IndexName: aws.String("byGroup"), KeyConditionExpression: aws.String("grp = :p"),
-				FilterExpression: aws.String("NOT attribute_type(secret, :v)"), ExpressionAttributeValues: values}, "secret", []string{"filter", "encrypted"}},
-			{"the legacy KeyConditions", dynamodb.QueryInput{KeyConditions: map[string]types.Condition{"pk": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{s("r")}}}}, "", []string{"KeyConditions"}},
-			{"the legacy QueryFilter", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: values,
-				QueryFilter: map[string]types.Condition{"secret": {ComparisonOperator: types.ComparisonOperatorNotNull}}}, "", []string{"QueryFilter"}},
-			{"the legacy AttributesToGet", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: values, AttributesToGet: []string{"plain"}}, "", []string{"AttributesToGet"}},
-			{"a keys-only index", dynamodb.QueryInput{IndexName: aws.String("keysOnly"), KeyConditionExpression: aws.String("grp = :p"), ExpressionAttributeValues: values}, "", []string{"keysOnly"}},
-		} {
-			f, c := fakeClient(t)
-			in := tc.in
-			in.TableName = fakeTbl
-			_, err := c.Query(t.Context(), &in)
-			refusedOffline(t, f, "Query with "+tc.what, err, tc.attr, tc.why...)
-		}
-	})
+		{"Scan with a filter on an encrypted attribute", call(scan, &dynamodb.ScanInput{TableName: fakeTbl,
+			FilterExpression: aws.String("signed = :v AND #n BETWEEN :v AND :v"), ExpressionAttributeNames: map[string]string{"#n": "my-attr"}, ExpressionAttributeValues: fakeValues}),
+			"my-attr", []string{"filter", "encrypted"}},
+		{"Scan with the legacy ScanFilter", call(scan, &dynamodb.ScanInput{TableName: fakeTbl,
+			ScanFilter: map[string]types.Condition{"plain": {ComparisonOperator: types.ComparisonOperatorNotNull}}}), "", []string{"ScanFilter"}},
+		{"Scan with the legacy AttributesToGet", call(scan, &dynamodb.ScanInput{TableName: fakeTbl, AttributesToGet: []string{"plain"}}), "", []string{"AttributesToGet"}},
 
-	t.Run("Scan", func(t *testing.T) {
-		t.Parallel()
-		for _, tc := range []struct {
-			what string
-			in   dynamodb.ScanInput
-			attr string
-			why  []string
-		}{
-			{"a filter on an encrypted attribute", dynamodb.ScanInput{FilterExpression: aws.String("signed = :v AND #n BETWEEN :v AND :v"),
-				ExpressionAttributeNames: map[string]string{"#n": "my-attr"}, ExpressionAttributeValues: fakeValues}, "my-attr", []string{"filter", "encrypted"}},
-			{"the legacy ScanFilter", dynamodb.ScanInput{ScanFilter: map[string]types.Condition{"plain": {ComparisonOperator: types.ComparisonOperatorNotNull}}}, "", []string{"ScanFilter"}},
-			{"the legacy AttributesToGet", dynamodb.ScanInput{AttributesToGet: []string{"plain"}}, "", []string{"AttributesToGet"}},
-		} {
-			f, c := fakeClient(t)
-			in := tc.in
-			in.TableName = fakeTbl
-			_, err := c.Scan(t.Context(), &in)
-			refusedOffline(t, f, "Scan with "+tc.what, err, tc.attr, tc.why...)
-		}
-	})
+		{"GetItem with AttributesToGet", call((*encrypted.Client).GetItem, &dynamodb.GetItemInput{TableName: fakeTbl, Key: k, AttributesToGet: []string{"plain"}}),
+			"", []string{"AttributesToGet"}},
+		{"BatchGetItem with AttributesToGet", call((*encrypted.Client).BatchGetItem, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			fakeTable: {Keys: []map[string]types.AttributeValue{k}, AttributesToGet: []string{"plain"}},
+		}}), "", []string{"AttributesToGet"}},
 
-	t.Run("reads with AttributesToGet", func(t *testing.T) {
-		t.Parallel()
+		// Each refused element of a transaction comes after an allowed put
+		// and before an allowed condition check: nothing of it is sent.
+		{"TransactWriteItems with a condition check on an encrypted attribute", call(tx, transactWith(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: fakeTbl, Key: key("r", 2), ConditionExpression: aws.String("attribute_exists(#s)"), ExpressionAttributeNames: map[string]string{"#s": "secret"}}})),
+			"secret", []string{"condition", "encrypted"}},
+		{"TransactWriteItems with a delete with a condition on an encrypted attribute", call(tx, transactWith(types.TransactWriteItem{Delete: &types.Delete{
+			TableName: fakeTbl, Key: key("r", 2), ConditionExpression: aws.String("doc.l[1] = :v"), ExpressionAttributeValues: fakeValues}})),
+			"doc", []string{"condition", "encrypted"}},
+		{"TransactWriteItems with a put with a condition on an encrypted attribute", call(tx, transactWith(types.TransactWriteItem{Put: &types.Put{
+			TableName: fakeTbl, Item: fullItem("r", 2), ConditionExpression: aws.String("attribute_not_exists(numbers)")}})),
+			"numbers", []string{"condition", "encrypted"}},
+		{"TransactWriteItems with an update of an encrypted attribute", call(tx, transactWith(types.TransactWriteItem{Update: &types.Update{
+			TableName: fakeTbl, Key: key("r", 2), UpdateExpression: aws.String("SET secret = :v"), ExpressionAttributeValues: fakeValues}})),
+			"secret", []string{"ENCRYPT_AND_SIGN"}},
+		{"TransactWriteItems with an update of a signed attribute", call(tx, transactWith(types.TransactWriteItem{Update: &types.Update{
+			TableName: fakeTbl, Key: key("r", 2), UpdateExpression: aws.String("REMOVE signed")}})),
+			"signed", []string{"SIGN_ONLY"}},
+		{"TransactWriteItems with an update reading an encrypted attribute", call(tx, transactWith(types.TransactWriteItem{Update: &types.Update{
+			TableName: fakeTbl, Key: key("r", 2), UpdateExpression: aws.String("SET plain = secret")}})),
+			"secret", []string{"reads", "encrypted"}},
+		{"TransactWriteItems with an update with a condition on an encrypted attribute", call(tx, transactWith(types.TransactWriteItem{Update: &types.Update{
+			TableName: fakeTbl, Key: key("r", 2), UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("flag = :one"), ExpressionAttributeValues: one}})),
+			"flag", []string{"condition", "encrypted"}},
+	} {
 		f, c := fakeClient(t)
-		_, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: fakeTbl, Key: key("r", 1), AttributesToGet: []string{"plain"}})
-		refusedOffline(t, f, "GetItem with AttributesToGet", err, "", "AttributesToGet")
-		_, err = c.BatchGetItem(t.Context(), &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			fakeTable: {Keys: []map[string]types.AttributeValue{key("r", 1)}, AttributesToGet: []string{"plain"}},
-		}})
-		refusedOffline(t, f, "BatchGetItem with AttributesToGet", err, "", "AttributesToGet")
-	})
-
-	t.Run("TransactWriteItems", func(t *testing.T) {
-		t.Parallel()
-		// Each refused element comes after an allowed put and before an
-		// allowed condition check: nothing of the transaction is sent.
-		for _, tc := range []struct {
-			what string
-			item types.TransactWriteItem
-			attr string
-			why  []string
-		}{
-			{"a condition check on an encrypted attribute", types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: fakeTbl, Key: key("r", 2),
-				ConditionExpression: aws.String("attribute_exists(#s)"), ExpressionAttributeNames: map[string]string{"#s": "secret"}}}, "secret", []string{"condition", "encrypted"}},
-			{"a delete with a condition on an encrypted attribute", types.TransactWriteItem{Delete: &types.Delete{TableName: fakeTbl, Key: key("r", 2),
-				ConditionExpression: aws.String("doc.l[1] = :v"), ExpressionAttributeValues: fakeValues}}, "doc", []string{"condition", "encrypted"}},
-			{"a put with a condition on an encrypted attribute", types.TransactWriteItem{Put: &types.Put{TableName: fakeTbl, Item: fullItem("r", 2),
-				ConditionExpression: aws.String("attribute_not_exists(numbers)")}}, "numbers", []string{"condition", "encrypted"}},
-			{"an update of an encrypted attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
-				UpdateExpression: aws.String("SET secret = :v"), ExpressionAttributeValues: fakeValues}}, "secret", []string{"ENCRYPT_AND_SIGN"}},
-			{"an update of a signed attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
-				UpdateExpression: aws.String("REMOVE signed")}}, "signed", []string{"SIGN_ONLY"}},
-			{"an update reading an encrypted attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
-				UpdateExpression: aws.String("SET plain = secret")}}, "secret", []string{"reads", "encrypted"}},
-			{"an update with a condition on an encrypted attribute", types.TransactWriteItem{Update: &types.Update{TableName: fakeTbl, Key: key("r", 2),
-				UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("flag = :one"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}}}, "flag", []string{"condition", "encrypted"}},
-		} {
-			f, c := fakeClient(t)
-			_, err := c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-				{Put: &types.Put{TableName: fakeTbl, Item: item}},
-				tc.item,
-				{ConditionCheck: &types.ConditionCheck{TableName: fakeTbl, Key: key("r", 3), ConditionExpression: aws.String("attribute_exists(pk)")}},
-			}})
-			refusedOffline(t, f, "TransactWriteItems with "+tc.what, err, tc.attr, tc.why...)
-		}
-	})
+		refusedOffline(t, f, tc.what, tc.call(t.Context(), c), tc.attr, tc.why...)
+	}
 }
 
 // What the client allows is sent, with the expressions as given: the

@@ -140,9 +140,7 @@ func TestUpdatePlaceholderCollision(t *testing.T) {
 // on the caller's attribute, not on the partition key.
 func TestUpdatePlaceholderCollisionE2E(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	item := fullItem("c", 1) // plain is "plain c"
-	put(t, e.c, e.table, item)
+	e, item := newEnvWithItem(t, "c", 1) // plain is "plain c"
 	_, err := e.c.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
 		TableName: aws.String(e.table), Key: key("c", 1),
 		UpdateExpression:          aws.String("ADD #n :one"),

@@ -113,9 +113,7 @@ func TestTransactWriteItems(t *testing.T) {
 // caller raw: verified and decrypted, or the parameter refused.
 func TestTransactCancellationItemIsNotRaw(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	item := fullItem("t", 1)
-	put(t, e.c, e.table, item)
+	e, item := newEnvWithItem(t, "t", 1)
 	_, err := e.c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(e.table), Key: key("t", 1), ConditionExpression: aws.String("plain = :p"),
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":p": s("not it")},

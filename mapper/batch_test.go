@@ -49,12 +49,25 @@ func requestKeys(reqs []types.WriteRequest) []string {
 	return fmtKeys(out)
 }
 
+// wantBatchError returns err as a *mapper.BatchError, or ends the test; it
+// fails the test unless the error lists the keys want (formatted and
+// sorted; nil: not checked).
+func wantBatchError(t *testing.T, what string, err error, want []string) *mapper.BatchError {
+	t.Helper()
+	var be *mapper.BatchError
+	if !errors.As(err, &be) {
+		t.Fatalf("%s: error %v (%T), want a *mapper.BatchError", what, err, err)
+	}
+	if diff := gocmp.Diff(want, fmtKeys(be.Keys)); want != nil && diff != "" {
+		t.Errorf("%s: BatchError keys (-want +got):\n%s", what, diff)
+	}
+	return be
+}
+
 func TestBatch(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[event](t, e.m, name)
+	e, tbl := newTableEnv[event](t)
 
 	items := events("b", 150)
 	saved := items[:130]
@@ -68,7 +81,7 @@ func TestBatch(t *testing.T) {
 		t.Errorf("BatchSave of 60 items: %d BatchWriteItem calls, want 3", n)
 	}
 	for i, in := range e.cc.Inputs(opBatchWrite) {
-		reqs := in.(*dynamodb.BatchWriteItemInput).RequestItems[name]
+		reqs := in.(*dynamodb.BatchWriteItemInput).RequestItems[e.table]
 		if want := []int{25, 25, 10}[i]; len(reqs) != want {
 			t.Errorf("BatchWriteItem call %d has %d requests, want %d", i+1, len(reqs), want)
 		}
@@ -76,11 +89,11 @@ func TestBatch(t *testing.T) {
 	if err := tbl.BatchSave(ctx, saved[60:]); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := rawKeys(t, e.db, name), eventKeys(saved); !slices.Equal(got, want) {
+	if got, want := rawKeys(t, e.db, e.table), eventKeys(saved); !slices.Equal(got, want) {
 		t.Fatalf("after BatchSave the table holds %d items, want %d", len(got), len(want))
 	}
 	// Stored encrypted and signed, like Save's.
-	raw := rawGet(t, e.db, name, key("b", 7))
+	raw := testenv.RawGet(t, e.db, e.table, key("b", 7))
 	if _, ok := raw["body"].(*types.AttributeValueMemberB); !ok {
 		t.Errorf("body stored as %T, want encrypted", raw["body"])
 	}
@@ -128,7 +141,7 @@ func TestBatch(t *testing.T) {
 	if diff := gocmp.Diff([]event{newEvent("b", 3), newEvent("b", 1)}, got); diff != "" {
 		t.Errorf("BatchLoad with a missing key (-want +got):\n%s", diff)
 	}
-	if in, _ := e.cc.Last(opBatchGet).(*dynamodb.BatchGetItemInput); in == nil || in.RequestItems[name].ConsistentRead == nil || !*in.RequestItems[name].ConsistentRead {
+	if in, _ := e.cc.Last(opBatchGet).(*dynamodb.BatchGetItemInput); in == nil || in.RequestItems[e.table].ConsistentRead == nil || !*in.RequestItems[e.table].ConsistentRead {
 		t.Errorf("BatchLoad with ConsistentRead sent %+v", in)
 	}
 
@@ -158,7 +171,7 @@ func TestBatch(t *testing.T) {
 	}
 
 	// A tampered item fails BatchLoad, naming it.
-	tamper(t, e.db, name, key("b", 50), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
+	testenv.RawSet(t, e.db, e.table, key("b", 50), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
 	_, err = tbl.BatchLoad(ctx, keys[40:60])
 	wantErrIs(t, "BatchLoad over a tampered item", err, ddbcrypt.ErrIntegrity)
 	if err != nil {
@@ -175,7 +188,7 @@ func TestBatch(t *testing.T) {
 	if n := e.cc.Calls(opBatchWrite); n != 3 {
 		t.Errorf("BatchDelete of 60 items: %d BatchWriteItem calls, want 3", n)
 	}
-	if got, want := rawKeys(t, e.db, name), eventKeys(saved[60:]); !slices.Equal(got, want) {
+	if got, want := rawKeys(t, e.db, e.table), eventKeys(saved[60:]); !slices.Equal(got, want) {
 		t.Errorf("after BatchDelete the table holds %d items, want %d", len(got), len(want))
 	}
 	got, err = tbl.BatchLoad(ctx, keys[:60])
@@ -187,20 +200,16 @@ func TestBatch(t *testing.T) {
 func TestBatchUnprocessed(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[event](t, e.m, name)
+	e, tbl := newTableEnv[event](t)
 	items := events("u", 60)
 
 	t.Run("retried until written", func(t *testing.T) {
-		e.cc.Reset()
 		// The first call writes the first half of its requests (12 of 25).
-		e.cc.On(opBatchWrite).First(1).Partial(12)
-		defer e.cc.Clear()
+		fault(t, e.cc, opBatchWrite).First(1).Partial(12)
 		if err := tbl.BatchSave(ctx, items); err != nil {
 			t.Fatalf("BatchSave with unprocessed items: %v", err)
 		}
-		if got, want := rawKeys(t, e.db, name), eventKeys(items); !slices.Equal(got, want) {
+		if got, want := rawKeys(t, e.db, e.table), eventKeys(items); !slices.Equal(got, want) {
 			t.Errorf("table holds %d items, want %d", len(got), len(want))
 		}
 		// 3 chunks, and one retry for the first.
@@ -209,7 +218,7 @@ func TestBatchUnprocessed(t *testing.T) {
 		}
 		ins := e.cc.Inputs(opBatchWrite)
 		if len(ins) >= 2 {
-			retried := requestKeys(ins[1].(*dynamodb.BatchWriteItemInput).RequestItems[name])
+			retried := requestKeys(ins[1].(*dynamodb.BatchWriteItemInput).RequestItems[e.table])
 			if want := eventKeys(items[12:25]); !slices.Equal(retried, want) {
 				t.Errorf("the retry sent %v, want the 13 unprocessed items", retried)
 			}
@@ -217,10 +226,8 @@ func TestBatchUnprocessed(t *testing.T) {
 	})
 
 	t.Run("retried until read", func(t *testing.T) {
-		e.cc.Reset()
 		// The first call reads the first half of its keys (30 of 60).
-		e.cc.On(opBatchGet).First(1).Partial(30)
-		defer e.cc.Clear()
+		fault(t, e.cc, opBatchGet).First(1).Partial(30)
 		keys := make([]event, len(items))
 		for i, v := range items {
 			keys[i] = event{PK: v.PK, SK: v.SK}
@@ -238,14 +245,12 @@ func TestBatchUnprocessed(t *testing.T) {
 	})
 
 	t.Run("deletes retried", func(t *testing.T) {
-		e.cc.Reset()
 		// The first call deletes the first half of its requests (10 of 20).
-		e.cc.On(opBatchWrite).First(1).Partial(10)
-		defer e.cc.Clear()
+		fault(t, e.cc, opBatchWrite).First(1).Partial(10)
 		if err := tbl.BatchDelete(ctx, items[:20]); err != nil {
 			t.Fatalf("BatchDelete with unprocessed items: %v", err)
 		}
-		if got, want := rawKeys(t, e.db, name), eventKeys(items[20:]); !slices.Equal(got, want) {
+		if got, want := rawKeys(t, e.db, e.table), eventKeys(items[20:]); !slices.Equal(got, want) {
 			t.Errorf("table holds %d items, want %d", len(got), len(want))
 		}
 	})
@@ -254,25 +259,18 @@ func TestBatchUnprocessed(t *testing.T) {
 func TestBatchNeverProcessed(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[event](t, e.m, name)
+	e, tbl := newTableEnv[event](t)
 	items := events("n", 30)
 
 	t.Run("writes", func(t *testing.T) {
 		// Each call writes only its first request.
-		e.cc.Reset()
-		e.cc.On(opBatchWrite).Partial(1)
-		defer e.cc.Clear()
+		fault(t, e.cc, opBatchWrite).Partial(1)
 		err := tbl.BatchSave(ctx, items)
-		var be *mapper.BatchError
-		if !errors.As(err, &be) {
-			t.Fatalf("BatchSave that never finishes: %v (%T), want a *mapper.BatchError", err, err)
-		}
-		if be.Table != name {
+		be := wantBatchError(t, "BatchSave that never finishes", err, nil)
+		if be.Table != e.table {
 			t.Errorf("BatchError names table %q", be.Table)
 		}
-		stored := rawKeys(t, e.db, name)
+		stored := rawKeys(t, e.db, e.table)
 		var unwritten []string
 		for _, k := range eventKeys(items) {
 			if !slices.Contains(stored, k) {
@@ -294,28 +292,19 @@ func TestBatchNeverProcessed(t *testing.T) {
 	})
 
 	t.Run("reads", func(t *testing.T) {
-		e.cc.Reset()
 		// Each call reads only its first key.
-		e.cc.On(opBatchGet).Partial(1)
-		defer e.cc.Clear()
+		fault(t, e.cc, opBatchGet).Partial(1)
 		keys := make([]event, 120)
 		for i := range keys {
 			keys[i] = event{PK: "n", SK: i + 1}
 		}
-		got, err := tbl.BatchLoad(ctx, keys)
-		var be *mapper.BatchError
-		if !errors.As(err, &be) {
-			t.Fatalf("BatchLoad that never finishes: %v, %d items; want a *mapper.BatchError", err, len(got))
-		}
 		// The first 8 keys were read; the other 92 of the first 100 and
 		// the 20 of the second chunk were not.
-		var want []map[string]types.AttributeValue
-		for i := 9; i <= 120; i++ {
-			want = append(want, key("n", i))
+		got, err := tbl.BatchLoad(ctx, keys)
+		if got != nil {
+			t.Errorf("BatchLoad that never finishes returned %d items", len(got))
 		}
-		if diff := gocmp.Diff(fmtKeys(want), fmtKeys(be.Keys)); diff != "" {
-			t.Errorf("BatchError keys (-want +got):\n%s", diff)
-		}
+		wantBatchError(t, "BatchLoad that never finishes", err, eventKeys(keys[8:]))
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
@@ -328,14 +317,8 @@ func TestBatchNeverProcessed(t *testing.T) {
 			t.Fatal("BatchSave with a cancelled context: no error")
 		}
 		wantErrIs(t, "BatchSave with a cancelled context", err, context.Canceled)
-		var be *mapper.BatchError
-		if !errors.As(err, &be) {
-			t.Fatalf("BatchSave with a cancelled context: %v (%T), want a *mapper.BatchError", err, err)
-		}
-		if diff := gocmp.Diff(eventKeys(more), fmtKeys(be.Keys)); diff != "" {
-			t.Errorf("BatchError keys (-want +got):\n%s", diff)
-		}
-		for _, k := range rawKeys(t, e.db, name) {
+		wantBatchError(t, "BatchSave with a cancelled context", err, eventKeys(more))
+		for _, k := range rawKeys(t, e.db, e.table) {
 			if k[:len(`{pk=S:c`)] == `{pk=S:c` {
 				t.Errorf("a cancelled BatchSave wrote %s", k)
 			}
@@ -344,17 +327,10 @@ func TestBatchNeverProcessed(t *testing.T) {
 		keys := []event{{PK: "n", SK: 1}, {PK: "n", SK: 2}}
 		_, err = tbl.BatchLoad(cctx, keys)
 		wantErrIs(t, "BatchLoad with a cancelled context", err, context.Canceled)
-		if !errors.As(err, &be) {
-			t.Fatalf("BatchLoad with a cancelled context: %v, want a *mapper.BatchError", err)
-		}
-		if diff := gocmp.Diff(fmtKeys([]map[string]types.AttributeValue{key("n", 1), key("n", 2)}), fmtKeys(be.Keys)); diff != "" {
-			t.Errorf("BatchError keys (-want +got):\n%s", diff)
-		}
+		wantBatchError(t, "BatchLoad with a cancelled context", err, eventKeys(keys))
 
 		err = tbl.BatchDelete(cctx, keys)
-		if !errors.As(err, &be) || len(be.Keys) != 2 {
-			t.Errorf("BatchDelete with a cancelled context: %v, want a BatchError of 2 keys", err)
-		}
+		wantBatchError(t, "BatchDelete with a cancelled context", err, eventKeys(keys))
 	})
 
 	t.Run("cancelled while waiting", func(t *testing.T) {
@@ -362,24 +338,16 @@ func TestBatchNeverProcessed(t *testing.T) {
 		// during the backoff.
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		e.cc.Reset()
-		e.cc.On(opBatchWrite).Do(func(ctx context.Context, n int, in any) (any, error) {
+		fault(t, e.cc, opBatchWrite).Do(func(ctx context.Context, n int, in any) (any, error) {
 			if n == 1 {
 				cancel()
 			}
 			return &dynamodb.BatchWriteItemOutput{UnprocessedItems: in.(*dynamodb.BatchWriteItemInput).RequestItems}, nil
 		})
-		defer e.cc.Clear()
 		more := events("w", 40)
 		err := tbl.BatchSave(cctx, more)
 		wantErrIs(t, "BatchSave cancelled during backoff", err, context.Canceled)
-		var be *mapper.BatchError
-		if !errors.As(err, &be) {
-			t.Fatalf("BatchSave cancelled during backoff: %v, want a *mapper.BatchError", err)
-		}
-		if diff := gocmp.Diff(eventKeys(more), fmtKeys(be.Keys)); diff != "" {
-			t.Errorf("BatchError keys (-want +got):\n%s", diff)
-		}
+		wantBatchError(t, "BatchSave cancelled during backoff", err, eventKeys(more))
 		if n := e.cc.Calls(opBatchWrite); n != 1 {
 			t.Errorf("%d BatchWriteItem calls after the context ended, want 1", n)
 		}
@@ -390,19 +358,11 @@ func TestBatchNeverProcessed(t *testing.T) {
 // which items were not written.
 func TestBatchCancelledFirstUse(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[event](t, e.m, name)
+	_, tbl := newTableEnv[event](t)
 	cctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	items := events("f", 3)
 	err := tbl.BatchSave(cctx, items)
 	wantErrIs(t, "BatchSave on first use with a cancelled context", err, context.Canceled)
-	var be *mapper.BatchError
-	if !errors.As(err, &be) {
-		t.Fatalf("BatchSave on first use with a cancelled context: %v (%T), want a *mapper.BatchError listing the items", err, err)
-	}
-	if diff := gocmp.Diff(eventKeys(items), fmtKeys(be.Keys)); diff != "" {
-		t.Errorf("BatchError keys (-want +got):\n%s", diff)
-	}
+	wantBatchError(t, "BatchSave on first use with a cancelled context", err, eventKeys(items))
 }

@@ -18,9 +18,7 @@ import (
 func TestConcurrentIncrements(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[account](t, e.m, name)
+	_, tbl := newTableEnv[account](t)
 
 	seed := account{ID: "counter", Seq: 1, Owner: "shared", Status: "open"}
 	if err := tbl.Save(ctx, &seed); err != nil {

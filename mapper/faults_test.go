@@ -16,44 +16,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
-	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 	gocmp "github.com/google/go-cmp/cmp"
 )
 
-// faultEnv is a table behind a testenv.Faults and a mapper that goes
-// through the faults.
-type faultEnv struct {
-	f    *testenv.Faults
-	p    cmp.Provider
-	m    *mapper.Mapper
-	name string
-}
-
-func newFaultEnv(t *testing.T, opts ...mapper.Option) *faultEnv {
+// newFaultEnv is newTableEnv for a test that does not run in parallel: its
+// Faults checks that the goroutines the test started have ended.
+func newFaultEnv[T any](t *testing.T, opts ...mapper.Option) (*env, *mapper.Table[T]) {
 	t.Helper()
-	f := testenv.NewFaults(t)
-	p := newProvider(t)
-	return &faultEnv{
-		f:    f,
-		p:    p,
-		m:    mapper.New(f, p, append([]mapper.Option{fastRetry}, opts...)...),
-		name: testenv.NewTable(t, f.DynamoDB, testenv.S("pk"), testenv.N("sk")),
-	}
+	return withTable[T](t, newEnvOn(t, testenv.NewFaults(t), opts...))
 }
 
 // storedWhole checks that every item in the table is whole: it carries a
 // signature and a material description, and loads as a T (verified and
 // decrypted) through a mapper that sees no faults. It returns the keys of
 // the stored items, formatted and sorted.
-func storedWhole[T any](t *testing.T, e *faultEnv) []string {
+func storedWhole[T any](t *testing.T, e *env) []string {
 	t.Helper()
-	clean := mustTable[T](t, mapper.New(e.f.DynamoDB, e.p), e.name)
+	clean := mustTable[T](t, mapper.New(e.db, e.p), e.table)
 	dec := attributevalue.NewDecoder(func(o *attributevalue.DecoderOptions) { o.TagKey = tags.Key })
 	var keys []map[string]types.AttributeValue
-	for _, item := range e.f.Stored(t, e.name) {
+	for _, item := range e.cc.Stored(t, e.table) {
 		k := map[string]types.AttributeValue{"pk": item["pk"], "sk": item["sk"]}
 		keys = append(keys, k)
 		if item[ddbcrypt.SignatureAttribute] == nil || item[ddbcrypt.DescriptionAttribute] == nil {
@@ -75,22 +60,21 @@ func storedWhole[T any](t *testing.T, e *faultEnv) []string {
 // already), an error naming the item, no write and no version change; the
 // same Save then succeeds.
 func TestFaultsSaveFailsThenSucceeds(t *testing.T) {
-	e := newFaultEnv(t)
-	accounts := mustTable[account](t, e.m, e.name)
+	e, accounts := newFaultEnv[account](t)
 	ctx := t.Context()
 
 	for i, tc := range testenv.Failures() {
 		t.Run(tc.Name, func(t *testing.T) {
 			a := account{ID: "s", Seq: i, Owner: "alice", Balance: 5}
-			tc.Arm(e.f.On("PutItem").Nth(1))
-			defer e.f.Clear()
-			puts := e.f.Calls("PutItem")
+			tc.Arm(e.cc.On("PutItem").Nth(1))
+			defer e.cc.Clear()
+			puts := e.cc.Calls("PutItem")
 			err := accounts.Save(ctx, &a)
 			if !errors.As(err, tc.Want) {
 				t.Errorf("Save: %v, want the SDK's error", err)
 			}
-			wantItemError(t, "Save", err, e.name, key("s", i))
-			if n := e.f.Calls("PutItem") - puts; n != 1 {
+			testenv.WantItemError(t, "Save", err, e.table, key("s", i))
+			if n := e.cc.Calls("PutItem") - puts; n != 1 {
 				t.Errorf("%d PutItem calls, want 1", n)
 			}
 			if a.Version != 0 {
@@ -113,16 +97,15 @@ func TestFaultsSaveFailsThenSucceeds(t *testing.T) {
 // response is lost wrote a whole item: the caller sees the deadline, keeps
 // its version, and its next Save is a version conflict, not an overwrite.
 func TestFaultsSaveHangs(t *testing.T) {
-	e := newFaultEnv(t)
-	accounts := mustTable[account](t, e.m, e.name)
+	e, accounts := newFaultEnv[account](t)
 	ctx := t.Context()
 	// Describe the table first, so that the deadline is the PutItem's.
 	if err := accounts.Save(ctx, &account{ID: "warm", Seq: 1}); err != nil {
 		t.Fatal(err)
 	}
 
-	e.f.On("PutItem").Nth(1).Hang()
-	e.f.On("PutItem").Nth(2).LoseResponse()
+	e.cc.On("PutItem").Nth(1).Hang()
+	e.cc.On("PutItem").Nth(2).LoseResponse()
 	for _, lost := range []bool{false, true} {
 		a := account{ID: "h", Seq: 1, Owner: "alice"}
 		if lost {
@@ -130,7 +113,7 @@ func TestFaultsSaveHangs(t *testing.T) {
 		}
 		err := testenv.Promptly(t, 200*time.Millisecond, func(ctx context.Context) error { return accounts.Save(ctx, &a) })
 		wantErrIs(t, "Save that hangs", err, context.DeadlineExceeded)
-		wantItemError(t, "Save that hangs", err, e.name, key("h", a.Seq))
+		testenv.WantItemError(t, "Save that hangs", err, e.table, key("h", a.Seq))
 		if a.Version != 0 {
 			t.Errorf("Save that hangs set the version to %d", a.Version)
 		}
@@ -151,37 +134,36 @@ func TestFaultsSaveHangs(t *testing.T) {
 
 // Load and Delete fail with an error naming the item, and end with ctx.
 func TestFaultsLoadAndDelete(t *testing.T) {
-	e := newFaultEnv(t)
-	accounts := mustTable[account](t, e.m, e.name)
+	e, accounts := newFaultEnv[account](t)
 	ctx := t.Context()
 	a := account{ID: "l", Seq: 1, Owner: "alice"}
 	if err := accounts.Save(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
 
-	e.f.On("GetItem").Nth(1).Throttle()
-	e.f.On("GetItem").Nth(2).Hang()
+	e.cc.On("GetItem").Nth(1).Throttle()
+	e.cc.On("GetItem").Nth(2).Hang()
 	err := accounts.Load(ctx, &account{ID: "l", Seq: 1})
 	var pte *types.ProvisionedThroughputExceededException
 	if !errors.As(err, &pte) || mapper.IsNotFound(err) {
 		t.Errorf("Load throttled: %v", err)
 	}
-	wantItemError(t, "Load throttled", err, e.name, key("l", 1))
+	testenv.WantItemError(t, "Load throttled", err, e.table, key("l", 1))
 	err = testenv.Promptly(t, 200*time.Millisecond, func(ctx context.Context) error { return accounts.Load(ctx, &account{ID: "l", Seq: 1}) })
 	wantErrIs(t, "Load that hangs", err, context.DeadlineExceeded)
-	wantItemError(t, "Load that hangs", err, e.name, key("l", 1))
+	testenv.WantItemError(t, "Load that hangs", err, e.table, key("l", 1))
 
-	e.f.On("DeleteItem").Nth(1).ServerError()
+	e.cc.On("DeleteItem").Nth(1).ServerError()
 	err = accounts.Delete(ctx, &a)
 	var ise *types.InternalServerError
 	if !errors.As(err, &ise) || mapper.IsConflict(err) {
 		t.Errorf("Delete with a server error: %v", err)
 	}
-	wantItemError(t, "Delete with a server error", err, e.name, key("l", 1))
+	testenv.WantItemError(t, "Delete with a server error", err, e.table, key("l", 1))
 	if got := storedWhole[account](t, e); len(got) != 1 {
 		t.Errorf("after a failed Delete the table holds %v", got)
 	}
-	if n := e.f.Calls("DeleteItem"); n != 1 {
+	if n := e.cc.Calls("DeleteItem"); n != 1 {
 		t.Errorf("%d DeleteItem calls, want 1", n)
 	}
 }
@@ -207,16 +189,15 @@ func TestFaultsBatchSavePartial(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newFaultEnv(t, mapper.WithBatchRetry(4, time.Millisecond, 5*time.Millisecond))
-			tbl := mustTable[event](t, e.m, e.name)
+			e, tbl := newFaultEnv[event](t, mapper.WithBatchRetry(4, time.Millisecond, 5*time.Millisecond))
 			items := events("b", 30)
-			e.f.On("BatchWriteItem").Nth(1).Partial(10)
-			tc.arm(e.f.On("BatchWriteItem").From(2))
+			e.cc.On("BatchWriteItem").Nth(1).Partial(10)
+			tc.arm(e.cc.On("BatchWriteItem").From(2))
 
 			err := tbl.BatchSave(t.Context(), items)
 			var be *mapper.BatchError
-			if !errors.As(err, &be) || be.Table != e.name || !tc.cause(err) {
-				t.Fatalf("BatchSave: %v (%T), want a *mapper.BatchError for %s with the cause", err, err, e.name)
+			if !errors.As(err, &be) || be.Table != e.table || !tc.cause(err) {
+				t.Fatalf("BatchSave: %v (%T), want a *mapper.BatchError for %s with the cause", err, err, e.table)
 			}
 			stored := storedWhole[event](t, e)
 			if diff := gocmp.Diff(eventKeys(items[:10]), stored); diff != "" {
@@ -225,7 +206,7 @@ func TestFaultsBatchSavePartial(t *testing.T) {
 			if diff := gocmp.Diff(eventKeys(items[10:]), fmtKeys(be.Keys)); diff != "" {
 				t.Errorf("BatchError keys are not the items not written (-want +got):\n%s", diff)
 			}
-			if n := e.f.Calls("BatchWriteItem"); n != tc.calls {
+			if n := e.cc.Calls("BatchWriteItem"); n != tc.calls {
 				t.Errorf("%d BatchWriteItem calls, want %d", n, tc.calls)
 			}
 		})
@@ -235,14 +216,13 @@ func TestFaultsBatchSavePartial(t *testing.T) {
 // BatchLoad: 10 of 30 keys read, then a server error: the BatchError lists
 // the 20 keys not read.
 func TestFaultsBatchLoadPartial(t *testing.T) {
-	e := newFaultEnv(t)
-	tbl := mustTable[event](t, e.m, e.name)
+	e, tbl := newFaultEnv[event](t)
 	items := events("g", 30)
 	if err := tbl.BatchSave(t.Context(), items); err != nil {
 		t.Fatal(err)
 	}
-	e.f.On("BatchGetItem").Nth(1).Partial(10)
-	e.f.On("BatchGetItem").Nth(2).ServerError()
+	e.cc.On("BatchGetItem").Nth(1).Partial(10)
+	e.cc.On("BatchGetItem").Nth(2).ServerError()
 	keys := make([]event, len(items))
 	for i, v := range items {
 		keys[i] = event{PK: v.PK, SK: v.SK}
@@ -262,7 +242,7 @@ func TestFaultsBatchLoadPartial(t *testing.T) {
 	if len(be.Keys) != 20 || len(read) != 10 {
 		t.Errorf("BatchError lists %d keys, want the 20 not read", len(be.Keys))
 	}
-	if n := e.f.Calls("BatchGetItem"); n != 2 {
+	if n := e.cc.Calls("BatchGetItem"); n != 2 {
 		t.Errorf("%d BatchGetItem calls, want 2", n)
 	}
 }
@@ -271,8 +251,7 @@ func TestFaultsBatchLoadPartial(t *testing.T) {
 // server error) writes nothing, changes no version, and its error names
 // the items of the transaction.
 func TestFaultsTxCommitServerError(t *testing.T) {
-	e := newFaultEnv(t)
-	accounts := mustTable[account](t, e.m, e.name)
+	e, accounts := newFaultEnv[account](t)
 	ctx := t.Context()
 	a := account{ID: "t", Seq: 1, Owner: "alice"}
 	b := account{ID: "t", Seq: 2, Owner: "bob"}
@@ -282,20 +261,20 @@ func TestFaultsTxCommitServerError(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.f.On("TransactWriteItems").ServerError()
+	e.cc.On("TransactWriteItems").ServerError()
 	err := tx.Commit(ctx)
 	var ise *types.InternalServerError
 	if !errors.As(err, &ise) {
 		t.Errorf("Commit: %v, want the server error", err)
 	}
-	wantMention(t, "Commit", err, e.name, ddbcrypt.FormatKey(key("t", 1)), ddbcrypt.FormatKey(key("t", 2)))
+	wantMention(t, "Commit", err, e.table, ddbcrypt.FormatKey(key("t", 1)), ddbcrypt.FormatKey(key("t", 2)))
 	if a.Version != 0 || b.Version != 0 {
 		t.Errorf("a failed Commit changed versions to %d, %d", a.Version, b.Version)
 	}
 	if got := storedWhole[account](t, e); len(got) != 0 {
 		t.Errorf("a failed Commit wrote %v", got)
 	}
-	if n := e.f.Calls("TransactWriteItems"); n != 1 {
+	if n := e.cc.Calls("TransactWriteItems"); n != 1 {
 		t.Errorf("%d TransactWriteItems calls, want 1", n)
 	}
 }
@@ -305,9 +284,8 @@ func TestFaultsTxCommitServerError(t *testing.T) {
 // without end.
 func TestFaultsFirstUseDescribeTable(t *testing.T) {
 	t.Run("hangs", func(t *testing.T) {
-		e := newFaultEnv(t)
-		accounts := mustTable[account](t, e.m, e.name)
-		e.f.On("DescribeTable").Hang()
+		e, accounts := newFaultEnv[account](t)
+		e.cc.On("DescribeTable").Hang()
 
 		// A first caller with a long deadline is stuck describing the
 		// table; a second with a short one must not wait for it.
@@ -317,7 +295,7 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 			defer cancel()
 			first <- accounts.Save(ctx, &account{ID: "d", Seq: 1})
 		}()
-		for i := 0; e.f.Calls("DescribeTable") == 0; i++ {
+		for i := 0; e.cc.Calls("DescribeTable") == 0; i++ {
 			if i == 500 {
 				t.Fatal("the first Save never described the table")
 			}
@@ -339,9 +317,8 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 	})
 
 	t.Run("fails", func(t *testing.T) {
-		e := newFaultEnv(t)
-		accounts := mustTable[account](t, e.m, e.name)
-		e.f.On("DescribeTable").ServerError()
+		e, accounts := newFaultEnv[account](t)
+		e.cc.On("DescribeTable").ServerError()
 		a := account{ID: "d", Seq: 1}
 		for _, c := range []struct {
 			what string
@@ -356,14 +333,13 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 			if !errors.As(err, &ise) {
 				t.Errorf("%s: %v, want the server error", c.what, err)
 			}
-			wantItemError(t, c.what, err, e.name, key("d", 1))
+			testenv.WantItemError(t, c.what, err, e.table, key("d", 1))
 		}
 	})
 
 	t.Run("times out", func(t *testing.T) {
-		e := newFaultEnv(t)
-		accounts := mustTable[account](t, e.m, e.name)
-		e.f.On("DescribeTable").Timeout()
+		e, accounts := newFaultEnv[account](t)
+		e.cc.On("DescribeTable").Timeout()
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 		defer cancel()
 		err := accounts.Save(ctx, &account{ID: "d", Seq: 1})
@@ -371,7 +347,7 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 		if !errors.As(err, &timeout) || ctx.Err() != nil {
 			t.Errorf("Save: %v (ctx: %v), want the SDK's timeout error before ctx ends", err, ctx.Err())
 		}
-		if n := e.f.Calls("DescribeTable"); n > 3 {
+		if n := e.cc.Calls("DescribeTable"); n > 3 {
 			t.Errorf("%d DescribeTable calls for one Save, want at most 3", n)
 		}
 	})
@@ -383,8 +359,7 @@ func TestFaultsFirstUseDescribeTable(t *testing.T) {
 // after the test, so only the scan's own cancellation can end its
 // goroutines before testenv.Faults counts them.
 func TestFaultsParallelScan(t *testing.T) {
-	e := newFaultEnv(t)
-	tbl := mustTable[event](t, e.m, e.name)
+	e, tbl := newFaultEnv[event](t)
 	if err := tbl.BatchSave(t.Context(), events("p", 100)); err != nil {
 		t.Fatal(err)
 	}
@@ -410,16 +385,16 @@ func TestFaultsParallelScan(t *testing.T) {
 		return n, nil
 	}
 
-	e.f.On("Scan").Nth(1).Hang()
-	e.f.On("Scan").Nth(2).Hang()
-	e.f.On("Scan").Nth(3).Throttle()
+	e.cc.On("Scan").Nth(1).Hang()
+	e.cc.On("Scan").Nth(2).Hang()
+	e.cc.On("Scan").Nth(3).Throttle()
 	_, err := scan(0)
 	var pte *types.ProvisionedThroughputExceededException
 	if !errors.As(err, &pte) {
 		t.Errorf("parallel scan with a throttled segment: %v", err)
 	}
 
-	e.f.Clear()
+	e.cc.Clear()
 	if n, err := scan(3); err != nil || n != 3 {
 		t.Errorf("parallel scan stopped after %d items: %v", n, err)
 	}

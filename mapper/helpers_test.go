@@ -35,15 +35,10 @@ const (
 	opDescribeTable = "DescribeTable"
 )
 
-// Keys, providers, Faults for parallel tests (no leak check), raw access to
-// stored items and the check that an error names its item are testenv's.
+// randomBytes and newProvider are testenv's.
 var (
-	randomBytes   = testenv.RandomKey
-	newProvider   = testenv.WrappedProvider
-	newFaults     = testenv.NewParallelFaults
-	rawGet        = testenv.RawGet
-	tamper        = testenv.RawSet
-	wantItemError = testenv.WantItemError
+	randomBytes = testenv.RandomKey
+	newProvider = testenv.WrappedProvider
 )
 
 // total returns the number of calls f has seen, of every operation.
@@ -59,20 +54,51 @@ func total(f *testenv.Faults) int {
 var fastRetry = mapper.WithBatchRetry(8, time.Millisecond, 10*time.Millisecond)
 
 // env is one test's DynamoDB Local client, counting testenv.Faults and
-// mapper.
+// mapper, and the table newTableEnv made.
 type env struct {
-	db *dynamodb.Client
-	cc *testenv.Faults
-	p  cmp.Provider
-	m  *mapper.Mapper
+	db    *dynamodb.Client
+	cc    *testenv.Faults
+	p     cmp.Provider
+	m     *mapper.Mapper
+	table string
 }
 
+// newEnv returns an env, without a table, for a test that runs in parallel
+// with others: its Faults does not check for leaked goroutines.
 func newEnv(t *testing.T, opts ...mapper.Option) *env {
 	t.Helper()
-	db := testenv.DynamoDB(t)
-	cc := newFaults(t)
+	return newEnvOn(t, testenv.NewParallelFaults(t), opts...)
+}
+
+// newEnvOn returns an env, without a table, whose mapper goes through f.
+func newEnvOn(t *testing.T, f *testenv.Faults, opts ...mapper.Option) *env {
+	t.Helper()
 	p := newProvider(t)
-	return &env{db: db, cc: cc, p: p, m: mapper.New(cc, p, append([]mapper.Option{fastRetry}, opts...)...)}
+	return &env{db: f.DynamoDB, cc: f, p: p, m: mapper.New(f, p, append([]mapper.Option{fastRetry}, opts...)...)}
+}
+
+// newTableEnv is newEnv with a fresh table, e.table (pk S, sk N); it
+// returns T's typed table on it too.
+func newTableEnv[T any](t *testing.T, opts ...mapper.Option) (*env, *mapper.Table[T]) {
+	t.Helper()
+	return withTable[T](t, newEnv(t, opts...))
+}
+
+// withTable gives e a fresh table, e.table (pk S, sk N), and returns T's
+// typed table on it.
+func withTable[T any](t *testing.T, e *env) (*env, *mapper.Table[T]) {
+	t.Helper()
+	e.table = testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
+	return e, mustTable[T](t, e.m, e.table)
+}
+
+// fault starts counting f's calls afresh and returns a rule for the calls
+// of op (see testenv.Faults.On), removed when the test ends.
+func fault(t *testing.T, f *testenv.Faults, op string) *testenv.Rule {
+	t.Helper()
+	f.Reset()
+	t.Cleanup(f.Clear)
+	return f.On(op)
 }
 
 // mustTable returns the typed table of T named name.

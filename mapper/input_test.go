@@ -70,10 +70,8 @@ type swappedKeys struct {
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	docs := mustTable[doc](t, e.m, name)
-	blobs := mustTable[blob](t, e.m, name)
+	e, docs := newTableEnv[doc](t)
+	blobs := mustTable[blob](t, e.m, e.table)
 
 	noCalls := func(what string) {
 		t.Helper()
@@ -121,18 +119,18 @@ func TestBadInput(t *testing.T) {
 		_, err := docs.BatchLoad(ctx, []doc{{ID: "ok", Seq: 1}, empty})
 		wantErrIs(t, "BatchLoad with an empty partition key", err, ddbcrypt.ErrInvalidItem)
 		// A nil pointer key is no key either.
-		pk := mustTable[ptrKey](t, e.m, name)
+		pk := mustTable[ptrKey](t, e.m, e.table)
 		wantErrIs(t, "Save with a nil pointer key", pk.Save(ctx, &ptrKey{Seq: 1, V: "v"}), ddbcrypt.ErrInvalidItem)
 		wantErrIs(t, "Load with a nil pointer key", pk.Load(ctx, &ptrKey{Seq: 1}), ddbcrypt.ErrInvalidItem)
 		wantErrIs(t, "Save with an empty pointer key", pk.Save(ctx, &ptrKey{ID: new(""), Seq: 1}), ddbcrypt.ErrInvalidItem)
 		noCalls("empty keys")
-		if keys := rawKeys(t, e.db, name); len(keys) != 0 {
+		if keys := rawKeys(t, e.db, e.table); len(keys) != 0 {
 			t.Errorf("bad batches wrote %v", keys)
 		}
 	})
 
 	t.Run("chan field", func(t *testing.T) {
-		_, err := mapper.NewTable[withChan](e.m, mapper.WithTableName(name))
+		_, err := mapper.NewTable[withChan](e.m, mapper.WithTableName(e.table))
 		wantErrIs(t, "NewTable of a type with a chan field", err, ddbcrypt.ErrInvalidConfig)
 		wantMention(t, "NewTable of a type with a chan field", err, "C")
 		wantErrIs(t, "Mapper.Save of a type with a chan field", e.m.Save(ctx, &withChan{ID: "x"}), ddbcrypt.ErrInvalidConfig)
@@ -153,7 +151,7 @@ func TestBadInput(t *testing.T) {
 		err = blobs.BatchSave(ctx, []blob{{ID: "small", Seq: 1, Data: []byte{1}}, big})
 		wantErrIs(t, "BatchSave with a 410 KB item", err, ddbcrypt.ErrInvalidItem)
 		noCalls("items over 400 KB")
-		if keys := rawKeys(t, e.db, name); len(keys) != 0 {
+		if keys := rawKeys(t, e.db, e.table); len(keys) != 0 {
 			t.Errorf("a refused batch wrote %v", keys)
 		}
 	})
@@ -187,13 +185,13 @@ func TestBadInput(t *testing.T) {
 	t.Run("bad types", func(t *testing.T) {
 		_, err := mapper.NewTable[doc](e.m) // no TableName method, no WithTableName
 		wantErrIs(t, "NewTable without a table name", err, ddbcrypt.ErrInvalidConfig)
-		_, err = mapper.NewTable[noHash](e.m, mapper.WithTableName(name))
+		_, err = mapper.NewTable[noHash](e.m, mapper.WithTableName(e.table))
 		wantErrIs(t, "NewTable of a type without a partition key", err, ddbcrypt.ErrInvalidConfig)
-		_, err = mapper.NewTable[spacedTag](e.m, mapper.WithTableName(name))
+		_, err = mapper.NewTable[spacedTag](e.m, mapper.WithTableName(e.table))
 		wantErrIs(t, "NewTable of a type with a malformed tag", err, ddbcrypt.ErrInvalidConfig)
-		_, err = mapper.NewTable[encryptedKey](e.m, mapper.WithTableName(name))
+		_, err = mapper.NewTable[encryptedKey](e.m, mapper.WithTableName(e.table))
 		wantErrIs(t, "NewTable of a type with an encrypted key", err, ddbcrypt.ErrInvalidConfig)
-		_, err = mapper.NewTable[int](e.m, mapper.WithTableName(name))
+		_, err = mapper.NewTable[int](e.m, mapper.WithTableName(e.table))
 		wantErrIs(t, "NewTable[int]", err, ddbcrypt.ErrInvalidConfig)
 		noCalls("bad types")
 	})
@@ -272,9 +270,7 @@ type floatKeyed struct {
 func TestBatchLoadNumberForms(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[floatKeyed](t, e.m, name)
+	_, tbl := newTableEnv[floatKeyed](t)
 	items := []floatKeyed{
 		{ID: "f", Seq: 1.5, V: "a"},
 		{ID: "f", Seq: 1e21, V: "b"},

@@ -54,7 +54,7 @@ func TestKeysSignedWithDoNotTouchDefault(t *testing.T) {
 	}
 
 	// Mallory's stored item copied onto alice's key does not verify.
-	moved := rawGet(t, e.db, name, key("mallory", 1))
+	moved := testenv.RawGet(t, e.db, name, key("mallory", 1))
 	moved["pk"] = &types.AttributeValueMemberS{Value: "alice"}
 	if _, err := e.db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(name), Item: moved}); err != nil {
 		t.Fatal(err)
@@ -66,15 +66,15 @@ func TestKeysSignedWithDoNotTouchDefault(t *testing.T) {
 	}
 
 	// Nor does an item whose index key was changed.
-	tamper(t, e.db, name, key("mallory", 1), "email", &types.AttributeValueMemberS{Value: "alice@example.com"})
+	testenv.RawSet(t, e.db, name, key("mallory", 1), "email", &types.AttributeValueMemberS{Value: "alice@example.com"})
 	got = member{PK: "mallory", SK: 1}
 	if err := tbl.Load(ctx, &got, mapper.ConsistentRead()); !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		t.Errorf("an item with a changed index key: Load = %+v, %v; want ErrIntegrity", got, err)
 	}
 
 	// The do-not-touch attribute that is no key stays unsigned.
-	tamper(t, e.db, name, key("mallory", 1), "email", &types.AttributeValueMemberS{Value: "mallory@example.com"})
-	tamper(t, e.db, name, key("mallory", 1), "notes", &types.AttributeValueMemberS{Value: "changed"})
+	testenv.RawSet(t, e.db, name, key("mallory", 1), "email", &types.AttributeValueMemberS{Value: "mallory@example.com"})
+	testenv.RawSet(t, e.db, name, key("mallory", 1), "notes", &types.AttributeValueMemberS{Value: "changed"})
 	got = member{PK: "mallory", SK: 1}
 	if err := tbl.Load(ctx, &got, mapper.ConsistentRead()); err != nil || got.Notes != "changed" || got.Secret != "mallory's secret" {
 		t.Errorf("after changing a do-not-touch attribute: Load = %+v, %v", got, err)

@@ -22,7 +22,7 @@ func TestSaveWithFailingKMSWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := testenv.DynamoDB(t)
-	cc := newFaults(t)
+	cc := testenv.NewParallelFaults(t)
 	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
 	accounts := mustTable[account](t, mapper.New(cc, provider), name)
 
@@ -43,7 +43,7 @@ func TestSaveWithFailingKMSWritesNothing(t *testing.T) {
 	if n := cc.Calls(opPut); n != puts {
 		t.Errorf("%d PutItem calls after the KMS failure", n-puts)
 	}
-	if item := rawGet(t, db, name, key("k", 2)); item != nil {
+	if item := testenv.RawGet(t, db, name, key("k", 2)); item != nil {
 		t.Errorf("an item was written: %v", item)
 	}
 	if b.Version != 0 {

@@ -77,6 +77,27 @@ func seq(from, to int) []int {
 	return out
 }
 
+// checkQuery reads q to its end and checks the sort keys of its items, in
+// order, and that each item is whole: the one saved (saved of its key).
+func checkQuery[T comparable, K any](t *testing.T, what string, q *mapper.Query[T], want []K, sortKey func(T) K, saved func(T) T) {
+	t.Helper()
+	got, err := collect(q.All(t.Context()))
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return
+	}
+	var keys []K
+	for _, v := range got {
+		keys = append(keys, sortKey(v))
+		if want := saved(v); v != want {
+			t.Errorf("%s: item %+v, want %+v", what, v, want)
+		}
+	}
+	if diff := gocmp.Diff(want, keys); diff != "" {
+		t.Errorf("%s: sort keys (-want +got):\n%s", what, diff)
+	}
+}
+
 // wantBadInput fails unless err says the input or configuration is bad.
 func wantBadInput(t *testing.T, what string, err error) {
 	t.Helper()
@@ -88,9 +109,7 @@ func wantBadInput(t *testing.T, what string, err error) {
 func TestQuery(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[event](t, e.m, name)
+	e, tbl := newTableEnv[event](t)
 	var all []event
 	for i := 1; i <= 10; i++ {
 		all = append(all, newEvent("q", i))
@@ -104,19 +123,7 @@ func TestQuery(t *testing.T) {
 
 	query := func(what string, q *mapper.Query[event], want []int) {
 		t.Helper()
-		got, err := collect(q.All(ctx))
-		if err != nil {
-			t.Errorf("%s: %v", what, err)
-			return
-		}
-		if diff := gocmp.Diff(want, sortKeys(got)); diff != "" {
-			t.Errorf("%s: sort keys (-want +got):\n%s", what, diff)
-		}
-		for _, v := range got {
-			if want := newEvent(v.PK, v.SK); v != want {
-				t.Errorf("%s: item %+v, want %+v", what, v, want)
-			}
-		}
+		checkQuery(t, what, q, want, func(v event) int { return v.SK }, func(v event) event { return newEvent(v.PK, v.SK) })
 	}
 
 	t.Run("sort conditions", func(t *testing.T) {
@@ -273,7 +280,7 @@ func TestQuery(t *testing.T) {
 		if err := tbl.BatchSave(ctx, items); err != nil {
 			t.Fatal(err)
 		}
-		tamper(t, e.db, name, key("t", 4), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
+		testenv.RawSet(t, e.db, e.table, key("t", 4), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
 
 		var got []int
 		var iterErr error
@@ -298,7 +305,7 @@ func TestQuery(t *testing.T) {
 				t.Errorf("error names %s, want %s", k, fmtKey(key("t", 4)))
 			}
 			var ie *mapper.ItemError
-			if errors.As(iterErr, &ie) && ie.Table != name {
+			if errors.As(iterErr, &ie) && ie.Table != e.table {
 				t.Errorf("error names table %q", ie.Table)
 			}
 		}
@@ -318,7 +325,7 @@ func TestQuery(t *testing.T) {
 			t.Error("Next after an error returned true")
 		}
 		// A tampered signed-only attribute fails too.
-		tamper(t, e.db, name, key("t", 2), "parity", &types.AttributeValueMemberS{Value: "odd"})
+		testenv.RawSet(t, e.db, e.table, key("t", 2), "parity", &types.AttributeValueMemberS{Value: "odd"})
 		_, err := collect(tbl.Query("t").Sort(mapper.Less(4)).All(ctx))
 		wantErrIs(t, "query over a tampered signed attribute", err, ddbcrypt.ErrIntegrity)
 		if err != nil {
@@ -335,8 +342,8 @@ func TestQuery(t *testing.T) {
 		if err := tbl.BatchSave(ctx, events("pe", 5)); err != nil {
 			t.Fatal(err)
 		}
-		tamper(t, e.db, name, key("pe", 3), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
-		tamper(t, e.db, name, key("pe", 5), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
+		testenv.RawSet(t, e.db, e.table, key("pe", 3), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
+		testenv.RawSet(t, e.db, e.table, key("pe", 5), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 32)})
 
 		it := tbl.Query("pe").Iter()
 		var v event
@@ -393,21 +400,7 @@ func TestQueryStringSortKey(t *testing.T) {
 	}
 	check := func(what string, q *mapper.Query[tagged], want []string) {
 		t.Helper()
-		got, err := collect(q.All(ctx))
-		if err != nil {
-			t.Errorf("%s: %v", what, err)
-			return
-		}
-		var keys []string
-		for _, v := range got {
-			keys = append(keys, v.SK)
-			if v.Body != "body "+v.SK {
-				t.Errorf("%s: %+v decrypted wrong", what, v)
-			}
-		}
-		if diff := gocmp.Diff(want, keys); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", what, diff)
-		}
+		checkQuery(t, what, q, want, func(v tagged) string { return v.SK }, func(v tagged) tagged { return tagged{PK: v.PK, SK: v.SK, Body: "body " + v.SK} })
 	}
 	check("BeginsWith a#", tbl.Query("s").Sort(mapper.BeginsWith("a#")), []string{"a#1", "a#2", "a#3"})
 	check("BeginsWith a", tbl.Query("s").Sort(mapper.BeginsWith("a")), []string{"a#1", "a#2", "a#3", "ab"})
@@ -463,7 +456,7 @@ func TestSecondaryIndex(t *testing.T) {
 		}
 	}
 
-	raw := rawGet(t, e.db, name, key("t1", 1))
+	raw := testenv.RawGet(t, e.db, name, key("t1", 1))
 	if s, ok := raw["status"].(*types.AttributeValueMemberS); !ok || s.Value != "open" {
 		t.Errorf("index key status stored as %#v, want plaintext \"open\"", raw["status"])
 	}
@@ -557,7 +550,7 @@ func TestSecondaryIndex(t *testing.T) {
 	}
 
 	// The index key tagged encrypt: refused on first use, nothing written.
-	cc := newFaults(t)
+	cc := testenv.NewParallelFaults(t)
 	enc := mustTable[ticketEncrypted](t, mapper.New(cc, e.p), name)
 	err = enc.Save(ctx, &ticketEncrypted{PK: "t9", SK: 9, Status: "open", Secret: "s"})
 	wantErrIs(t, "Save with an encrypted index key", err, ddbcrypt.ErrInvalidConfig)
@@ -567,12 +560,12 @@ func TestSecondaryIndex(t *testing.T) {
 	}
 	_, err = collect(enc.Query("open").Index("gsi").All(ctx))
 	wantErrIs(t, "Query with an encrypted index key", err, ddbcrypt.ErrInvalidConfig)
-	if rawGet(t, e.db, name, key("t9", 9)) != nil {
+	if testenv.RawGet(t, e.db, name, key("t9", 9)) != nil {
 		t.Error("an item with an encrypted index key was written")
 	}
 
 	// Tampering with the index key breaks the item.
-	tamper(t, e.db, name, key("t1", 1), "status", &types.AttributeValueMemberS{Value: "closed"})
+	testenv.RawSet(t, e.db, name, key("t1", 1), "status", &types.AttributeValueMemberS{Value: "closed"})
 	_, err = collect(tbl.Query("closed").Index("gsi").All(ctx))
 	wantErrIs(t, "index query over a tampered index key", err, ddbcrypt.ErrIntegrity)
 	var ie *mapper.ItemError
@@ -591,9 +584,7 @@ func TestSecondaryIndex(t *testing.T) {
 func TestScan(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[event](t, e.m, name)
+	e, tbl := newTableEnv[event](t)
 	var all []event
 	for _, pk := range []string{"a", "b", "c", "d"} {
 		for i := 1; i <= 5; i++ {
@@ -725,7 +716,7 @@ func TestScan(t *testing.T) {
 	}
 
 	// A tampered item ends a segmented scan with an error naming it.
-	tamper(t, e.db, name, key("c", 3), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 48)})
+	testenv.RawSet(t, e.db, e.table, key("c", 3), "body", &types.AttributeValueMemberB{Value: randomBytes(t, 48)})
 	_, err = collect(tbl.Scan().Segments(3).All(ctx))
 	wantErrIs(t, "segmented scan over a tampered item", err, ddbcrypt.ErrIntegrity)
 	if err != nil {

@@ -96,20 +96,24 @@ func TestRefusalsOffline(t *testing.T) {
 	missing := expression.AttributeExists(expression.Name("elsewhere")) // encrypted by default
 	plaintext := expression.Name("status").Equal(expression.Value("open"))
 
+	// Conditions and filters that name an encrypted attribute, and the one
+	// their refusal names.
+	refused := []struct {
+		what string
+		cond expression.ConditionBuilder
+		attr string
+	}{
+		{"an encrypted field", encrypted, "owner"},
+		// Which attribute a nested path's refusal names is left to
+		// TestNestedPathsNameTheirAttribute.
+		{"a path into an encrypted field", nested, ""},
+		{"an attribute the struct lacks", missing, "elsewhere"},
+		{"a plaintext and an encrypted field", plaintext.And(encrypted), "owner"},
+	}
+
 	t.Run("If", func(t *testing.T) {
 		t.Parallel()
-		for _, tc := range []struct {
-			what string
-			cond expression.ConditionBuilder
-			attr string
-		}{
-			{"an encrypted field", encrypted, "owner"},
-			// Which attribute a nested path's refusal names is left to
-			// TestNestedPathsNameTheirAttribute.
-			{"a path into an encrypted field", nested, ""},
-			{"an attribute the struct lacks", missing, "elsewhere"},
-			{"a plaintext and an encrypted field", plaintext.And(encrypted), "owner"},
-		} {
+		for _, tc := range refused {
 			writes := map[string]func(*mapper.Mapper, *mapper.Table[ledger], *ledger, mapper.WriteOption) error{
 				"Save": func(_ *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.WriteOption) error {
 					return tbl.Save(t.Context(), v, o)
@@ -156,27 +160,19 @@ func TestRefusalsOffline(t *testing.T) {
 
 	t.Run("Filter", func(t *testing.T) {
 		t.Parallel()
-		for _, tc := range []struct {
-			what   string
-			filter expression.ConditionBuilder
-			attr   string
-		}{
-			{"an encrypted field", encrypted, "owner"},
-			{"a path into an encrypted field", nested, ""},
-			{"an attribute the struct lacks", missing, "elsewhere"},
-		} {
+		for _, tc := range refused {
 			for _, read := range []struct {
 				name string
 				all  func(*mapper.Table[ledger]) func(func(ledger, error) bool)
 			}{
 				{"Query", func(tbl *mapper.Table[ledger]) func(func(ledger, error) bool) {
-					return tbl.Query("a").Filter(plaintext).Filter(tc.filter).All(t.Context())
+					return tbl.Query("a").Filter(plaintext).Filter(tc.cond).All(t.Context())
 				}},
 				{"Scan", func(tbl *mapper.Table[ledger]) func(func(ledger, error) bool) {
-					return tbl.Scan().Filter(tc.filter).All(t.Context())
+					return tbl.Scan().Filter(tc.cond).All(t.Context())
 				}},
 				{"segmented Scan", func(tbl *mapper.Table[ledger]) func(func(ledger, error) bool) {
-					return tbl.Scan().Segments(3).Filter(tc.filter).All(t.Context())
+					return tbl.Scan().Segments(3).Filter(tc.cond).All(t.Context())
 				}},
 			} {
 				f, _, tbl := fakeMapper(t)

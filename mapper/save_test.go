@@ -53,9 +53,7 @@ func versionOf(t *testing.T, item map[string]types.AttributeValue) string {
 func TestVersioning(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[account](t, e.m, name)
+	e, tbl := newTableEnv[account](t)
 
 	a := account{ID: "acct", Seq: 1, Owner: "alice", Balance: 10, Status: "open", Counter: 0}
 	if err := tbl.Save(ctx, &a); err != nil {
@@ -64,7 +62,7 @@ func TestVersioning(t *testing.T) {
 	if a.Version != 1 {
 		t.Errorf("after the first Save, Version = %d, want 1", a.Version)
 	}
-	if v := versionOf(t, rawGet(t, e.db, name, key("acct", 1))); v != "1" {
+	if v := versionOf(t, testenv.RawGet(t, e.db, e.table, key("acct", 1))); v != "1" {
 		t.Errorf("stored version %s, want 1", v)
 	}
 	if err := tbl.Save(ctx, &a); err != nil {
@@ -73,7 +71,7 @@ func TestVersioning(t *testing.T) {
 	if a.Version != 2 {
 		t.Errorf("after the second Save, Version = %d, want 2", a.Version)
 	}
-	raw := rawGet(t, e.db, name, key("acct", 1))
+	raw := testenv.RawGet(t, e.db, e.table, key("acct", 1))
 	if v := versionOf(t, raw); v != "2" {
 		t.Errorf("stored version %s, want 2", v)
 	}
@@ -135,13 +133,13 @@ func TestVersioning(t *testing.T) {
 	// Delete with a stale version fails; with the right one it succeeds.
 	err = tbl.Delete(ctx, &stale)
 	wantErrIs(t, "Delete with a stale version", err, mapper.ErrVersionConflict)
-	if rawGet(t, e.db, name, key("acct", 1)) == nil {
+	if testenv.RawGet(t, e.db, e.table, key("acct", 1)) == nil {
 		t.Fatal("a Delete with a stale version deleted the item")
 	}
 	if err := tbl.Delete(ctx, &a); err != nil {
 		t.Fatalf("Delete with the current version: %v", err)
 	}
-	if rawGet(t, e.db, name, key("acct", 1)) != nil {
+	if testenv.RawGet(t, e.db, e.table, key("acct", 1)) != nil {
 		t.Fatal("item still there after Delete")
 	}
 
@@ -156,8 +154,8 @@ func TestVersioning(t *testing.T) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("Load after Delete: %v is not an ItemError", err)
 	}
-	if ie.Table != name || fmtKey(ie.Key) != fmtKey(key("acct", 1)) {
-		t.Errorf("ItemError names table %q key %s; want %q %s", ie.Table, fmtKey(ie.Key), name, fmtKey(key("acct", 1)))
+	if ie.Table != e.table || fmtKey(ie.Key) != fmtKey(key("acct", 1)) {
+		t.Errorf("ItemError names table %q key %s; want %q %s", ie.Table, fmtKey(ie.Key), e.table, fmtKey(key("acct", 1)))
 	}
 	wantMention(t, "not-found message", err, `"acct"`)
 	if gone.Owner != "keep" {
@@ -174,7 +172,7 @@ func TestVersioning(t *testing.T) {
 	if err := tbl.Delete(ctx, &account{ID: "acct", Seq: 2}); err != nil {
 		t.Errorf("Delete with version 0: %v", err)
 	}
-	if rawGet(t, e.db, name, key("acct", 2)) != nil {
+	if testenv.RawGet(t, e.db, e.table, key("acct", 2)) != nil {
 		t.Error("Delete with version 0 did not delete")
 	}
 }
@@ -242,9 +240,7 @@ func TestVersionFieldTypes(t *testing.T) {
 func TestBatchSaveClobbersVersion(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[account](t, e.m, name)
+	e, tbl := newTableEnv[account](t)
 	a := account{ID: "b", Seq: 1, Owner: "x"}
 	for range 3 {
 		if err := tbl.Save(ctx, &a); err != nil {
@@ -258,7 +254,7 @@ func TestBatchSaveClobbersVersion(t *testing.T) {
 	if items[0].Version != 1 {
 		t.Errorf("BatchSave changed Version to %d", items[0].Version)
 	}
-	if v := versionOf(t, rawGet(t, e.db, name, key("b", 1))); v != "1" {
+	if v := versionOf(t, testenv.RawGet(t, e.db, e.table, key("b", 1))); v != "1" {
 		t.Errorf("stored version after BatchSave %s, want 1", v)
 	}
 }
@@ -266,10 +262,8 @@ func TestBatchSaveClobbersVersion(t *testing.T) {
 func TestConditions(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	docs := mustTable[doc](t, e.m, name)
-	accts := mustTable[account](t, e.m, name)
+	e, docs := newTableEnv[doc](t)
+	accts := mustTable[account](t, e.m, e.table)
 
 	statusIs := func(s string) mapper.WriteOption {
 		return mapper.If(expression.Name("status").Equal(expression.Value(s)))
@@ -344,15 +338,15 @@ func TestConditions(t *testing.T) {
 				t.Errorf("Delete, condition %s: made calls %v, want none", what, e.cc.Counts())
 			}
 		}
-		if rawGet(t, e.db, name, key("d", 1)) == nil {
+		if testenv.RawGet(t, e.db, e.table, key("d", 1)) == nil {
 			t.Error("a refused Delete deleted the item")
 		}
 	})
 
 	t.Run("encrypted attribute, first use", func(t *testing.T) {
 		// On a fresh mapper the table is described, but nothing written.
-		cc := newFaults(t)
-		fresh := mustTable[doc](t, mapper.New(cc, newProvider(t)), name)
+		cc := testenv.NewParallelFaults(t)
+		fresh := mustTable[doc](t, mapper.New(cc, newProvider(t)), e.table)
 		err := fresh.Save(ctx, &doc{ID: "d", Seq: 1}, mapper.If(expression.Name("secret").Equal(expression.Value("x"))))
 		wantErrIs(t, "Save on first use, condition on an encrypted attribute", err, ddbcrypt.ErrInvalidItem)
 		if n := cc.Calls(opPut); n != 0 {
@@ -366,13 +360,13 @@ func TestConditions(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantErrIs(t, "Delete with a false condition", docs.Delete(ctx, &x, statusIs("closed")), mapper.ErrConditionFailed)
-		if rawGet(t, e.db, name, key("d", 2)) == nil {
+		if testenv.RawGet(t, e.db, e.table, key("d", 2)) == nil {
 			t.Fatal("Delete with a false condition deleted the item")
 		}
 		if err := docs.Delete(ctx, &x, statusIs("open")); err != nil {
 			t.Fatalf("Delete with a true condition: %v", err)
 		}
-		if rawGet(t, e.db, name, key("d", 2)) != nil {
+		if testenv.RawGet(t, e.db, e.table, key("d", 2)) != nil {
 			t.Error("Delete with a true condition did not delete")
 		}
 		// A condition on a missing item fails.
@@ -431,13 +425,13 @@ func TestConditions(t *testing.T) {
 		wantErrIs(t, "Delete, right version, false condition", err, mapper.ErrConditionFailed)
 		err = accts.Delete(ctx, &stale, statusIs("open"))
 		wantErrIs(t, "Delete, stale version, true condition", err, mapper.ErrVersionConflict)
-		if rawGet(t, e.db, name, key("v", 1)) == nil {
+		if testenv.RawGet(t, e.db, e.table, key("v", 1)) == nil {
 			t.Fatal("a failed Delete deleted the item")
 		}
 		if err := accts.Delete(ctx, &a, statusIs("open")); err != nil {
 			t.Fatalf("Delete, right version, true condition: %v", err)
 		}
-		if rawGet(t, e.db, name, key("v", 1)) != nil {
+		if testenv.RawGet(t, e.db, e.table, key("v", 1)) != nil {
 			t.Error("Delete did not delete")
 		}
 	})
@@ -449,23 +443,14 @@ func statusIs2(s string) expression.ConditionBuilder {
 
 // wide is account plus an attribute account does not have.
 type wide struct {
-	ID      string `ddb:"pk,hash"`
-	Seq     int    `ddb:"sk,range"`
-	Version int    `ddb:"version,version"`
-	Owner   string `ddb:"owner"`
-	Balance int64  `ddb:"balance"`
-	Status  string `ddb:"status" ddbcrypt:"signonly"`
-	Note    string `ddb:"note,omitempty" ddbcrypt:"donottouch"`
-	Counter int    `ddb:"counter"`
-	Extra   string `ddb:"extra_attr"`
+	account
+	Extra string `ddb:"extra_attr"`
 }
 
 func TestLoad(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[account](t, e.m, name)
+	e, tbl := newTableEnv[account](t)
 
 	a := account{ID: "l", Seq: 1, Owner: "o", Balance: -5, Status: "s", Note: "n", Counter: 3}
 	if err := tbl.Save(ctx, &a); err != nil {
@@ -507,7 +492,7 @@ func TestLoad(t *testing.T) {
 		if err := tbl.Save(ctx, &b); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := rawGet(t, e.db, name, key("l", 2))["note"]; ok {
+		if _, ok := testenv.RawGet(t, e.db, e.table, key("l", 2))["note"]; ok {
 			t.Fatal("an empty omitempty field was stored")
 		}
 		got := account{ID: "l", Seq: 2, Note: "stale note", Balance: 77, Status: "stale", Counter: 9, Version: 42}
@@ -520,8 +505,8 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("unknown attribute", func(t *testing.T) {
-		wt := mustTable[wide](t, e.m, name)
-		w := wide{ID: "l", Seq: 3, Owner: "w", Status: "s", Extra: "from the future"}
+		wt := mustTable[wide](t, e.m, e.table)
+		w := wide{account: account{ID: "l", Seq: 3, Owner: "w", Status: "s"}, Extra: "from the future"}
 		if err := wt.Save(ctx, &w); err != nil {
 			t.Fatal(err)
 		}
@@ -533,7 +518,7 @@ func TestLoad(t *testing.T) {
 			t.Errorf("unknown-attribute error names %s", k)
 		}
 
-		lenient := mustTable[account](t, mapper.New(e.db, e.p, mapper.AcceptUnknownAttributes()), name)
+		lenient := mustTable[account](t, mapper.New(e.db, e.p, mapper.AcceptUnknownAttributes()), e.table)
 		got = account{ID: "l", Seq: 3}
 		if err := lenient.Load(ctx, &got); err != nil {
 			t.Fatalf("Load with AcceptUnknownAttributes: %v", err)
@@ -544,13 +529,13 @@ func TestLoad(t *testing.T) {
 		}
 
 		// Even when accepted, the unknown attribute is verified.
-		tamper(t, e.db, name, key("l", 3), "extra_attr", &types.AttributeValueMemberB{Value: make([]byte, 32)})
+		testenv.RawSet(t, e.db, e.table, key("l", 3), "extra_attr", &types.AttributeValueMemberB{Value: make([]byte, 32)})
 		err = lenient.Load(ctx, &got)
 		wantErrIs(t, "Load of an item with a tampered unknown attribute", err, ddbcrypt.ErrIntegrity)
 	})
 
 	t.Run("tampered", func(t *testing.T) {
-		tamper(t, e.db, name, key("l", 1), "status", &types.AttributeValueMemberS{Value: "changed"})
+		testenv.RawSet(t, e.db, e.table, key("l", 1), "status", &types.AttributeValueMemberS{Value: "changed"})
 		got := account{ID: "l", Seq: 1, Owner: "before"}
 		err := tbl.Load(ctx, &got)
 		wantErrIs(t, "Load of a tampered item", err, ddbcrypt.ErrIntegrity)
@@ -573,7 +558,7 @@ func TestUntypedMapper(t *testing.T) {
 	if p.Version != 1 {
 		t.Errorf("Mapper.Save set Version %d, want 1", p.Version)
 	}
-	raw := rawGet(t, e.db, profileTable, key("u", 1))
+	raw := testenv.RawGet(t, e.db, profileTable, key("u", 1))
 	if _, ok := raw["email"].(*types.AttributeValueMemberB); !ok {
 		t.Errorf("email stored as %T, want encrypted", raw["email"])
 	}

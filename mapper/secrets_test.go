@@ -68,9 +68,7 @@ func TestLoadErrorsHideEncryptedValues(t *testing.T) {
 
 func TestSaveRefusesCycles(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[linked](t, e.m, name)
+	e, tbl := newTableEnv[linked](t)
 
 	loop := &linked{ID: "a", Seq: 1}
 	loop.Next = loop

@@ -13,10 +13,8 @@ import (
 
 func TestTransaction(t *testing.T) {
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	accounts := mustTable[account](t, e.m, name)
-	docs := mustTable[doc](t, e.m, name)
+	e, accounts := newTableEnv[account](t)
+	docs := mustTable[doc](t, e.m, e.table)
 
 	// Two saves and a delete, committed together.
 	gone := doc{ID: "d", Seq: 9, Secret: "old"}
@@ -87,9 +85,7 @@ func TestTransaction(t *testing.T) {
 
 func TestUpdateDoNotTouchField(t *testing.T) {
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	accounts := mustTable[account](t, e.m, name)
+	e, accounts := newTableEnv[account](t)
 	a := account{ID: "u", Seq: 1, Owner: "alice", Balance: 5, Note: "first"}
 	if err := accounts.Save(ctx, &a); err != nil {
 		t.Fatal(err)
@@ -113,7 +109,7 @@ func TestUpdateDoNotTouchField(t *testing.T) {
 	if err := accounts.Update(ctx, &a, "Note"); err != nil {
 		t.Fatal(err)
 	}
-	if raw := rawGet(t, e.db, name, key("u", 1)); raw["note"] != nil {
+	if raw := testenv.RawGet(t, e.db, e.table, key("u", 1)); raw["note"] != nil {
 		t.Errorf("omitted note still stored: %v", raw["note"])
 	}
 
