@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -22,6 +23,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
+	"github.com/ddbcrypt/ddbcrypt/tags"
 	gocmp "github.com/google/go-cmp/cmp"
 )
 
@@ -113,14 +115,13 @@ func TestMapperGuideExample(t *testing.T) {
 	}
 
 	// ...and the mapper reads what the raw item encryptor wrote (the guide's
-	// Python item, with the same attribute actions).
-	python := map[string]types.AttributeValue{
-		"partition_attribute": &types.AttributeValueMemberS{Value: "is this"},
-		"sort_attribute":      &types.AttributeValueMemberN{Value: "56"},
-		"example":             &types.AttributeValueMemberS{Value: "data"},
-		"some numbers":        &types.AttributeValueMemberN{Value: "99"},
-		"and some binary":     &types.AttributeValueMemberB{Value: []byte{0x00, 0x01, 0x02}},
-		"leave me":            &types.AttributeValueMemberS{Value: "alone"},
+	// Python item, with the same attribute actions: the guide's values, as
+	// attributevalue writes them, at sort key 56).
+	want := guideItem()
+	want.SortAttribute = 56
+	python, err := attributevalue.MarshalMapWithOptions(want, func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key })
+	if err != nil {
+		t.Fatal(err)
 	}
 	enc, err := encryptor.EncryptItem(ctx, python, actions, ec)
 	if err != nil {
@@ -133,8 +134,6 @@ func TestMapperGuideExample(t *testing.T) {
 	if err := table.Load(ctx, &fromPython, mapper.ConsistentRead()); err != nil {
 		t.Fatalf("mapper on an item encryptor item: %v", err)
 	}
-	want := guideItem()
-	want.SortAttribute = 56
 	if diff := gocmp.Diff(want, fromPython); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -224,28 +223,9 @@ func TestMapperLoadsJavaItems(t *testing.T) {
 		StringSet: []string{"Goodbye", "Cruel", "World", "?"}, IntSet: []int{1, 200, 10, 15, 0},
 		DoubleValue: 15, DoubleSet: []float64{15, 7.6, -3, -34.2, 0},
 	}
-	sets := gocmp.Transformer("sorted", func(s []string) map[string]bool {
-		m := map[string]bool{}
-		for _, v := range s {
-			m[v] = true
-		}
-		return m
-	})
-	ints := gocmp.Transformer("sortedInts", func(s []int) map[int]bool {
-		m := map[int]bool{}
-		for _, v := range s {
-			m[v] = true
-		}
-		return m
-	})
-	floats := gocmp.Transformer("sortedFloats", func(s []float64) map[float64]bool {
-		m := map[float64]bool{}
-		for _, v := range s {
-			m[v] = true
-		}
-		return m
-	})
-	if diff := gocmp.Diff(want, got, sets, ints, floats); diff != "" {
+	// Sets come back in any order.
+	sets := gocmp.Options{gocmp.Transformer("strings", setOf[string]), gocmp.Transformer("ints", setOf[int]), gocmp.Transformer("floats", setOf[float64])}
+	if diff := gocmp.Diff(want, got, sets); diff != "" {
 		t.Errorf("Java item (-want +got):\n%s", diff)
 	}
 
@@ -257,4 +237,13 @@ func TestMapperLoadsJavaItems(t *testing.T) {
 	if err := plain.Load(ctx, &got); !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		t.Errorf("Java item under its physical table name: %v, want ErrIntegrity", err)
 	}
+}
+
+// setOf returns the elements of s as a set.
+func setOf[T comparable](s []T) map[T]bool {
+	m := make(map[T]bool, len(s))
+	for _, v := range s {
+		m[v] = true
+	}
+	return m
 }

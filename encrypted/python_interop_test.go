@@ -12,14 +12,11 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
 	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 func TestPythonInterop(t *testing.T) {
 	t.Parallel()
-	py := reftest.Python(t)
-	db := testenv.DynamoDB(t)
-	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	py, db, name := reftest.PythonTable(t)
 	actions := crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{
 		"signed_n": crypto.SignOnly, "signed_set": crypto.SignOnly, "signed_m": crypto.SignOnly, "plain": crypto.DoNothing}}
 	providers := []struct {
@@ -78,9 +75,7 @@ func itemsWithPartition(pk string, items []reftest.Item) []reftest.Item {
 // Python reads.
 func TestPythonUnsignedKeys(t *testing.T) {
 	t.Parallel()
-	py := reftest.Python(t)
-	db := testenv.DynamoDB(t)
-	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	py, db, name := reftest.PythonTable(t)
 	provider := reftest.WrappedAES(t)
 	actions := crypto.AttributeActions{Default: crypto.DoNothing, Overrides: map[string]crypto.Action{
 		"signed_n": crypto.SignOnly, "signed_m": crypto.SignOnly, "b": crypto.EncryptAndSign}}

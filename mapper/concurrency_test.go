@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
 
@@ -88,18 +87,16 @@ func TestConcurrentIncrements(t *testing.T) {
 func TestConcurrentFirstUse(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	seedTbl := mustTable[doc](t, mapper.New(e.db, e.p), name)
+	// Two tables of the same type on the same mapper share the description.
+	e, t1 := newTableEnv[doc](t)
+	t2 := mustTable[doc](t, e.m, e.table)
+	seedTbl := mustTable[doc](t, mapper.New(e.db, e.p), e.table)
 	for i := range 16 {
 		if err := seedTbl.Save(ctx, &doc{ID: "f", Seq: i, Secret: "s"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	// Two tables of the same type on the same mapper share the description.
-	t1 := mustTable[doc](t, e.m, name)
-	t2 := mustTable[doc](t, e.m, name)
 	var wg sync.WaitGroup
 	for i := range 16 {
 		tbl := t1
@@ -127,17 +124,15 @@ func TestConcurrentFirstUse(t *testing.T) {
 func TestFirstUseCancelledByAnotherCaller(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	if err := mustTable[doc](t, mapper.New(e.db, e.p), name).Save(ctx, &doc{ID: "c", Seq: 1, Secret: "s"}); err != nil {
+	// Two Table values: each has its own lock, so the second caller waits
+	// on the shared description rather than on the first table.
+	e, t1 := newTableEnv[doc](t)
+	t2 := mustTable[doc](t, e.m, e.table)
+	if err := mustTable[doc](t, mapper.New(e.db, e.p), e.table).Save(ctx, &doc{ID: "c", Seq: 1, Secret: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	// The first DescribeTable hangs until its caller gives up.
 	e.cc.On(opDescribeTable).Nth(1).Hang()
-	// Two Table values: each has its own lock, so the second caller waits
-	// on the shared description rather than on the first table.
-	t1 := mustTable[doc](t, e.m, name)
-	t2 := mustTable[doc](t, e.m, name)
 
 	ctxA, cancelA := context.WithCancel(ctx)
 	errA := make(chan error, 1)

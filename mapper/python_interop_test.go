@@ -10,7 +10,6 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 	gocmp "github.com/google/go-cmp/cmp"
 )
@@ -65,9 +64,7 @@ func interopRecordItem(pk string, sk int, sortKey string) (interopRecord, reftes
 
 func TestPythonInterop(t *testing.T) {
 	t.Parallel()
-	py := reftest.Python(t)
-	db := testenv.DynamoDB(t)
-	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	py, db, name := reftest.PythonTable(t)
 	actions := crypto.AttributeActions{Default: crypto.EncryptAndSign,
 		Overrides: map[string]crypto.Action{"status": crypto.SignOnly, "note": crypto.DoNothing}}
 	metaStore := reftest.NewMetaStoreTable(t)
@@ -129,9 +126,7 @@ type pyUnsigned struct {
 // the table has WithUnsignedKeys, and with it writes items Python reads.
 func TestPythonUnsignedKeys(t *testing.T) {
 	t.Parallel()
-	py := reftest.Python(t)
-	db := testenv.DynamoDB(t)
-	name := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	py, db, name := reftest.PythonTable(t)
 	provider := reftest.WrappedAES(t)
 	p := provider.Build(t)
 	m := mapper.New(db, p)

@@ -195,24 +195,22 @@ type ptrVersioned struct {
 func TestVersionFieldTypes(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
+	e, uints := newTableEnv[uintVersioned](t)
 
 	t.Run("uint32", func(t *testing.T) {
-		tbl := mustTable[uintVersioned](t, e.m, name)
 		v := uintVersioned{ID: "u", Seq: 1, Data: "x"}
 		for want := uint32(1); want <= 2; want++ {
-			if err := tbl.Save(ctx, &v); err != nil || v.Version != want {
+			if err := uints.Save(ctx, &v); err != nil || v.Version != want {
 				t.Fatalf("Save: err %v, Version %d; want nil, %d", err, v.Version, want)
 			}
 		}
 		stale := uintVersioned{ID: "u", Seq: 1, Version: 1}
-		wantErrIs(t, "stale uint32 version", tbl.Save(ctx, &stale), mapper.ErrVersionConflict)
+		wantErrIs(t, "stale uint32 version", uints.Save(ctx, &stale), mapper.ErrVersionConflict)
 	})
 
 	// The schema allows a pointer to an integer as the version.
 	t.Run("pointer", func(t *testing.T) {
-		tbl := mustTable[ptrVersioned](t, e.m, name)
+		tbl := mustTable[ptrVersioned](t, e.m, e.table)
 		v := ptrVersioned{ID: "p", Seq: 1, Data: "x"}
 		var err error
 		noPanic(t, "Save with a nil *int64 version", func() { err = tbl.Save(ctx, &v) })

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ddbcrypt/ddbcrypt"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 type cardAsInt64 struct {
@@ -44,21 +43,20 @@ type linked struct {
 func TestLoadErrorsHideEncryptedValues(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
+	e, cards := newTableEnv[cardAsInt64](t)
 
 	saved := cardAsInt64{ID: "a", Seq: 1, Card: 4111111111111111, SSN: "078-05-1120"}
-	if err := mustTable[cardAsInt64](t, e.m, name).Save(ctx, &saved); err != nil {
+	if err := cards.Save(ctx, &saved); err != nil {
 		t.Fatal(err)
 	}
-	err := mustTable[cardAsNumber](t, e.m, name).Load(ctx, &cardAsNumber{ID: "a", Seq: 1})
+	err := mustTable[cardAsNumber](t, e.m, e.table).Load(ctx, &cardAsNumber{ID: "a", Seq: 1})
 	wantErrIs(t, "Load into int8", err, ddbcrypt.ErrInvalidItem)
 	wantMention(t, "Load into int8", err, `"card"`)
 	if err != nil && strings.Contains(err.Error(), "4111111111111111") {
 		t.Errorf("Load into int8: error %q shows the encrypted value", err)
 	}
 
-	err = mustTable[ssnAsNumber](t, e.m, name).Load(ctx, &ssnAsNumber{ID: "a", Seq: 1})
+	err = mustTable[ssnAsNumber](t, e.m, e.table).Load(ctx, &ssnAsNumber{ID: "a", Seq: 1})
 	wantErrIs(t, "Load of S into int", err, ddbcrypt.ErrInvalidItem)
 	wantMention(t, "Load of S into int", err, `"ssn"`)
 	if err != nil && strings.Contains(err.Error(), saved.SSN) {
