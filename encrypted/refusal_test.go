@@ -82,7 +82,7 @@ func transactWith(item types.TransactWriteItem) *dynamodb.TransactWriteItemsInpu
 func TestRefusalsOffline(t *testing.T) {
 	t.Parallel()
 	item, k := fullItem("r", 1), key("r", 1)
-	put, del, update := (*encrypted.Client).PutItem, (*encrypted.Client).DeleteItem, (*encrypted.Client).UpdateItem
+	putItem, deleteItem, updateItem := (*encrypted.Client).PutItem, (*encrypted.Client).DeleteItem, (*encrypted.Client).UpdateItem
 	query, scan, tx := (*encrypted.Client).Query, (*encrypted.Client).Scan, (*encrypted.Client).TransactWriteItems
 	one := map[string]types.AttributeValue{":one": n("1")}
 	values := map[string]types.AttributeValue{":p": s("r"), ":v": s("x")}
@@ -92,53 +92,53 @@ func TestRefusalsOffline(t *testing.T) {
 		attr string
 		why  []string
 	}{
-		{"PutItem with a condition on an encrypted attribute", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+		{"PutItem with a condition on an encrypted attribute", call(putItem, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
 			ConditionExpression: aws.String("secret = :v"), ExpressionAttributeValues: fakeValues}), "secret", []string{"condition", "encrypted"}},
-		{"PutItem with a condition on an encrypted attribute through a placeholder", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+		{"PutItem with a condition on an encrypted attribute through a placeholder", call(putItem, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
 			ConditionExpression: aws.String("attribute_not_exists(pk) OR #x <> :v"), ExpressionAttributeNames: map[string]string{"#x": "number"}, ExpressionAttributeValues: fakeValues}),
 			"number", []string{"condition", "encrypted"}},
-		{"PutItem with a condition on a nested path of an encrypted attribute", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+		{"PutItem with a condition on a nested path of an encrypted attribute", call(putItem, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
 			ConditionExpression: aws.String("doc.a[0].b = :v"), ExpressionAttributeValues: fakeValues}), "doc", []string{"encrypted"}},
-		{"PutItem with a condition on an attribute the item lacks (encrypted by default)", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+		{"PutItem with a condition on an attribute the item lacks (encrypted by default)", call(putItem, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
 			ConditionExpression: aws.String("attribute_exists(other)")}), "other", []string{"encrypted"}},
-		{"PutItem with a size() of an encrypted attribute", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+		{"PutItem with a size() of an encrypted attribute", call(putItem, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
 			ConditionExpression: aws.String("size(blob) > :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n("1")}}), "blob", []string{"encrypted"}},
-		{"PutItem with the legacy Expected", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+		{"PutItem with the legacy Expected", call(putItem, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
 			Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(false)}}}), "", []string{"Expected"}},
-		{"PutItem with ReturnValues UPDATED_NEW", call(put, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
+		{"PutItem with ReturnValues UPDATED_NEW", call(putItem, &dynamodb.PutItemInput{TableName: fakeTbl, Item: item,
 			ReturnValues: types.ReturnValueUpdatedNew}), "", []string{"UPDATED_NEW"}},
 
-		{"DeleteItem with a condition on an encrypted attribute", call(del, &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: k,
+		{"DeleteItem with a condition on an encrypted attribute", call(deleteItem, &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: k,
 			ConditionExpression: aws.String("plain = :v AND contains(#s, :v)"), ExpressionAttributeNames: map[string]string{"#s": "strings"}, ExpressionAttributeValues: fakeValues}),
 			"strings", []string{"condition", "encrypted"}},
-		{"DeleteItem with the legacy Expected", call(del, &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: k,
+		{"DeleteItem with the legacy Expected", call(deleteItem, &dynamodb.DeleteItemInput{TableName: fakeTbl, Key: k,
 			Expected: map[string]types.ExpectedAttributeValue{"secret": {Exists: aws.Bool(true)}}}), "", []string{"Expected"}},
 
-		{"UpdateItem with SET of an encrypted attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with SET of an encrypted attribute", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("SET secret = :v"), ExpressionAttributeValues: fakeValues}), "secret", []string{"ENCRYPT_AND_SIGN", "signature"}},
-		{"UpdateItem with SET of a signed attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with SET of a signed attribute", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("SET counter = :one, #s = :one"), ExpressionAttributeNames: map[string]string{"#s": "signed"}, ExpressionAttributeValues: one}),
 			"signed", []string{"SIGN_ONLY", "signature"}},
-		{"UpdateItem with REMOVE of a nested encrypted path", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with REMOVE of a nested encrypted path", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("REMOVE doc.a.b")}), "doc", []string{"ENCRYPT_AND_SIGN"}},
-		{"UpdateItem with ADD to the sort key", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with ADD to the sort key", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("ADD sk :one"), ExpressionAttributeValues: one}), "sk", []string{"key"}},
-		{"UpdateItem with SET of an index key", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with SET of an index key", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("SET grp = :v"), ExpressionAttributeValues: fakeValues}), "grp", []string{"key"}},
-		{"UpdateItem with SET of the signature", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with SET of the signature", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("SET #r = :v"), ExpressionAttributeNames: map[string]string{"#r": crypto.SignatureAttribute}, ExpressionAttributeValues: fakeValues}),
 			crypto.SignatureAttribute, []string{"reserved"}},
-		{"UpdateItem with a read of an encrypted attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with a read of an encrypted attribute", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("SET plain = if_not_exists(secret, :v)"), ExpressionAttributeValues: fakeValues}), "secret", []string{"reads", "encrypted"}},
-		{"UpdateItem with a condition on an encrypted attribute", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with a condition on an encrypted attribute", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("ADD counter :one"), ConditionExpression: aws.String("secret <> :one"), ExpressionAttributeValues: one}),
 			"secret", []string{"condition", "encrypted"}},
-		{"UpdateItem with the legacy AttributeUpdates", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with the legacy AttributeUpdates", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			AttributeUpdates: map[string]types.AttributeValueUpdate{"counter": {Action: types.AttributeActionAdd, Value: n("1")}}}), "", []string{"AttributeUpdates"}},
-		{"UpdateItem with the legacy Expected", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
+		{"UpdateItem with the legacy Expected", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k,
 			UpdateExpression: aws.String("ADD counter :one"), ExpressionAttributeValues: one, Expected: map[string]types.ExpectedAttributeValue{"plain": {Exists: aws.Bool(true)}}}),
 			"", []string{"Expected"}},
-		{"UpdateItem with no UpdateExpression", call(update, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k}), "", []string{"UpdateExpression"}},
+		{"UpdateItem with no UpdateExpression", call(updateItem, &dynamodb.UpdateItemInput{TableName: fakeTbl, Key: k}), "", []string{"UpdateExpression"}},
 
 		{"Query with a key condition on an encrypted attribute", call(query, &dynamodb.QueryInput{TableName: fakeTbl,
 			KeyConditionExpression: aws.String("pk = :p AND begins_with(#s, :v)"), ExpressionAttributeNames: map[string]string{"#s": "secret"}, ExpressionAttributeValues: values}),

@@ -1,8 +1,9 @@
 package mapper_test
 
 // Shared helpers for the mapper's integration tests against DynamoDB Local:
-// a key provider, a testenv.Faults that counts (and can disturb) calls, raw
-// table access and key formatting.
+// a test's env (a mapper through a testenv.Faults that counts, and can
+// disturb, calls; a fresh table), raw scans and key formatting. What the
+// encrypted client's tests need too is testenv's (frontends.go).
 
 import (
 	"errors"
