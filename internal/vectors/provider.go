@@ -9,9 +9,10 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 )
 
-// ErrUnsupported marks a scenario this harness cannot run yet; such scenarios
-// are reported as skipped, not failed.
-var ErrUnsupported = errors.New("provider not built yet")
+// ErrUnsupported marks a scenario this harness cannot run: a provider type
+// or key set-up it has no builder for, or one that needs a service it has
+// no access to. Such scenarios are reported as skipped, not failed.
+var ErrUnsupported = errors.New("not supported by this runner")
 
 // Purpose says whether a provider is built to decrypt existing vectors or to
 // encrypt new ones.
