@@ -271,7 +271,7 @@ func TestConditions(t *testing.T) {
 	docs := mustTable[doc](t, e.m, name)
 	accts := mustTable[account](t, e.m, name)
 
-	statusIs := func(s string) mapper.WriteOption {
+	statusIs := func(s string) mapper.Option {
 		return mapper.If(expression.Name("status").Equal(expression.Value(s)))
 	}
 	load := func(id string, seq int) (doc, error) {
