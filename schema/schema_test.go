@@ -208,7 +208,7 @@ func TestTags(t *testing.T) {
 		"K": {Action: crypto.EncryptAndSign, HasAction: true},
 	}
 	for name, tag := range wantTags {
-		if got := s.Field(name).Tag; got != tag {
+		if got := s.Field(name).Tag; !reflect.DeepEqual(got, tag) {
 			t.Errorf("%s: Tag %+v, want %+v", name, got, tag)
 		}
 	}
@@ -239,16 +239,25 @@ func TestTagErrors(t *testing.T) {
 	wantErr(t, err, typ, "X", `ddbcrypt:"sign"`)
 
 	type AV struct {
-		X string `dynamodbav:"x"`
+		X string `ddb:"x" dynamodbav:"y"`
 	}
 	typ, err = errOf[AV]()
-	wantErr(t, err, typ, "X", "use the ddb tag")
+	wantErr(t, err, typ, "X", `tag ddb:"x": disagrees with dynamodbav:"y"`)
+	if !errors.As(err, &te) || te.Field != "X" {
+		t.Errorf("%v does not wrap the *tags.Error", err)
+	}
 
 	type IgnoredCrypt struct {
 		X string `ddb:"-" ddbcrypt:"signonly"`
 	}
 	typ, err = errOf[IgnoredCrypt]()
-	wantErr(t, err, typ, "X", `ddb:"-"`)
+	wantErr(t, err, typ, "X", `not stored ("-") but tagged ddbcrypt:"signonly"`)
+
+	type IgnoredCryptAV struct {
+		X string `dynamodbav:"-" ddbcrypt:"encrypt"`
+	}
+	typ, err = errOf[IgnoredCryptAV]()
+	wantErr(t, err, typ, "X", `not stored ("-") but tagged ddbcrypt:"encrypt"`)
 }
 
 func TestUnexported(t *testing.T) {
