@@ -81,8 +81,9 @@
 // a key of several indexes, and of the table too:
 //
 //	Customer string `ddb:"customer,hash,index=by-placed:hash"` // table and local index
-//	Placed   int64  `ddb:"placed,range,index=by-placed:range"`
-//	Email    string `ddb:"email,index=by-email:hash"`             // global index
+//	ID       string `ddb:"id,range"`
+//	Placed   int64  `ddb:"placed,index=by-placed:range"`
+//	Email    string `ddb:"email,index=by-email:hash"` // global index
 //	Total    int64  `ddb:"total,index=by-email:range"`
 //
 // An index has one partition key and at most one sort key. An index whose
