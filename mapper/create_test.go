@@ -4,7 +4,6 @@ package mapper_test
 // DynamoDB Local makes of it, used through the mapper and its indexes.
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -179,19 +178,27 @@ func TestCreateTableClient(t *testing.T) {
 	}
 }
 
+// createdTable creates T's table in DynamoDB Local with Table.CreateTable,
+// through a mapper on a fresh testenv.Faults, and deletes it when the test
+// ends.
+func createdTable[T any](t *testing.T) (*testenv.Faults, *mapper.Table[T]) {
+	t.Helper()
+	f := newFaults(t)
+	name := testenv.TableName(t)
+	testenv.DeleteAtEnd(t, f.DynamoDB, name)
+	tbl := mustTable[T](t, mapper.New(f, newProvider(t)), name)
+	if err := tbl.CreateTable(t.Context()); err != nil {
+		t.Fatalf("CreateTable %s: %v", name, err)
+	}
+	return f, tbl
+}
+
 // TestCreateTable creates purchase's table in DynamoDB Local, which the
 // mapper then accepts on first use; items go in encrypted and signed and
 // come back through every index.
 func TestCreateTable(t *testing.T) {
-	f := newFaults(t)
-	name := testenv.TableName(t)
-	testenv.DeleteAtEnd(t, f.DynamoDB, name)
-	m := mapper.New(f, newProvider(t))
-	tbl := mustTable[purchase](t, m, name)
-	ctx := t.Context()
-	if err := tbl.CreateTable(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f, tbl := createdTable[purchase](t)
+	name, ctx := tbl.Name(), t.Context()
 	if d := gocmp.Diff(wantPurchaseInput(name), f.Last("CreateTable"), sdkTypes); d != "" {
 		t.Errorf("CreateTable sent (-want +got):\n%s", d)
 	}
@@ -272,15 +279,8 @@ func TestCreateTable(t *testing.T) {
 // describes: they are stored in plaintext, and changing one breaks the
 // item's signature.
 func TestCreateTableIndexKeys(t *testing.T) {
-	f := newFaults(t)
-	name := testenv.TableName(t)
-	testenv.DeleteAtEnd(t, f.DynamoDB, name)
-	m := mapper.New(f, newProvider(t))
-	tbl := mustTable[purchase](t, m, name)
-	ctx := t.Context()
-	if err := tbl.CreateTable(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f, tbl := createdTable[purchase](t)
+	name, ctx := tbl.Name(), t.Context()
 	s, err := schema.For[purchase]()
 	if err != nil {
 		t.Fatal(err)
@@ -337,14 +337,8 @@ type avOrder struct {
 }
 
 func TestCreateTableDynamodbav(t *testing.T) {
-	f := newFaults(t)
-	name := testenv.TableName(t)
-	testenv.DeleteAtEnd(t, f.DynamoDB, name)
-	tbl := mustTable[avOrder](t, mapper.New(f, newProvider(t)), name)
-	ctx := t.Context()
-	if err := tbl.CreateTable(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f, tbl := createdTable[avOrder](t)
+	name, ctx := tbl.Name(), t.Context()
 	o := avOrder{Customer: "c", Placed: 5, Email: "e@x", Total: 12, Items: []string{"a", "b"}, Secret: "s", Skip: "not stored"}
 	if err := tbl.Save(ctx, &o); err != nil {
 		t.Fatal(err)
@@ -372,16 +366,11 @@ func TestCreateTableDynamodbav(t *testing.T) {
 	}
 }
 
-// TestCreateTableFailures: DynamoDB's refusal, and a wait cut short, are
+// TestCreateTableFailures: DynamoDB's refusal, and a failed wait, are
 // *ddbcrypt.DynamoDBError for CreateTable.
 func TestCreateTableFailures(t *testing.T) {
-	f := newFaults(t)
-	name := testenv.TableName(t)
-	testenv.DeleteAtEnd(t, f.DynamoDB, name)
-	tbl := mustTable[purchase](t, mapper.New(f, newProvider(t)), name)
-	if err := tbl.CreateTable(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	f, tbl := createdTable[purchase](t)
+	name := tbl.Name()
 	err := tbl.CreateTable(t.Context())
 	var de *ddbcrypt.DynamoDBError
 	var inUse *types.ResourceInUseException
@@ -392,11 +381,10 @@ func TestCreateTableFailures(t *testing.T) {
 	name2 := testenv.TableName(t)
 	testenv.DeleteAtEnd(t, f.DynamoDB, name2)
 	tbl2 := mustTable[purchase](t, mapper.New(f, newProvider(t)), name2)
-	f.On("DescribeTable").Hang()
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-	defer cancel()
-	err = tbl2.CreateTable(ctx)
-	if !errors.As(err, &de) || de.Op != "CreateTable" || !errors.Is(err, ddbcrypt.ErrDynamoDB) || !strings.Contains(err.Error(), "waiting for the table to become ACTIVE") {
-		t.Errorf("CreateTable whose wait is cut short = %v, want a DynamoDBError for CreateTable about the wait", err)
+	f.On("DescribeTable").Throttle()
+	err = tbl2.CreateTable(t.Context())
+	var throttled *types.ProvisionedThroughputExceededException
+	if !errors.As(err, &de) || de.Op != "CreateTable" || !errors.Is(err, ddbcrypt.ErrDynamoDB) || !errors.As(err, &throttled) || !strings.Contains(err.Error(), "waiting for the table to become ACTIVE") {
+		t.Errorf("CreateTable whose wait is throttled = %v, want a DynamoDBError for CreateTable about the wait, wrapping the SDK's error", err)
 	}
 }

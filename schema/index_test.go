@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
 // order has a global index with two keys, a second global index with a
@@ -117,76 +118,65 @@ func TestIndexErrors(t *testing.T) {
 		PK string `ddb:"pk,hash"`
 		A  string `ddb:"a,index=ix-a:range"`
 	}
-	typ, err := errOf[noHash]()
-	wantErr(t, err, typ, "A", `index "ix-a" has a sort key but no partition key`, "index=ix-a:hash")
-
 	type twoHashes struct {
 		PK string `ddb:"pk,hash"`
 		A  string `ddb:"a,index=ix-a:hash"`
 		B  string `ddb:"b,index=ix-a:hash"`
 	}
-	typ, err = errOf[twoHashes]()
-	wantErr(t, err, typ, "B", `a second partition key of index "ix-a"; the first is field A`)
-
 	type twoRanges struct {
 		PK string `ddb:"pk,hash"`
 		A  string `ddb:"a,index=ix-a:hash"`
 		B  string `ddb:"b,index=ix-a:range"`
 		C  int    `ddb:"c,index=ix-b:hash,index=ix-a:range"`
 	}
-	typ, err = errOf[twoRanges]()
-	wantErr(t, err, typ, "C", `a second sort key of index "ix-a"; the first is field B`)
-
 	type set struct {
 		PK string   `ddb:"pk,hash"`
 		A  []string `ddb:"a,stringset,index=ix-a:hash"`
 	}
-	typ, err = errOf[set]()
-	wantErr(t, err, typ, "A", `the partition key of index "ix-a" must be a single value, not a set`)
-
 	type boolKey struct {
 		PK string `ddb:"pk,hash"`
 		A  string `ddb:"a,index=ix-a:hash"`
 		B  bool   `ddb:"b,index=ix-a:range"`
 	}
-	typ, err = errOf[boolKey]()
-	wantErr(t, err, typ, "B", `the sort key of index "ix-a": a key is a string, a number or binary, and a bool is stored as none of them`)
-
 	type encrypted struct {
 		PK string `ddb:"pk,hash"`
 		A  string `ddb:"a,index=ix-a:hash" ddbcrypt:"encrypt"`
 	}
-	typ, err = errOf[encrypted]()
-	wantErr(t, err, typ, "A", `the partition key of index "ix-a" `+crypto.ErrKeyEncrypted.Error())
-
 	type unsigned struct {
 		PK string `ddb:"pk,hash"`
 		A  string `ddb:"a,index=ix-a:hash"`
 		B  string `ddb:"b,index=ix-a:range" ddbcrypt:"donottouch"`
 	}
-	typ, err = errOf[unsigned]()
-	wantErr(t, err, typ, "B", `the sort key of index "ix-a" must be signed`)
-
 	type localNoSort struct {
 		PK string `ddb:"pk,hash,index=ix-a:hash"`
 		SK string `ddb:"sk,range"`
 	}
-	typ, err = errOf[localNoSort]()
-	wantErr(t, err, typ, "PK", `index "ix-a" has the table's partition key, which makes it a local secondary index`, "needs a sort key of its own and a table with a sort key")
-
 	type localTableNoSort struct {
 		PK string `ddb:"pk,hash,index=ix-a:hash"`
 		A  int    `ddb:"a,index=ix-a:range"`
 	}
-	typ, err = errOf[localTableNoSort]()
-	wantErr(t, err, typ, "PK", `index "ix-a"`, "a table with a sort key")
-
-	// A table key keeps its own role in messages.
-	type tableKeyType struct {
+	type tableKeyType struct { // a table key keeps its own role in messages
 		PK map[string]string `ddb:"pk,hash,index=ix-a:hash"`
 	}
-	typ, err = errOf[tableKeyType]()
-	wantErr(t, err, typ, "PK", `the partition key: a key is a string, a number or binary, and a map[string]string is stored as none of them`)
+	for _, c := range []struct {
+		typ   reflect.Type
+		field string
+		says  []string
+	}{
+		{reflect.TypeFor[noHash](), "A", []string{`index "ix-a" has a sort key but no partition key`, "index=ix-a:hash"}},
+		{reflect.TypeFor[twoHashes](), "B", []string{`a second partition key of index "ix-a"; the first is field A`}},
+		{reflect.TypeFor[twoRanges](), "C", []string{`a second sort key of index "ix-a"; the first is field B`}},
+		{reflect.TypeFor[set](), "A", []string{`the partition key of index "ix-a" must be a single value, not a set`}},
+		{reflect.TypeFor[boolKey](), "B", []string{`the sort key of index "ix-a": a key is a string, a number or binary, and a bool is stored as none of them`}},
+		{reflect.TypeFor[encrypted](), "A", []string{`the partition key of index "ix-a" ` + crypto.ErrKeyEncrypted.Error()}},
+		{reflect.TypeFor[unsigned](), "B", []string{`the sort key of index "ix-a" must be signed`}},
+		{reflect.TypeFor[localNoSort](), "PK", []string{`index "ix-a" has the table's partition key, which makes it a local secondary index`, "needs a sort key of its own and a table with a sort key"}},
+		{reflect.TypeFor[localTableNoSort](), "PK", []string{`index "ix-a"`, "a table with a sort key"}},
+		{reflect.TypeFor[tableKeyType](), "PK", []string{`the partition key: a key is a string, a number or binary, and a map[string]string is stored as none of them`}},
+	} {
+		_, err := Of(c.typ)
+		wantErr(t, err, c.typ, c.field, c.says...)
+	}
 }
 
 // Key types of the kinds and types attributevalue stores as S, N or B.
@@ -343,10 +333,26 @@ func TestDynamodbav(t *testing.T) {
 		t.Errorf("both tags: %+v", s2)
 	}
 
+	type disagree struct {
+		X string `ddb:"x" dynamodbav:"y"`
+	}
+	typ, err := errOf[disagree]()
+	wantErr(t, err, typ, "X", `tag ddb:"x": disagrees with dynamodbav:"y"`)
+	var te *tags.Error
+	if !errors.As(err, &te) || te.Field != "X" {
+		t.Errorf("%v does not wrap the *tags.Error", err)
+	}
+
+	type ignoredCrypt struct {
+		X string `dynamodbav:"-" ddbcrypt:"encrypt"`
+	}
+	typ, err = errOf[ignoredCrypt]()
+	wantErr(t, err, typ, "X", `not stored ("-") but tagged ddbcrypt:"encrypt"`)
+
 	type unexportedAV struct {
 		x string `dynamodbav:"x"` //lint:ignore U1000 test type
 	}
-	typ, err := errOf[unexportedAV]()
+	typ, err = errOf[unexportedAV]()
 	wantErr(t, err, typ, "x", "unexported, so its tags would have no effect")
 	type unexportedAVDash struct {
 		X string

@@ -238,26 +238,11 @@ func TestTagErrors(t *testing.T) {
 	typ, err = errOf[Crypt]()
 	wantErr(t, err, typ, "X", `ddbcrypt:"sign"`)
 
-	type AV struct {
-		X string `ddb:"x" dynamodbav:"y"`
-	}
-	typ, err = errOf[AV]()
-	wantErr(t, err, typ, "X", `tag ddb:"x": disagrees with dynamodbav:"y"`)
-	if !errors.As(err, &te) || te.Field != "X" {
-		t.Errorf("%v does not wrap the *tags.Error", err)
-	}
-
 	type IgnoredCrypt struct {
 		X string `ddb:"-" ddbcrypt:"signonly"`
 	}
 	typ, err = errOf[IgnoredCrypt]()
 	wantErr(t, err, typ, "X", `not stored ("-") but tagged ddbcrypt:"signonly"`)
-
-	type IgnoredCryptAV struct {
-		X string `dynamodbav:"-" ddbcrypt:"encrypt"`
-	}
-	typ, err = errOf[IgnoredCryptAV]()
-	wantErr(t, err, typ, "X", `not stored ("-") but tagged ddbcrypt:"encrypt"`)
 }
 
 func TestUnexported(t *testing.T) {

@@ -29,16 +29,16 @@ type avAudit struct {
 
 type avProduct struct {
 	SKU      string             `dynamodbav:"sku"`
-	Name     string             `dynamodbav:"name,omitempty"`
-	Price    int64              `dynamodbav:"price,string"`
-	Weight   float64            `dynamodbav:"weight"`
-	Labels   []string           `dynamodbav:"labels,stringset"`
-	Sizes    []int              `dynamodbav:"sizes,numberset,omitempty"`
-	Blobs    [][]byte           `dynamodbav:"blobs,binaryset"`
-	Notes    []string           `dynamodbav:"notes,omitemptyelem"`
-	Attrs    map[string]string  `dynamodbav:"attrs,nullemptyelem"`
 	Stock    *int               `dynamodbav:"stock,nullempty"`
 	Ship     avAddress          `dynamodbav:"ship"`
+	Labels   []string           `dynamodbav:"labels,stringset"`
+	Price    int64              `dynamodbav:"price,string"`
+	Blobs    [][]byte           `dynamodbav:"blobs,binaryset"`
+	Weight   float64            `dynamodbav:"weight"`
+	Notes    []string           `dynamodbav:"notes,omitemptyelem"`
+	Name     string             `dynamodbav:"name,omitempty"`
+	Sizes    []int              `dynamodbav:"sizes,numberset,omitempty"`
+	Attrs    map[string]string  `dynamodbav:"attrs,nullemptyelem"`
 	Alts     []avAddress        `dynamodbav:"alts"`
 	Bill     *avAddress         `dynamodbav:"bill,omitempty"`
 	Updated  time.Time          `dynamodbav:"updated"`
