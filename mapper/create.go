@@ -97,9 +97,9 @@ func (t *Table[T]) CreateTableInput(opts ...CreateTableOption) (*dynamodb.Create
 // that takes seconds to a few minutes.
 //
 // The mapper's client must also have CreateTable (TableCreator), or the
-// error is a *ClientError. A failed call is a *ddbcrypt.DynamoDBError with
-// Op "CreateTable", wrapping the SDK's error: for a table that already
-// exists, a *types.ResourceInUseException. The role the mapper runs as
+// error is a *ClientError. A failed call, or a failed wait, is a
+// *ddbcrypt.DynamoDBError with Op "CreateTable", wrapping the SDK's error:
+// for a table that already exists, a *types.ResourceInUseException. The role the mapper runs as
 // needs dynamodb:CreateTable and dynamodb:DescribeTable (and
 // dynamodb:TagResource with WithResourceTag).
 //
