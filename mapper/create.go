@@ -36,37 +36,37 @@ func (e *ClientError) Error() string {
 
 func (e *ClientError) Unwrap() error { return ddbcrypt.ErrInvalidConfig }
 
-// CreateTableOption configures Table.CreateTableInput and Table.CreateTable.
-type CreateTableOption func(*createConfig)
+// WithProvisionedThroughput (CreateTable, CreateTableInput) creates the
+// table in PROVISIONED billing mode with read and write capacity units for
+// the table and for each global secondary index (local ones share the
+// table's). The default is PAY_PER_REQUEST, on demand.
+func WithProvisionedThroughput(read, write int64) Option {
+	return Option{"WithProvisionedThroughput", atCreate, func(s *settings) {
+		s.create.read, s.create.write, s.create.provisioned = read, write, true
+	}}
+}
 
-type createConfig struct {
-	read, write int64 // provisioned capacity units; both 0: on demand
-	provisioned bool
+// WithResourceTag (CreateTable, CreateTableInput) adds an AWS resource tag
+// (for cost allocation and access control) to the table.
+func WithResourceTag(key, value string) Option {
+	return Option{"WithResourceTag", atCreate, func(s *settings) {
+		s.create.tags = append(s.create.tags, types.Tag{Key: aws.String(key), Value: aws.String(value)})
+	}}
+}
+
+// WithStream (CreateTable, CreateTableInput) turns on the table's stream
+// with the given view, e.g. types.StreamViewTypeNewAndOldImages. Its
+// records hold the items as stored: encrypted and signed.
+func WithStream(view types.StreamViewType) Option {
+	return Option{"WithStream", atCreate, func(s *settings) { s.create.stream = view }}
+}
+
+// createSettings is what the options of CreateTable set.
+type createSettings struct {
+	read, write int64 // provisioned capacity units
+	provisioned bool  // else on demand
 	tags        []types.Tag
 	stream      types.StreamViewType
-}
-
-// WithProvisionedThroughput creates the table in PROVISIONED billing mode
-// with read and write capacity units for the table and for each global
-// secondary index (local ones share the table's). The default is
-// PAY_PER_REQUEST, on demand.
-func WithProvisionedThroughput(read, write int64) CreateTableOption {
-	return func(c *createConfig) { c.read, c.write, c.provisioned = read, write, true }
-}
-
-// WithResourceTag adds an AWS resource tag (for cost allocation and access
-// control) to the table.
-func WithResourceTag(key, value string) CreateTableOption {
-	return func(c *createConfig) {
-		c.tags = append(c.tags, types.Tag{Key: aws.String(key), Value: aws.String(value)})
-	}
-}
-
-// WithStream turns on the table's stream with the given view, e.g.
-// types.StreamViewTypeNewAndOldImages. Its records hold the items as
-// stored: encrypted and signed.
-func WithStream(view types.StreamViewType) CreateTableOption {
-	return func(c *createConfig) { c.stream = view }
 }
 
 // CreateTableInput returns the CreateTable request for T's table, for teams
@@ -88,8 +88,8 @@ func WithStream(view types.StreamViewType) CreateTableOption {
 //
 // It fails, wrapping ddbcrypt.ErrInvalidConfig, if T has no partition key
 // field or an option is out of range.
-func (t *Table[T]) CreateTableInput(opts ...CreateTableOption) (*dynamodb.CreateTableInput, error) {
-	return t.t.createTableInput(opts)
+func (t *Table[T]) CreateTableInput(opts ...Option) (*dynamodb.CreateTableInput, error) {
+	return t.t.createTableInput("CreateTableInput", opts)
 }
 
 // CreateTable creates T's table as CreateTableInput describes it and waits
@@ -106,8 +106,8 @@ func (t *Table[T]) CreateTableInput(opts ...CreateTableOption) (*dynamodb.Create
 // An item whose index key is missing is left out of that index. DynamoDB
 // refuses an item whose index key is empty or NULL, so tag a key of a
 // sparse index omitempty.
-func (t *Table[T]) CreateTable(ctx context.Context, opts ...CreateTableOption) error {
-	in, err := t.t.createTableInput(opts)
+func (t *Table[T]) CreateTable(ctx context.Context, opts ...Option) error {
+	in, err := t.t.createTableInput("CreateTable", opts)
 	if err != nil {
 		return err
 	}
@@ -127,11 +127,12 @@ func (t *Table[T]) CreateTable(ctx context.Context, opts ...CreateTableOption) e
 	return nil
 }
 
-func (t *table) createTableInput(opts []CreateTableOption) (*dynamodb.CreateTableInput, error) {
-	var c createConfig
-	for _, o := range opts {
-		o(&c)
+func (t *table) createTableInput(call string, opts []Option) (*dynamodb.CreateTableInput, error) {
+	o, err := options(atCreate, call, opts)
+	if err != nil {
+		return nil, err
 	}
+	c := o.create
 	if err := c.check(); err != nil {
 		return nil, err
 	}
@@ -183,7 +184,7 @@ func (t *table) createTableInput(opts []CreateTableOption) (*dynamodb.CreateTabl
 }
 
 // check refuses options DynamoDB would refuse, before any call.
-func (c *createConfig) check() error {
+func (c *createSettings) check() error {
 	if c.provisioned && (c.read < 1 || c.write < 1) {
 		return invalidConfig("provisioned throughput of %d read and %d write capacity units: each must be at least 1", c.read, c.write)
 	}

@@ -136,7 +136,7 @@ func TestCreateTableInputOptionErrors(t *testing.T) {
 	_, m := newFakeMapper(t)
 	tbl := mustTable[purchase](t, m, "purchases")
 	for _, c := range []struct {
-		opt  mapper.CreateTableOption
+		opt  mapper.Option
 		says string
 	}{
 		{mapper.WithProvisionedThroughput(0, 5), "provisioned throughput of 0 read and 5 write capacity units: each must be at least 1"},

@@ -9,8 +9,8 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
-// Option configures the mapper (New), a table (NewTable), or one read or
-// write: the mapper has this one option type, in attributevalue's
+// Option configures the mapper (New), a table (NewTable), one read or
+// write, or the creation of a table (CreateTable): the mapper has this one option type, in attributevalue's
 // functional style. Each option says where it applies; given anywhere
 // else it is an error wrapping ddbcrypt.ErrInvalidConfig that names it
 // (for New, reported on the mapper's first use).
@@ -28,6 +28,7 @@ const (
 	atNewTable                   // NewTable
 	atRead                       // Load, BatchLoad, Query, Scan
 	atWrite                      // Save, Delete, TxSave, TxDelete
+	atCreate                     // CreateTable, CreateTableInput
 )
 
 func (s scope) String() string {
@@ -35,7 +36,7 @@ func (s scope) String() string {
 	for _, p := range [...]struct {
 		s    scope
 		name string
-	}{{atNew, "New"}, {atNewTable, "NewTable"}, {atRead, "reads (Load, BatchLoad, Query, Scan)"}, {atWrite, "writes (Save, Delete, TxSave, TxDelete)"}} {
+	}{{atNew, "New"}, {atNewTable, "NewTable"}, {atRead, "reads (Load, BatchLoad, Query, Scan)"}, {atWrite, "writes (Save, Delete, TxSave, TxDelete)"}, {atCreate, "CreateTable"}} {
 		if s&p.s != 0 {
 			parts = append(parts, p.name)
 		}
@@ -58,6 +59,8 @@ type settings struct {
 	consistent bool
 	// writes
 	conditions []expression.ConditionBuilder
+	// CreateTable
+	create createSettings
 }
 
 // apply applies the options given to call, which takes those of scope at,

@@ -30,6 +30,8 @@ func TestOptionsWhereTheyDoNotApply(t *testing.T) {
 		{"BatchLoad with WithUnsignedKeys", "WithUnsignedKeys", func() error { _, err := tbl.BatchLoad(ctx, []ledger{v}, mapper.WithUnsignedKeys()); return err }()},
 		{"TxSave with WithBatchRetry", "WithBatchRetry", tbl.TxSave(ctx, m.NewTx(), &v, mapper.WithBatchRetry(1, 0, 0))},
 		{"Query with If", "If", tbl.Query("a", open).Iter().Err()},
+		{"Save with WithStream", "WithStream", tbl.Save(ctx, &v, mapper.WithStream("NEW_IMAGE"))},
+		{"CreateTableInput with ConsistentRead", "ConsistentRead", func() error { _, err := tbl.CreateTableInput(mapper.ConsistentRead()); return err }()},
 		{"Scan with WithSignatureTableName", "WithSignatureTableName", func() error {
 			for _, err := range tbl.Scan(mapper.WithSignatureTableName("x")).All(ctx) {
 				return err
