@@ -140,14 +140,8 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := t.schema
-	sortName := ""
-	if s.SortKey != nil {
-		sortName = s.SortKey.Name
-	}
-	if info.Keys.Partition != s.PartitionKey.Name || info.Keys.Sort != sortName {
-		return nil, invalidConfig("type %v has primary key (%q, %q) but table %s has (%q, %q)",
-			s.Type, s.PartitionKey.Name, sortName, t.name, info.Keys.Partition, info.Keys.Sort)
+	if err := t.checkKeys(info); err != nil {
+		return nil, err
 	}
 	policy, err := t.policy(info)
 	if err != nil {
@@ -160,6 +154,47 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 		t.prepared = p
 	}
 	return t.prepared, nil
+}
+
+// checkKeys checks the struct's keys against the table's description, so
+// that a mismatch is told in the struct's terms before any item is sent:
+// the primary key's names and types, and each index the tags declare.
+func (t *table) checkKeys(info *tableinfo.Info) error {
+	s := t.schema
+	want := tableinfo.KeySchema{Partition: s.PartitionKey.Name}
+	if s.SortKey != nil {
+		want.Sort = s.SortKey.Name
+	}
+	if want != info.Keys {
+		return invalidConfig("type %v has primary key %s but table %s has %s", s.Type, describeKeys(want), t.name, describeKeys(info.Keys))
+	}
+	for _, f := range [...]*schema.Field{s.PartitionKey, s.SortKey} {
+		if f != nil && f.KeyType != "" && info.Types[f.Name] != "" && f.KeyType != info.Types[f.Name] {
+			return invalidConfig("field %s of %v is stored as type %s, but the key attribute %q of table %s has type %s", f.GoName, s.Type, f.KeyType, f.Name, t.name, info.Types[f.Name])
+		}
+	}
+	for _, ix := range s.Indexes {
+		got, ok := info.Indexes[ix.Name]
+		if !ok {
+			return invalidConfig("type %v declares index %q, which table %s does not have", s.Type, ix.Name, t.name)
+		}
+		want := tableinfo.KeySchema{Partition: ix.PartitionKey.Name}
+		if ix.SortKey != nil {
+			want.Sort = ix.SortKey.Name
+		}
+		if want != got.Keys {
+			return invalidConfig("type %v declares index %q with key %s, but in table %s it has %s", s.Type, ix.Name, describeKeys(want), t.name, describeKeys(got.Keys))
+		}
+	}
+	return nil
+}
+
+// describeKeys writes a key schema for messages.
+func describeKeys(k tableinfo.KeySchema) string {
+	if k.Sort == "" {
+		return fmt.Sprintf("(partition key %q, no sort key)", k.Partition)
+	}
+	return fmt.Sprintf("(partition key %q, sort key %q)", k.Partition, k.Sort)
 }
 
 // policy returns the engine's policy for the struct in the table described
