@@ -6,8 +6,9 @@
 //
 // # Where to start
 //
-// This root package holds only what every layer shares: the errors below and
-// the names of the two attributes an encrypted item carries. The work is done
+// This root package holds only what every layer shares: the errors below,
+// the names of the two attributes an encrypted item carries, and DynamoDBAPI,
+// the client interface of mapper and encrypted. The work is done
 // in the sub-packages; a newcomer reads them in this order:
 //
 //   - mapper: Go structs in and out. Struct tags say what each field is
