@@ -143,12 +143,7 @@ func (p *parser) primaryCond(s *pathSet) error {
 
 // condOperand parses path | :value | size(operand).
 func (p *parser) condOperand(s *pathSet) error {
-	t := p.peek()
-	switch {
-	case t.kind == tValue:
-		p.next()
-		return nil
-	case t.kind == tIdent && p.peekAt(1).kind == tLParen:
+	return p.operand(s, "a document path, a :value or size(...)", func(t token) error {
 		fn := strings.ToLower(t.text)
 		if fn == "size" {
 			return p.call(1, func() error { return p.condOperand(s) })
@@ -157,8 +152,5 @@ func (p *parser) condOperand(s *pathSet) error {
 			return p.errorf(t, ErrSyntax, "function "+t.text+" is a condition and cannot be used as an operand")
 		}
 		return p.errorf(t, ErrSyntax, "unknown function "+t.text+" (condition functions: attribute_exists, attribute_not_exists, attribute_type, begins_with, contains, size)")
-	case isPathStart(t):
-		return p.pathTo(s)
-	}
-	return p.errorf(t, ErrSyntax, "expected an operand (a document path, a :value or size(...))")
+	})
 }

@@ -244,6 +244,23 @@ func (p *parser) pathTo(s *pathSet) error {
 	return nil
 }
 
+// operand parses an operand: a :value, a document path, which it adds to
+// s, or a function call, which call parses from the function's name t.
+// what lists the operands allowed, for the error when there is none.
+func (p *parser) operand(s *pathSet, what string, call func(t token) error) error {
+	t := p.peek()
+	switch {
+	case t.kind == tValue:
+		p.next()
+		return nil
+	case t.kind == tIdent && p.peekAt(1).kind == tLParen:
+		return call(t)
+	case isPathStart(t):
+		return p.pathTo(s)
+	}
+	return p.errorf(t, ErrSyntax, "expected an operand ("+what+")")
+}
+
 // call parses fn "(" arg { "," arg } ")" with exactly arity arguments, each
 // read by arg; the current token is the function name.
 func (p *parser) call(arity int, arg func() error) error {

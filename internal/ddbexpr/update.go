@@ -117,20 +117,12 @@ func (p *parser) setSum(reads *pathSet) error {
 }
 
 func (p *parser) setOperand(reads *pathSet) error {
-	t := p.peek()
-	switch {
-	case t.kind == tValue:
-		p.next()
-		return nil
-	case t.kind == tIdent && p.peekAt(1).kind == tLParen:
+	return p.operand(reads, "a document path, a :value, if_not_exists(...) or list_append(...)", func(t token) error {
 		if !setFuncs[strings.ToLower(t.text)] {
 			return p.errorf(t, ErrSyntax, "unknown function "+t.text+" in SET (functions: if_not_exists, list_append)")
 		}
 		return p.call(2, func() error { return p.setSum(reads) })
-	case isPathStart(t):
-		return p.pathTo(reads)
-	}
-	return p.errorf(t, ErrSyntax, "expected an operand (a document path, a :value, if_not_exists(...) or list_append(...))")
+	})
 }
 
 // actionValue parses the value of an ADD or DELETE action.
