@@ -74,6 +74,16 @@ func appendSet[E string | []byte](dst []byte, tag byte, members []E, compare fun
 	return dst
 }
 
+// membersSize is the size of a set's serialized members: each is a 4-byte
+// length and its bytes.
+func membersSize[E string | []byte](members []E) int {
+	n := 0
+	for _, m := range members {
+		n += 4 + len(m)
+	}
+	return n
+}
+
 // appendAttribute appends the serialization of av to dst, ordering sets and
 // map keys with ord.
 func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth int) ([]byte, error) {
@@ -185,23 +195,11 @@ func sizeHintAt(av types.AttributeValue, depth int, budget *int) int {
 	case *types.AttributeValueMemberB:
 		return header + len(v.Value)
 	case *types.AttributeValueMemberSS:
-		n := header
-		for _, m := range v.Value {
-			n += 4 + len(m)
-		}
-		return n
+		return header + membersSize(v.Value)
 	case *types.AttributeValueMemberNS:
-		n := header
-		for _, m := range v.Value {
-			n += 4 + len(m)
-		}
-		return n
+		return header + membersSize(v.Value)
 	case *types.AttributeValueMemberBS:
-		n := header
-		for _, m := range v.Value {
-			n += 4 + len(m)
-		}
-		return n
+		return header + membersSize(v.Value)
 	case *types.AttributeValueMemberL:
 		n := header
 		for _, el := range v.Value {
