@@ -178,9 +178,9 @@ func TestKMSLocalTamper(t *testing.T) {
 	for name, ec := range map[string]*cmp.EncryptionContext{
 		"key value":      providerContext("kms-table", changedKey, desc),
 		"table name":     providerContext("other-table", kmsTestItem(), desc),
-		"env-alg":        providerContext("kms-table", kmsTestItem(), with2(desc, "amzn-ddb-env-alg", "AES/128")),
-		"sig-alg":        providerContext("kms-table", kmsTestItem(), with2(desc, "amzn-ddb-sig-alg", "HmacSHA384/384")),
-		"env-key":        providerContext("kms-table", kmsTestItem(), with2(desc, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString(blob))),
+		"env-alg":        providerContext("kms-table", kmsTestItem(), with(desc, "amzn-ddb-env-alg", "AES/128")),
+		"sig-alg":        providerContext("kms-table", kmsTestItem(), with(desc, "amzn-ddb-sig-alg", "HmacSHA384/384")),
+		"env-key":        providerContext("kms-table", kmsTestItem(), with(desc, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString(blob))),
 		"other item key": providerContext("kms-table", changedKey, storedDescription(t, otherItem)),
 	} {
 		if _, err := p.DecryptionMaterials(t.Context(), ec); err != ddbcrypt.ErrIntegrity {

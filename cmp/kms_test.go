@@ -324,18 +324,6 @@ func TestDirectKMSRegionClient(t *testing.T) {
 	}
 }
 
-func with2(d map[string]string, kv ...string) map[string]string {
-	out := maps.Clone(d)
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == "<delete>" {
-			delete(out, kv[i])
-		} else {
-			out[kv[i]] = kv[i+1]
-		}
-	}
-	return out
-}
-
 // TestDirectKMSDescriptionErrors: the item's description is not signed, so
 // only known values are accepted, and bad ones fail before any KMS call.
 func TestDirectKMSDescriptionErrors(t *testing.T) {
@@ -362,12 +350,12 @@ func TestDirectKMSDescriptionErrors(t *testing.T) {
 		{"amzn-ddb-sig-alg", []string{"amzn-ddb-sig-alg", "SHA256withRSA"}},
 		{"amzn-ddb-wrap-alg", []string{"amzn-ddb-wrap-alg", "AESWrap"}},
 	} {
-		_, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), with2(good, tc.kv...)))
+		_, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), with(good, tc.kv...)))
 		wantDescriptionError(t, err, tc.field)
 	}
 	kmsc.wantCalls(t, 1, 0)
 	// wrap-alg may be absent.
-	if _, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), with2(good, "amzn-ddb-wrap-alg", "<delete>"))); err != nil {
+	if _, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), with(good, "amzn-ddb-wrap-alg", "<delete>"))); err != nil {
 		t.Errorf("without wrap-alg: %v", err)
 	}
 }
@@ -478,9 +466,9 @@ func TestDirectKMSTamperFake(t *testing.T) {
 	for name, ec := range map[string]*cmp.EncryptionContext{
 		"key value":  providerContext("t", changedKey, em.MaterialDescription),
 		"table name": providerContext("u", kmsTestItem(), em.MaterialDescription),
-		"env-alg":    providerContext("t", kmsTestItem(), with2(em.MaterialDescription, "amzn-ddb-env-alg", "AES/128")),
-		"sig-alg":    providerContext("t", kmsTestItem(), with2(em.MaterialDescription, "amzn-ddb-sig-alg", "HmacSHA512/512")),
-		"env-key":    providerContext("t", kmsTestItem(), with2(em.MaterialDescription, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString([]byte("blob-9")))),
+		"env-alg":    providerContext("t", kmsTestItem(), with(em.MaterialDescription, "amzn-ddb-env-alg", "AES/128")),
+		"sig-alg":    providerContext("t", kmsTestItem(), with(em.MaterialDescription, "amzn-ddb-sig-alg", "HmacSHA512/512")),
+		"env-key":    providerContext("t", kmsTestItem(), with(em.MaterialDescription, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString([]byte("blob-9")))),
 	} {
 		_, err := p.DecryptionMaterials(bg, ec)
 		if err != ddbcrypt.ErrIntegrity {
