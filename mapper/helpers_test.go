@@ -5,7 +5,6 @@ package mapper_test
 // table access and key formatting.
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -137,15 +136,7 @@ func createTable(t *testing.T, db *dynamodb.Client, name string, partition, sort
 	if _, err := db.CreateTable(t.Context(), in); err != nil {
 		t.Fatalf("CreateTable %s: %v", name, err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
-		var nf *types.ResourceNotFoundException
-		if err != nil && !errors.As(err, &nf) {
-			t.Errorf("DeleteTable %s: %v", name, err)
-		}
-	})
+	testenv.DeleteTableAtEnd(t, db, name)
 	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 500*time.Millisecond
 	})

@@ -237,7 +237,7 @@ func TestFaultsCreateTable(t *testing.T) {
 
 	f.On("DescribeTable").Hang()
 	err = testenv.Promptly(t, time.Second, func(ctx context.Context) error { return metastore.CreateTable(ctx, f, name) })
-	t.Cleanup(func() { deleteTable(t, f.DynamoDB, name) })
+	testenv.DeleteTableAtEnd(t, f.DynamoDB, name, quiet)
 	if !errors.Is(err, ddbcrypt.ErrKeyService) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("CreateTable while DescribeTable hangs: %v, want ErrKeyService and the deadline", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -80,18 +79,8 @@ func newMetaTable(t testing.TB, db *dynamodb.Client, opts ...metastore.TableOpti
 	if err := metastore.CreateTable(t.Context(), db, name, opts...); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { deleteTable(t, db, name) })
+	testenv.DeleteTableAtEnd(t, db, name, quiet)
 	return name
-}
-
-func deleteTable(t testing.TB, db *dynamodb.Client, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}, quiet)
-	var nf *types.ResourceNotFoundException
-	if err != nil && !errors.As(err, &nf) {
-		t.Errorf("DeleteTable %s: %v", name, err)
-	}
 }
 
 // storeEnv is a MetaStore on a fresh table, with its counting client.

@@ -163,15 +163,7 @@ func NewTable(t testing.TB, client *dynamodb.Client, partition Key, sort ...Key)
 	if _, err := client.CreateTable(ctx, in); err != nil {
 		t.Fatalf("testenv: CreateTable %s: %v", name, err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
-		defer cancel()
-		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
-		var notFound *types.ResourceNotFoundException
-		if err != nil && !errors.As(err, &notFound) {
-			t.Errorf("testenv: DeleteTable %s: %v", name, err)
-		}
-	})
+	DeleteTableAtEnd(t, client, name)
 
 	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay = 50 * time.Millisecond
@@ -181,6 +173,20 @@ func NewTable(t testing.TB, client *dynamodb.Client, partition Key, sort ...Key)
 		t.Fatalf("testenv: waiting for table %s: %v", name, err)
 	}
 	return name
+}
+
+// DeleteTableAtEnd deletes the table name when the test ends; a table that
+// is gone already is no error. optFns go to DeleteTable.
+func DeleteTableAtEnd(t testing.TB, client *dynamodb.Client, name string, optFns ...func(*dynamodb.Options)) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}, optFns...)
+		var notFound *types.ResourceNotFoundException
+		if err != nil && !errors.As(err, &notFound) {
+			t.Errorf("testenv: DeleteTable %s: %v", name, err)
+		}
+	})
 }
 
 // TableName returns a fresh, valid DynamoDB table name derived from the
