@@ -74,12 +74,11 @@ func appendSet[E string | []byte](dst []byte, tag byte, members []E, compare fun
 	return dst
 }
 
-// membersSize is the size of a set's serialized members: each is a 4-byte
-// length and its bytes.
-func membersSize[E string | []byte](members []E) int {
+// totalLen returns the sum of the lengths of xs.
+func totalLen[E string | []byte](xs []E) int {
 	n := 0
-	for _, m := range members {
-		n += 4 + len(m)
+	for _, x := range xs {
+		n += len(x)
 	}
 	return n
 }
@@ -194,12 +193,12 @@ func sizeHintAt(av types.AttributeValue, depth int, budget *int) int {
 		return header + len(v.Value)
 	case *types.AttributeValueMemberB:
 		return header + len(v.Value)
-	case *types.AttributeValueMemberSS:
-		return header + membersSize(v.Value)
+	case *types.AttributeValueMemberSS: // each member: a 4-byte length and its bytes
+		return header + 4*len(v.Value) + totalLen(v.Value)
 	case *types.AttributeValueMemberNS:
-		return header + membersSize(v.Value)
+		return header + 4*len(v.Value) + totalLen(v.Value)
 	case *types.AttributeValueMemberBS:
-		return header + membersSize(v.Value)
+		return header + 4*len(v.Value) + totalLen(v.Value)
 	case *types.AttributeValueMemberL:
 		n := header
 		for _, el := range v.Value {
