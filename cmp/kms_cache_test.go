@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // slowDecrypt makes every Decrypt take a while, as a real KMS call does,
@@ -57,11 +58,11 @@ func timingOut(t *testing.T) (p *cmp.DirectKMS, ec *cmp.EncryptionContext, f *fa
 	f = &fakeKMS{}
 	kmsc = newCountingKMS(slowDecrypt{f, 50 * time.Millisecond})
 	p = cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ec = providerContext("t", kmsTestItem(), em.MaterialDescription)
+	ec = providerContext("t", testenv.GuideItem(), em.MaterialDescription)
 	f.err = clientTimeout()
 	f.block = make(chan struct{})
 	kmsc.reset()
