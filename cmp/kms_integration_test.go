@@ -37,6 +37,18 @@ func localKey(t *testing.T) (*kms.Client, string) {
 	return client, testenv.NewKMSKey(t, client)
 }
 
+// localKMSTable returns DynamoDB Local with a new table of the given keys,
+// and a Direct KMS provider with a new key in local-kms, whose calls kmsc
+// counts.
+func localKMSTable(t *testing.T, partition, sort testenv.Key) (db *dynamodb.Client, table string, p *cmp.DirectKMS, kmsc *countingKMS) {
+	t.Helper()
+	client, keyARN := localKey(t)
+	db = testenv.DynamoDB(t)
+	table = testenv.NewTable(t, db, partition, sort)
+	kmsc = newCountingKMS(client)
+	return db, table, newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN}), kmsc
+}
+
 // newAlias creates an alias for the key and returns its name and ARN.
 func newAlias(t *testing.T, client *kms.Client, keyARN string) (name, arn string) {
 	t.Helper()
@@ -279,11 +291,8 @@ func TestKMSLocalUnreachable(t *testing.T) {
 // non-canonical form ("1.0", "1E2") is read back from DynamoDB Local with
 // the canonical text ("1", "100") and decrypts (docs/format.md 11 item 8, 13 Q2).
 func TestKMSLocalNumberKeys(t *testing.T) {
-	client, keyARN := localKey(t)
-	db := testenv.DynamoDB(t)
-	table := testenv.NewTable(t, db, testenv.N("pk"), testenv.N("sk"))
-	kmsc := newCountingKMS(client)
-	enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN}))
+	db, table, p, kmsc := localKMSTable(t, testenv.N("pk"), testenv.N("sk"))
+	enc := crypto.NewEncryptor(p)
 	c := crypto.Context{TableName: table, PartitionKeyName: "pk", SortKeyName: "sk"}
 	for _, tc := range []struct{ pk, sk, wantPK, wantSK string }{
 		{"1.0", "1E2", "1", "100"},
@@ -325,11 +334,8 @@ func TestKMSLocalNumberKeys(t *testing.T) {
 
 // TestKMSLocalMapper: Save and Load through the mapper, one KMS call each.
 func TestKMSLocalMapper(t *testing.T) {
-	client, keyARN := localKey(t)
-	db := testenv.DynamoDB(t)
-	name := testenv.NewTable(t, db, testenv.S("partition_attribute"), testenv.N("sort_attribute"))
-	kmsc := newCountingKMS(client)
-	m := mapper.New(db, newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN}))
+	db, name, p, kmsc := localKMSTable(t, testenv.S("partition_attribute"), testenv.N("sort_attribute"))
+	m := mapper.New(db, p)
 	table, err := mapper.NewTable[testenv.GuideRecord](m, mapper.WithTableName(name))
 	if err != nil {
 		t.Fatal(err)
