@@ -101,6 +101,7 @@ func perfBudget(provider, shape string) (string, float64) {
 
 func TestPerfBudget(t *testing.T) {
 	testenv.PerfBudget(t, "the P1–P3 ratios")
+	testenv.PerfBenchtime(t)
 	const rounds = 5
 
 	var report strings.Builder

@@ -202,6 +202,7 @@ func TestMostRecentNoStoreCalls(t *testing.T) {
 // length unless -test.benchtime is given.
 func TestPerfBudgetMostRecent(t *testing.T) {
 	testenv.PerfBudget(t, "the P6 and P9 ratios")
+	testenv.PerfBenchtime(t)
 	// More rounds than crypto's TestPerfBudget: the ratio is close to 1 and
 	// the shared machines' noise is ±10% per run.
 	const rounds = 9

@@ -11,14 +11,19 @@ import (
 )
 
 // PerfBudget skips the test unless PERF_BUDGET=1, saying what it would
-// measure (what: "the P1–P3 ratios"). When the test runs, each benchmark
-// it starts with testing.Benchmark runs for PERF_BENCHTIME (default 300ms),
-// unless -test.benchtime is given.
+// measure (what: "the P1–P3 ratios").
 func PerfBudget(t *testing.T, what string) {
 	t.Helper()
 	if os.Getenv("PERF_BUDGET") != "1" {
 		t.Skip("set PERF_BUDGET=1 to measure " + what)
 	}
+}
+
+// PerfBenchtime makes each benchmark the test starts with
+// testing.Benchmark run for PERF_BENCHTIME (default 300ms), unless
+// -test.benchtime is given, until the test ends.
+func PerfBenchtime(t *testing.T) {
+	t.Helper()
 	explicit := false
 	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.benchtime" })
 	if explicit {
