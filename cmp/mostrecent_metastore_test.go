@@ -19,7 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
@@ -60,15 +59,7 @@ func newMetaStoreTable(t *testing.T, db *dynamodb.Client) string {
 	if err := metastore.CreateTable(t.Context(), db, name); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
-		var nf *types.ResourceNotFoundException
-		if err != nil && !errors.As(err, &nf) {
-			t.Errorf("DeleteTable %s: %v", name, err)
-		}
-	})
+	testenv.DeleteTableAtEnd(t, db, name)
 	return name
 }
 

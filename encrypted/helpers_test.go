@@ -7,7 +7,6 @@ package encrypted_test
 // they can be compared and printed.
 
 import (
-	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -133,15 +132,7 @@ func createTable(t *testing.T, db *dynamodb.Client, indexes ...index) string {
 	if _, err := db.CreateTable(t.Context(), in); err != nil {
 		t.Fatalf("CreateTable %s: %v", name, err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}, quiet)
-		var nf *types.ResourceNotFoundException
-		if err != nil && !errors.As(err, &nf) {
-			t.Errorf("DeleteTable %s: %v", name, err)
-		}
-	})
+	testenv.DeleteTableAtEnd(t, db, name, quiet)
 	waiter := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 500*time.Millisecond
 	})

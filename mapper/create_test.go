@@ -185,7 +185,7 @@ func createdTable[T any](t *testing.T) (*testenv.Faults, *mapper.Table[T]) {
 	t.Helper()
 	f := newFaults(t)
 	name := testenv.TableName(t)
-	testenv.DeleteAtEnd(t, f.DynamoDB, name)
+	testenv.DeleteTableAtEnd(t, f.DynamoDB, name)
 	tbl := mustTable[T](t, mapper.New(f, newProvider(t)), name)
 	if err := tbl.CreateTable(t.Context()); err != nil {
 		t.Fatalf("CreateTable %s: %v", name, err)
@@ -379,7 +379,7 @@ func TestCreateTableFailures(t *testing.T) {
 	}
 
 	name2 := testenv.TableName(t)
-	testenv.DeleteAtEnd(t, f.DynamoDB, name2)
+	testenv.DeleteTableAtEnd(t, f.DynamoDB, name2)
 	tbl2 := mustTable[purchase](t, mapper.New(f, newProvider(t)), name2)
 	f.On("DescribeTable").Throttle()
 	err = tbl2.CreateTable(t.Context())

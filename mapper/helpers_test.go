@@ -136,7 +136,7 @@ func createTable(t *testing.T, db *dynamodb.Client, name string, partition, sort
 	if _, err := db.CreateTable(t.Context(), in); err != nil {
 		t.Fatalf("CreateTable %s: %v", name, err)
 	}
-	testenv.DeleteAtEnd(t, db, name)
+	testenv.DeleteTableAtEnd(t, db, name)
 	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 500*time.Millisecond
 	})

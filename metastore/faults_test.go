@@ -32,7 +32,7 @@ func newFaultStore(t *testing.T, inner func(f *testenv.Faults) cmp.Provider) *fa
 	t.Helper()
 	f := testenv.NewFaults(t)
 	e := &faultStore{f: f, table: newMetaTable(t, f.DynamoDB)}
-	p := newInner(t)
+	p := testenv.WrappedProvider(t)
 	if inner != nil {
 		p = inner(f)
 	}
@@ -237,7 +237,7 @@ func TestFaultsCreateTable(t *testing.T) {
 
 	f.On("DescribeTable").Hang()
 	err = testenv.Promptly(t, time.Second, func(ctx context.Context) error { return metastore.CreateTable(ctx, f, name) })
-	t.Cleanup(func() { deleteTable(t, f.DynamoDB, name) })
+	testenv.DeleteTableAtEnd(t, f.DynamoDB, name, quiet)
 	if !errors.Is(err, ddbcrypt.ErrKeyService) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("CreateTable while DescribeTable hangs: %v, want ErrKeyService and the deadline", err)
 	}

@@ -4,12 +4,10 @@ package metastore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -73,34 +71,6 @@ func (c *countingClient) Scan(ctx context.Context, in *dynamodb.ScanInput, o ...
 	return c.db.Scan(ctx, in, append(o, quiet)...)
 }
 
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// newInner returns a wrapped AES provider with fresh random keys, the
-// MetaStore's inner provider in these tests.
-func newInner(t testing.TB) cmp.Provider {
-	t.Helper()
-	kek, err := cmp.NewAESWrappingKey(randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mac, err := cmp.NewHMACKey("HmacSHA256", randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // newMetaTable creates a MetaStore table with metastore.CreateTable and
 // deletes it when the test ends.
 func newMetaTable(t testing.TB, db *dynamodb.Client, opts ...metastore.TableOption) string {
@@ -109,18 +79,8 @@ func newMetaTable(t testing.TB, db *dynamodb.Client, opts ...metastore.TableOpti
 	if err := metastore.CreateTable(t.Context(), db, name, opts...); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { deleteTable(t, db, name) })
+	testenv.DeleteTableAtEnd(t, db, name, quiet)
 	return name
-}
-
-func deleteTable(t testing.TB, db *dynamodb.Client, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}, quiet)
-	var nf *types.ResourceNotFoundException
-	if err != nil && !errors.As(err, &nf) {
-		t.Errorf("DeleteTable %s: %v", name, err)
-	}
 }
 
 // storeEnv is a MetaStore on a fresh table, with its counting client.
@@ -135,7 +95,7 @@ type storeEnv struct {
 func newStoreEnv(t testing.TB, opts ...metastore.Option) *storeEnv {
 	t.Helper()
 	db := testenv.DynamoDB(t)
-	e := &storeEnv{db: db, cc: newCounting(db), table: newMetaTable(t, db), inner: newInner(t)}
+	e := &storeEnv{db: db, cc: newCounting(db), table: newMetaTable(t, db), inner: testenv.WrappedProvider(t)}
 	var err error
 	if e.store, err = metastore.New(e.cc, e.table, e.inner, opts...); err != nil {
 		t.Fatal(err)

@@ -11,18 +11,12 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
 
-// The guide's Java mapper example.
-type DataPoJo struct {
-	PartitionAttribute string `ddb:"partition_attribute,hash"`
-	SortAttribute      int    `ddb:"sort_attribute,range"`
-	Example            string `ddb:"example"`
-	SomeNumbers        int    `ddb:"some numbers"`
-	SomeBinary         []byte `ddb:"and some binary"`
-	LeaveMe            string `ddb:"leave me" ddbcrypt:"donottouch"`
-}
+// DataPoJo is the guide's Java mapper example.
+type DataPoJo = testenv.GuideRecord
 
 type want struct {
 	name   string

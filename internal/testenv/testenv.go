@@ -163,7 +163,7 @@ func NewTable(t testing.TB, client *dynamodb.Client, partition Key, sort ...Key)
 	if _, err := client.CreateTable(ctx, in); err != nil {
 		t.Fatalf("testenv: CreateTable %s: %v", name, err)
 	}
-	DeleteAtEnd(t, client, name)
+	DeleteTableAtEnd(t, client, name)
 
 	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
 		o.MinDelay = 50 * time.Millisecond
@@ -175,13 +175,13 @@ func NewTable(t testing.TB, client *dynamodb.Client, partition Key, sort ...Key)
 	return name
 }
 
-// DeleteAtEnd deletes the table name, if it exists, when the test ends: for
-// a table the code under test creates.
-func DeleteAtEnd(t testing.TB, client *dynamodb.Client, name string) {
+// DeleteTableAtEnd deletes the table name when the test ends; a table that
+// is gone already is no error. optFns go to DeleteTable.
+func DeleteTableAtEnd(t testing.TB, client *dynamodb.Client, name string, optFns ...func(*dynamodb.Options)) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
-		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}, optFns...)
 		var notFound *types.ResourceNotFoundException
 		if err != nil && !errors.As(err, &notFound) {
 			t.Errorf("testenv: DeleteTable %s: %v", name, err)
