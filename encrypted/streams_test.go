@@ -122,7 +122,7 @@ func TestDecryptStreamRecord(t *testing.T) {
 	// An image from another table does not verify: the table name is bound
 	// into the signature.
 	other := createTable(t, e.db)
-	_, _, err = e.c.DecryptStreamRecord(t.Context(), other, &streams.StreamRecord{NewImage: rec.NewImage})
+	_, _, err = e.c.DecryptStreamRecord(t.Context(), other, &streams.StreamRecord{Keys: rec.Keys, NewImage: rec.NewImage})
 	if !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		t.Errorf("DecryptStreamRecord of another table's image: %v, want ErrIntegrity", err)
 	}
