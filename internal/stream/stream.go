@@ -69,10 +69,12 @@ func FromEvent(rec events.DynamoDBEventRecord) (*Record, error) {
 	default:
 		return nil, r.invalid("the event name is %q, not INSERT, MODIFY or REMOVE", rec.EventName)
 	}
-	err = r.convert(func(which string) (map[string]types.AttributeValue, error) {
+	if err := r.convert(func(which string) (map[string]types.AttributeValue, error) {
 		return convertItem(which, eventImage(rec.Change, which), fromEvent)
-	})
-	return r, err
+	}); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // FromSDK converts a record as the SDK's dynamodbstreams client reads it.
@@ -86,10 +88,12 @@ func FromSDK(sr *streams.StreamRecord) (*Record, error) {
 	if sr.SequenceNumber != nil {
 		r.ID = *sr.SequenceNumber
 	}
-	err := r.convert(func(which string) (map[string]types.AttributeValue, error) {
+	if err := r.convert(func(which string) (map[string]types.AttributeValue, error) {
 		return convertItem(which, sdkImage(sr, which), fromSDK)
-	})
-	return r, err
+	}); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // The parts of a record that hold attribute values.
@@ -203,15 +207,20 @@ func (r *Record) invalid(format string, args ...any) error {
 	return r.wrap(fmt.Errorf("%w: %s", ddbcrypt.ErrInvalidItem, fmt.Sprintf(format, args...)))
 }
 
-// wrap says which record err is about.
+// wrap says which record err is about, and its table unless err names
+// an item (and so the table) already.
 func (r *Record) wrap(err error) error {
+	table := r.Table
+	if _, ok := errors.AsType[*ddbcrypt.ItemError](err); ok {
+		table = ""
+	}
 	switch {
-	case r.ID != "" && r.Table != "":
-		return fmt.Errorf("stream record %s of table %s: %w", r.ID, r.Table, err)
+	case r.ID != "" && table != "":
+		return fmt.Errorf("stream record %s of table %s: %w", r.ID, table, err)
 	case r.ID != "":
 		return fmt.Errorf("stream record %s: %w", r.ID, err)
-	case r.Table != "":
-		return fmt.Errorf("stream record of table %s: %w", r.Table, err)
+	case table != "":
+		return fmt.Errorf("stream record of table %s: %w", table, err)
 	}
 	return fmt.Errorf("stream record: %w", err)
 }
