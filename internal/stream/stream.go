@@ -191,11 +191,14 @@ func (r *Record) open(ctx context.Context, t *engine.Table, which string, image 
 		return nil, nil
 	}
 	info := t.Info()
-	if !info.SameKey(r.Keys, image) {
-		return nil, r.wrap(&ddbcrypt.ItemError{Table: t.Name(), Key: info.PrimaryKey(r.Keys),
-			Err: fmt.Errorf("%w: the record's %s has the key %s, not the record's Keys", ddbcrypt.ErrIntegrity, which, ddbcrypt.FormatKey(info.PrimaryKey(image)))})
+	var item map[string]types.AttributeValue
+	var err error
+	if info.SameKey(r.Keys, image) {
+		item, err = t.Decrypt(ctx, image)
+	} else {
+		err = &ddbcrypt.ItemError{Table: t.Name(), Key: info.PrimaryKey(r.Keys),
+			Err: fmt.Errorf("%w: its key is %s, not the record's Keys", ddbcrypt.ErrIntegrity, ddbcrypt.FormatKey(info.PrimaryKey(image)))}
 	}
-	item, err := t.Decrypt(ctx, image)
 	if err != nil {
 		return nil, r.wrap(fmt.Errorf("%s: %w", which, err))
 	}
