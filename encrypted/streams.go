@@ -53,10 +53,11 @@ func (c *Client) DecryptStreamRecord(ctx context.Context, tableName string, r *s
 // carries no old image and a REMOVE no new one; such errors wrap
 // ddbcrypt.ErrInvalidItem.
 //
-// There is no way to open a record as another table's: the table name is
-// bound into each image's signature, so it would not verify. Items written
-// under a shared signature name (TableConfig.SignatureTableName) verify in
-// every table configured with it.
+// It takes no table name: the table name is bound into each image's
+// signature, so a record opened as another table's would not verify
+// (items written under a shared TableConfig.SignatureTableName verify in
+// every table configured with it). Nothing in a record proves it is
+// recent: a valid image replayed in a new event still verifies.
 func (c *Client) DecryptEventRecord(ctx context.Context, rec events.DynamoDBEventRecord) (newImage, oldImage map[string]types.AttributeValue, err error) {
 	r, err := stream.FromEvent(rec)
 	if err != nil {

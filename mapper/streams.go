@@ -34,7 +34,8 @@ type StreamARNError = stream.ARNError
 // the image is, and so is an image that does not verify (an *ItemError
 // naming the table and key). Attributes the struct lacks are an error
 // unless AcceptUnknownAttributes, as for Load. On any error neither image
-// is returned.
+// is returned. Nothing in a record proves it is recent: a valid image
+// replayed in a new event still verifies.
 func (t *Table[T]) DecodeStreamRecord(ctx context.Context, rec events.DynamoDBEventRecord) (newImage, oldImage *T, err error) {
 	r, err := stream.FromEvent(rec)
 	if err != nil {
