@@ -25,8 +25,7 @@ import (
 // the records of a real stream of DynamoDB Local, delivered as Lambda
 // delivers them, and stops at the first record that does not open.
 func TestHandler(t *testing.T) {
-	kmsClient := testenv.KMS(t)
-	db := testenv.DynamoDB(t)
+	db, kmsClient := testenv.DynamoDB(t), testenv.KMS(t)
 	table := testenv.TableName(t)
 	streamARN := createStreamTable(t, db, table)
 	t.Setenv("ORDERS_TABLE", table)
