@@ -1,27 +1,3 @@
-// Package ddbcrypt encrypts and signs Amazon DynamoDB items on the client,
-// byte-compatible with the legacy Amazon DynamoDB Encryption Client for Java
-// and Python.
-//
-// This root package holds only the errors shared by every layer. Every
-// error a ddbcrypt package returns wraps exactly one of seven kinds, so
-// that a caller can branch on any error from any package with errors.Is:
-//
-//	ErrIntegrity       tampered item or wrong keys (no detail given)
-//	ErrInvalidConfig   a configuration or request that cannot work
-//	ErrInvalidItem     an item that cannot be encrypted, decrypted or written as given
-//	ErrKeyService      AWS KMS or a key store (a MetaStore) failed
-//	ErrNotFound        no item, or no key store version, with that key
-//	ErrConditionFailed a write's condition was not met
-//	ErrDynamoDB        a DynamoDB call of package mapper or encrypted failed
-//
-// A few errors are more specific and wrap their kind: ErrVersionConflict
-// (ErrConditionFailed), ErrMaterialDescription, ErrSerialization and
-// ErrUnknownAttribute (ErrInvalidItem), ErrNoMaterials (ErrInvalidConfig).
-// Errors also say where: *AttributeError, *DescriptionError, *ItemError,
-// *DynamoDBError, and the packages' own types, found with errors.As.
-//
-// The work is done in the sub-packages: cmp (cryptographic materials
-// providers), crypto (the item encryptor), metastore, mapper and encrypted.
 package ddbcrypt
 
 import (

@@ -308,6 +308,14 @@ func conditionFailed(op string, stored map[string]types.AttributeValue) error {
 	return sdkError("DynamoDB", op, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed"), Item: stored})
 }
 
+// creatingDB is a FakeDB that can be asked to create a table, and is
+// throttled when it is.
+type creatingDB struct{ *testenv.FakeDB }
+
+func (creatingDB) CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error) {
+	return nil, throttled("CreateTable")
+}
+
 func TestErrorContractMapper(t *testing.T) {
 	ctx := t.Context()
 	db := testenv.NewFakeDB(t)
@@ -334,6 +342,18 @@ func TestErrorContractMapper(t *testing.T) {
 
 	_, err = mapper.NewTable[struct{ X int }](m)
 	wantKind(t, "mapper: type without keys", err, ddbcrypt.ErrInvalidConfig)
+
+	err = accounts.CreateTable(ctx)
+	wantKind(t, "mapper: CreateTable through a client without it", err, ddbcrypt.ErrInvalidConfig)
+	_, err = accounts.CreateTableInput(mapper.WithProvisionedThroughput(0, 0))
+	wantKind(t, "mapper: CreateTableInput with no capacity", err, ddbcrypt.ErrInvalidConfig)
+	creating, err := mapper.NewTable[account](mapper.New(creatingDB{db}, wrappedProvider(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = creating.CreateTable(ctx)
+	wantKind(t, "mapper: CreateTable throttled", err, ddbcrypt.ErrDynamoDB)
+	wantThrottle(t, "mapper: CreateTable throttled", err)
 
 	// Someone else saved version 5 first.
 	db.Fail = func(op string) error {

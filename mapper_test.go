@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -23,30 +22,8 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
-	"github.com/ddbcrypt/ddbcrypt/tags"
 	gocmp "github.com/google/go-cmp/cmp"
 )
-
-// DataPoJo is the guide's Java mapper example as a Go struct.
-type DataPoJo struct {
-	PartitionAttribute string `ddb:"partition_attribute,hash"`
-	SortAttribute      int    `ddb:"sort_attribute,range"`
-	Example            string `ddb:"example"`
-	SomeNumbers        int64  `ddb:"some numbers"`
-	SomeBinary         []byte `ddb:"and some binary"`
-	LeaveMe            string `ddb:"leave me" ddbcrypt:"donottouch"`
-}
-
-func guideItem() DataPoJo {
-	return DataPoJo{
-		PartitionAttribute: "is this",
-		SortAttribute:      55,
-		Example:            "data",
-		SomeNumbers:        99,
-		SomeBinary:         []byte{0x00, 0x01, 0x02},
-		LeaveMe:            "alone",
-	}
-}
 
 func TestMapperGuideExample(t *testing.T) {
 	ctx := context.Background()
@@ -54,12 +31,12 @@ func TestMapperGuideExample(t *testing.T) {
 	name := testenv.NewTable(t, db, testenv.S("partition_attribute"), testenv.N("sort_attribute"))
 	provider := testenv.WrappedProvider(t)
 	m := mapper.New(db, provider)
-	table, err := mapper.NewTable[DataPoJo](m, mapper.WithTableName(name))
+	table, err := mapper.NewTable[testenv.GuideRecord](m, mapper.WithTableName(name))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	saved := guideItem()
+	saved := testenv.Guide()
 	if err := table.Save(ctx, &saved); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +71,7 @@ func TestMapperGuideExample(t *testing.T) {
 	}
 
 	// Loaded back, it equals what was saved.
-	loaded := DataPoJo{PartitionAttribute: "is this", SortAttribute: 55}
+	loaded := testenv.GuideRecord{PartitionAttribute: "is this", SortAttribute: 55}
 	if err := table.Load(ctx, &loaded, mapper.ConsistentRead()); err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +80,8 @@ func TestMapperGuideExample(t *testing.T) {
 	}
 
 	// The raw item encryptor reads what the mapper wrote...
-	actions := crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{"leave me": crypto.DoNothing}}
-	ec := crypto.Context{TableName: name, PartitionKeyName: "partition_attribute", SortKeyName: "sort_attribute"}
+	actions := testenv.GuideActions()
+	ec := testenv.GuideContext(name)
 	encryptor := crypto.NewEncryptor(provider)
 	plain, err := encryptor.DecryptItem(ctx, stored, actions, ec)
 	if err != nil {
@@ -115,14 +92,9 @@ func TestMapperGuideExample(t *testing.T) {
 	}
 
 	// ...and the mapper reads what the raw item encryptor wrote (the guide's
-	// Python item, with the same attribute actions: the guide's values, as
-	// attributevalue writes them, at sort key 56).
-	want := guideItem()
-	want.SortAttribute = 56
-	python, err := attributevalue.MarshalMapWithOptions(want, func(o *attributevalue.EncoderOptions) { o.TagKey = tags.Key })
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Python item, with the same attribute actions).
+	python := testenv.GuideItem()
+	python["sort_attribute"] = &types.AttributeValueMemberN{Value: "56"}
 	enc, err := encryptor.EncryptItem(ctx, python, actions, ec)
 	if err != nil {
 		t.Fatal(err)
@@ -130,10 +102,12 @@ func TestMapperGuideExample(t *testing.T) {
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &name, Item: enc}); err != nil {
 		t.Fatal(err)
 	}
-	fromPython := DataPoJo{PartitionAttribute: "is this", SortAttribute: 56}
+	fromPython := testenv.GuideRecord{PartitionAttribute: "is this", SortAttribute: 56}
 	if err := table.Load(ctx, &fromPython, mapper.ConsistentRead()); err != nil {
 		t.Fatalf("mapper on an item encryptor item: %v", err)
 	}
+	want := testenv.Guide()
+	want.SortAttribute = 56
 	if diff := gocmp.Diff(want, fromPython); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -34,14 +34,15 @@ var testRSAKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-// vectorsDir returns the public test vectors directory, or skips the test.
-// Like internal/vectors, but kept local so that this package's tests do not
-// depend on a package others are editing.
+// vectorsDir returns the public test vectors directory — DDBCRYPT_VECTORS,
+// else the module's testdata/vectors — or skips the test. It is
+// internal/vectors/vectorstest.Dir, which this package's tests cannot
+// import: it imports cmp (through testenv).
 func vectorsDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("DDBCRYPT_VECTORS")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "vectors")
+		dir = filepath.Join("..", "testdata", "vectors") // go test runs in cmp/
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		if testenv.InCI() {

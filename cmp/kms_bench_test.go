@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,9 +203,7 @@ func benchKey(tb testing.TB) (*kms.Client, string) {
 }
 
 func TestDirectKMSPerfBudget(t *testing.T) {
-	if os.Getenv("PERF_BUDGET") != "1" {
-		t.Skip("set PERF_BUDGET=1 to measure the P4 and P5 budgets")
-	}
+	testenv.PerfBudget(t, "the P4 and P5 budgets")
 	client, keyARN := benchKey(t)
 	const rounds, perRound, budget = 7, 400, 1.1
 	var report strings.Builder
@@ -245,14 +242,14 @@ func TestDirectKMSPerfBudget(t *testing.T) {
 			// Calls made by the implementation per item: all calls minus
 			// the raw ones, which make exactly one each.
 			calls := float64(c.kmsc.count("")-rounds*perRound) / float64(rounds*perRound)
-			ratio := kmsMedian(ratios)
+			ratio := testenv.Median(ratios)
 			result := "pass"
 			if ratio > budget || calls != 1 {
 				result = "FAIL"
 				failed = append(failed, fmt.Sprintf("%s/%s %.3f×, %.2f KMS calls/op", shape, pair[0], ratio, calls))
 			}
 			fmt.Fprintf(&report, "%-7s %-12s %-16s %10.1f %10.1f %6.3f× %10.2f %7s\n",
-				shape, pair[0], pair[1], kmsMedian(implUs), kmsMedian(rawUs), ratio, calls, result)
+				shape, pair[0], pair[1], testenv.Median(implUs), testenv.Median(rawUs), ratio, calls, result)
 			t.Logf("%s/%s ratios %.3f", shape, pair[0], ratios)
 		}
 	}
@@ -281,10 +278,4 @@ func timed(t *testing.T, f func() error) time.Duration {
 		t.Fatal(err)
 	}
 	return time.Since(start)
-}
-
-func kmsMedian(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

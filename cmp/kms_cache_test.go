@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // slowDecrypt makes every Decrypt take a while, as a real KMS call does,
@@ -48,36 +49,55 @@ func wantClientTimeout(t *testing.T, name string, err error) {
 	}
 }
 
+// timingOut returns a cached provider over a fake KMS whose Decrypt is slow
+// and, once f.block is closed, fails with the client's own timeout: ec is
+// the decryption context of an item the provider encrypted, and kmsc counts
+// the KMS calls from then on.
+func timingOut(t *testing.T) (p *cmp.DirectKMS, ec *cmp.EncryptionContext, f *fakeKMS, kmsc *countingKMS) {
+	t.Helper()
+	f = &fakeKMS{}
+	kmsc = newCountingKMS(slowDecrypt{f, 50 * time.Millisecond})
+	p = cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour})
+	em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec = providerContext("t", testenv.GuideItem(), em.MaterialDescription)
+	f.err = clientTimeout()
+	f.block = make(chan struct{})
+	kmsc.reset()
+	return p, ec, f, kmsc
+}
+
+// decryptAll starts n concurrent DecryptionMaterials of ec; wait waits for
+// them and returns their errors. Their context ends after 5s, a bound on
+// the test should they retry until it does.
+func decryptAll(p cmp.Provider, ec *cmp.EncryptionContext, n int) (wait func() []error) {
+	ctx, cancel := context.WithTimeout(bg, 5*time.Second)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = p.DecryptionMaterials(ctx, ec) })
+	}
+	return func() []error {
+		wg.Wait()
+		cancel()
+		return errs
+	}
+}
+
 // TestDataKeyCacheSharedTimeout: a shared Decrypt that fails with an error
 // wrapping context.DeadlineExceeded while its callers' contexts are live is
 // every caller's failure; nobody calls KMS again.
 func TestDataKeyCacheSharedTimeout(t *testing.T) {
-	f := &fakeKMS{}
-	kmsc := newCountingKMS(slowDecrypt{f, 50 * time.Millisecond})
-	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec := providerContext("t", kmsTestItem(), em.MaterialDescription)
-	f.err = clientTimeout()
-	f.block = make(chan struct{})
-	kmsc.reset()
+	p, ec, f, kmsc := timingOut(t)
 
-	// Bounds the test should the readers retry until their ctx ends.
-	ctx, cancel := context.WithTimeout(bg, 5*time.Second)
-	defer cancel()
 	const readers = 4
-	errs := make([]error, readers)
-	var wg sync.WaitGroup
-	for i := range readers {
-		wg.Go(func() { _, errs[i] = p.DecryptionMaterials(ctx, ec) })
-	}
+	wait := decryptAll(p, ec, readers)
 	waitFor(t, func() bool { return kmsc.count("Decrypt") >= 1 })
 	time.Sleep(20 * time.Millisecond) // let the others queue up behind the call
 	close(f.block)
-	wg.Wait()
-	for _, err := range errs {
+	for _, err := range wait() {
 		wantClientTimeout(t, "reader", err)
 	}
 	// One call when every reader joined the first; a reader that came late
@@ -91,35 +111,18 @@ func TestDataKeyCacheSharedTimeout(t *testing.T) {
 // the others wait on gives up, each waiter with a live context makes one
 // call of its own, and the failure of that call is its answer.
 func TestDataKeyCacheLeaderCancelledThenTimeout(t *testing.T) {
-	f := &fakeKMS{}
-	kmsc := newCountingKMS(slowDecrypt{f, 50 * time.Millisecond})
-	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec := providerContext("t", kmsTestItem(), em.MaterialDescription)
-	f.err = clientTimeout()
-	f.block = make(chan struct{})
-	kmsc.reset()
+	p, ec, f, kmsc := timingOut(t)
 
 	leaderCtx, cancelLeader := context.WithCancel(bg)
 	leader := make(chan error, 1)
 	go func() { _, err := p.DecryptionMaterials(leaderCtx, ec); leader <- err }()
 	waitFor(t, func() bool { return kmsc.count("Decrypt") == 1 })
 
-	// Bounds the test should the followers retry until their ctx ends.
-	ctx, cancel := context.WithTimeout(bg, 5*time.Second)
-	defer cancel()
 	const followers = 2
-	errs := make([]error, followers)
-	var wg sync.WaitGroup
-	for i := range followers {
-		wg.Go(func() { _, errs[i] = p.DecryptionMaterials(ctx, ec) })
-	}
+	wait := decryptAll(p, ec, followers)
 	time.Sleep(20 * time.Millisecond) // let them queue up behind the call
 	cancelLeader()
-	err = <-leader
+	err := <-leader
 	wantKMSError(t, err, fakeKeyID, "Decrypt")
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("leader: %v, want context.Canceled", err)
@@ -127,8 +130,7 @@ func TestDataKeyCacheLeaderCancelledThenTimeout(t *testing.T) {
 	// The followers' own calls are under way (or done): let them fail.
 	waitFor(t, func() bool { return kmsc.count("Decrypt") >= 2 })
 	close(f.block)
-	wg.Wait()
-	for _, err := range errs {
+	for _, err := range wait() {
 		wantClientTimeout(t, "follower", err)
 	}
 	// The leader's and one per follower (a follower that came late may

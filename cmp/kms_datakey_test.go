@@ -13,6 +13,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // badPlaintextKMS is a fakeKMS whose responses carry plaintext instead of
@@ -59,7 +60,7 @@ func TestDirectKMSDataKeyChecked(t *testing.T) {
 			for _, cache := range []*cmp.DataKeyCacheConfig{nil, {TTL: time.Hour}} {
 				gen := &badPlaintextKMS{plaintext: tc.key}
 				p := newDirectKMS(t, cmp.DirectKMSConfig{Client: gen, KeyID: fakeKeyID, Cache: cache})
-				em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+				em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 				if em != nil {
 					t.Errorf("GenerateDataKey returned a %d-byte data key and got materials", len(tc.key))
 				}
@@ -71,11 +72,11 @@ func TestDirectKMSDataKeyChecked(t *testing.T) {
 				// A good data key on GenerateDataKey, a bad one on Decrypt.
 				dec := newCountingKMS(&badPlaintextKMS{plaintext: tc.key, onDecrypt: true})
 				p = newDirectKMS(t, cmp.DirectKMSConfig{Client: dec, KeyID: fakeKeyID, Cache: cache})
-				if em, err = p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil)); err != nil {
+				if em, err = p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil)); err != nil {
 					t.Fatal(err)
 				}
 				for range 2 { // not cached: the second read asks KMS again
-					dm, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), em.MaterialDescription))
+					dm, err := p.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), em.MaterialDescription))
 					if dm != nil {
 						t.Errorf("Decrypt returned a %d-byte data key and got materials", len(tc.key))
 					}

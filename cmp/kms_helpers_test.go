@@ -177,29 +177,6 @@ func newDirectKMS(t testing.TB, cfg cmp.DirectKMSConfig) *cmp.DirectKMS {
 	return p
 }
 
-// kmsTestItem is the guide's record, with the attribute actions and
-// context of a table "kms-table" keyed by partition_attribute (S) and
-// sort_attribute (N).
-func kmsTestItem() map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"partition_attribute": &types.AttributeValueMemberS{Value: "is this"},
-		"sort_attribute":      &types.AttributeValueMemberN{Value: "55"},
-		"example":             &types.AttributeValueMemberS{Value: "data"},
-		"some numbers":        &types.AttributeValueMemberN{Value: "99"},
-		"and some binary":     &types.AttributeValueMemberB{Value: []byte{0x00, 0x01, 0x02}},
-		"leave me":            &types.AttributeValueMemberS{Value: "alone"},
-	}
-}
-
-var kmsTestActions = crypto.AttributeActions{
-	Default:   crypto.EncryptAndSign,
-	Overrides: map[string]crypto.Action{"leave me": crypto.DoNothing},
-}
-
-func kmsTestContext(table string) crypto.Context {
-	return crypto.Context{TableName: table, PartitionKeyName: "partition_attribute", SortKeyName: "sort_attribute"}
-}
-
 // providerContext is the provider-side context of an item in that table.
 func providerContext(table string, item map[string]types.AttributeValue, desc map[string]string) *cmp.EncryptionContext {
 	return &cmp.EncryptionContext{TableName: table, PartitionKeyName: "partition_attribute", SortKeyName: "sort_attribute",

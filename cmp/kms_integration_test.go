@@ -37,6 +37,18 @@ func localKey(t *testing.T) (*kms.Client, string) {
 	return client, testenv.NewKMSKey(t, client)
 }
 
+// localKMSTable returns DynamoDB Local with a new table of the given keys,
+// and a Direct KMS provider with a new key in local-kms, whose calls kmsc
+// counts.
+func localKMSTable(t *testing.T, partition, sort testenv.Key) (db *dynamodb.Client, table string, p *cmp.DirectKMS, kmsc *countingKMS) {
+	t.Helper()
+	client, keyARN := localKey(t)
+	db = testenv.DynamoDB(t)
+	table = testenv.NewTable(t, db, partition, sort)
+	kmsc = newCountingKMS(client)
+	return db, table, newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN}), kmsc
+}
+
 // newAlias creates an alias for the key and returns its name and ARN.
 func newAlias(t *testing.T, client *kms.Client, keyARN string) (name, arn string) {
 	t.Helper()
@@ -90,13 +102,13 @@ func TestKMSLocalKeyIDForms(t *testing.T) {
 		t.Run(form, func(t *testing.T) {
 			kmsc := newCountingKMS(client)
 			enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyID, GrantTokens: tokens}))
-			c := kmsTestContext("kms-local-table")
+			c := testenv.GuideContext("kms-local-table")
 			const n = 3
 			var stored []map[string]types.AttributeValue
 			for i := range n {
-				item := kmsTestItem()
+				item := testenv.GuideItem()
 				item["sort_attribute"] = &types.AttributeValueMemberN{Value: fmt.Sprint(i)}
-				s, err := enc.EncryptItem(t.Context(), item, kmsTestActions, c)
+				s, err := enc.EncryptItem(t.Context(), item, testenv.GuideActions(), c)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -104,7 +116,7 @@ func TestKMSLocalKeyIDForms(t *testing.T) {
 			}
 			kmsc.wantCalls(t, n, 0)
 			for i, s := range stored {
-				got, err := enc.DecryptItem(t.Context(), s, kmsTestActions, c)
+				got, err := enc.DecryptItem(t.Context(), s, testenv.GuideActions(), c)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -137,13 +149,13 @@ func TestKMSLocalInterchangeable(t *testing.T) {
 	aliasName, _ := newAlias(t, client, keyARN)
 	byARN := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: client, KeyID: keyARN}))
 	byAlias := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: client, KeyID: aliasName}))
-	c := kmsTestContext("t")
+	c := testenv.GuideContext("t")
 	for _, pair := range [][2]*crypto.Encryptor{{byARN, byAlias}, {byAlias, byARN}} {
-		s, err := pair[0].EncryptItem(t.Context(), kmsTestItem(), kmsTestActions, c)
+		s, err := pair[0].EncryptItem(t.Context(), testenv.GuideItem(), testenv.GuideActions(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pair[1].DecryptItem(t.Context(), s, kmsTestActions, c); err != nil {
+		if _, err := pair[1].DecryptItem(t.Context(), s, testenv.GuideActions(), c); err != nil {
 			t.Error(err)
 		}
 	}
@@ -157,30 +169,30 @@ func TestKMSLocalTamper(t *testing.T) {
 	otherARN := testenv.NewKMSKey(t, client)
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: client, KeyID: keyARN})
 	enc := crypto.NewEncryptor(p)
-	c := kmsTestContext("kms-table")
-	stored, err := enc.EncryptItem(t.Context(), kmsTestItem(), kmsTestActions, c)
+	c := testenv.GuideContext("kms-table")
+	stored, err := enc.EncryptItem(t.Context(), testenv.GuideItem(), testenv.GuideActions(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	desc := storedDescription(t, stored)
 
-	changedKey := kmsTestItem()
+	changedKey := testenv.GuideItem()
 	changedKey["partition_attribute"] = &types.AttributeValueMemberS{Value: "is that"}
 	blob, _ := base64.StdEncoding.DecodeString(desc["amzn-ddb-env-key"])
 	// Flip a bit of the authentication tag at the end. (local-kms blobs
 	// start with the key ARN in clear, which it does not check when the
 	// request names the key.)
 	blob[len(blob)-1] ^= 1
-	otherItem, err := enc.EncryptItem(t.Context(), kmsTestItem(), kmsTestActions, c)
+	otherItem, err := enc.EncryptItem(t.Context(), testenv.GuideItem(), testenv.GuideActions(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, ec := range map[string]*cmp.EncryptionContext{
 		"key value":      providerContext("kms-table", changedKey, desc),
-		"table name":     providerContext("other-table", kmsTestItem(), desc),
-		"env-alg":        providerContext("kms-table", kmsTestItem(), with2(desc, "amzn-ddb-env-alg", "AES/128")),
-		"sig-alg":        providerContext("kms-table", kmsTestItem(), with2(desc, "amzn-ddb-sig-alg", "HmacSHA384/384")),
-		"env-key":        providerContext("kms-table", kmsTestItem(), with2(desc, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString(blob))),
+		"table name":     providerContext("other-table", testenv.GuideItem(), desc),
+		"env-alg":        providerContext("kms-table", testenv.GuideItem(), with(desc, "amzn-ddb-env-alg", "AES/128")),
+		"sig-alg":        providerContext("kms-table", testenv.GuideItem(), with(desc, "amzn-ddb-sig-alg", "HmacSHA384/384")),
+		"env-key":        providerContext("kms-table", testenv.GuideItem(), with(desc, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString(blob))),
 		"other item key": providerContext("kms-table", changedKey, storedDescription(t, otherItem)),
 	} {
 		if _, err := p.DecryptionMaterials(t.Context(), ec); err != ddbcrypt.ErrIntegrity {
@@ -191,16 +203,16 @@ func TestKMSLocalTamper(t *testing.T) {
 	// Through the item encryptor: a changed sort key, a moved item.
 	moved := maps.Clone(stored)
 	moved["sort_attribute"] = &types.AttributeValueMemberN{Value: "56"}
-	if _, err := enc.DecryptItem(t.Context(), moved, kmsTestActions, c); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+	if _, err := enc.DecryptItem(t.Context(), moved, testenv.GuideActions(), c); !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		t.Errorf("changed sort key: %v", err)
 	}
-	if _, err := enc.DecryptItem(t.Context(), stored, kmsTestActions, kmsTestContext("other-table")); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+	if _, err := enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), testenv.GuideContext("other-table")); !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		t.Errorf("other table: %v", err)
 	}
 
 	// A reader configured with another key.
 	other := newDirectKMS(t, cmp.DirectKMSConfig{Client: client, KeyID: otherARN})
-	if _, err := other.DecryptionMaterials(t.Context(), providerContext("kms-table", kmsTestItem(), desc)); err != ddbcrypt.ErrIntegrity {
+	if _, err := other.DecryptionMaterials(t.Context(), providerContext("kms-table", testenv.GuideItem(), desc)); err != ddbcrypt.ErrIntegrity {
 		t.Errorf("reader with another key: %v, want exactly ErrIntegrity", err)
 	}
 }
@@ -211,18 +223,18 @@ func TestKMSLocalTamper(t *testing.T) {
 func TestKMSLocalDisabledKey(t *testing.T) {
 	client, keyARN := localKey(t)
 	enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: client, KeyID: keyARN}))
-	c := kmsTestContext("t")
-	stored, err := enc.EncryptItem(t.Context(), kmsTestItem(), kmsTestActions, c)
+	c := testenv.GuideContext("t")
+	stored, err := enc.EncryptItem(t.Context(), testenv.GuideItem(), testenv.GuideActions(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := client.DisableKey(t.Context(), &kms.DisableKeyInput{KeyId: &keyARN}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = enc.EncryptItem(t.Context(), kmsTestItem(), kmsTestActions, c)
+	_, err = enc.EncryptItem(t.Context(), testenv.GuideItem(), testenv.GuideActions(), c)
 	wantKMSError(t, err, keyARN, "GenerateDataKey")
 	t.Logf("encrypt: %v", err)
-	_, err = enc.DecryptItem(t.Context(), stored, kmsTestActions, c)
+	_, err = enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), c)
 	wantKMSError(t, err, keyARN, "Decrypt")
 	t.Logf("decrypt: %v", err)
 	if errors.Is(err, ddbcrypt.ErrIntegrity) {
@@ -240,7 +252,7 @@ func TestKMSLocalDisabledKey(t *testing.T) {
 	if _, err := client.EnableKey(t.Context(), &kms.EnableKeyInput{KeyId: &keyARN}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := enc.DecryptItem(t.Context(), stored, kmsTestActions, c); err != nil {
+	if _, err := enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), c); err != nil {
 		t.Errorf("after EnableKey: %v", err)
 	}
 }
@@ -249,7 +261,7 @@ func TestKMSLocalDisabledKey(t *testing.T) {
 func TestKMSLocalUnreachable(t *testing.T) {
 	client, keyARN := localKey(t)
 	stored, err := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: client, KeyID: keyARN})).
-		EncryptItem(t.Context(), kmsTestItem(), kmsTestActions, kmsTestContext("t"))
+		EncryptItem(t.Context(), testenv.GuideItem(), testenv.GuideActions(), testenv.GuideContext("t"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,9 +270,9 @@ func TestKMSLocalUnreachable(t *testing.T) {
 		o.Retryer = aws.NopRetryer{}
 	})
 	enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: dead, KeyID: keyARN}))
-	_, err = enc.EncryptItem(t.Context(), kmsTestItem(), kmsTestActions, kmsTestContext("t"))
+	_, err = enc.EncryptItem(t.Context(), testenv.GuideItem(), testenv.GuideActions(), testenv.GuideContext("t"))
 	wantKMSError(t, err, keyARN, "GenerateDataKey")
-	_, err = enc.DecryptItem(t.Context(), stored, kmsTestActions, kmsTestContext("t"))
+	_, err = enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), testenv.GuideContext("t"))
 	wantKMSError(t, err, keyARN, "Decrypt")
 	t.Logf("unreachable: %v", err)
 
@@ -268,7 +280,7 @@ func TestKMSLocalUnreachable(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err = crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: client, KeyID: keyARN})).
-		DecryptItem(ctx, stored, kmsTestActions, kmsTestContext("t"))
+		DecryptItem(ctx, stored, testenv.GuideActions(), testenv.GuideContext("t"))
 	wantKMSError(t, err, keyARN, "Decrypt")
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
@@ -279,11 +291,8 @@ func TestKMSLocalUnreachable(t *testing.T) {
 // non-canonical form ("1.0", "1E2") is read back from DynamoDB Local with
 // the canonical text ("1", "100") and decrypts (docs/format.md 11 item 8, 13 Q2).
 func TestKMSLocalNumberKeys(t *testing.T) {
-	client, keyARN := localKey(t)
-	db := testenv.DynamoDB(t)
-	table := testenv.NewTable(t, db, testenv.N("pk"), testenv.N("sk"))
-	kmsc := newCountingKMS(client)
-	enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN}))
+	db, table, p, kmsc := localKMSTable(t, testenv.N("pk"), testenv.N("sk"))
+	enc := crypto.NewEncryptor(p)
 	c := crypto.Context{TableName: table, PartitionKeyName: "pk", SortKeyName: "sk"}
 	for _, tc := range []struct{ pk, sk, wantPK, wantSK string }{
 		{"1.0", "1E2", "1", "100"},
@@ -295,7 +304,7 @@ func TestKMSLocalNumberKeys(t *testing.T) {
 			"sk":     &types.AttributeValueMemberN{Value: tc.sk},
 			"secret": &types.AttributeValueMemberS{Value: "s3cr3t " + tc.pk},
 		}
-		stored, err := enc.EncryptItem(t.Context(), item, kmsTestActions, c)
+		stored, err := enc.EncryptItem(t.Context(), item, testenv.GuideActions(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,7 +322,7 @@ func TestKMSLocalNumberKeys(t *testing.T) {
 		if pk, sk := got.Item["pk"].(*types.AttributeValueMemberN).Value, got.Item["sk"].(*types.AttributeValueMemberN).Value; pk != tc.wantPK || sk != tc.wantSK {
 			t.Errorf("DynamoDB returned pk=%q sk=%q, want %q %q", pk, sk, tc.wantPK, tc.wantSK)
 		}
-		plain, err := enc.DecryptItem(t.Context(), got.Item, kmsTestActions, c)
+		plain, err := enc.DecryptItem(t.Context(), got.Item, testenv.GuideActions(), c)
 		if err != nil {
 			t.Fatalf("pk %s sk %s as read back: %v", tc.pk, tc.sk, err)
 		}
@@ -323,33 +332,20 @@ func TestKMSLocalNumberKeys(t *testing.T) {
 	}
 }
 
-// kmsRecord is the guide's record for the mapper.
-type kmsRecord struct {
-	PartitionAttribute string `ddb:"partition_attribute,hash"`
-	SortAttribute      int    `ddb:"sort_attribute,range"`
-	Example            string `ddb:"example"`
-	SomeNumbers        int    `ddb:"some numbers"`
-	SomeBinary         []byte `ddb:"and some binary"`
-	LeaveMe            string `ddb:"leave me" ddbcrypt:"donottouch"`
-}
-
 // TestKMSLocalMapper: Save and Load through the mapper, one KMS call each.
 func TestKMSLocalMapper(t *testing.T) {
-	client, keyARN := localKey(t)
-	db := testenv.DynamoDB(t)
-	name := testenv.NewTable(t, db, testenv.S("partition_attribute"), testenv.N("sort_attribute"))
-	kmsc := newCountingKMS(client)
-	m := mapper.New(db, newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN}))
-	table, err := mapper.NewTable[kmsRecord](m, mapper.WithTableName(name))
+	db, name, p, kmsc := localKMSTable(t, testenv.S("partition_attribute"), testenv.N("sort_attribute"))
+	m := mapper.New(db, p)
+	table, err := mapper.NewTable[testenv.GuideRecord](m, mapper.WithTableName(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := kmsRecord{PartitionAttribute: "is this", SortAttribute: 55, Example: "data", SomeNumbers: 99, SomeBinary: []byte{0, 1, 2}, LeaveMe: "alone"}
+	in := testenv.GuideRecord{PartitionAttribute: "is this", SortAttribute: 55, Example: "data", SomeNumbers: 99, SomeBinary: []byte{0, 1, 2}, LeaveMe: "alone"}
 	if err := table.Save(t.Context(), &in); err != nil {
 		t.Fatal(err)
 	}
 	kmsc.wantCalls(t, 1, 0)
-	out := kmsRecord{PartitionAttribute: "is this", SortAttribute: 55}
+	out := testenv.GuideRecord{PartitionAttribute: "is this", SortAttribute: 55}
 	if err := table.Load(t.Context(), &out, mapper.ConsistentRead()); err != nil {
 		t.Fatal(err)
 	}
@@ -384,11 +380,11 @@ func TestKMSLocalCache(t *testing.T) {
 	cmp.SetDataKeyCacheClock(p, func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now })
 	advance := func(d time.Duration) { clockMu.Lock(); now = now.Add(d); clockMu.Unlock() }
 	enc := crypto.NewEncryptor(p)
-	c := kmsTestContext("t")
+	c := testenv.GuideContext("t")
 	write := func(sk int) map[string]types.AttributeValue {
-		item := kmsTestItem()
+		item := testenv.GuideItem()
 		item["sort_attribute"] = &types.AttributeValueMemberN{Value: fmt.Sprint(sk)}
-		s, err := enc.EncryptItem(t.Context(), item, kmsTestActions, c)
+		s, err := enc.EncryptItem(t.Context(), item, testenv.GuideActions(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,7 +392,7 @@ func TestKMSLocalCache(t *testing.T) {
 	}
 	read := func(s map[string]types.AttributeValue) {
 		t.Helper()
-		if _, err := enc.DecryptItem(t.Context(), s, kmsTestActions, c); err != nil {
+		if _, err := enc.DecryptItem(t.Context(), s, testenv.GuideActions(), c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -417,7 +413,7 @@ func TestKMSLocalCache(t *testing.T) {
 	for range 16 {
 		wg.Go(func() {
 			<-start
-			if _, err := enc.DecryptItem(t.Context(), b, kmsTestActions, c); err != nil {
+			if _, err := enc.DecryptItem(t.Context(), b, testenv.GuideActions(), c); err != nil {
 				t.Error(err)
 			}
 		})

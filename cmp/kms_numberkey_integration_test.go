@@ -74,7 +74,7 @@ func TestKMSLocalNumberKeyAsStored(t *testing.T) {
 			for _, cache := range []*cmp.DataKeyCacheConfig{nil, {TTL: time.Minute}} {
 				kmsc := newCountingKMS(client)
 				enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN, Cache: cache}))
-				got, err := enc.DecryptItem(t.Context(), stored, kmsTestActions, numberKeyContext)
+				got, err := enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), numberKeyContext)
 				if err != nil {
 					t.Fatalf("cache %v: %v", cache != nil, err)
 				}
@@ -84,7 +84,7 @@ func TestKMSLocalNumberKeyAsStored(t *testing.T) {
 				wantDecryptContexts(t, kmsc, tc.want...)
 				if cache != nil {
 					kmsc.reset()
-					if _, err := enc.DecryptItem(t.Context(), stored, kmsTestActions, numberKeyContext); err != nil {
+					if _, err := enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), numberKeyContext); err != nil {
 						t.Fatal(err)
 					}
 					kmsc.wantCalls(t, 0, 0)
@@ -126,7 +126,7 @@ func TestKMSLocalNumberKeyThroughDynamoDB(t *testing.T) {
 				"pk":     &types.AttributeValueMemberN{Value: pk},
 				"sk":     &types.AttributeValueMemberN{Value: "7.50"},
 				"secret": &types.AttributeValueMemberS{Value: "s3cr3t"},
-			}, kmsTestActions, c)
+			}, testenv.GuideActions(), c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func TestKMSLocalNumberKeyThroughDynamoDB(t *testing.T) {
 			}
 			kmsc := newCountingKMS(client)
 			reader := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: keyARN}))
-			_, err = reader.DecryptItem(t.Context(), out.Item, kmsTestActions, c)
+			_, err = reader.DecryptItem(t.Context(), out.Item, testenv.GuideActions(), c)
 			want := keyContext(pk, "7.5")
 			want["*aws-kms-table*"] = table
 			wantDecryptContexts(t, kmsc, want)

@@ -22,6 +22,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // asGivenKMS makes a writer behave like the Python and Java references: on
@@ -83,7 +84,7 @@ func numberKeyItem(t *testing.T, kmsc cmp.KMSClient, keyID, pk, sk string, asGiv
 		"pk":     &types.AttributeValueMemberN{Value: pk},
 		"sk":     &types.AttributeValueMemberN{Value: sk},
 		"secret": &types.AttributeValueMemberS{Value: "s3cr3t " + sk},
-	}, kmsTestActions, numberKeyContext)
+	}, testenv.GuideActions(), numberKeyContext)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestDirectKMSNumberKeyAsStored(t *testing.T) {
 			}
 			kmsc.reset()
 			enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID}))
-			got, err := enc.DecryptItem(t.Context(), stored, kmsTestActions, numberKeyContext)
+			got, err := enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), numberKeyContext)
 			var want []map[string]string
 			for _, w := range tc.want {
 				want = append(want, keyContext(w[0], w[1]))
@@ -225,7 +226,7 @@ func TestDirectKMSNumberKeyNoRetry(t *testing.T) {
 			}
 			kmsc := newCountingKMS(script)
 			enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID}))
-			_, err := enc.DecryptItem(ctx, stored, kmsTestActions, numberKeyContext)
+			_, err := enc.DecryptItem(ctx, stored, testenv.GuideActions(), numberKeyContext)
 			kmsc.wantCalls(t, 0, tc.calls)
 			if got := decryptContexts(kmsc); !maps.Equal(got[0], keyContext("1", "7.50")) {
 				t.Errorf("first Decrypt context %v, want the text as stored", got[0])
@@ -261,7 +262,7 @@ func TestDataKeyCacheNumberKey(t *testing.T) {
 			withKeys(stored, "1", "7.5"),   // as DynamoDB returns it
 			withKeys(stored, "1", "7.500"), // another text of the same number
 		} {
-			if _, err := enc.DecryptItem(t.Context(), item, kmsTestActions, numberKeyContext); err != nil {
+			if _, err := enc.DecryptItem(t.Context(), item, testenv.GuideActions(), numberKeyContext); err != nil {
 				t.Fatalf("read %d: %v", i+1, err)
 			}
 			if i == 0 {
@@ -281,7 +282,7 @@ func TestDataKeyCacheNumberKey(t *testing.T) {
 		p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour})
 		enc := crypto.NewEncryptor(p)
 		for i := range 2 {
-			if _, err := enc.DecryptItem(t.Context(), stored, kmsTestActions, numberKeyContext); err != nil {
+			if _, err := enc.DecryptItem(t.Context(), stored, testenv.GuideActions(), numberKeyContext); err != nil {
 				t.Fatalf("read %d: %v", i+1, err)
 			}
 		}
@@ -289,7 +290,7 @@ func TestDataKeyCacheNumberKey(t *testing.T) {
 		kmsc.reset()
 		// Cached under the context with 7.50 only: the same data key read
 		// with the canonical 7.5 goes to KMS, which refuses it.
-		_, err := enc.DecryptItem(t.Context(), withKeys(stored, "1", "7.5"), kmsTestActions, numberKeyContext)
+		_, err := enc.DecryptItem(t.Context(), withKeys(stored, "1", "7.5"), testenv.GuideActions(), numberKeyContext)
 		wantIntegrity(t, err)
 		wantDecryptContexts(t, kmsc, keyContext("1", "7.5"))
 	})

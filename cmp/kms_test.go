@@ -23,6 +23,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 const fakeKeyID = "arn:aws:kms:us-west-2:111122223333:key/11111111-2222-3333-4444-555555555555"
@@ -48,7 +49,7 @@ func TestDirectKMSKnownAnswer(t *testing.T) {
 	wantEnc := mustHex("781ddf3715c39edff39465b0bdc122575ccc03d55a2bb23a3c2abadc853f0a78")
 	wantSig := mustHex("1ce18b7e6ba3388e72a987d0c3b7993222c321f3cd78aefc2c846699a325a157")
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: &fakeKMS{dataKey: ikm()}, KeyID: fakeKeyID})
-	ec := providerContext("kms-table", kmsTestItem(), nil)
+	ec := providerContext("kms-table", testenv.GuideItem(), nil)
 	em, err := p.EncryptionMaterials(bg, ec)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +62,7 @@ func TestDirectKMSKnownAnswer(t *testing.T) {
 		t.Errorf("signing key %s does not match the known answer", em.SigningKey.Algorithm())
 	}
 
-	dm, err := p.DecryptionMaterials(bg, providerContext("kms-table", kmsTestItem(), em.MaterialDescription))
+	dm, err := p.DecryptionMaterials(bg, providerContext("kms-table", testenv.GuideItem(), em.MaterialDescription))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestDirectKMSWire(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID, GrantTokens: []string{"grant-1", "grant-2"},
 		Description: map[string]string{"owner": "team-a"}})
-	item := kmsTestItem()
+	item := testenv.GuideItem()
 	em, err := p.EncryptionMaterials(bg, providerContext("kms-table", item, map[string]string{"requested": "yes"}))
 	if err != nil {
 		t.Fatal(err)
@@ -179,13 +180,13 @@ func TestDirectKMSNumberKeyReadBack(t *testing.T) {
 			"sk": &types.AttributeValueMemberN{Value: tc.written},
 			"v":  &types.AttributeValueMemberS{Value: "secret"},
 		}
-		stored, err := enc.EncryptItem(bg, item, kmsTestActions, c)
+		stored, err := enc.EncryptItem(bg, item, testenv.GuideActions(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		stored["pk"] = &types.AttributeValueMemberN{Value: tc.returned}
 		stored["sk"] = &types.AttributeValueMemberN{Value: tc.returned}
-		got, err := enc.DecryptItem(bg, stored, kmsTestActions, c)
+		got, err := enc.DecryptItem(bg, stored, testenv.GuideActions(), c)
 		if err != nil {
 			t.Fatalf("key %s read back as %s: %v", tc.written, tc.returned, err)
 		}
@@ -213,7 +214,7 @@ func TestDirectKMSDescriptors(t *testing.T) {
 			kmsc := newCountingKMS(&fakeKMS{dataKey: ikm()})
 			p := newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID,
 				Description: map[string]string{"amzn-ddb-env-alg": tc.env, "amzn-ddb-sig-alg": tc.sig}})
-			em, err := p.EncryptionMaterials(bg, providerContext("kms-table", kmsTestItem(), nil))
+			em, err := p.EncryptionMaterials(bg, providerContext("kms-table", testenv.GuideItem(), nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +234,7 @@ func TestDirectKMSDescriptors(t *testing.T) {
 			}
 			// A reader with the default configuration follows the item.
 			reader := newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID})
-			dm, err := reader.DecryptionMaterials(bg, providerContext("kms-table", kmsTestItem(), em.MaterialDescription))
+			dm, err := reader.DecryptionMaterials(bg, providerContext("kms-table", testenv.GuideItem(), em.MaterialDescription))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,11 +298,11 @@ func TestDirectKMSRegionClient(t *testing.T) {
 				asked = append(asked, r)
 				return regional, nil
 			}})
-			em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+			em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), em.MaterialDescription)); err != nil {
+			if _, err := p.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), em.MaterialDescription)); err != nil {
 				t.Fatal(err)
 			}
 			used, unused := home, regional
@@ -324,24 +325,12 @@ func TestDirectKMSRegionClient(t *testing.T) {
 	}
 }
 
-func with2(d map[string]string, kv ...string) map[string]string {
-	out := maps.Clone(d)
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == "<delete>" {
-			delete(out, kv[i])
-		} else {
-			out[kv[i]] = kv[i+1]
-		}
-	}
-	return out
-}
-
 // TestDirectKMSDescriptionErrors: the item's description is not signed, so
 // only known values are accepted, and bad ones fail before any KMS call.
 func TestDirectKMSDescriptionErrors(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,12 +351,12 @@ func TestDirectKMSDescriptionErrors(t *testing.T) {
 		{"amzn-ddb-sig-alg", []string{"amzn-ddb-sig-alg", "SHA256withRSA"}},
 		{"amzn-ddb-wrap-alg", []string{"amzn-ddb-wrap-alg", "AESWrap"}},
 	} {
-		_, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), with2(good, tc.kv...)))
+		_, err := p.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), with(good, tc.kv...)))
 		wantDescriptionError(t, err, tc.field)
 	}
 	kmsc.wantCalls(t, 1, 0)
 	// wrap-alg may be absent.
-	if _, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), with2(good, "amzn-ddb-wrap-alg", "<delete>"))); err != nil {
+	if _, err := p.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), with(good, "amzn-ddb-wrap-alg", "<delete>"))); err != nil {
 		t.Errorf("without wrap-alg: %v", err)
 	}
 }
@@ -378,7 +367,7 @@ func TestDirectKMSDescriptionErrors(t *testing.T) {
 func TestDirectKMSMissingKeyAttribute(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +382,7 @@ func TestDirectKMSMissingKeyAttribute(t *testing.T) {
 		{"partition_attribute", &types.AttributeValueMemberSS{Value: []string{"a"}}},
 		{"sort_attribute", &types.AttributeValueMemberN{Value: "1e999"}},
 	} {
-		item := kmsTestItem()
+		item := testenv.GuideItem()
 		if tc.av == nil {
 			delete(item, tc.attr)
 		} else {
@@ -420,7 +409,7 @@ func TestDirectKMSMissingKeyAttribute(t *testing.T) {
 // the SDK error; a refused ciphertext is exactly ErrIntegrity.
 func TestDirectKMSErrors(t *testing.T) {
 	writer := newDirectKMS(t, cmp.DirectKMSConfig{Client: &fakeKMS{}, KeyID: fakeKeyID})
-	em, err := writer.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, err := writer.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +427,7 @@ func TestDirectKMSErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newDirectKMS(t, cmp.DirectKMSConfig{Client: &fakeKMS{err: tc.err}, KeyID: fakeKeyID})
-			_, derr := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), em.MaterialDescription))
+			_, derr := p.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), em.MaterialDescription))
 			if tc.integrity {
 				wantIntegrity(t, derr)
 				return
@@ -450,7 +439,7 @@ func TestDirectKMSErrors(t *testing.T) {
 			if msg := derr.Error(); !strings.Contains(msg, fakeKeyID) || !strings.Contains(msg, "Decrypt") {
 				t.Errorf("message %q does not name the key and operation", msg)
 			}
-			_, eerr := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+			_, eerr := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 			wantKMSError(t, eerr, fakeKeyID, "GenerateDataKey")
 			if errors.Is(eerr, ddbcrypt.ErrIntegrity) {
 				t.Errorf("a KMS failure must not look like an integrity failure: %v", eerr)
@@ -459,7 +448,7 @@ func TestDirectKMSErrors(t *testing.T) {
 	}
 	var de *kmstypes.DisabledException
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: &fakeKMS{err: disabled}, KeyID: fakeKeyID})
-	if _, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil)); !errors.As(err, &de) {
+	if _, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil)); !errors.As(err, &de) {
 		t.Errorf("errors.As does not reach the SDK's DisabledException: %v", err)
 	}
 }
@@ -468,19 +457,19 @@ func TestDirectKMSErrors(t *testing.T) {
 // data key makes KMS refuse, which is ErrIntegrity.
 func TestDirectKMSTamperFake(t *testing.T) {
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: &fakeKMS{}, KeyID: fakeKeyID})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	otherKey := newDirectKMS(t, cmp.DirectKMSConfig{Client: &fakeKMS{}, KeyID: fakeKeyID + "-other"})
-	changedKey := kmsTestItem()
+	changedKey := testenv.GuideItem()
 	changedKey["sort_attribute"] = &types.AttributeValueMemberN{Value: "56"}
 	for name, ec := range map[string]*cmp.EncryptionContext{
 		"key value":  providerContext("t", changedKey, em.MaterialDescription),
-		"table name": providerContext("u", kmsTestItem(), em.MaterialDescription),
-		"env-alg":    providerContext("t", kmsTestItem(), with2(em.MaterialDescription, "amzn-ddb-env-alg", "AES/128")),
-		"sig-alg":    providerContext("t", kmsTestItem(), with2(em.MaterialDescription, "amzn-ddb-sig-alg", "HmacSHA512/512")),
-		"env-key":    providerContext("t", kmsTestItem(), with2(em.MaterialDescription, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString([]byte("blob-9")))),
+		"table name": providerContext("u", testenv.GuideItem(), em.MaterialDescription),
+		"env-alg":    providerContext("t", testenv.GuideItem(), with(em.MaterialDescription, "amzn-ddb-env-alg", "AES/128")),
+		"sig-alg":    providerContext("t", testenv.GuideItem(), with(em.MaterialDescription, "amzn-ddb-sig-alg", "HmacSHA512/512")),
+		"env-key":    providerContext("t", testenv.GuideItem(), with(em.MaterialDescription, "amzn-ddb-env-key", base64.StdEncoding.EncodeToString([]byte("blob-9")))),
 	} {
 		_, err := p.DecryptionMaterials(bg, ec)
 		if err != ddbcrypt.ErrIntegrity {
@@ -488,7 +477,7 @@ func TestDirectKMSTamperFake(t *testing.T) {
 		}
 	}
 	// Decrypt sends the configured key id: an item under another key is refused.
-	if _, err := otherKey.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), em.MaterialDescription)); err == nil {
+	if _, err := otherKey.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), em.MaterialDescription)); err == nil {
 		t.Errorf("a provider with another key opened the item")
 	}
 }
@@ -496,11 +485,11 @@ func TestDirectKMSTamperFake(t *testing.T) {
 // TestDirectKMSHidesSecrets: no key material in String, %v, %#v or errors.
 func TestDirectKMSHidesSecrets(t *testing.T) {
 	p := newDirectKMS(t, cmp.DirectKMSConfig{Client: &fakeKMS{dataKey: ikm()}, KeyID: fakeKeyID, Cache: &cmp.DataKeyCacheConfig{TTL: time.Minute}})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), em.MaterialDescription)); err != nil {
+	if _, err := p.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), em.MaterialDescription)); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%#v", p), fmt.Sprintf("%+v", p), fmt.Sprintf("%x", p)} {
@@ -514,8 +503,8 @@ func TestDirectKMSHidesSecrets(t *testing.T) {
 func TestDirectKMSEncryptorRoundTrip(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	enc := crypto.NewEncryptor(newDirectKMS(t, cmp.DirectKMSConfig{Client: kmsc, KeyID: fakeKeyID}))
-	c := kmsTestContext("kms-table")
-	stored, err := enc.EncryptItem(bg, kmsTestItem(), kmsTestActions, c)
+	c := testenv.GuideContext("kms-table")
+	stored, err := enc.EncryptItem(bg, testenv.GuideItem(), testenv.GuideActions(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,11 +515,11 @@ func TestDirectKMSEncryptorRoundTrip(t *testing.T) {
 	if _, ok := d["amzn-ddb-map-signingAlg"]; ok {
 		t.Errorf("an HMAC-signed item has amzn-ddb-map-signingAlg: %v", d)
 	}
-	got, err := enc.DecryptItem(bg, stored, kmsTestActions, c)
+	got, err := enc.DecryptItem(bg, stored, testenv.GuideActions(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !maps.EqualFunc(got, kmsTestItem(), func(a, b types.AttributeValue) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+	if !maps.EqualFunc(got, testenv.GuideItem(), func(a, b types.AttributeValue) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
 		t.Errorf("round trip: %v", got)
 	}
 	kmsc.wantCalls(t, 1, 1)
@@ -545,11 +534,11 @@ func cachedProvider(t *testing.T, kmsc cmp.KMSClient, cache cmp.DataKeyCacheConf
 func TestDataKeyCacheHits(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Minute})
-	em, err := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, err := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ec := providerContext("t", kmsTestItem(), em.MaterialDescription)
+	ec := providerContext("t", testenv.GuideItem(), em.MaterialDescription)
 	first, err := p.DecryptionMaterials(bg, ec)
 	if err != nil {
 		t.Fatal(err)
@@ -564,17 +553,17 @@ func TestDataKeyCacheHits(t *testing.T) {
 
 	// A different context is a different entry: it goes to KMS, which
 	// refuses it.
-	changed := kmsTestItem()
+	changed := testenv.GuideItem()
 	changed["sort_attribute"] = &types.AttributeValueMemberN{Value: "56"}
 	if _, err := p.DecryptionMaterials(bg, providerContext("t", changed, em.MaterialDescription)); err != ddbcrypt.ErrIntegrity {
 		t.Errorf("changed key value with a warm cache: %v, want ErrIntegrity", err)
 	}
-	if _, err := p.DecryptionMaterials(bg, providerContext("u", kmsTestItem(), em.MaterialDescription)); err != ddbcrypt.ErrIntegrity {
+	if _, err := p.DecryptionMaterials(bg, providerContext("u", testenv.GuideItem(), em.MaterialDescription)); err != ddbcrypt.ErrIntegrity {
 		t.Errorf("changed table with a warm cache: %v, want ErrIntegrity", err)
 	}
 	kmsc.wantCalls(t, 1, 3)
 	// Errors are not cached.
-	if _, err := p.DecryptionMaterials(bg, providerContext("u", kmsTestItem(), em.MaterialDescription)); err != ddbcrypt.ErrIntegrity {
+	if _, err := p.DecryptionMaterials(bg, providerContext("u", testenv.GuideItem(), em.MaterialDescription)); err != ddbcrypt.ErrIntegrity {
 		t.Errorf("again: %v", err)
 	}
 	kmsc.wantCalls(t, 1, 4)
@@ -585,8 +574,8 @@ func TestDataKeyCacheTTL(t *testing.T) {
 	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Minute})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	cmp.SetDataKeyCacheClock(p, func() time.Time { return now })
-	em, _ := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
-	ec := providerContext("t", kmsTestItem(), em.MaterialDescription)
+	em, _ := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
+	ec := providerContext("t", testenv.GuideItem(), em.MaterialDescription)
 	read := func() {
 		t.Helper()
 		if _, err := p.DecryptionMaterials(bg, ec); err != nil {
@@ -608,8 +597,8 @@ func TestDataKeyCacheTTL(t *testing.T) {
 func TestDataKeyCacheMaxUses(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour, MaxUses: 3})
-	em, _ := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
-	ec := providerContext("t", kmsTestItem(), em.MaterialDescription)
+	em, _ := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
+	ec := providerContext("t", testenv.GuideItem(), em.MaterialDescription)
 	for range 7 {
 		if _, err := p.DecryptionMaterials(bg, ec); err != nil {
 			t.Fatal(err)
@@ -624,7 +613,7 @@ func TestDataKeyCacheLRU(t *testing.T) {
 	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour, MaxEntries: 2})
 	var ecs []*cmp.EncryptionContext
 	for i := range 3 {
-		item := kmsTestItem()
+		item := testenv.GuideItem()
 		item["sort_attribute"] = &types.AttributeValueMemberN{Value: fmt.Sprint(i)}
 		em, err := p.EncryptionMaterials(bg, providerContext("t", item, nil))
 		if err != nil {
@@ -660,14 +649,14 @@ func TestDataKeyCacheConcurrentMisses(t *testing.T) {
 	f := &fakeKMS{}
 	kmsc := newCountingKMS(f)
 	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour})
-	em, _ := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, _ := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	f.block = make(chan struct{})
 	const readers = 32
 	var wg sync.WaitGroup
 	errs := make(chan error, readers)
 	for range readers {
 		wg.Go(func() {
-			_, err := p.DecryptionMaterials(bg, providerContext("t", kmsTestItem(), em.MaterialDescription))
+			_, err := p.DecryptionMaterials(bg, providerContext("t", testenv.GuideItem(), em.MaterialDescription))
 			errs <- err
 		})
 	}
@@ -691,9 +680,9 @@ func TestDataKeyCacheLeaderCancelled(t *testing.T) {
 	f := &fakeKMS{}
 	kmsc := newCountingKMS(f)
 	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour})
-	em, _ := p.EncryptionMaterials(bg, providerContext("t", kmsTestItem(), nil))
+	em, _ := p.EncryptionMaterials(bg, providerContext("t", testenv.GuideItem(), nil))
 	f.block = make(chan struct{})
-	ec := providerContext("t", kmsTestItem(), em.MaterialDescription)
+	ec := providerContext("t", testenv.GuideItem(), em.MaterialDescription)
 
 	leaderCtx, cancel := context.WithCancel(bg)
 	leader := make(chan error, 1)
@@ -720,12 +709,12 @@ func TestDataKeyCacheConcurrent(t *testing.T) {
 	kmsc := newCountingKMS(&fakeKMS{})
 	p := cachedProvider(t, kmsc, cmp.DataKeyCacheConfig{TTL: time.Hour, MaxEntries: 3, MaxUses: 5})
 	enc := crypto.NewEncryptor(p)
-	c := kmsTestContext("t")
+	c := testenv.GuideContext("t")
 	var stored []map[string]types.AttributeValue
 	for i := range 5 {
-		item := kmsTestItem()
+		item := testenv.GuideItem()
 		item["sort_attribute"] = &types.AttributeValueMemberN{Value: fmt.Sprint(i)}
-		s, err := enc.EncryptItem(bg, item, kmsTestActions, c)
+		s, err := enc.EncryptItem(bg, item, testenv.GuideActions(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -736,7 +725,7 @@ func TestDataKeyCacheConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 50 {
 				s := stored[(g+i)%len(stored)]
-				got, err := enc.DecryptItem(bg, s, kmsTestActions, c)
+				got, err := enc.DecryptItem(bg, s, testenv.GuideActions(), c)
 				if err != nil {
 					t.Error(err)
 					return

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -34,6 +33,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // legacyPKCS1 returns an RSAES-PKCS1-v1_5 blob of msg, as old Java wrote.
@@ -306,9 +306,7 @@ func BenchmarkLegacyPKCS1v15Unwrap(b *testing.B) {
 // Pairing each call with its neighbour, and taking medians, shrugs off the
 // load swings of a shared machine. Wall-clock, so only with PERF_BUDGET=1.
 func TestLegacyPKCS1v15Timing(t *testing.T) {
-	if os.Getenv("PERF_BUDGET") != "1" {
-		t.Skip("set PERF_BUDGET=1 to time valid against invalid PKCS#1 v1.5 padding")
-	}
+	testenv.PerfBudget(t, "the time of valid against invalid PKCS#1 v1.5 padding")
 	const pairs, budget = 301, 1.1
 	var report strings.Builder
 	fmt.Fprintf(&report, "\n%d back-to-back pairs, median of the per-pair ratios\n", pairs)
@@ -338,19 +336,13 @@ func TestLegacyPKCS1v15Timing(t *testing.T) {
 			}
 			validUs, invalidUs, ratios = append(validUs, v), append(invalidUs, inv), append(ratios, v/inv)
 		}
-		ratio := legacyMedian(ratios)
+		ratio := testenv.Median(ratios)
 		result := "pass"
 		if ratio > budget || ratio < 1/budget {
 			result = "FAIL"
 			t.Errorf("%s: valid/invalid padding time ratio %.3f (median of pairs), want within %.1f×", sname, ratio, budget)
 		}
-		fmt.Fprintf(&report, "%-14s %15.1f %17.1f %6.3f× %7s\n", sname, legacyMedian(validUs), legacyMedian(invalidUs), ratio, result)
+		fmt.Fprintf(&report, "%-14s %15.1f %17.1f %6.3f× %7s\n", sname, testenv.Median(validUs), testenv.Median(invalidUs), ratio, result)
 	}
 	t.Log(report.String())
-}
-
-func legacyMedian(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

@@ -59,16 +59,22 @@ func decryptErr(m *MostRecent, version int64) error {
 	return err
 }
 
+// servedThenStoreDown returns a MostRecent that has served version 0 of
+// "mat" from s; then s went down and the clock moved on by d.
+func servedThenStoreDown(t *testing.T, d time.Duration) (s *memStore, m *MostRecent, clock *fakeClock) {
+	t.Helper()
+	s, m, clock = oneVersion(t)
+	encrypt(t, m)
+	s.setFail(storeDown("max"))
+	clock.advance(d)
+	return s, m, clock
+}
+
 // TestMostRecentStoreDownRemembered: with the store down and the TTL (and
 // grace) over, 200 items make one store call per NegativeTTL; the others
 // get a RememberedFailureError of the same kind, saying until when.
 func TestMostRecentStoreDownRemembered(t *testing.T) {
-	s := newMemStore()
-	s.newVersion("mat")
-	m, clock := newTestMostRecent(t, s, 0)
-	encrypt(t, m)
-	s.setFail(storeDown("max"))
-	clock.advance(testTTL + mostRecentGrace)
+	s, m, clock := servedThenStoreDown(t, testTTL+mostRecentGrace)
 	failedAt := clock.now()
 	until := failedAt.Add(DefaultMostRecentNegativeTTL)
 
@@ -124,12 +130,7 @@ func TestMostRecentStoreDownRemembered(t *testing.T) {
 // one store call per NegativeTTL; after the grace period, the remembered
 // failure.
 func TestMostRecentStoreDownInGrace(t *testing.T) {
-	s := newMemStore()
-	s.newVersion("mat")
-	m, clock := newTestMostRecent(t, s, 0)
-	encrypt(t, m)
-	s.setFail(storeDown("max"))
-	clock.advance(testTTL)
+	s, m, clock := servedThenStoreDown(t, testTTL)
 	failedAt := clock.now()
 	for range 100 {
 		if d, _ := encrypt(t, m); d[DescMetaID] != "mat#0" {
@@ -215,9 +216,7 @@ func TestMostRecentUnknownVersionsRemembered(t *testing.T) {
 // process after the reader probed is taken as missing for NegativeTTL at
 // most, then read.
 func TestMostRecentRotationSeenAfterNegativeTTL(t *testing.T) {
-	s := newMemStore()
-	s.newVersion("mat")
-	reader, clock := newTestMostRecent(t, s, 0)
+	s, reader, clock := oneVersion(t)
 	probedAt := clock.now()
 	if err := decryptErr(reader, 1); !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Fatal(err)

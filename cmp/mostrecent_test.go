@@ -174,6 +174,16 @@ func newTestMostRecent(t *testing.T, s ProviderStore, size int) (*MostRecent, *f
 	return m, clock
 }
 
+// oneVersion returns a store holding version 0 of "mat", and a MostRecent
+// over it (see newTestMostRecent).
+func oneVersion(t *testing.T) (*memStore, *MostRecent, *fakeClock) {
+	t.Helper()
+	s := newMemStore()
+	s.newVersion("mat")
+	m, clock := newTestMostRecent(t, s, 0)
+	return s, m, clock
+}
+
 var bgCtx = context.Background()
 
 // waitLimit bounds every wait in these tests: far above what any wait takes,
@@ -259,9 +269,7 @@ func TestMostRecentCreatesVersionZero(t *testing.T) {
 }
 
 func TestMostRecentTTL(t *testing.T) {
-	s := newMemStore()
-	s.newVersion("mat")
-	m, clock := newTestMostRecent(t, s, 0)
+	s, m, clock := oneVersion(t)
 	d0, k0 := encrypt(t, m)
 	if d0[DescMetaID] != "mat#0" || s.maxCalls.Load() != 1 || s.getCalls.Load() != 1 {
 		t.Fatalf("first item: %q, max/get calls %d/%d", d0[DescMetaID], s.maxCalls.Load(), s.getCalls.Load())
@@ -305,9 +313,7 @@ func TestMostRecentTTL(t *testing.T) {
 // refreshes and the others keep the old version without waiting; after it,
 // everyone waits for one shared refresh.
 func TestMostRecentGrace(t *testing.T) {
-	s := newMemStore()
-	s.newVersion("mat")
-	m, clock := newTestMostRecent(t, s, 0)
+	s, m, clock := oneVersion(t)
 	encrypt(t, m)
 	s.newVersion("mat")
 

@@ -206,6 +206,8 @@ func decryptWith(p cmp.Provider, d map[string]string) error {
 	return err
 }
 
+// with returns a copy of d with the key-value pairs kv set, or deleted where
+// the value is "<delete>".
 func with(d map[string]string, kv ...string) map[string]string {
 	out := maps.Clone(d)
 	for i := 0; i < len(kv); i += 2 {

@@ -59,21 +59,22 @@ func (c *blockCache) cipher(key []byte) (*attributeCipher, error) {
 }
 
 func (c *attributeCipher) encrypter(iv []byte) cipher.BlockMode {
-	if s, ok := c.enc.(ivSetter); ok {
-		s.SetIV(iv)
-	} else {
-		c.enc = cipher.NewCBCEncrypter(c.block, iv)
-	}
-	return c.enc
+	return withIV(&c.enc, c.block, iv, cipher.NewCBCEncrypter)
 }
 
 func (c *attributeCipher) decrypter(iv []byte) cipher.BlockMode {
-	if s, ok := c.dec.(ivSetter); ok {
+	return withIV(&c.dec, c.block, iv, cipher.NewCBCDecrypter)
+}
+
+// withIV returns *mode set to iv, making a new mode with newMode when there
+// is none yet or it cannot be reset.
+func withIV(mode *cipher.BlockMode, b cipher.Block, iv []byte, newMode func(cipher.Block, []byte) cipher.BlockMode) cipher.BlockMode {
+	if s, ok := (*mode).(ivSetter); ok {
 		s.SetIV(iv)
 	} else {
-		c.dec = cipher.NewCBCDecrypter(c.block, iv)
+		*mode = newMode(b, iv)
 	}
-	return c.dec
+	return *mode
 }
 
 // ciphertextSizeHint is the size of IV ‖ ciphertext of av, exact unless av

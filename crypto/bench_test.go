@@ -30,6 +30,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
 )
 
@@ -112,17 +113,9 @@ func perfProvider(tb testing.TB, name string) cmp.Provider {
 	var p cmp.Provider
 	switch name {
 	case "static":
-		mac, err := cmp.NewHMACKey("HmacSHA256", perfHMACKey)
-		must(err)
-		p, err = cmp.NewStatic(cmp.StaticConfig{EncryptionKey: perfAESKey, SigningKey: mac})
-		must(err)
+		p = testenv.NewStatic(tb, perfAESKey, perfHMACKey)
 	case "wrapped-aes":
-		mac, err := cmp.NewHMACKey("HmacSHA256", perfHMACKey)
-		must(err)
-		kek, err := cmp.NewAESWrappingKey(perfAESKey)
-		must(err)
-		p, err = cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-		must(err)
+		p = testenv.NewWrapped(tb, perfAESKey, perfHMACKey, nil)
 	case "wrapped-rsa":
 		priv := perfRSAKey(tb)
 		wk, err := cmp.NewRSAWrappingKey(&priv.PublicKey)
@@ -159,29 +152,35 @@ func newImplCase(tb testing.TB, provider, shape string) *implCase {
 	return c
 }
 
-func (c *implCase) encrypt(tb testing.TB) {
-	if _, err := c.enc.EncryptItem(context.Background(), c.plain, perfActions, perfContext); err != nil {
-		tb.Fatal(err)
-	}
+func (c *implCase) encrypt() error {
+	_, err := c.enc.EncryptItem(context.Background(), c.plain, perfActions, perfContext)
+	return err
 }
 
-func (c *implCase) decrypt(tb testing.TB) {
-	if _, err := c.enc.DecryptItem(context.Background(), c.encrypted, perfActions, perfContext); err != nil {
-		tb.Fatal(err)
-	}
+func (c *implCase) decrypt() error {
+	_, err := c.enc.DecryptItem(context.Background(), c.encrypted, perfActions, perfContext)
+	return err
 }
 
 // implBench returns the benchmark of EncryptItem or DecryptItem for one case.
 func implBench(c *implCase, op string) func(*testing.B) {
+	return opBench(c.size, c.encrypt, c.decrypt, op)
+}
+
+// opBench returns the benchmark of encrypt or decrypt, as op says, on an
+// item whose encrypted size is size.
+func opBench(size int, encrypt, decrypt func() error, op string) func(*testing.B) {
 	return func(b *testing.B) {
 		b.ReportAllocs()
-		b.SetBytes(int64(c.size))
-		run := c.encrypt
+		b.SetBytes(int64(size))
+		run := encrypt
 		if op == "decrypt" {
-			run = c.decrypt
+			run = decrypt
 		}
 		for b.Loop() {
-			run(b)
+			if err := run(); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
@@ -222,7 +221,10 @@ func BenchmarkEncryptItemParallel(b *testing.B) {
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				c.encrypt(b)
+				if err := c.encrypt(); err != nil {
+					b.Error(err)
+					return
+				}
 			}
 		})
 	})

@@ -19,13 +19,12 @@ package crypto_test
 //	PERF_BUDGET=1 taskset -c 1 go test -run TestPerfBudget -v ./crypto/
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 )
 
 // allocBudget is the P10 budget for an item of n top-level attributes
@@ -63,9 +62,14 @@ func TestAllocBudget(t *testing.T) {
 				runs = 20
 			}
 			for _, op := range []string{"encrypt", "decrypt"} {
-				run := func() { c.encrypt(t) }
+				do := c.encrypt
 				if op == "decrypt" {
-					run = func() { c.decrypt(t) }
+					do = c.decrypt
+				}
+				run := func() {
+					if err := do(); err != nil {
+						t.Fatal(err)
+					}
 				}
 				allocs := testing.AllocsPerRun(runs, run)
 				bytes := bytesPerRun(runs, run)
@@ -95,39 +99,9 @@ func perfBudget(provider, shape string) (string, float64) {
 	return "P1", 1.5
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func nsPerOp(r testing.BenchmarkResult) float64 {
-	if r.N == 0 {
-		return 0
-	}
-	return float64(r.T.Nanoseconds()) / float64(r.N)
-}
-
 func TestPerfBudget(t *testing.T) {
-	if os.Getenv("PERF_BUDGET") != "1" {
-		t.Skip("set PERF_BUDGET=1 to measure the P1–P3 ratios")
-	}
-	explicit := false
-	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.benchtime" })
-	if !explicit {
-		benchtime := os.Getenv("PERF_BENCHTIME")
-		if benchtime == "" {
-			benchtime = "300ms"
-		}
-		old := flag.Lookup("test.benchtime").Value.String()
-		if err := flag.Set("test.benchtime", benchtime); err != nil {
-			t.Fatalf("PERF_BENCHTIME: %v", err)
-		}
-		defer flag.Set("test.benchtime", old)
-	}
+	testenv.PerfBudget(t, "the P1–P3 ratios")
+	testenv.PerfBenchtime(t)
 	const rounds = 5
 
 	var report strings.Builder
@@ -154,19 +128,19 @@ func TestPerfBudget(t *testing.T) {
 					if ri.N == 0 || rf.N == 0 {
 						t.Fatalf("%s/%s/%s: a benchmark failed", p, s, op)
 					}
-					implNs = append(implNs, nsPerOp(ri))
-					floorNs = append(floorNs, nsPerOp(rf))
-					ratios = append(ratios, nsPerOp(ri)/nsPerOp(rf))
+					implNs = append(implNs, testenv.NsPerOp(ri))
+					floorNs = append(floorNs, testenv.NsPerOp(rf))
+					ratios = append(ratios, testenv.NsPerOp(ri)/testenv.NsPerOp(rf))
 				}
 				id, budget := perfBudget(p, s)
-				ratio := median(ratios)
+				ratio := testenv.Median(ratios)
 				result := "pass"
 				if ratio > budget {
 					result = "FAIL"
 					failed = append(failed, fmt.Sprintf("%s/%s/%s %.2f× > %s %.2f×", p, s, op, ratio, id, budget))
 				}
 				fmt.Fprintf(&report, "%-12s %-7s %-7s %11.1f %11.1f %6.2f× %3s≤%.1f× %11d %12d %6s\n",
-					p, s, op, median(implNs)/1e3, median(floorNs)/1e3, ratio, id, budget,
+					p, s, op, testenv.Median(implNs)/1e3, testenv.Median(floorNs)/1e3, ratio, id, budget,
 					ri.AllocsPerOp(), rf.AllocsPerOp(), result)
 				t.Logf("%s/%s/%s ratios %.2f", p, s, op, ratios)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	gocmp "github.com/google/go-cmp/cmp"
 )
 
@@ -26,32 +27,12 @@ var (
 
 func staticProvider(t testing.TB) cmp.Provider {
 	t.Helper()
-	mac, err := cmp.NewHMACKey("HmacSHA256", testHMACKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewStatic(cmp.StaticConfig{EncryptionKey: testAESKey, SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testenv.NewStatic(t, testAESKey, testHMACKey)
 }
 
 func wrappedProvider(t testing.TB) cmp.Provider {
 	t.Helper()
-	mac, err := cmp.NewHMACKey("HmacSHA256", testHMACKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := cmp.NewAESWrappingKey(testAESKey[:16])
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testenv.NewWrapped(t, testAESKey[:16], testHMACKey, nil)
 }
 
 var testContext = crypto.Context{TableName: "my-table", PartitionKeyName: "partition_attribute", SortKeyName: "sort_attribute"}

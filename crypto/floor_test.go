@@ -309,19 +309,7 @@ func (f *floorCase) item() map[string]types.AttributeValue {
 
 // floorBench returns the benchmark of the floor's encrypt or decrypt.
 func floorBench(f *floorCase, op string) func(*testing.B) {
-	return func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(f.size))
-		run := f.encrypt
-		if op == "decrypt" {
-			run = f.decrypt
-		}
-		for b.Loop() {
-			if err := run(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	return opBench(f.size, f.encrypt, f.decrypt, op)
 }
 
 // TestFloorMatchesLibrary checks that the floor computes what the library

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -58,6 +59,30 @@ func appendNumber(dst []byte, s string) ([]byte, error) {
 	return dst, nil
 }
 
+// appendSet appends a set: its tag, its size and its members in the order
+// of compare, sorting a copy when they are not in that order (never the
+// caller's set).
+func appendSet[E string | []byte](dst []byte, tag byte, members []E, compare func(a, b E) int) []byte {
+	if !slices.IsSortedFunc(members, compare) {
+		members = slices.Clone(members)
+		slices.SortFunc(members, compare)
+	}
+	dst = appendLen(appendTag(dst, tag), len(members))
+	for _, m := range members {
+		dst = append(appendLen(dst, len(m)), m...) // as appendString, appendBytes
+	}
+	return dst
+}
+
+// totalLen returns the sum of the lengths of xs.
+func totalLen[E string | []byte](xs []E) int {
+	n := 0
+	for _, x := range xs {
+		n += len(x)
+	}
+	return n
+}
+
 // appendAttribute appends the serialization of av to dst, ordering sets and
 // map keys with ord.
 func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth int) ([]byte, error) {
@@ -80,16 +105,7 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 	case *types.AttributeValueMemberB:
 		return appendBytes(appendTag(dst, tagB), v.Value), nil
 	case *types.AttributeValueMemberSS:
-		members := v.Value
-		if !slices.IsSortedFunc(members, ord.compareStrings) {
-			members = slices.Clone(members) // never reorder the caller's set
-			slices.SortFunc(members, ord.compareStrings)
-		}
-		dst = appendLen(appendTag(dst, tagSS), len(members))
-		for _, m := range members {
-			dst = appendString(dst, m)
-		}
-		return dst, nil
+		return appendSet(dst, tagSS, v.Value, ord.compareStrings), nil
 	case *types.AttributeValueMemberNS:
 		// Members are canonicalized first, then sorted (canonical numbers are
 		// ASCII, so both orderings agree).
@@ -108,29 +124,13 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 				rewritten[i] = c
 			}
 		}
-		if rewritten == nil && !slices.IsSorted(members) {
-			rewritten = slices.Clone(members)
-		}
 		if rewritten != nil {
-			slices.Sort(rewritten)
+			slices.Sort(rewritten) // our own copy
 			members = rewritten
 		}
-		dst = appendLen(appendTag(dst, tagNS), len(members))
-		for _, m := range members {
-			dst = appendString(dst, m)
-		}
-		return dst, nil
+		return appendSet(dst, tagNS, members, strings.Compare), nil
 	case *types.AttributeValueMemberBS:
-		members := v.Value
-		if !slices.IsSortedFunc(members, ord.compareBytes) {
-			members = slices.Clone(members)
-			slices.SortFunc(members, ord.compareBytes)
-		}
-		dst = appendLen(appendTag(dst, tagBS), len(members))
-		for _, m := range members {
-			dst = appendBytes(dst, m)
-		}
-		return dst, nil
+		return appendSet(dst, tagBS, v.Value, ord.compareBytes), nil
 	case *types.AttributeValueMemberL:
 		if depth >= maxDepth {
 			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
@@ -193,24 +193,12 @@ func sizeHintAt(av types.AttributeValue, depth int, budget *int) int {
 		return header + len(v.Value)
 	case *types.AttributeValueMemberB:
 		return header + len(v.Value)
-	case *types.AttributeValueMemberSS:
-		n := header
-		for _, m := range v.Value {
-			n += 4 + len(m)
-		}
-		return n
+	case *types.AttributeValueMemberSS: // each member: a 4-byte length and its bytes
+		return header + 4*len(v.Value) + totalLen(v.Value)
 	case *types.AttributeValueMemberNS:
-		n := header
-		for _, m := range v.Value {
-			n += 4 + len(m)
-		}
-		return n
+		return header + 4*len(v.Value) + totalLen(v.Value)
 	case *types.AttributeValueMemberBS:
-		n := header
-		for _, m := range v.Value {
-			n += 4 + len(m)
-		}
-		return n
+		return header + 4*len(v.Value) + totalLen(v.Value)
 	case *types.AttributeValueMemberL:
 		n := header
 		for _, el := range v.Value {

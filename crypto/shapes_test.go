@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -160,30 +161,18 @@ func checkShape(t *testing.T, name string, item map[string]types.AttributeValue)
 	}
 }
 
+// avTypeLen returns av's DynamoDB type (S, N, B, BOOL, NULL, SS, NS, BS, L
+// or M) and the length of its value: of the string, number, bytes, set,
+// list or map; 0 for BOOL and NULL.
 func avTypeLen(av types.AttributeValue) (string, int) {
-	switch v := av.(type) {
-	case *types.AttributeValueMemberS:
-		return "S", len(v.Value)
-	case *types.AttributeValueMemberN:
-		return "N", len(v.Value)
-	case *types.AttributeValueMemberB:
-		return "B", len(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return "BOOL", 0
-	case *types.AttributeValueMemberNULL:
-		return "NULL", 0
-	case *types.AttributeValueMemberSS:
-		return "SS", len(v.Value)
-	case *types.AttributeValueMemberNS:
-		return "NS", len(v.Value)
-	case *types.AttributeValueMemberBS:
-		return "BS", len(v.Value)
-	case *types.AttributeValueMemberL:
-		return "L", len(v.Value)
-	case *types.AttributeValueMemberM:
-		return "M", len(v.Value)
+	typ, ok := strings.CutPrefix(fmt.Sprintf("%T", av), "*types.AttributeValueMember")
+	switch {
+	case !ok:
+		return fmt.Sprintf("%T", av), 0
+	case typ == "BOOL" || typ == "NULL":
+		return typ, 0
 	}
-	return fmt.Sprintf("%T", av), 0
+	return typ, reflect.ValueOf(av).Elem().FieldByName("Value").Len()
 }
 
 var (

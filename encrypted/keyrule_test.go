@@ -118,7 +118,7 @@ func TestStreamRecordKeysSigned(t *testing.T) {
 	put(t, c, table, userItem("mallory", "mallory's secret", "admin", "mallory@example.com"))
 	moved := maps.Clone(rawGet(t, db, table, key("mallory", 1)))
 	moved["pk"] = s("alice")
-	_, _, err := c.DecryptStreamRecord(context.Background(), table, &streams.StreamRecord{NewImage: toStream(t, moved)})
+	_, _, err := c.DecryptStreamRecord(context.Background(), table, &streams.StreamRecord{Keys: toStream(t, key("alice", 1)), NewImage: toStream(t, moved)})
 	if !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		t.Errorf("a moved item in a stream record: %v, want ErrIntegrity", err)
 	}

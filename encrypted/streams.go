@@ -2,95 +2,70 @@ package encrypted
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/stream"
 )
 
+// StreamARNError reports a stream record whose event source ARN is not the
+// ARN of a DynamoDB table's stream,
+// arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL. Its ARN
+// field is the ARN as given and its Reason says what is wrong. It wraps
+// ddbcrypt.ErrInvalidItem. mapper.StreamARNError is the same type.
+type StreamARNError = stream.ARNError
+
 // DecryptStreamRecord verifies and decrypts the new and old images of a
-// DynamoDB Streams record of the named table, with the table's
-// configuration. An image the stream view does not carry stays nil.
+// DynamoDB Streams record of the named table, as the SDK's dynamodbstreams
+// client reads it, with the table's configuration. An image the stream
+// view does not carry stays nil.
+//
+// A record is not authenticated as a whole, only each image is, so the
+// record must agree with itself: a record with an image must have Keys,
+// and an image whose primary key is not the record's Keys is an error
+// wrapping ddbcrypt.ErrIntegrity, however valid the image is. An image
+// that does not verify is an *ddbcrypt.ItemError wrapping
+// ddbcrypt.ErrIntegrity; no image is returned then.
 func (c *Client) DecryptStreamRecord(ctx context.Context, tableName string, r *streams.StreamRecord) (newImage, oldImage map[string]types.AttributeValue, err error) {
 	t, err := c.table(ctx, &tableName)
 	if err != nil {
 		return nil, nil, err
 	}
-	if r == nil {
-		return nil, nil, fmt.Errorf("%w: nil stream record", ddbcrypt.ErrInvalidItem)
+	rec, err := stream.FromSDK(r)
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, img := range []struct {
-		from map[string]streams.AttributeValue
-		to   *map[string]types.AttributeValue
-	}{{r.NewImage, &newImage}, {r.OldImage, &oldImage}} {
-		if img.from == nil {
-			continue
-		}
-		item, err := fromStream(img.from)
-		if err != nil {
-			return nil, nil, err
-		}
-		if *img.to, err = t.Decrypt(ctx, item); err != nil {
-			return nil, nil, err
-		}
-	}
-	return newImage, oldImage, nil
+	return rec.Decrypt(ctx, t)
 }
 
-// fromStream converts a Streams item to a DynamoDB item: the two services
-// have their own, identical, attribute value types.
-func fromStream(item map[string]streams.AttributeValue) (map[string]types.AttributeValue, error) {
-	out := make(map[string]types.AttributeValue, len(item))
-	for name, av := range item {
-		v, err := fromStreamValue(av, 0)
-		if err != nil {
-			return nil, &ddbcrypt.AttributeError{Attribute: name, Err: err}
-		}
-		out[name] = v
+// DecryptEventRecord verifies and decrypts the new and old images of a
+// DynamoDB Streams record as AWS Lambda delivers it (one of the Records of
+// aws-lambda-go's events.DynamoDBEvent), with the configuration of the
+// table its event source ARN names. An image the stream view does not
+// carry stays nil.
+//
+// The attribute values are converted exactly (numbers keep their text,
+// sets their order; lists and maps may nest 32 levels deep); an attribute
+// that cannot be is an error naming it. Beyond DecryptStreamRecord's
+// checks, the record's event source ARN must be a table stream's (else a
+// *StreamARNError), its event name INSERT, MODIFY or REMOVE, an INSERT
+// carries no old image and a REMOVE no new one; such errors wrap
+// ddbcrypt.ErrInvalidItem.
+//
+// It takes no table name: the table name is bound into each image's
+// signature, so a record opened as another table's would not verify
+// (items written under a shared TableConfig.SignatureTableName verify in
+// every table configured with it). Nothing in a record proves it is
+// recent: a valid image replayed in a new event still verifies.
+func (c *Client) DecryptEventRecord(ctx context.Context, rec events.DynamoDBEventRecord) (newImage, oldImage map[string]types.AttributeValue, err error) {
+	r, err := stream.FromEvent(rec)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
-}
-
-func fromStreamValue(av streams.AttributeValue, depth int) (types.AttributeValue, error) {
-	if depth > 32 {
-		return nil, fmt.Errorf("%w: lists and maps nested deeper than 32 levels", ddbcrypt.ErrInvalidItem)
+	t, err := c.table(ctx, &r.Table)
+	if err != nil {
+		return nil, nil, err
 	}
-	switch v := av.(type) {
-	case *streams.AttributeValueMemberS:
-		return &types.AttributeValueMemberS{Value: v.Value}, nil
-	case *streams.AttributeValueMemberN:
-		return &types.AttributeValueMemberN{Value: v.Value}, nil
-	case *streams.AttributeValueMemberB:
-		return &types.AttributeValueMemberB{Value: v.Value}, nil
-	case *streams.AttributeValueMemberSS:
-		return &types.AttributeValueMemberSS{Value: v.Value}, nil
-	case *streams.AttributeValueMemberNS:
-		return &types.AttributeValueMemberNS{Value: v.Value}, nil
-	case *streams.AttributeValueMemberBS:
-		return &types.AttributeValueMemberBS{Value: v.Value}, nil
-	case *streams.AttributeValueMemberBOOL:
-		return &types.AttributeValueMemberBOOL{Value: v.Value}, nil
-	case *streams.AttributeValueMemberNULL:
-		return &types.AttributeValueMemberNULL{Value: v.Value}, nil
-	case *streams.AttributeValueMemberL:
-		l := make([]types.AttributeValue, len(v.Value))
-		for i, el := range v.Value {
-			var err error
-			if l[i], err = fromStreamValue(el, depth+1); err != nil {
-				return nil, err
-			}
-		}
-		return &types.AttributeValueMemberL{Value: l}, nil
-	case *streams.AttributeValueMemberM:
-		m := make(map[string]types.AttributeValue, len(v.Value))
-		for k, el := range v.Value {
-			var err error
-			if m[k], err = fromStreamValue(el, depth+1); err != nil {
-				return nil, err
-			}
-		}
-		return &types.AttributeValueMemberM{Value: m}, nil
-	}
-	return nil, fmt.Errorf("%w: unsupported stream attribute value %T", ddbcrypt.ErrInvalidItem, av)
+	return r.Decrypt(ctx, t)
 }

@@ -142,8 +142,11 @@ func (retriesExhausted) Error() string {
 // Java's batchLoad does. Keys still unprocessed after the retries are listed
 // in a *BatchError. An answer with an item not asked for, or one item twice,
 // is an *ItemError wrapping ddbcrypt.ErrIntegrity.
-func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...ReadOption) ([]T, error) {
-	ro := collectReadOptions(opts)
+func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...Option) ([]T, error) {
+	ro, err := options(atRead, "BatchLoad", opts)
+	if err != nil {
+		return nil, err
+	}
 	// DynamoDB refuses a request that names a key twice: ask for each once.
 	wanted := make([]map[string]types.AttributeValue, 0, len(keys))
 	order := make([]string, len(keys)) // the key of each element of keys

@@ -61,7 +61,7 @@ func mapperCases(tb testing.TB) map[string]func() error {
 	rv := reflect.ValueOf(v).Elem()
 	// The mapper's own path: table.encode, and table.decode without the
 	// decryption before it.
-	t, err := newTable(New(nil, benchProvider(tb)), rv.Type(), tableConfig{name: "perf-table"})
+	t, err := newTable(New(nil, benchProvider(tb)), rv.Type(), settings{tableName: "perf-table"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -15,8 +15,21 @@
 //
 // The ddb tag takes attributevalue's options (omitempty, stringset,
 // unixtime, "-", ...) and values are converted as attributevalue converts
-// them. A blank field `_ struct{} ddbcrypt:"signonly"` changes a type's
-// default action.
+// them. A field without a ddb tag takes its name and options from its
+// dynamodbav tag, so structs tagged for attributevalue keep their
+// attributes; a field with both must have tags that agree (package tags).
+// A blank field `_ struct{} ddbcrypt:"signonly"` changes a type's default
+// action.
+//
+// The ddb option index=NAME:hash or index=NAME:range makes a field a key of
+// a secondary index, signed and never encrypted like the table's keys:
+//
+//	Email string `ddb:"email,index=by-email:hash"`
+//	Total int64  `ddb:"total,index=by-email:range"`
+//
+// Table.CreateTable creates the table with those indexes and
+// Table.CreateTableInput returns the request; Query.Index reads through
+// an index.
 //
 // A Table[T] is the typed handle on a table; the Mapper's own Save, Load
 // and Delete serve types with a TableName method. Every write is a whole

@@ -75,11 +75,14 @@ type Query[T any] struct {
 	descending bool
 	consistent bool
 	start      PagingKey
+	err        error // of the options, reported by the iterator
 }
 
 // Query starts a query for the items whose partition key is partitionKey.
-func (t *Table[T]) Query(partitionKey any) *Query[T] {
-	return &Query[T]{t: t.t, partition: partitionKey}
+// It takes the options of reads (ConsistentRead).
+func (t *Table[T]) Query(partitionKey any, opts ...Option) *Query[T] {
+	o, err := options(atRead, "Query", opts)
+	return &Query[T]{t: t.t, partition: partitionKey, consistent: o.consistent, err: err}
 }
 
 // Sort narrows the query with a condition on the sort key.
@@ -102,15 +105,12 @@ func (q *Query[T]) Limit(n int) *Query[T] { q.limit = n; return q }
 // Descending reads in descending sort key order.
 func (q *Query[T]) Descending() *Query[T] { q.descending = true; return q }
 
-// ConsistentRead reads the latest committed items (not on global indexes).
-func (q *Query[T]) ConsistentRead() *Query[T] { q.consistent = true; return q }
-
 // StartFrom resumes after the item a previous iteration stopped at.
 func (q *Query[T]) StartFrom(k PagingKey) *Query[T] { q.start = k; return q }
 
 // Iter returns an iterator over the query's items.
 func (q *Query[T]) Iter() *Iter[T] {
-	return newIter[T](q.t, q.fetch, q.limit, q.start)
+	return newIter[T](q.t, q.fetch, q.limit, q.start, q.err)
 }
 
 // All returns the query's items as a range-over-func sequence; an error ends
@@ -205,10 +205,15 @@ type Scan[T any] struct {
 	consistent bool
 	segments   int
 	start      PagingKey
+	err        error // of the options, reported by the iterator
 }
 
-// Scan starts a scan of the table.
-func (t *Table[T]) Scan() *Scan[T] { return &Scan[T]{t: t.t} }
+// Scan starts a scan of the table. It takes the options of reads
+// (ConsistentRead).
+func (t *Table[T]) Scan(opts ...Option) *Scan[T] {
+	o, err := options(atRead, "Scan", opts)
+	return &Scan[T]{t: t.t, consistent: o.consistent, err: err}
+}
 
 // Index scans a secondary index, which must project all attributes.
 func (s *Scan[T]) Index(name string) *Scan[T] { s.index = name; return s }
@@ -223,9 +228,6 @@ func (s *Scan[T]) Filter(cond expression.ConditionBuilder) *Scan[T] {
 // Limit stops the scan after n items.
 func (s *Scan[T]) Limit(n int) *Scan[T] { s.limit = n; return s }
 
-// ConsistentRead reads the latest committed items.
-func (s *Scan[T]) ConsistentRead() *Scan[T] { s.consistent = true; return s }
-
 // StartFrom resumes a sequential scan after the item an earlier one stopped
 // at.
 func (s *Scan[T]) StartFrom(k PagingKey) *Scan[T] { s.start = k; return s }
@@ -236,13 +238,13 @@ func (s *Scan[T]) Segments(n int) *Scan[T] { s.segments = n; return s }
 
 // Iter returns an iterator over the scan's items, read sequentially.
 func (s *Scan[T]) Iter() *Iter[T] {
-	return newIter[T](s.t, s.segment(0, 1), s.limit, s.start)
+	return newIter[T](s.t, s.segment(0, 1), s.limit, s.start, s.err)
 }
 
 // All returns the scan's items as a range-over-func sequence; an error ends
 // it. With Segments(n), n goroutines read the segments in parallel.
 func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
-	if s.segments <= 1 {
+	if s.segments <= 1 || s.err != nil {
 		return s.Iter().All(ctx)
 	}
 	return func(yield func(T, error) bool) {
@@ -257,7 +259,7 @@ func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		results := make(chan result)
 		for seg := range s.segments {
 			wg.Go(func() {
-				it := newIter[T](s.t, s.segment(seg, s.segments), 0, nil)
+				it := newIter[T](s.t, s.segment(seg, s.segments), 0, nil, nil)
 				for v, err := range it.All(ctx) {
 					select {
 					case results <- result{v, err}:
@@ -335,12 +337,12 @@ type Iter[T any] struct {
 }
 
 // newIter returns an iterator that starts after start (nil or empty: at the
-// beginning).
-func newIter[T any](t *table, fetch fetchFunc, limit int, start PagingKey) *Iter[T] {
+// beginning), or one that fails with err.
+func newIter[T any](t *table, fetch fetchFunc, limit int, start PagingKey, err error) *Iter[T] {
 	if len(start) == 0 {
 		start = nil
 	}
-	return &Iter[T]{t: t, fetch: fetch, limit: limit, start: start, next: start}
+	return &Iter[T]{t: t, fetch: fetch, limit: limit, start: start, next: start, err: err}
 }
 
 // Next decrypts the next item into out and reports whether there was one.

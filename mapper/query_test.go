@@ -137,7 +137,7 @@ func TestQuery(t *testing.T) {
 		query("Equal, no match", tbl.Query("q").Sort(mapper.Equal(99)), nil)
 		query("other partition", tbl.Query("other"), seq(1, 3))
 		query("missing partition", tbl.Query("nobody"), nil)
-		query("ConsistentRead", tbl.Query("q").ConsistentRead().Sort(mapper.Less(3)), seq(1, 2))
+		query("ConsistentRead", tbl.Query("q", mapper.ConsistentRead()).Sort(mapper.Less(3)), seq(1, 2))
 		in, _ := e.cc.Last(opQuery).(*dynamodb.QueryInput)
 		if in == nil || in.ConsistentRead == nil || !*in.ConsistentRead {
 			t.Errorf("ConsistentRead query sent %+v", in)
@@ -630,7 +630,7 @@ func TestScan(t *testing.T) {
 
 	got, err := collect(tbl.Scan().All(ctx))
 	check("Scan", got, err, allIDs)
-	got, err = collect(tbl.Scan().ConsistentRead().All(ctx))
+	got, err = collect(tbl.Scan(mapper.ConsistentRead()).All(ctx))
 	check("Scan ConsistentRead", got, err, allIDs)
 	got, err = collect(tbl.Scan().Filter(even).All(ctx))
 	check("Scan Filter", got, err, evenIDs)

@@ -114,27 +114,27 @@ func TestRefusalsOffline(t *testing.T) {
 	t.Run("If", func(t *testing.T) {
 		t.Parallel()
 		for _, tc := range refused {
-			writes := map[string]func(*mapper.Mapper, *mapper.Table[ledger], *ledger, mapper.WriteOption) error{
-				"Save": func(_ *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.WriteOption) error {
+			writes := map[string]func(*mapper.Mapper, *mapper.Table[ledger], *ledger, mapper.Option) error{
+				"Save": func(_ *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.Option) error {
 					return tbl.Save(t.Context(), v, o)
 				},
-				"Delete": func(_ *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.WriteOption) error {
+				"Delete": func(_ *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.Option) error {
 					return tbl.Delete(t.Context(), v, o)
 				},
-				"Mapper.Save": func(m *mapper.Mapper, _ *mapper.Table[ledger], v *ledger, o mapper.WriteOption) error {
+				"Mapper.Save": func(m *mapper.Mapper, _ *mapper.Table[ledger], v *ledger, o mapper.Option) error {
 					return m.Save(t.Context(), v, o)
 				},
-				"Mapper.Delete": func(m *mapper.Mapper, _ *mapper.Table[ledger], v *ledger, o mapper.WriteOption) error {
+				"Mapper.Delete": func(m *mapper.Mapper, _ *mapper.Table[ledger], v *ledger, o mapper.Option) error {
 					return m.Delete(t.Context(), v, o)
 				},
-				"TxSave": func(m *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.WriteOption) error {
+				"TxSave": func(m *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.Option) error {
 					tx := m.NewTx()
 					if err := tbl.TxSave(t.Context(), tx, v, o); err != nil {
 						return err
 					}
 					return tx.Commit(t.Context())
 				},
-				"TxDelete": func(m *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.WriteOption) error {
+				"TxDelete": func(m *mapper.Mapper, tbl *mapper.Table[ledger], v *ledger, o mapper.Option) error {
 					tx := m.NewTx()
 					if err := tbl.TxDelete(t.Context(), tx, v, o); err != nil {
 						return err
@@ -241,7 +241,7 @@ func TestVersionConditionSent(t *testing.T) {
 		for want := range int64(3) {
 			save := tbl.Save
 			if want == 1 {
-				save = func(ctx context.Context, v *ledger, o ...mapper.WriteOption) error { return m.Save(ctx, v, o...) }
+				save = func(ctx context.Context, v *ledger, o ...mapper.Option) error { return m.Save(ctx, v, o...) }
 			}
 			if err := save(t.Context(), &v); err != nil {
 				t.Fatalf("Save of version %d: %v", want, err)

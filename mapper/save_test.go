@@ -263,7 +263,7 @@ func TestConditions(t *testing.T) {
 	e, docs := newTableEnv[doc](t)
 	accts := mustTable[account](t, e.m, e.table)
 
-	statusIs := func(s string) mapper.WriteOption {
+	statusIs := func(s string) mapper.Option {
 		return mapper.If(expression.Name("status").Equal(expression.Value(s)))
 	}
 	load := func(id string, seq int) (doc, error) {

@@ -24,43 +24,12 @@ type Table[T any] struct {
 	t *table
 }
 
-// TableOption configures a Table.
-type TableOption func(*tableConfig)
-
-type tableConfig struct {
-	name, signatureName string
-	unsignedKeys        bool
-}
-
-// WithTableName names the table, for a type without a TableName method or
-// to use another table.
-func WithTableName(name string) TableOption {
-	return func(c *tableConfig) { c.name = name }
-}
-
-// WithSignatureTableName binds items to the table name logical in their
-// signature instead of the table's own name, so that items copied between
-// tables still verify: Java's @TableAadOverride (docs/format.md 5.7).
-func WithSignatureTableName(logical string) TableOption {
-	return func(c *tableConfig) { c.signatureName = logical }
-}
-
-// WithUnsignedKeys lets the key attributes of the table and its indexes go
-// unsigned when the struct's default action is donottouch, as the Python
-// client writes items whose default is DO_NOTHING: it is the mapper's
-// crypto.AttributeActions.UnsignedKeys, and carries its risk — anyone who
-// can write to the table can move a stored item to another key and it
-// still verifies. Use it only to read and write items written that way.
-func WithUnsignedKeys() TableOption {
-	return func(c *tableConfig) { c.unsignedKeys = true }
-}
-
 // NewTable returns the table of T. The struct's tags are checked now; the
 // table itself is described (once) on first use.
-func NewTable[T any](m *Mapper, opts ...TableOption) (*Table[T], error) {
-	var cfg tableConfig
-	for _, o := range opts {
-		o(&cfg)
+func NewTable[T any](m *Mapper, opts ...Option) (*Table[T], error) {
+	var cfg settings
+	if err := cfg.apply(atNewTable, "NewTable", opts); err != nil {
+		return nil, err
 	}
 	t, err := newTable(m, reflect.TypeFor[T](), cfg)
 	if err != nil {
@@ -79,7 +48,7 @@ func (t *Table[T]) Name() string { return t.t.name }
 // writes only if the stored item still has the old version (or, for version
 // 0, if there is no stored item); otherwise it returns an error wrapping
 // ErrVersionConflict and leaves v unchanged.
-func (t *Table[T]) Save(ctx context.Context, v *T, opts ...WriteOption) error {
+func (t *Table[T]) Save(ctx context.Context, v *T, opts ...Option) error {
 	rv, err := structValue(v)
 	if err != nil {
 		return err
@@ -91,7 +60,7 @@ func (t *Table[T]) Save(ctx context.Context, v *T, opts ...WriteOption) error {
 // replaces *v with it. A missing item is an error wrapping ErrNotFound; an
 // item that fails verification, or has another key, one wrapping
 // ddbcrypt.ErrIntegrity.
-func (t *Table[T]) Load(ctx context.Context, v *T, opts ...ReadOption) error {
+func (t *Table[T]) Load(ctx context.Context, v *T, opts ...Option) error {
 	rv, err := structValue(v)
 	if err != nil {
 		return err
@@ -103,7 +72,7 @@ func (t *Table[T]) Load(ctx context.Context, v *T, opts ...ReadOption) error {
 // version other than 0, only if the stored version is v's (else an error
 // wrapping ErrVersionConflict); version 0, a struct never saved or loaded,
 // deletes unconditionally.
-func (t *Table[T]) Delete(ctx context.Context, v *T, opts ...WriteOption) error {
+func (t *Table[T]) Delete(ctx context.Context, v *T, opts ...Option) error {
 	rv, err := structValue(v)
 	if err != nil {
 		return err
@@ -131,15 +100,15 @@ type table struct {
 	prepared *engine.Table // set on first successful use
 }
 
-func newTable(m *Mapper, typ reflect.Type, cfg tableConfig) (*table, error) {
-	if m.codecErr != nil {
-		return nil, m.codecErr
+func newTable(m *Mapper, typ reflect.Type, cfg settings) (*table, error) {
+	if m.configErr != nil {
+		return nil, m.configErr
 	}
 	s, err := schema.Of(typ)
 	if err != nil {
 		return nil, err
 	}
-	t := &table{m: m, schema: s, name: cfg.name, logical: cfg.signatureName, unsignedKeys: cfg.unsignedKeys}
+	t := &table{m: m, schema: s, name: cfg.tableName, logical: cfg.signatureName, unsignedKeys: cfg.unsignedKeys}
 	if t.name == "" {
 		t.name = s.TableName
 	}
@@ -171,14 +140,8 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := t.schema
-	sortName := ""
-	if s.SortKey != nil {
-		sortName = s.SortKey.Name
-	}
-	if info.Keys.Partition != s.PartitionKey.Name || info.Keys.Sort != sortName {
-		return nil, invalidConfig("type %v has primary key (%q, %q) but table %s has (%q, %q)",
-			s.Type, s.PartitionKey.Name, sortName, t.name, info.Keys.Partition, info.Keys.Sort)
+	if err := t.checkKeys(info); err != nil {
+		return nil, err
 	}
 	policy, err := t.policy(info)
 	if err != nil {
@@ -191,6 +154,47 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 		t.prepared = p
 	}
 	return t.prepared, nil
+}
+
+// checkKeys checks the struct's keys against the table's description, so
+// that a mismatch is told in the struct's terms before any item is sent:
+// the primary key's names and types, and each index the tags declare.
+func (t *table) checkKeys(info *tableinfo.Info) error {
+	s := t.schema
+	want := tableinfo.KeySchema{Partition: s.PartitionKey.Name}
+	if s.SortKey != nil {
+		want.Sort = s.SortKey.Name
+	}
+	if want != info.Keys {
+		return invalidConfig("type %v has primary key %s but table %s has %s", s.Type, describeKeys(want), t.name, describeKeys(info.Keys))
+	}
+	for _, f := range [...]*schema.Field{s.PartitionKey, s.SortKey} {
+		if f != nil && f.KeyType != "" && info.Types[f.Name] != "" && f.KeyType != info.Types[f.Name] {
+			return invalidConfig("field %s of %v is stored as type %s, but the key attribute %q of table %s has type %s", f.GoName, s.Type, f.KeyType, f.Name, t.name, info.Types[f.Name])
+		}
+	}
+	for _, ix := range s.Indexes {
+		got, ok := info.Indexes[ix.Name]
+		if !ok {
+			return invalidConfig("type %v declares index %q, which table %s does not have", s.Type, ix.Name, t.name)
+		}
+		want := tableinfo.KeySchema{Partition: ix.PartitionKey.Name}
+		if ix.SortKey != nil {
+			want.Sort = ix.SortKey.Name
+		}
+		if want != got.Keys {
+			return invalidConfig("type %v declares index %q with key %s, but in table %s it has %s", s.Type, ix.Name, describeKeys(want), t.name, describeKeys(got.Keys))
+		}
+	}
+	return nil
+}
+
+// describeKeys writes a key schema for messages.
+func describeKeys(k tableinfo.KeySchema) string {
+	if k.Sort == "" {
+		return fmt.Sprintf("(partition key %q, no sort key)", k.Partition)
+	}
+	return fmt.Sprintf("(partition key %q, sort key %q)", k.Partition, k.Sort)
 }
 
 // policy returns the engine's policy for the struct in the table described
@@ -304,8 +308,12 @@ func (t *table) versionField(rv reflect.Value) (reflect.Value, error) {
 	return fv, nil
 }
 
-func (t *table) save(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
-	w, p, err := t.preparePut(ctx, rv, collectWriteOptions(opts))
+func (t *table) save(ctx context.Context, rv reflect.Value, opts []Option) error {
+	wo, err := options(atWrite, "Save", opts)
+	if err != nil {
+		return err
+	}
+	w, p, err := t.preparePut(ctx, rv, wo)
 	if err != nil {
 		return err
 	}
@@ -341,7 +349,7 @@ func (w *write) condition() (expr *string, names map[string]string, values map[s
 
 // preparePut encodes the struct with its next version, without changing
 // the struct: the new version is set by done, after the write succeeded.
-func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, *engine.Table, error) {
+func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo settings) (*write, *engine.Table, error) {
 	vf, err := t.versionField(rv)
 	if err != nil {
 		return nil, nil, err
@@ -370,8 +378,11 @@ func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo writeOption
 	return w, p, nil
 }
 
-func (t *table) load(ctx context.Context, rv reflect.Value, opts []ReadOption) error {
-	ro := collectReadOptions(opts)
+func (t *table) load(ctx context.Context, rv reflect.Value, opts []Option) error {
+	ro, err := options(atRead, "Load", opts)
+	if err != nil {
+		return err
+	}
 	key, err := t.keyOfStruct(rv)
 	if err != nil {
 		return err
@@ -407,8 +418,12 @@ func (t *table) decode(ctx context.Context, p *engine.Table, stored map[string]t
 	return nil
 }
 
-func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption) error {
-	w, p, err := t.prepareDelete(ctx, rv, collectWriteOptions(opts))
+func (t *table) delete(ctx context.Context, rv reflect.Value, opts []Option) error {
+	wo, err := options(atWrite, "Delete", opts)
+	if err != nil {
+		return err
+	}
+	w, p, err := t.prepareDelete(ctx, rv, wo)
 	if err != nil {
 		return err
 	}
@@ -421,7 +436,7 @@ func (t *table) delete(ctx context.Context, rv reflect.Value, opts []WriteOption
 }
 
 // prepareDelete builds the key and condition of a delete.
-func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo writeOptions) (*write, *engine.Table, error) {
+func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo settings) (*write, *engine.Table, error) {
 	key, err := t.keyOfStruct(rv)
 	if err != nil {
 		return nil, nil, err

@@ -41,7 +41,7 @@ func (m *Mapper) NewTx() *Tx { return &Tx{m: m} }
 
 // TxSave adds the save of v to tx: encrypted and signed now, written with
 // the same version check as Save when tx commits.
-func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...WriteOption) error {
+func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...Option) error {
 	rv, err := structValue(v)
 	if err != nil {
 		return err
@@ -49,7 +49,11 @@ func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...WriteOption
 	if err := tx.check(t.t); err != nil {
 		return err
 	}
-	w, p, err := t.t.preparePut(ctx, rv, collectWriteOptions(opts))
+	wo, err := options(atWrite, "TxSave", opts)
+	if err != nil {
+		return err
+	}
+	w, p, err := t.t.preparePut(ctx, rv, wo)
 	if err != nil {
 		return err
 	}
@@ -60,7 +64,7 @@ func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...WriteOption
 
 // TxDelete adds the delete of v's item to tx, with the same version check
 // as Delete.
-func (t *Table[T]) TxDelete(ctx context.Context, tx *Tx, v *T, opts ...WriteOption) error {
+func (t *Table[T]) TxDelete(ctx context.Context, tx *Tx, v *T, opts ...Option) error {
 	rv, err := structValue(v)
 	if err != nil {
 		return err
@@ -68,7 +72,11 @@ func (t *Table[T]) TxDelete(ctx context.Context, tx *Tx, v *T, opts ...WriteOpti
 	if err := tx.check(t.t); err != nil {
 		return err
 	}
-	w, p, err := t.t.prepareDelete(ctx, rv, collectWriteOptions(opts))
+	wo, err := options(atWrite, "TxDelete", opts)
+	if err != nil {
+		return err
+	}
+	w, p, err := t.t.prepareDelete(ctx, rv, wo)
 	if err != nil {
 		return err
 	}

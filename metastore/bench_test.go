@@ -22,14 +22,9 @@ package metastore_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,7 +33,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
 
@@ -50,47 +45,6 @@ var (
 	perfActions = crypto.EncryptAll("pk", "sk")
 )
 
-var (
-	shapeOnce sync.Once
-	shapeItem map[string]types.AttributeValue
-	shapeErr  error
-)
-
-// mediumShape is the suite's medium item, from crypto/testdata/shapes.
-func mediumShape(tb testing.TB) map[string]types.AttributeValue {
-	tb.Helper()
-	shapeOnce.Do(func() {
-		data, err := os.ReadFile(filepath.Join("..", "crypto", "testdata", "shapes", "medium.json"))
-		if err == nil {
-			shapeItem, err = vectors.UnmarshalItem(data)
-		}
-		shapeErr = err
-	})
-	if shapeErr != nil {
-		tb.Fatalf("medium shape: %v", shapeErr)
-	}
-	return shapeItem
-}
-
-// wrappedAES is the suite's Wrapped-AES provider, optionally with a
-// configured description.
-func wrappedAES(tb testing.TB, desc map[string]string) *cmp.Wrapped {
-	tb.Helper()
-	kek, err := cmp.NewAESWrappingKey(perfAESKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mac, err := cmp.NewHMACKey("HmacSHA256", perfHMACKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac, Description: desc})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
-}
-
 // memStore is an in-memory provider store with one version of "perf",
 // counting its calls: what the ratio benchmarks put under MostRecent.
 type memStore struct {
@@ -99,7 +53,7 @@ type memStore struct {
 }
 
 func newMemStore(tb testing.TB) *memStore {
-	return &memStore{version: wrappedAES(tb, map[string]string{cmp.DescMetaID: "perf#0"})}
+	return &memStore{version: testenv.NewWrapped(tb, perfAESKey, perfHMACKey, map[string]string{cmp.DescMetaID: "perf#0"})}
 }
 
 func (s *memStore) Provider(_ context.Context, name string, version int64) (cmp.Provider, error) {
@@ -131,20 +85,12 @@ type benchCase struct {
 
 func newBenchCase(tb testing.TB, provider string) *benchCase {
 	tb.Helper()
-	c := &benchCase{plain: mediumShape(tb), calls: func() int64 { return 0 }}
+	c := &benchCase{plain: testenv.MediumItem(tb), calls: func() int64 { return 0 }}
 	switch provider {
 	case "wrapped-aes":
-		c.enc = crypto.NewEncryptor(wrappedAES(tb, nil))
+		c.enc = crypto.NewEncryptor(testenv.NewWrapped(tb, perfAESKey, perfHMACKey, nil))
 	case "static":
-		mac, err := cmp.NewHMACKey("HmacSHA256", perfHMACKey)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		p, err := cmp.NewStatic(cmp.StaticConfig{EncryptionKey: perfAESKey, SigningKey: mac})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c.enc = crypto.NewEncryptor(p)
+		c.enc = crypto.NewEncryptor(testenv.NewStatic(tb, perfAESKey, perfHMACKey))
 	case "most-recent":
 		s := newMemStore(tb)
 		mr, err := cmp.NewMostRecent(cmp.MostRecentConfig{Store: s, MaterialName: "perf", TTL: time.Hour})
@@ -226,7 +172,7 @@ func BenchmarkMostRecentMetaStore(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := &benchCase{enc: crypto.NewEncryptor(mr), plain: mediumShape(b), calls: e.cc.total}
+	c := &benchCase{enc: crypto.NewEncryptor(mr), plain: testenv.MediumItem(b), calls: e.cc.total}
 	if c.encrypted, err = c.enc.EncryptItem(context.Background(), c.plain, perfActions, perfContext); err != nil {
 		b.Fatal(err)
 	}
@@ -249,44 +195,14 @@ func TestMostRecentNoStoreCalls(t *testing.T) {
 	}
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func nsPerOp(r testing.BenchmarkResult) float64 {
-	if r.N == 0 {
-		return 0
-	}
-	return float64(r.T.Nanoseconds()) / float64(r.N)
-}
-
 // TestPerfBudgetMostRecent measures P6 (MostRecent ÷ Wrapped-AES ≤ 1.05×,
 // medium shape, median of 9 alternating rounds) and, with 2 CPUs, P9
 // (RunParallel throughput at 2 CPUs ÷ 1 CPU ≥ 1.8×, Static and MostRecent).
 // Only with PERF_BUDGET=1; PERF_BENCHTIME (default 300ms) sets each run's
 // length unless -test.benchtime is given.
 func TestPerfBudgetMostRecent(t *testing.T) {
-	if os.Getenv("PERF_BUDGET") != "1" {
-		t.Skip("set PERF_BUDGET=1 to measure the P6 and P9 ratios")
-	}
-	explicit := false
-	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.benchtime" })
-	if !explicit {
-		benchtime := os.Getenv("PERF_BENCHTIME")
-		if benchtime == "" {
-			benchtime = "300ms"
-		}
-		old := flag.Lookup("test.benchtime").Value.String()
-		if err := flag.Set("test.benchtime", benchtime); err != nil {
-			t.Fatalf("PERF_BENCHTIME: %v", err)
-		}
-		defer flag.Set("test.benchtime", old)
-	}
+	testenv.PerfBudget(t, "the P6 and P9 ratios")
+	testenv.PerfBenchtime(t)
 	// More rounds than crypto's TestPerfBudget: the ratio is close to 1 and
 	// the shared machines' noise is ±10% per run.
 	const rounds = 9
@@ -309,17 +225,17 @@ func TestPerfBudgetMostRecent(t *testing.T) {
 			if rm.N == 0 || rw.N == 0 {
 				t.Fatalf("%s: a benchmark failed", op)
 			}
-			mrNs, waNs = append(mrNs, nsPerOp(rm)), append(waNs, nsPerOp(rw))
-			ratios = append(ratios, nsPerOp(rm)/nsPerOp(rw))
+			mrNs, waNs = append(mrNs, testenv.NsPerOp(rm)), append(waNs, testenv.NsPerOp(rw))
+			ratios = append(ratios, testenv.NsPerOp(rm)/testenv.NsPerOp(rw))
 		}
 		calls = mr.calls() - calls
-		ratio := median(ratios)
+		ratio := testenv.Median(ratios)
 		result := "pass"
 		if ratio > 1.05 || calls != 0 {
 			result = "FAIL"
 			failed = append(failed, fmt.Sprintf("P6 %s: %.3f× (≤ 1.05×), %d store calls (0)", op, ratio, calls))
 		}
-		fmt.Fprintf(&report, "%-8s %15.2f %16.2f %6.3f× %8s %12d %6s\n", op, median(mrNs)/1e3, median(waNs)/1e3, ratio, "≤1.05×", calls, result)
+		fmt.Fprintf(&report, "%-8s %15.2f %16.2f %6.3f× %8s %12d %6s\n", op, testenv.Median(mrNs)/1e3, testenv.Median(waNs)/1e3, ratio, "≤1.05×", calls, result)
 		t.Logf("P6 %s ratios %.3f", op, ratios)
 	}
 
@@ -341,16 +257,16 @@ func TestPerfBudgetMostRecent(t *testing.T) {
 					if r1.N == 0 || r2.N == 0 {
 						t.Fatalf("%s/%s: a benchmark failed", p, op)
 					}
-					one, two = append(one, 1e9/nsPerOp(r1)), append(two, 1e9/nsPerOp(r2))
-					ratios = append(ratios, nsPerOp(r1)/nsPerOp(r2))
+					one, two = append(one, 1e9/testenv.NsPerOp(r1)), append(two, 1e9/testenv.NsPerOp(r2))
+					ratios = append(ratios, testenv.NsPerOp(r1)/testenv.NsPerOp(r2))
 				}
-				ratio := median(ratios)
+				ratio := testenv.Median(ratios)
 				result := "pass"
 				if ratio < 1.8 {
 					result = "FAIL"
 					failed = append(failed, fmt.Sprintf("P9 %s/%s: %.2f× (≥ 1.8×)", p, op, ratio))
 				}
-				fmt.Fprintf(&report, "%-12s %-8s %13.0f %13.0f %6.2f× %7s %6s\n", p, op, median(one), median(two), ratio, "≥1.8×", result)
+				fmt.Fprintf(&report, "%-12s %-8s %13.0f %13.0f %6.2f× %7s %6s\n", p, op, testenv.Median(one), testenv.Median(two), ratio, "≥1.8×", result)
 			}
 		}
 	}

@@ -32,7 +32,7 @@ func newFaultStore(t *testing.T, inner func(f *testenv.Faults) cmp.Provider) *fa
 	t.Helper()
 	f := testenv.NewFaults(t)
 	e := &faultStore{f: f, table: newMetaTable(t, f.DynamoDB)}
-	p := newInner(t)
+	p := testenv.WrappedProvider(t)
 	if inner != nil {
 		p = inner(f)
 	}

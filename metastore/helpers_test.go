@@ -4,7 +4,6 @@ package metastore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -72,34 +71,6 @@ func (c *countingClient) Scan(ctx context.Context, in *dynamodb.ScanInput, o ...
 	return c.db.Scan(ctx, in, append(o, quiet)...)
 }
 
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// newInner returns a wrapped AES provider with fresh random keys, the
-// MetaStore's inner provider in these tests.
-func newInner(t testing.TB) cmp.Provider {
-	t.Helper()
-	kek, err := cmp.NewAESWrappingKey(randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mac, err := cmp.NewHMACKey("HmacSHA256", randomBytes(t, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // newMetaTable creates a MetaStore table with metastore.CreateTable and
 // deletes it when the test ends.
 func newMetaTable(t testing.TB, db *dynamodb.Client, opts ...metastore.TableOption) string {
@@ -124,7 +95,7 @@ type storeEnv struct {
 func newStoreEnv(t testing.TB, opts ...metastore.Option) *storeEnv {
 	t.Helper()
 	db := testenv.DynamoDB(t)
-	e := &storeEnv{db: db, cc: newCounting(db), table: newMetaTable(t, db), inner: newInner(t)}
+	e := &storeEnv{db: db, cc: newCounting(db), table: newMetaTable(t, db), inner: testenv.WrappedProvider(t)}
 	var err error
 	if e.store, err = metastore.New(e.cc, e.table, e.inner, opts...); err != nil {
 		t.Fatal(err)

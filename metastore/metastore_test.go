@@ -538,7 +538,7 @@ func TestTamperedRow(t *testing.T) {
 
 	// Another inner provider cannot read the rows.
 	rawPut(t, e.db, e.table, orig)
-	stranger, err := metastore.New(e.cc, e.table, newInner(t))
+	stranger, err := metastore.New(e.cc, e.table, testenv.WrappedProvider(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -97,7 +98,7 @@ func (s *Schema) enumerate() ([]candidate, error) {
 					continue
 				}
 				if !sf.IsExported() && !sf.Anonymous {
-					if ddb, crypt := sf.Tag.Get(tags.Key), sf.Tag.Get(tags.CryptoKey); (ddb != "" && ddb != "-") || crypt != "" {
+					if ddb, av, crypt := sf.Tag.Get(tags.Key), sf.Tag.Get(tags.AVKey), sf.Tag.Get(tags.CryptoKey); (ddb != "" && ddb != "-") || (av != "" && av != "-") || crypt != "" {
 						return nil, errorf(s.Type, path, "unexported, so its tags would have no effect")
 					}
 					continue
@@ -108,7 +109,7 @@ func (s *Schema) enumerate() ([]candidate, error) {
 				}
 				if tag.Ignore {
 					if tag.HasAction {
-						return nil, errorf(s.Type, path, `tagged both ddb:"-" and ddbcrypt:%q`, sf.Tag.Get(tags.CryptoKey))
+						return nil, errorf(s.Type, path, `not stored ("-") but tagged ddbcrypt:%q`, sf.Tag.Get(tags.CryptoKey))
 					}
 					continue
 				}
@@ -131,7 +132,7 @@ func (s *Schema) enumerate() ([]candidate, error) {
 					continue
 				}
 				// A promoted embedded struct: tags on it would apply to nothing.
-				if tag != (tags.Tag{}) {
+				if !tag.IsZero() {
 					return nil, errorf(s.Type, path, "embedded struct without a name in its ddb tag is flattened, so it may carry no options or ddbcrypt tag; tag its fields")
 				}
 				if k, ok := at[ft]; ok {
@@ -153,8 +154,10 @@ func (s *Schema) enumerate() ([]candidate, error) {
 // blank reads a blank field: at the top level its ddbcrypt tag sets the
 // struct default; anywhere else a tag on it is an error.
 func (s *Schema) blank(sf reflect.StructField, path string, top bool, from *string) error {
-	if v := sf.Tag.Get(tags.Key); v != "" {
-		return errorf(s.Type, path, "blank field with a ddb tag; only a ddbcrypt tag, for the struct default, is allowed")
+	for _, key := range [...]string{tags.Key, tags.AVKey} {
+		if sf.Tag.Get(key) != "" {
+			return errorf(s.Type, path, "blank field with a %s tag; only a ddbcrypt tag, for the struct default, is allowed", key)
+		}
 	}
 	tag, err := tags.Parse(sf)
 	if err != nil {
@@ -261,15 +264,16 @@ func (s *Schema) clashError(name string, clash []int, cands []candidate) error {
 	return errorf(s.Type, paths[0], "attribute %q is ambiguous: also field %s at the same depth", name, strings.Join(paths[1:], ", "))
 }
 
-// resolve turns the visible fields into s.Fields, assigning roles and
-// actions and checking them.
+// resolve turns the visible fields into s.Fields, assigning roles, indexes
+// and actions and checking them.
 func (s *Schema) resolve(cands []candidate) error {
 	s.Fields = make([]Field, 0, len(cands))
 	s.byName = make(map[string]int, len(cands))
 	var settle []int // the version defaulted to crypto.DoNothing: crypto.SignOnly if anything is signed
 	signed := false
 	var roles [4]int // index+1 in s.Fields of the field holding each role
-	var keys []int   // indexes in s.Fields of the key fields, settled last by the key rule
+	var keys []int   // indexes in s.Fields of the key fields (table and indexes), settled last by the key rule
+	ixs := &indexes{at: map[string]int{}}
 	for _, c := range cands {
 		f := Field{Name: c.name, GoName: c.path, Index: c.index, Type: c.sf.Type, Tag: c.tag, ViaPointer: c.viaPointer}
 		fail := func(format string, args ...any) error { return errorf(s.Type, c.path, format, args...) }
@@ -290,19 +294,27 @@ func (s *Schema) resolve(cands []candidate) error {
 		if f.Role != None && roles[f.Role] != 0 {
 			return fail("a second %s; the first is field %s", f.Role.describe(), s.Fields[roles[f.Role]-1].GoName)
 		}
+		if err := ixs.add(s, len(s.Fields), &f); err != nil {
+			return err
+		}
 
 		explicit := c.tag.HasAction
 		f.Action = s.Default
 		if explicit {
 			f.Action = c.tag.Action
 		}
-		if f.Role != None && (c.tag.AsStrSet || c.tag.AsNumSet || c.tag.AsBinSet) {
-			return fail("the %s must be a single value, not a set", f.Role.describe())
+		what := describe(f.Role, c.tag.Indexes)
+		if (f.Role != None || len(c.tag.Indexes) > 0) && (c.tag.AsStrSet || c.tag.AsNumSet || c.tag.AsBinSet) {
+			return fail("the %s must be a single value, not a set", what)
 		}
-		switch f.Role {
-		case PartitionKey, SortKey:
+		if f.Role == PartitionKey || f.Role == SortKey || len(c.tag.Indexes) > 0 {
 			keys = append(keys, len(s.Fields))
-		case Version:
+			var err error
+			if f.KeyType, err = keyType(c.sf.Type, c.tag); err != nil {
+				return fail("the %s: %v", what, err)
+			}
+		}
+		if f.Role == Version {
 			// The version is never encrypted, and is signed whenever
 			// anything is (Java's mapper, docs/format.md 6.2).
 			switch {
@@ -347,6 +359,71 @@ func (s *Schema) resolve(cands []candidate) error {
 		return &s.Fields[roles[r]-1]
 	}
 	s.PartitionKey, s.SortKey, s.Version = at(PartitionKey), at(SortKey), at(Version)
+	return ixs.build(s)
+}
+
+// describe names a key field's part in messages: its role in the table, or
+// else its first index's.
+func describe(r Role, ixs []tags.IndexKey) string {
+	if r != None || len(ixs) == 0 {
+		return r.describe()
+	}
+	part := "partition key"
+	if ixs[0].Role == tags.Range {
+		part = "sort key"
+	}
+	return fmt.Sprintf("%s of index %q", part, ixs[0].Index)
+}
+
+// indexes gathers the key fields of each index declared in the tags.
+type indexes struct {
+	at   map[string]int // index name → position in list
+	list []indexKeys
+}
+
+type indexKeys struct {
+	name       string
+	hash, sort int // index+1 in s.Fields of the key field
+}
+
+// add records the index keys of f, to be field i of s.
+func (x *indexes) add(s *Schema, i int, f *Field) error {
+	for _, ik := range f.Tag.Indexes {
+		k, ok := x.at[ik.Index]
+		if !ok {
+			k = len(x.list)
+			x.at[ik.Index] = k
+			x.list = append(x.list, indexKeys{name: ik.Index})
+		}
+		slot, part := &x.list[k].hash, "partition key"
+		if ik.Role == tags.Range {
+			slot, part = &x.list[k].sort, "sort key"
+		}
+		if *slot != 0 {
+			return errorf(s.Type, f.GoName, "a second %s of index %q; the first is field %s", part, ik.Index, s.Fields[*slot-1].GoName)
+		}
+		*slot = i + 1
+	}
+	return nil
+}
+
+// build checks the indexes and sets s.Indexes. An index whose partition
+// key is the table's is a local secondary index.
+func (x *indexes) build(s *Schema) error {
+	for _, ix := range x.list {
+		if ix.hash == 0 {
+			return errorf(s.Type, s.Fields[ix.sort-1].GoName, "index %q has a sort key but no partition key; tag a field index=%s:hash", ix.name, ix.name)
+		}
+		out := Index{Name: ix.name, PartitionKey: &s.Fields[ix.hash-1]}
+		if ix.sort != 0 {
+			out.SortKey = &s.Fields[ix.sort-1]
+		}
+		out.Local = out.PartitionKey == s.PartitionKey
+		if out.Local && (out.SortKey == nil || s.SortKey == nil) {
+			return errorf(s.Type, out.PartitionKey.GoName, "index %q has the table's partition key, which makes it a local secondary index, and a local index needs a sort key of its own and a table with a sort key", ix.name)
+		}
+		s.Indexes = append(s.Indexes, out)
+	}
 	return nil
 }
 
@@ -364,18 +441,19 @@ func (s *Schema) TaggedActions() crypto.AttributeActions {
 	return tagged
 }
 
-// settleKeys gives the table's key fields the action of the key rule,
-// which crypto decides: never encrypted, and signed whenever anything is.
+// settleKeys gives the key fields of the table and of its indexes the
+// action of the key rule, which crypto decides: never encrypted, and signed
+// whenever anything is.
 func (s *Schema) settleKeys(keys []int) error {
 	tagged := s.TaggedActions()
 	for _, i := range keys {
 		f := &s.Fields[i]
 		act, err := tagged.KeyAction(f.Name)
-		switch {
+		switch what := describe(f.Role, f.Tag.Indexes); {
 		case errors.Is(err, crypto.ErrKeyEncrypted):
-			return errorf(s.Type, f.GoName, "the %s %v", f.Role.describe(), crypto.ErrKeyEncrypted)
+			return errorf(s.Type, f.GoName, "the %s %v", what, crypto.ErrKeyEncrypted)
 		case errors.Is(err, crypto.ErrKeyUnsigned):
-			return errorf(s.Type, f.GoName, "the %s %v", f.Role.describe(), crypto.ErrKeyUnsigned)
+			return errorf(s.Type, f.GoName, "the %s %v", what, crypto.ErrKeyUnsigned)
 		case err != nil:
 			return errorf(s.Type, f.GoName, "%v", err)
 		}

@@ -36,8 +36,12 @@
 //   - an unexported embedded field that is not flattened (a non-struct, or
 //     a struct named by its tag), which attributevalue cannot encode;
 //   - a chan, func or unsafe.Pointer field not tagged `ddb:"-"`;
-//   - a `dynamodbav` tag, which attributevalue would read as well (package
-//     tags).
+//   - a `dynamodbav` tag that disagrees with the field's `ddb` tag
+//     (attributevalue reads both; package tags).
+//
+// A field without a `ddb` tag takes its name and value-encoding options
+// from its `dynamodbav` tag, so a struct tagged for attributevalue alone
+// has exactly the attributes attributevalue.MarshalMap writes.
 //
 // Attribute names may not be the item encryptor's reserved
 // "*amzn-ddb-map-desc*" and "*amzn-ddb-map-sig*".
@@ -69,6 +73,35 @@
 // There is at most one partition key, one sort key and one version, and no
 // sort key without a partition key. None may be a set, and the version must
 // be an integer (or a pointer to one) stored as a number.
+//
+// # Secondary indexes
+//
+// The tag option index=NAME:hash or index=NAME:range makes a field the
+// partition key or the sort key of the secondary index NAME; a field may be
+// a key of several indexes, and of the table too:
+//
+//	Customer string `ddb:"customer,hash,index=by-placed:hash"` // table and local index
+//	ID       string `ddb:"id,range"`
+//	Placed   int64  `ddb:"placed,index=by-placed:range"`
+//	Email    string `ddb:"email,index=by-email:hash"` // global index
+//	Total    int64  `ddb:"total,index=by-email:range"`
+//
+// An index has one partition key and at most one sort key. An index whose
+// partition key is the table's is a local secondary index (Index.Local),
+// which needs a sort key of its own and a table with a sort key; any other
+// is global. Index keys follow the key rule as the table's keys do: signed,
+// never encrypted, `ddbcrypt:"encrypt"` on one is an error. The mapper asks
+// the same rule on first use for the keys of every index DescribeTable
+// reports, so the actions agree.
+//
+// Key fields of the table and of its indexes must be stored as a string, a
+// number or binary (Field.KeyType): string kinds (S), integer and float
+// kinds and json.Number (N, or S with the string option), []byte and byte
+// arrays (B), time.Time (S, or N with unixtime), or a type whose
+// MarshalDynamoDBAttributeValue writes one of them for its zero value,
+// which is called once to find out. This is what attributevalue writes
+// with its default options; an EncodeTime option that writes times
+// otherwise must keep to the same type.
 //
 // Only the top-level attributes have actions. A struct stored as one
 // attribute (a field of struct type, or an embedded struct named by its tag)

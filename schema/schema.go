@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/tags"
@@ -56,7 +57,13 @@ type Field struct {
 	Type   reflect.Type // the field's declared type (not dereferenced)
 	Role   Role
 	Action crypto.Action // resolved: the tag, the struct default, and for keys and the version their rule
-	Tag    tags.Tag      // as parsed, for its value-encoding options
+	Tag    tags.Tag      // as parsed, for its value-encoding options and its indexes
+
+	// KeyType is the type DynamoDB knows the attribute by when it is a key
+	// of the table or of an index (tag options hash, range, index=): S, N
+	// or B, as attributevalue's Encoder with its default options writes
+	// the field. It is "" for other fields.
+	KeyType types.ScalarAttributeType
 
 	// ViaPointer says that Index crosses an embedded pointer to a struct. A
 	// nil pointer there means the attribute is absent when encoding (as in
@@ -74,6 +81,11 @@ type Schema struct {
 	// The fields with a key role or the version role, nil if none.
 	PartitionKey, SortKey, Version *Field
 
+	// Indexes are the secondary indexes the tags declare (tag option
+	// index=NAME:hash or index=NAME:range), in the order of their first
+	// key field.
+	Indexes []Index
+
 	// Default is the action of the untagged fields, from a blank field's
 	// ddbcrypt tag or else Encrypt. Java's @HandleUnknownAttributes gives
 	// the same action to attributes the class does not model (docs/format.md 5.6).
@@ -84,6 +96,28 @@ type Schema struct {
 	TableName string
 
 	byName map[string]int
+}
+
+// Index is a secondary index declared in the tags.
+type Index struct {
+	Name         string
+	PartitionKey *Field // never nil
+	SortKey      *Field // nil if the index has none
+	// Local: the index's partition key is the table's, which makes it a
+	// local secondary index (sharing the table's partitions, created with
+	// the table only); otherwise it is a global one.
+	Local bool
+}
+
+// Index returns the secondary index declared in the tags with the name,
+// nil if there is none.
+func (s *Schema) Index(name string) *Index {
+	for i := range s.Indexes {
+		if s.Indexes[i].Name == name {
+			return &s.Indexes[i]
+		}
+	}
+	return nil
 }
 
 // Field returns the field of the attribute name, nil if there is none.

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The reference implementations that the cross-language tests run
 # (internal/reftest): the Python and Java "Amazon DynamoDB Encryption Client"
-# sources in ../shared/ref/{python,java}, driven by the small programs in
-# internal/reftest/{python,java}.
+# sources, driven by the small programs in internal/reftest/{python,java}.
+# They come from the checkout of the reference implementations, a directory
+# holding ref/python and ref/java: DDBCRYPT_SHARED_DIR, or else a directory
+# named "shared" beside this repository's directory. They are not part of
+# the module; without them the cross-language tests skip.
 #
 # Usage: scripts/refs.sh <command>
 #   install   check the Python reference and build the Java one (cached);
@@ -15,20 +18,21 @@
 # `python` and `java` exit with status 3 (and say what to install) when a
 # prerequisite is missing, so that the Go helper can skip rather than fail.
 #
-# The Java build follows ../shared/ref/java/README.md: the AWS SDK for Java v1
+# The Java build follows ref/java/README.md of that checkout: the AWS SDK for Java v1
 # jars come from the npm package amplify-dynamodb-simulator (DynamoDB Local
 # 1.x inside), and javac compiles the reference's sources (without
 # DirectKmsMaterialProvider and the examples) plus the driver. Classes are
 # cached in .cache/refs/java/<hash of every input>/, so a changed source or
 # driver rebuilds and an unchanged one costs nothing.
 #
-# Environment: DDBCRYPT_SHARED_DIR (default <repo>/../shared),
+# Environment: DDBCRYPT_SHARED_DIR (the checkout of the reference
+# implementations; default: "shared" beside the repository),
 # DDBCRYPT_CACHE_DIR (default <repo>/.cache), DDBCRYPT_PYTHON (interpreter).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${DDBCRYPT_CACHE_DIR:-$ROOT/.cache}"
-SHARED="${DDBCRYPT_SHARED_DIR:-$ROOT/../shared}"
+SHARED="${DDBCRYPT_SHARED_DIR:-$(dirname "$ROOT")/shared}"
 DRIVERS="$ROOT/internal/reftest"
 
 PY_SRC="$SHARED/ref/python/src"
@@ -66,7 +70,7 @@ sys.exit(any(u.find_spec(m) is None for m in '$PY_MODULES, dynamodb_encryption_s
 find_python() {
 	local py
 	[[ -d "$PY_SRC/dynamodb_encryption_sdk" ]] ||
-		missing "the Python reference is not at $PY_SRC (copy shared/ beside the repository, or set DDBCRYPT_SHARED_DIR)"
+		missing "the Python reference is not at $PY_SRC (set DDBCRYPT_SHARED_DIR to the checkout of the reference implementations)"
 	for py in "${DDBCRYPT_PYTHON:-}" python3 /usr/bin/python3; do
 		[[ -n "$py" ]] && command -v "$py" >/dev/null 2>&1 && python_ok "$py" && { command -v "$py"; return 0; }
 	done
@@ -82,7 +86,7 @@ java_tools() {
 		command -v "$t" >/dev/null 2>&1 || missing "$t is not installed (Debian: apt-get install openjdk-17-jdk-headless)"
 	done
 	[[ -d "$JAVA_SRC/com" ]] ||
-		missing "the Java reference is not at $JAVA_SRC (copy shared/ beside the repository, or set DDBCRYPT_SHARED_DIR)"
+		missing "the Java reference is not at $JAVA_SRC (set DDBCRYPT_SHARED_DIR to the checkout of the reference implementations)"
 }
 
 # java_lib fetches the SDK v1 jars into $JAVA_LIB (once).

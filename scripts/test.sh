@@ -10,7 +10,8 @@
 #   5. fuzz smoke: every Fuzz* target for FUZZTIME executions (scripts/fuzz.sh)
 #
 # Environment: FUZZTIME (default 30000x here), STATICCHECK_VERSION, GO,
-# DDBCRYPT_SHARED_DIR (the references, default ../shared; see scripts/refs.sh).
+# DDBCRYPT_SHARED_DIR (the checkout of the reference implementations; see
+# scripts/refs.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

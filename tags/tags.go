@@ -1,17 +1,18 @@
-// Package tags parses the two struct tags that map a Go struct field to a
-// DynamoDB attribute: `ddb` names the attribute, gives its key role and says
-// how its value is encoded; `ddbcrypt` says what the item encryptor does with
-// it.
+// Package tags parses the struct tags that map a Go struct field to a
+// DynamoDB attribute: `ddb` (or attributevalue's own `dynamodbav`) names the
+// attribute and says how its value is encoded, and `ddb` also gives its key
+// roles; `ddbcrypt` says what the item encryptor does with it.
 //
 //	type Order struct {
-//		_        struct{} `ddbcrypt:"signonly"`               // struct default (package schema)
-//		Customer string   `ddb:"customer,hash"`               // partition key
-//		Created  int64    `ddb:"created,range"`               // sort key
-//		Rev      int64    `ddb:"rev,version"`                 // optimistic-locking version
-//		Card     string   `ddb:"card" ddbcrypt:"encrypt"`     // encrypted and signed
-//		Labels   []string `ddb:"labels,stringset,omitempty"`  // the struct default
-//		Cache    []byte   `ddb:"cache" ddbcrypt:"donottouch"` // plaintext, unsigned
-//		Scratch  string   `ddb:"-"`                           // not stored
+//		_        struct{} `ddbcrypt:"signonly"`                     // struct default (package schema)
+//		Customer string   `ddb:"customer,hash"`                     // partition key
+//		Created  int64    `ddb:"created,range"`                     // sort key
+//		Rev      int64    `ddb:"rev,version"`                       // optimistic-locking version
+//		Email    string   `ddb:"email,index=by-email:hash"`         // partition key of an index
+//		Card     string   `ddb:"card" ddbcrypt:"encrypt"`           // encrypted and signed
+//		Labels   []string `dynamodbav:"labels,stringset,omitempty"` // attributevalue's tag
+//		Cache    []byte   `ddb:"cache" ddbcrypt:"donottouch"`       // plaintext, unsigned
+//		Scratch  string   `ddb:"-"`                                 // not stored
 //	}
 //
 // # The ddb tag
@@ -25,16 +26,32 @@
 //   - omitempty, omitemptyelem, nullempty, nullemptyelem, string, stringset,
 //     numberset, binaryset, unixtime: value encoding, with attributevalue's
 //     meaning;
-//   - hash, range, version: the field is the partition key, the sort key or
-//     the version attribute. A field has at most one role.
+//   - hash, range, version: the field is the table's partition key, its
+//     sort key or the version attribute. A field has at most one of them;
+//   - index=NAME:hash, index=NAME:range: the field is the partition key or
+//     the sort key of the secondary index NAME (3 to 255 letters, digits,
+//     '_', '-' or '.', as DynamoDB requires). Repeat the option for each
+//     index the field is a key of: `ddb:"total,index=by-email:range,index=by-total:hash"`.
+//     Package schema puts the indexes together and checks them.
 //
 // Unlike attributevalue, an unknown, empty or repeated option is an error
 // rather than ignored: `ddb:"id, hash"` (note the space) would otherwise turn
 // the table's key into an ordinary attribute that is encrypted by default.
 //
-// A field may not also carry a `dynamodbav` tag: attributevalue reads it
-// besides the custom tag key, so it could rename or drop an attribute behind
-// the schema's back.
+// # The dynamodbav tag
+//
+// A field without a `ddb` tag takes its name and value-encoding options from
+// its `dynamodbav` tag, so that structs already tagged for attributevalue
+// need no new tags: `dynamodbav:"total,omitempty"` is `ddb:"total,omitempty"`.
+// The dynamodbav tag carries attributevalue's options only, read as strictly
+// as the ddb tag's; key roles and indexes are ddbcrypt's and go in a ddb tag.
+//
+// attributevalue reads both tags (the dynamodbav tag first, then the ddb
+// tag over it), so a field may carry both only when they agree: the same
+// name (or both "-") and the same value-encoding options, the ddb tag
+// adding key roles and indexes. `dynamodbav:"id" ddb:"id,hash"` is
+// accepted; `dynamodbav:"id" ddb:",hash"` is refused, since the ddb tag's
+// empty name is the Go field name, not "id".
 //
 // # The ddbcrypt tag
 //
@@ -47,6 +64,7 @@ package tags
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/ddbcrypt/ddbcrypt"
@@ -55,12 +73,13 @@ import (
 
 // Struct tag keys.
 const (
-	Key       = "ddb"        // attribute name, key role, value encoding
+	Key       = "ddb"        // attribute name, key roles, value encoding
+	AVKey     = "dynamodbav" // attributevalue's: name and value encoding
 	CryptoKey = "ddbcrypt"   // attribute action
-	avKey     = "dynamodbav" // refused: attributevalue would read it too
 )
 
-// Role is the key role a `ddb` tag gives a field.
+// Role is the key role a `ddb` tag gives a field, in the table or in an
+// index.
 type Role int
 
 // Key roles.
@@ -85,12 +104,21 @@ func (r Role) String() string {
 	return fmt.Sprintf("Role(%d)", int(r))
 }
 
-// Tag is what the `ddb` and `ddbcrypt` tags of one field say. The zero Tag is
-// an untagged field.
+// IndexKey is one `index=NAME:ROLE` option: the field is the partition key
+// (Hash) or the sort key (Range) of the secondary index Index.
+type IndexKey struct {
+	Index string
+	Role  Role
+}
+
+// Tag is what the tags of one field say. The zero Tag is an untagged field.
 type Tag struct {
 	Name   string // attribute name; "" means the Go field name
-	Ignore bool   // `ddb:"-"`: not an attribute
+	Ignore bool   // "-": not an attribute
 	Role   Role
+	// Indexes are the index= options, in the tag's order; no index is
+	// named twice.
+	Indexes []IndexKey
 
 	// Action is what the `ddbcrypt` tag says; HasAction whether there is
 	// one, so that package schema can tell a defaulted action from an
@@ -110,10 +138,47 @@ type Tag struct {
 	AsUnixTime    bool // unixtime
 }
 
-// Error reports a malformed tag. It wraps ddbcrypt.ErrInvalidConfig.
+type encoding struct {
+	name string
+	flag func(*Tag) *bool
+}
+
+// encodings are attributevalue's value-encoding options and the Tag field
+// each sets, in the order Options lists them.
+var encodings = [...]encoding{
+	{"omitempty", func(t *Tag) *bool { return &t.OmitEmpty }},
+	{"omitemptyelem", func(t *Tag) *bool { return &t.OmitEmptyElem }},
+	{"nullempty", func(t *Tag) *bool { return &t.NullEmpty }},
+	{"nullemptyelem", func(t *Tag) *bool { return &t.NullEmptyElem }},
+	{"string", func(t *Tag) *bool { return &t.AsString }},
+	{"stringset", func(t *Tag) *bool { return &t.AsStrSet }},
+	{"numberset", func(t *Tag) *bool { return &t.AsNumSet }},
+	{"binaryset", func(t *Tag) *bool { return &t.AsBinSet }},
+	{"unixtime", func(t *Tag) *bool { return &t.AsUnixTime }},
+}
+
+// Options returns the value-encoding options the tag sets, by their
+// attributevalue names (e.g. ["omitempty", "stringset"]), in a fixed order.
+func (t Tag) Options() []string {
+	var opts []string
+	for _, e := range encodings {
+		if *e.flag(&t) {
+			opts = append(opts, e.name)
+		}
+	}
+	return opts
+}
+
+// IsZero reports whether the field has no tag that says anything.
+func (t Tag) IsZero() bool {
+	return t.Name == "" && !t.Ignore && t.Role == NoRole && len(t.Indexes) == 0 && !t.HasAction && len(t.Options()) == 0
+}
+
+// Error reports a malformed tag, or two tags that disagree. It wraps
+// ddbcrypt.ErrInvalidConfig.
 type Error struct {
 	Field  string // Go field name
-	Key    string // tag key: "ddb", "ddbcrypt" or "dynamodbav"
+	Key    string // tag key: "ddb", "dynamodbav" or "ddbcrypt"
 	Value  string // the tag's value
 	Reason string
 }
@@ -130,86 +195,146 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return ddbcrypt.ErrInvalidConfig }
 
-// Parse reads the `ddb` and `ddbcrypt` tags of f. It checks the tags only,
-// not whether they suit the field's type or position; package schema does.
+// Parse reads the `ddb`, `dynamodbav` and `ddbcrypt` tags of f. It checks
+// the tags only, not whether they suit the field's type or position;
+// package schema does.
 func Parse(f reflect.StructField) (Tag, error) {
-	if v := f.Tag.Get(avKey); v != "" {
-		return Tag{}, &Error{Field: f.Name, Key: avKey, Value: v, Reason: `not read by ddbcrypt; use the ddb tag`}
-	}
-	fail := func(key, value, format string, args ...any) (Tag, error) {
-		return Tag{}, &Error{Field: f.Name, Key: key, Value: value, Reason: fmt.Sprintf(format, args...)}
-	}
-
 	var t Tag
 	if v := f.Tag.Get(CryptoKey); v != "" {
 		a, ok := parseAction(v)
 		if !ok {
-			return fail(CryptoKey, v, "want encrypt, signonly or donottouch")
+			return Tag{}, &Error{Field: f.Name, Key: CryptoKey, Value: v, Reason: "want encrypt, signonly or donottouch"}
 		}
 		t.Action, t.HasAction = a, true
 	}
-
-	v := f.Tag.Get(Key)
-	if v == "" {
-		return t, nil
+	ddb, av := f.Tag.Get(Key), f.Tag.Get(AVKey)
+	var err error
+	switch {
+	case ddb != "":
+		err = t.parse(f.Name, Key, ddb)
+	case av != "":
+		err = t.parse(f.Name, AVKey, av)
 	}
-	name, opts, _ := strings.Cut(v, ",")
+	if err != nil {
+		return Tag{}, err
+	}
+	if ddb != "" && av != "" {
+		var a Tag
+		if err := a.parse(f.Name, AVKey, av); err != nil {
+			return Tag{}, err
+		}
+		if why := disagreement(t, a); why != "" {
+			return Tag{}, &Error{Field: f.Name, Key: Key, Value: ddb,
+				Reason: fmt.Sprintf("disagrees with %s:%q, which attributevalue reads too: %s", AVKey, av, why)}
+		}
+	}
+	return t, nil
+}
+
+// parse reads the value v of the tag key into t. Only the ddb tag may give
+// key roles and indexes.
+func (t *Tag) parse(field, key, v string) error {
+	fail := func(format string, args ...any) error {
+		return &Error{Field: field, Key: key, Value: v, Reason: fmt.Sprintf(format, args...)}
+	}
+	name, opts, hasOpts := strings.Cut(v, ",")
 	if name == "-" {
-		if strings.Contains(v, ",") {
-			return fail(Key, v, `"-" takes no options`)
+		if hasOpts {
+			return fail(`"-" takes no options`)
 		}
 		t.Ignore = true
-		return t, nil
+		return nil
 	}
 	t.Name = name
-	if !strings.Contains(v, ",") {
-		return t, nil
+	if !hasOpts {
+		return nil
 	}
 	seen := make(map[string]bool)
 	for opt := range strings.SplitSeq(opts, ",") {
 		if seen[opt] {
-			return fail(Key, v, "repeated option %q", opt)
+			return fail("repeated option %q", opt)
 		}
 		seen[opt] = true
-		role := NoRole
-		switch opt {
-		case "":
-			return fail(Key, v, "empty option")
-		case "omitempty":
-			t.OmitEmpty = true
-		case "omitemptyelem":
-			t.OmitEmptyElem = true
-		case "nullempty":
-			t.NullEmpty = true
-		case "nullemptyelem":
-			t.NullEmptyElem = true
-		case "string":
-			t.AsString = true
-		case "stringset":
-			t.AsStrSet = true
-		case "numberset":
-			t.AsNumSet = true
-		case "binaryset":
-			t.AsBinSet = true
-		case "unixtime":
-			t.AsUnixTime = true
-		case "hash":
-			role = Hash
-		case "range":
-			role = Range
-		case "version":
-			role = Version
-		default:
-			return fail(Key, v, "unknown option %q", opt)
+		if opt == "" {
+			return fail("empty option")
 		}
-		if role != NoRole {
-			if t.Role != NoRole {
-				return fail(Key, v, "more than one key role (%s and %s)", t.Role, role)
-			}
+		if i := slices.IndexFunc(encodings[:], func(e encoding) bool { return e.name == opt }); i >= 0 {
+			*encodings[i].flag(t) = true
+			continue
+		}
+		role, isRole := roles[opt]
+		index, isIndex := strings.CutPrefix(opt, "index=")
+		switch {
+		case (isRole || isIndex) && key != Key:
+			return fail("option %q is ddbcrypt's: key roles and indexes go in a %s tag", opt, Key)
+		case isRole && t.Role != NoRole:
+			return fail("more than one key role (%s and %s)", t.Role, role)
+		case isRole:
 			t.Role = role
+		case isIndex:
+			ix, err := parseIndex(index)
+			if err != nil {
+				return fail("option %q: %v", opt, err)
+			}
+			if slices.ContainsFunc(t.Indexes, func(k IndexKey) bool { return k.Index == ix.Index }) {
+				return fail("index %q named twice; a field is one key of an index", ix.Index)
+			}
+			t.Indexes = append(t.Indexes, ix)
+		default:
+			return fail("unknown option %q", opt)
 		}
 	}
-	return t, nil
+	return nil
+}
+
+var roles = map[string]Role{"hash": Hash, "range": Range, "version": Version}
+
+// parseIndex reads NAME:hash or NAME:range.
+func parseIndex(s string) (IndexKey, error) {
+	name, role, ok := strings.Cut(s, ":")
+	if !ok || (role != "hash" && role != "range") {
+		return IndexKey{}, fmt.Errorf("want index=NAME:hash or index=NAME:range")
+	}
+	if err := checkIndexName(name); err != nil {
+		return IndexKey{}, err
+	}
+	return IndexKey{Index: name, Role: roles[role]}, nil
+}
+
+// checkIndexName applies DynamoDB's rule for index names.
+func checkIndexName(name string) error {
+	if len(name) < 3 || len(name) > 255 {
+		return fmt.Errorf("an index name has 3 to 255 characters, not %d", len(name))
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.':
+		default:
+			return fmt.Errorf("an index name has only letters, digits, '_', '-' and '.', not %q", r)
+		}
+	}
+	return nil
+}
+
+// disagreement says how the ddb tag d and the dynamodbav tag a differ in
+// what attributevalue reads of them: "" if they do not.
+func disagreement(d, a Tag) string {
+	name := func(t Tag) string {
+		if t.Ignore {
+			return `"-" (not stored)`
+		}
+		if t.Name == "" {
+			return "the Go field name"
+		}
+		return fmt.Sprintf("%q", t.Name)
+	}
+	if d.Ignore != a.Ignore || d.Name != a.Name {
+		return fmt.Sprintf("the attribute name is %s in %s and %s in %s", name(d), Key, name(a), AVKey)
+	}
+	if do, ao := d.Options(), a.Options(); !slices.Equal(do, ao) {
+		return fmt.Sprintf("the options are %v in %s and %v in %s", do, Key, ao, AVKey)
+	}
+	return ""
 }
 
 func parseAction(s string) (crypto.Action, bool) {

@@ -5,8 +5,10 @@ package main
 // client does not decrypt.
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -28,8 +30,9 @@ func newInspectCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "inspect [FILE]",
 		Short: "Describe how a stored item was encrypted and signed, without keys",
-		Long: `Read one stored item in DynamoDB JSON (the item itself, or the output of
-'aws dynamodb get-item' with its "Item" field) from FILE or standard input,
+		Long: `Read one stored item in DynamoDB JSON from FILE or standard input (the item
+itself; the output of 'aws dynamodb get-item', with its "Item" field; or the
+output of a scan or query, or a JSON list, holding exactly one item),
 and print its material description, the provider that wrote it, its
 signature, and which attributes look encrypted. No key is needed and
 nothing is decrypted: the description is not signed, so what it says is a
@@ -38,40 +41,218 @@ control characters, invisible or bidirectional formatting characters, or
 invalid UTF-8 are shown quoted, with Go escapes.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in := cmd.InOrStdin()
-			if len(args) == 1 && args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				in = f
-			}
-			data, err := io.ReadAll(in)
+			name, data, err := readInput(cmd, args)
 			if err != nil {
 				return err
 			}
-			item, err := readItem(data)
+			item, err := readItem(name, data)
 			if err != nil {
 				return &shownError{err}
 			}
 			if err := inspect(cmd.OutOrStdout(), item); err != nil {
-				return &shownError{err}
+				return &shownError{fmt.Errorf("%s: %w", name, err)}
 			}
 			return nil
 		},
 	}
 }
 
-// readItem accepts a bare item or a GetItem answer ({"Item": {...}}).
-func readItem(data []byte) (map[string]types.AttributeValue, error) {
-	var wrapper struct {
-		Item json.RawMessage `json:"Item"`
+// maxInput bounds what inspect reads: far more than one item (DynamoDB's
+// limit is 400 KB) and its JSON.
+const maxInput = 64 << 20
+
+// readInput reads the file args name, or standard input, and returns its
+// name for messages.
+func readInput(cmd *cobra.Command, args []string) (string, []byte, error) {
+	name, in := "standard input", cmd.InOrStdin()
+	if len(args) == 1 && args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return "", nil, err
+		}
+		defer f.Close()
+		name, in = args[0], f
 	}
-	if err := json.Unmarshal(data, &wrapper); err == nil && len(wrapper.Item) > 0 {
-		data = wrapper.Item
+	data, err := io.ReadAll(io.LimitReader(in, maxInput+1))
+	if err != nil {
+		return "", nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	return vectors.UnmarshalItem(data)
+	if len(data) > maxInput {
+		return "", nil, fmt.Errorf("%s is larger than %d MiB: not one item", name, maxInput>>20)
+	}
+	return name, data, nil
+}
+
+// readItem finds the one item of inspect's input (name is the file, for
+// messages): an item in DynamoDB JSON, or the output of get-item
+// ({"Item": {...}}); the output of a scan or query, or a JSON list, holding
+// exactly one item. Anything else is an error that says what the input
+// holds instead.
+func readItem(name string, data []byte) (map[string]types.AttributeValue, error) {
+	values, err := jsonValues(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not JSON: %w", name, err)
+	}
+	if len(values) != 1 {
+		if len(values) == 0 {
+			return nil, fmt.Errorf("%s is empty: expected one item in DynamoDB JSON", name)
+		}
+		return nil, withHint(fmt.Errorf("%s: expected one item, found %d JSON values", name, len(values)),
+			"give one item, e.g. the first: jq -s '.[0]' %s | ddbcrypt inspect", name)
+	}
+	v := values[0]
+	switch v[0] {
+	case '[':
+		if v, err = onlyOne(name, v, "in a JSON list", ".[0]"); err != nil {
+			return nil, err
+		}
+	case '{':
+	default:
+		return nil, fmt.Errorf("%s holds a JSON %s, not an item in DynamoDB JSON", name, jsonKind(v))
+	}
+	obj, err := jsonObject(name, v)
+	if err != nil {
+		return nil, err
+	}
+	switch items, isScan := obj["Items"]; {
+	case jsonKind(obj["Item"]) == "object" && !isAttributeValue(obj["Item"]): // get-item's output
+		if obj, err = jsonObject(name+": Item", obj["Item"]); err != nil {
+			return nil, err
+		}
+	case isScan && jsonKind(items) == "list": // scan's or query's output
+		first, err := onlyOne(name, items, "(the output of a scan or query)", ".Items[0]")
+		if err != nil {
+			return nil, err
+		}
+		if obj, err = jsonObject(name+": Items[0]", first); err != nil {
+			return nil, err
+		}
+	case len(obj) > 0 && allLists(obj): // table name → items, as the test vectors' ciphertext files
+		n := 0
+		for _, raw := range obj {
+			var list []json.RawMessage
+			if json.Unmarshal(raw, &list) == nil {
+				n += len(list)
+			}
+		}
+		return nil, fmt.Errorf("%s: expected one item, found lists of items (%s in %s), as in the test vectors' ciphertext files", name, plural(n, "item", "items"), plural(len(obj), "table", "tables"))
+	}
+	if len(obj) == 0 {
+		return nil, fmt.Errorf("%s holds an empty object, not an item (get-item prints {} or nothing when no item has the key)", name)
+	}
+	for _, attr := range slices.Sorted(maps.Keys(obj)) {
+		if isAttributeValue(obj[attr]) {
+			continue
+		}
+		err := fmt.Errorf(`%s: attribute %q is not a value in DynamoDB JSON (an object with one member that names its type, such as {"S": "text"} or {"N": "1"})`, name, attr)
+		if jsonKind(obj[attr]) != "object" {
+			err = withHint(err, "is %s plain JSON? inspect reads DynamoDB JSON, as the AWS CLI prints it (aws dynamodb get-item)", name)
+		}
+		return nil, err
+	}
+	data, err = json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	item, err := vectors.UnmarshalItem(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return item, nil
+}
+
+// onlyOne returns the value of a JSON list that holds exactly one. The
+// error for another count says what the list is (where) and how to pick its
+// first item with jq (first is the jq path).
+func onlyOne(name string, list json.RawMessage, where, first string) (json.RawMessage, error) {
+	var values []json.RawMessage
+	if err := json.Unmarshal(list, &values); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(values) != 1 {
+		return nil, withHint(fmt.Errorf("%s: expected one item, found %s %s", name, plural(len(values), "item", "items"), where),
+			"give one item, e.g. the first: jq '%s' %s | ddbcrypt inspect", first, name)
+	}
+	return values[0], nil
+}
+
+// jsonValues splits data into its JSON values. A syntax error says where.
+func jsonValues(data []byte) ([]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var values []json.RawMessage
+	for {
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return values, nil
+		}
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			line := 1 + bytes.Count(data[:syntax.Offset], []byte("\n"))
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		values = append(values, v)
+	}
+}
+
+// jsonObject decodes a JSON object; what names it in the error.
+func jsonObject(what string, v json.RawMessage) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(v, &obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("%s holds a JSON %s, not an item in DynamoDB JSON", what, jsonKind(v))
+	}
+	return obj, nil
+}
+
+// jsonKind names the kind of a JSON value.
+func jsonKind(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return "nothing"
+	}
+	switch v[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "list"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// isAttributeValue reports whether v looks like a value in DynamoDB JSON:
+// an object with one member named by a type (S, N, B, SS, NS, BS, M, L,
+// NULL, BOOL).
+func isAttributeValue(v json.RawMessage) bool {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(v, &obj) != nil || len(obj) != 1 {
+		return false
+	}
+	for k := range obj {
+		switch k {
+		case "S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL":
+			return true
+		}
+	}
+	return false
+}
+
+// allLists reports whether every member of obj is a list.
+func allLists(obj map[string]json.RawMessage) bool {
+	for _, v := range obj {
+		if jsonKind(v) != "list" {
+			return false
+		}
+	}
+	return true
 }
 
 func inspect(w io.Writer, item map[string]types.AttributeValue) error {

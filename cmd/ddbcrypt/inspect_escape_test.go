@@ -106,8 +106,8 @@ func TestInspectEscapesErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out, errOut bytes.Buffer
-		if code := run(t.Context(), []string{"inspect", path}, &out, &errOut); code != exitError {
-			t.Errorf("%s: exit %d, want %d; output %q", what, code, exitError, out.String())
+		if code := run(t.Context(), []string{"inspect", path}, &out, &errOut); code != exitFailure {
+			t.Errorf("%s: exit %d, want %d; output %q", what, code, exitFailure, out.String())
 		}
 		checkTerminalSafe(t, what, errOut.String(), 0)
 	}

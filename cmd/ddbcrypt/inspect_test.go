@@ -76,7 +76,85 @@ func TestInspectPlainAndBadItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := run(t.Context(), []string{"inspect", path}, &out, &errOut); code != exitError || !strings.Contains(errOut.String(), "version") {
+	if code := run(t.Context(), []string{"inspect", path}, &out, &errOut); code != exitFailure || !strings.Contains(errOut.String(), "version") {
 		t.Errorf("a description of version 1: exit %d, %q", code, errOut.String())
+	}
+}
+
+// TestInspectInputs: what a newcomer or an attacker may pass instead of one
+// item gets a message naming the file and saying what it holds; the inputs
+// that hold exactly one item are read.
+func TestInspectInputs(t *testing.T) {
+	const one = `{"pk": {"S": "x"}}`
+	for input, want := range map[string]string{
+		"":                            "is empty: expected one item in DynamoDB JSON",
+		"  \n":                        "is empty: expected one item in DynamoDB JSON",
+		"hello":                       "is not JSON: line 1: invalid character 'h'",
+		"{\"pk\": {\"S\": \"x\"},\n}": "is not JSON: line 2: invalid character '}'",
+		one + "\n" + one + "\n":       "expected one item, found 2 JSON values",
+		"[" + one + ", " + one + "]":  "expected one item, found 2 items in a JSON list",
+		"[]":                          "expected one item, found 0 items in a JSON list",
+		`{"Items": [` + one + `, ` + one + `, ` + one + `], "Count": 3, "ScannedCount": 3}`: "expected one item, found 3 items (the output of a scan or query)",
+		`{"Items": [], "Count": 0}`:                         "expected one item, found 0 items",
+		`{"orders": [` + one + `], "users": [` + one + `]}`: "expected one item, found lists of items (2 items in 2 tables)",
+		`{}`:                                "holds an empty object, not an item",
+		`null`:                              "holds a JSON null, not an item",
+		`"text"`:                            "holds a JSON string, not an item",
+		`[42]`:                              "holds a JSON number, not an item",
+		`{"Item": 7}`:                       `attribute "Item" is not a value in DynamoDB JSON`,
+		`{"pk": "x"}`:                       `attribute "pk" is not a value in DynamoDB JSON`,
+		`{"pk": {"S": "x", "N": "1"}}`:      `attribute "pk" is not a value in DynamoDB JSON`,
+		`{"pk": {"X": "x"}}`:                `attribute "pk" is not a value in DynamoDB JSON`,
+		`{"pk": {"N": 7}}`:                  `"pk"`,
+		`{"Item": {"pk": {"S": "x"}}, "x":`: "is not JSON",
+	} {
+		path := writeTemp(t, "input.json", input)
+		code, stdout, stderr := runCmd(t, "inspect", path)
+		if code != exitFailure || stdout != "" || !strings.Contains(stderr, path) || !strings.Contains(stderr, want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d and %q naming the file", input, code, stdout, stderr, exitFailure, want)
+		}
+		checkOnePrefix(t, stderr)
+	}
+
+	// A hint says how to pick one item.
+	path := writeTemp(t, "scan.json", `{"Items": [`+one+`, `+one+`]}`)
+	if _, _, stderr := runCmd(t, "inspect", path); !strings.Contains(stderr, "\nhint: give one item, e.g. the first: jq '.Items[0]' "+path) {
+		t.Errorf("no hint: %q", stderr)
+	}
+	path = writeTemp(t, "list.json", `[`+one+`, `+one+`]`)
+	if _, _, stderr := runCmd(t, "inspect", path); !strings.Contains(stderr, "\nhint: give one item, e.g. the first: jq '.[0]' "+path) {
+		t.Errorf("no hint: %q", stderr)
+	}
+	path = writeTemp(t, "plain.json", `{"pk": "x"}`)
+	if _, _, stderr := runCmd(t, "inspect", path); !strings.Contains(stderr, "\nhint: is "+path+" plain JSON?") {
+		t.Errorf("no hint: %q", stderr)
+	}
+
+	for _, input := range []string{
+		one,
+		"[" + one + "]",
+		`{"Items": [` + one + `], "Count": 1}`,
+		`{"Item": ` + one + `, "ConsumedCapacity": null}`,
+		`{"Item": {"S": "an attribute named Item"}}`,
+		`{"Items": {"L": []}}`,
+	} {
+		code, stdout, stderr := runCmd(t, "inspect", writeTemp(t, "input.json", input))
+		if code != exitOK || !strings.Contains(stdout, "not encrypted") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", input, code, stdout, stderr)
+		}
+	}
+}
+
+// TestInspectStdin: standard input is named as such.
+func TestInspectStdin(t *testing.T) {
+	root := newRootCmd()
+	var stdout, stderr bytes.Buffer
+	root.SetArgs([]string{"inspect"})
+	root.SetIn(strings.NewReader(`[{"a": {"S": "x"}}, {"a": {"S": "y"}}]`))
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	cmd, err := root.ExecuteC()
+	if code := report(&stderr, cmd, err); code != exitFailure || !strings.Contains(stderr.String(), "standard input: expected one item, found 2 items in a JSON list") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }

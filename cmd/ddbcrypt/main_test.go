@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,8 +97,8 @@ func TestVectorsDecryptFails(t *testing.T) {
 	}
 
 	code, out, _ := runCmd(t, "vectors", "decrypt", dir)
-	if code != exitFailed {
-		t.Errorf("exit %d, want %d", code, exitFailed)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
 	}
 	if got, want := lastLine(out), fmt.Sprintf("%d passed, 1 failed", 111+mostRecentItems()); got != want {
 		t.Errorf("last line %q, want %q:\n%s", got, want, out)
@@ -122,15 +123,25 @@ func TestVectorsEncrypt(t *testing.T) {
 	}
 }
 
-func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"vectors", "decrypt"},
-		{"vectors", "encrypt", "x"},
-		{"vectors", "decrypt", filepath.Join(t.TempDir(), "missing")},
-		{"nonsense"},
-	} {
-		if code, _, errOut := runCmd(t, args...); code != exitError || !strings.HasPrefix(errOut, "ddbcrypt: ") {
-			t.Errorf("%q: exit %d, stderr %q; want %d and a message", args, code, errOut, exitError)
-		}
+// TestVectorsProgress: with --progress on, a run shows its scenarios on
+// stderr and erases the bar; the report is the same.
+func TestVectorsProgress(t *testing.T) {
+	dir := vectorstest.Dir(t)
+	code, quiet, errOut := runCmd(t, "vectors", "decrypt", "--progress", "on", dir)
+	if code != exitOK || errOut != "" {
+		t.Fatalf("a run quicker than the delay: exit %d, stderr %q", code, errOut)
+	}
+	quickProgress(t)
+	code, out, errOut := runCmd(t, "vectors", "decrypt", "--progress", "on", dir)
+	if code != exitOK || out != quiet {
+		t.Fatalf("exit %d, stdout:\n%s\nwant:\n%s", code, out, quiet)
+	}
+	// The bar names the scenarios as they run and counts them (once the
+	// runner has loaded them, which may come after the first draw here).
+	if !regexp.MustCompile(`vectors decrypt: [a-z-]+-\d\.json +\d+% \|.*\| \(\d+/\d+\)`).MatchString(errOut) || !strings.HasSuffix(errOut, "\r") {
+		t.Errorf("stderr %q", errOut)
+	}
+	if code, _, errOut := runCmd(t, "vectors", "decrypt", "--progress", "off", dir); code != exitOK || errOut != "" {
+		t.Errorf("--progress off: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -3,19 +3,24 @@ package main
 // ddbcrypt metastore: create a MetaStore table, add versions, list them.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
@@ -54,6 +59,7 @@ table, or the rows will not verify. AWS settings (region, credentials,
 AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_KMS) come from the environment.
 Key material is never printed.`,
 	}
+	asGroup(cmd)
 	pf := cmd.PersistentFlags()
 	pf.String(flagKMSKeyID, "", "AWS KMS key protecting the rows (Direct KMS inner provider)")
 	pf.String(flagWrappingKey, "", "file holding the raw AES key that wraps the rows' content keys")
@@ -68,26 +74,26 @@ sort key V (N), on demand (PAY_PER_REQUEST) unless --read-capacity and
 --write-capacity are given. An existing table is an error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			read, err := cmd.Flags().GetInt64(flagReadCapacity)
-			if err != nil {
-				return err
-			}
-			write, err := cmd.Flags().GetInt64(flagWriteCapacity)
-			if err != nil {
-				return err
-			}
+			read, _ := cmd.Flags().GetInt64(flagReadCapacity)
+			write, _ := cmd.Flags().GetInt64(flagWriteCapacity)
 			var opts []metastore.TableOption
 			mode := "on demand"
-			if read != 0 || write != 0 {
+			switch {
+			case read < 0 || write < 0 || (read == 0) != (write == 0):
+				return usagef("--%s and --%s go together, both positive (or give neither for on demand)", flagReadCapacity, flagWriteCapacity)
+			case read > 0:
 				opts = append(opts, metastore.WithProvisionedThroughput(read, write))
 				mode = fmt.Sprintf("provisioned, %d read and %d write capacity units", read, write)
 			}
-			cfg, err := config.LoadDefaultConfig(cmd.Context())
+			cfg, err := loadAWSConfig(cmd)
 			if err != nil {
-				return fmt.Errorf("loading the AWS configuration: %w", err)
-			}
-			if err := metastore.CreateTable(cmd.Context(), dynamoClient(cfg), args[0], opts...); err != nil {
 				return err
+			}
+			p := startProgress(cmd, "creating table "+args[0]+", waiting until it is active", unit{}, -1)
+			err = metastore.CreateTable(cmd.Context(), dynamodb.NewFromConfig(cfg), args[0], opts...)
+			p.finish()
+			if err != nil {
+				return metastoreError(cmd, args[0], err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created MetaStore table %s (%s)\n", args[0], mode)
 			return nil
@@ -105,13 +111,16 @@ fresh random keys. Writers using a Most Recent provider switch to it when
 their TTL expires; items of older versions stay readable.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openMetaStore(cmd, args[0])
+			if args[1] == "" || strings.Contains(args[1], "#") {
+				return usagef("material name %q: it must not be empty nor contain '#'", args[1])
+			}
+			store, err := openMetaStore(cmd, args[0], nil)
 			if err != nil {
 				return err
 			}
 			_, version, err := store.NewProvider(cmd.Context(), args[1])
 			if err != nil {
-				return err
+				return metastoreError(cmd, args[0], err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created version %d of %s in %s\n", version, args[1], args[0])
 			return nil
@@ -127,13 +136,16 @@ encrypted), so this also checks the rows' integrity. Rows written by the Java
 or Python clients have no creation time ("-"). Key material is never printed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := openMetaStore(cmd, args[0])
+			p := startProgress(cmd, "verifying the rows of "+args[0], rows, -1)
+			store, err := openMetaStore(cmd, args[0], p)
 			if err != nil {
+				p.finish()
 				return err
 			}
 			list, err := store.Versions(cmd.Context())
+			p.finish()
 			if err != nil {
-				return err
+				return metastoreError(cmd, args[0], err)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "MATERIAL\tVERSION\tCREATED")
@@ -151,60 +163,132 @@ or Python clients have no creation time ("-"). Key material is never printed.`,
 }
 
 // openMetaStore builds the MetaStore on table with the inner provider the
-// flags describe.
-func openMetaStore(cmd *cobra.Command, table string) (*metastore.MetaStore, error) {
-	cfg, err := config.LoadDefaultConfig(cmd.Context())
-	if err != nil {
-		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
-	}
-	inner, err := innerProvider(cmd, cfg)
+// flags describe; p, if not nil, counts the rows the inner provider opens.
+func openMetaStore(cmd *cobra.Command, table string, p *progress) (*metastore.MetaStore, error) {
+	flags, err := innerFlags(cmd)
 	if err != nil {
 		return nil, err
 	}
-	return metastore.New(dynamoClient(cfg), table, inner)
-}
-
-// dynamoClient is the commands' DynamoDB client. The SDK's logger is off:
-// DynamoDB Local's error responses (a lost create race, an existing table)
-// make it warn about their checksum on stderr, beside the command's own
-// error.
-func dynamoClient(cfg aws.Config) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.Logger = logging.Nop{} })
-}
-
-// innerProvider is Direct KMS with --kms-key-id, or a wrapped provider with
-// an AES wrapping key and an HMAC signing key read from files.
-func innerProvider(cmd *cobra.Command, cfg aws.Config) (cmp.Provider, error) {
-	flags := cmd.Flags()
-	keyID, _ := flags.GetString(flagKMSKeyID)
-	wrapFile, _ := flags.GetString(flagWrappingKey)
-	signFile, _ := flags.GetString(flagSigningKey)
-	alg, _ := flags.GetString(flagSigningAlg)
-	switch {
-	case keyID != "" && (wrapFile != "" || signFile != ""):
-		return nil, errors.New("give either --kms-key-id or the key files, not both")
-	case keyID != "":
-		return cmp.NewDirectKMS(cmp.DirectKMSConfig{Client: kms.NewFromConfig(cfg), KeyID: keyID})
-	case wrapFile == "" || signFile == "":
-		return nil, fmt.Errorf("the MetaStore's rows need an inner provider: --%s, or --%s and --%s", flagKMSKeyID, flagWrappingKey, flagSigningKey)
+	cfg, err := loadAWSConfig(cmd)
+	if err != nil {
+		return nil, err
 	}
-	wrapBytes, err := os.ReadFile(wrapFile)
+	inner, err := flags.provider(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if p != nil {
+		inner = countingProvider{inner, p}
+	}
+	return metastore.New(dynamodb.NewFromConfig(cfg), table, inner)
+}
+
+// loadAWSConfig loads the SDK's configuration from the environment and
+// checks that it has a region and credentials, which every MetaStore
+// command needs: without them the first call would fail with the SDK's
+// less helpful message. The SDK's logger is off: its warnings (an IMDS
+// fallback, DynamoDB Local's response checksums) would land beside the
+// command's own message.
+func loadAWSConfig(cmd *cobra.Command) (aws.Config, error) {
+	const hint = `set AWS_REGION and credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); for DynamoDB Local and local-kms: eval "$(scripts/services.sh env)"`
+	cfg, err := config.LoadDefaultConfig(cmd.Context(), config.WithLogger(logging.Nop{}))
+	if err != nil {
+		return aws.Config{}, withHint(fmt.Errorf("loading the AWS configuration: %w", err), hint)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, withHint(errors.New("no AWS region configured"), hint)
+	}
+	if _, err := cfg.Credentials.Retrieve(cmd.Context()); err != nil {
+		return aws.Config{}, withHint(fmt.Errorf("no AWS credentials: %w", err), hint)
+	}
+	return cfg, nil
+}
+
+// innerConfig is the inner provider the flags ask for: a KMS key, or an AES
+// wrapping key and an HMAC signing key read from files.
+type innerConfig struct {
+	keyID, wrapFile, signFile, alg string
+}
+
+// innerFlags reads and checks the inner provider's flags: a missing or
+// conflicting one is a usage error.
+func innerFlags(cmd *cobra.Command) (innerConfig, error) {
+	flags := cmd.Flags()
+	var c innerConfig
+	c.keyID, _ = flags.GetString(flagKMSKeyID)
+	c.wrapFile, _ = flags.GetString(flagWrappingKey)
+	c.signFile, _ = flags.GetString(flagSigningKey)
+	c.alg, _ = flags.GetString(flagSigningAlg)
+	switch {
+	case c.keyID != "" && (c.wrapFile != "" || c.signFile != ""):
+		return c, usagef("give either --%s or the key files, not both", flagKMSKeyID)
+	case c.keyID == "" && (c.wrapFile == "" || c.signFile == ""):
+		return c, usagef("the MetaStore's rows need an inner provider: --%s, or --%s and --%s", flagKMSKeyID, flagWrappingKey, flagSigningKey)
+	case !slices.Contains(signingAlgorithms, c.alg):
+		return c, usagef("--%s %q: must be one of %s", flagSigningAlg, c.alg, strings.Join(signingAlgorithms, ", "))
+	}
+	return c, nil
+}
+
+// signingAlgorithms are the values of --signing-algorithm.
+var signingAlgorithms = []string{"HmacSHA224", "HmacSHA256", "HmacSHA384", "HmacSHA512"}
+
+// provider builds the inner provider: Direct KMS with a key ID, or a
+// wrapped provider with the keys of the files.
+func (c innerConfig) provider(cfg aws.Config) (cmp.Provider, error) {
+	if c.keyID != "" {
+		return cmp.NewDirectKMS(cmp.DirectKMSConfig{Client: kms.NewFromConfig(cfg), KeyID: c.keyID})
+	}
+	wrapBytes, err := os.ReadFile(c.wrapFile)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(wrapBytes)
 	kek, err := cmp.NewAESWrappingKey(wrapBytes)
 	if err != nil {
-		return nil, fmt.Errorf("--%s %s: %w", flagWrappingKey, wrapFile, err)
+		return nil, fmt.Errorf("--%s %s: %w", flagWrappingKey, c.wrapFile, err)
 	}
-	signBytes, err := os.ReadFile(signFile)
+	signBytes, err := os.ReadFile(c.signFile)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(signBytes)
-	mac, err := cmp.NewHMACKey(alg, signBytes)
+	mac, err := cmp.NewHMACKey(c.alg, signBytes)
 	if err != nil {
-		return nil, fmt.Errorf("--%s %s: %w", flagSigningKey, signFile, err)
+		return nil, fmt.Errorf("--%s %s: %w", flagSigningKey, c.signFile, err)
 	}
 	return cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: kek, UnwrappingKey: kek, SigningKey: mac})
+}
+
+// countingProvider counts on a progress the rows its provider opens.
+type countingProvider struct {
+	cmp.Provider
+	p *progress
+}
+
+func (c countingProvider) DecryptionMaterials(ctx context.Context, ec *cmp.EncryptionContext) (*cmp.DecryptionMaterials, error) {
+	m, err := c.Provider.DecryptionMaterials(ctx, ec)
+	c.p.Add(1)
+	return m, err
+}
+
+// String is the inner provider's own (which never shows keys).
+func (c countingProvider) String() string { return fmt.Sprint(c.Provider) }
+
+// metastoreError adds a hint to the errors a MetaStore command can do
+// something about: rows that do not verify or were written by another kind
+// of provider (the wrong inner provider), a table that does not exist.
+func metastoreError(cmd *cobra.Command, table string, err error) error {
+	var notFound *types.ResourceNotFoundException
+	switch {
+	case errors.Is(err, ddbcrypt.ErrIntegrity), errors.Is(err, ddbcrypt.ErrMaterialDescription):
+		const rows = "the MetaStore's rows are signed and encrypted by its inner provider: "
+		if id, _ := cmd.Flags().GetString(flagKMSKeyID); id != "" {
+			return withHint(err, rows+"check that --%s is the KMS key that wrote them (or give --%s and --%s, if raw keys did)", flagKMSKeyID, flagWrappingKey, flagSigningKey)
+		}
+		return withHint(err, rows+"check that --%s, --%s and --%s give the keys that wrote them (or give --%s, if a KMS key did)", flagWrappingKey, flagSigningKey, flagSigningAlg, flagKMSKeyID)
+	case errors.As(err, &notFound):
+		return withHint(err, "is %s the MetaStore table, in this region or endpoint? Create one with: ddbcrypt metastore create-table %s", table, table)
+	}
+	return err
 }

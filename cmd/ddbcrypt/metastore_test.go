@@ -61,7 +61,7 @@ func TestMetastoreCommands(t *testing.T) {
 		t.Fatalf("create-table: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	code, _, errOut = runCmd(t, "metastore", "create-table", table)
-	if code != exitError || !strings.Contains(errOut, "ResourceInUse") {
+	if code != exitFailure || !strings.Contains(errOut, "ResourceInUse") {
 		t.Errorf("create-table of an existing table: exit %d, stderr %q", code, errOut)
 	}
 
@@ -101,12 +101,28 @@ func TestMetastoreCommands(t *testing.T) {
 		}
 	}
 
-	// Other keys do not open the rows.
+	// With progress, the rows are counted on stderr; stdout is the same.
+	quickProgress(t)
+	code, withProgress, errOut := runCmd(t, append([]string{"metastore", "versions", table, "--progress", "on"}, keys...)...)
+	if code != exitOK || withProgress != out || !strings.Contains(errOut, "verifying the rows of "+table) {
+		t.Errorf("versions --progress on: exit %d, stdout %q, stderr %q", code, withProgress, errOut)
+	}
+
+	// Other keys do not open the rows, and the message says which to check.
 	wrong, _ := keyFile(t, "other.key", 32)
 	code, _, errOut = runCmd(t, "metastore", "versions", table, "--wrapping-key-file", wrong, "--signing-key-file", sign)
-	if code != exitError || !strings.Contains(errOut, "integrity") {
+	if code != exitFailure || !strings.Contains(errOut, "integrity") ||
+		!strings.Contains(errOut, "\nhint: ") || !strings.Contains(errOut, "--signing-key-file") {
 		t.Errorf("versions with another key: exit %d, stderr %q", code, errOut)
 	}
+	checkOnePrefix(t, errOut)
+
+	// A table that is not there.
+	code, _, errOut = runCmd(t, append([]string{"metastore", "versions", table + "-none"}, keys...)...)
+	if code != exitFailure || !strings.Contains(errOut, "hint: ") || !strings.Contains(errOut, "create-table "+table+"-none") {
+		t.Errorf("versions of a missing table: exit %d, stderr %q", code, errOut)
+	}
+	checkOnePrefix(t, errOut)
 }
 
 func TestMetastoreCommandErrors(t *testing.T) {
@@ -119,22 +135,24 @@ func TestMetastoreCommandErrors(t *testing.T) {
 	}
 	for what, tc := range map[string]struct {
 		args []string
+		exit int
 		want string
 	}{
-		"no inner provider": {[]string{"new-version", table, "orders"}, "--kms-key-id"},
-		"one key file":      {[]string{"new-version", table, "orders", "--wrapping-key-file", wrap}, "--signing-key-file"},
-		"both kinds":        {[]string{"new-version", table, "orders", "--kms-key-id", "k", "--wrapping-key-file", wrap}, "not both"},
-		"short AES key":     {[]string{"new-version", table, "orders", "--wrapping-key-file", short, "--signing-key-file", sign}, "16, 24 or 32 bytes"},
-		"bad MAC":           {[]string{"new-version", table, "orders", "--wrapping-key-file", wrap, "--signing-key-file", sign, "--signing-algorithm", "HmacSHA1"}, "HmacSHA1"},
-		"# in the name":     {[]string{"new-version", table, "a#b", "--wrapping-key-file", wrap, "--signing-key-file", sign}, "'#'"},
-		"missing file":      {[]string{"versions", table, "--wrapping-key-file", wrap + ".none", "--signing-key-file", sign}, "no such file"},
-		"capacity half":     {[]string{"create-table", table + "-x", "--read-capacity", "2"}, "both read and write"},
-		"arguments":         {[]string{"new-version", table}, "accepts 2 arg"},
+		"no inner provider": {[]string{"new-version", table, "orders"}, exitUsage, "--kms-key-id"},
+		"one key file":      {[]string{"new-version", table, "orders", "--wrapping-key-file", wrap}, exitUsage, "--signing-key-file"},
+		"both kinds":        {[]string{"new-version", table, "orders", "--kms-key-id", "k", "--wrapping-key-file", wrap}, exitUsage, "not both"},
+		"short AES key":     {[]string{"new-version", table, "orders", "--wrapping-key-file", short, "--signing-key-file", sign}, exitFailure, "16, 24 or 32 bytes"},
+		"bad MAC":           {[]string{"new-version", table, "orders", "--wrapping-key-file", wrap, "--signing-key-file", sign, "--signing-algorithm", "HmacSHA1"}, exitUsage, "HmacSHA1"},
+		"# in the name":     {[]string{"new-version", table, "a#b", "--wrapping-key-file", wrap, "--signing-key-file", sign}, exitUsage, "'#'"},
+		"missing file":      {[]string{"versions", table, "--wrapping-key-file", wrap + ".none", "--signing-key-file", sign}, exitFailure, "no such file"},
+		"capacity half":     {[]string{"create-table", table + "-x", "--read-capacity", "2"}, exitUsage, "--read-capacity and --write-capacity go together"},
+		"arguments":         {[]string{"new-version", table}, exitUsage, "accepts 2 arg"},
 	} {
 		code, _, errOut := runCmd(t, append([]string{"metastore"}, tc.args...)...)
-		if code != exitError || !strings.Contains(errOut, tc.want) {
-			t.Errorf("%s: exit %d, stderr %q; want %q", what, code, errOut, tc.want)
+		if code != tc.exit || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", what, code, errOut, tc.exit, tc.want)
 		}
+		checkOnePrefix(t, errOut)
 	}
 }
 
@@ -156,7 +174,16 @@ func TestMetastoreCommandsKMS(t *testing.T) {
 		t.Errorf("versions: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	other := testenv.NewKMSKey(t, testenv.KMS(t))
-	if code, _, errOut := runCmd(t, "metastore", "versions", table, "--kms-key-id", other); code != exitError || !strings.Contains(errOut, "integrity") {
+	if code, _, errOut := runCmd(t, "metastore", "versions", table, "--kms-key-id", other); code != exitFailure ||
+		!strings.Contains(errOut, "integrity") || !strings.Contains(errOut, "hint: ") || !strings.Contains(errOut, "--kms-key-id") {
 		t.Errorf("versions with another KMS key: exit %d, stderr %q", code, errOut)
 	}
+	// Raw keys for rows that a KMS key wrote: the hint names --kms-key-id.
+	wrap, _ := keyFile(t, "wrap.key", 32)
+	sign, _ := keyFile(t, "sign.key", 32)
+	code, _, errOut = runCmd(t, "metastore", "versions", table, "--wrapping-key-file", wrap, "--signing-key-file", sign)
+	if _, hint, _ := strings.Cut(errOut, "\nhint: "); code != exitFailure || !strings.Contains(hint, "--kms-key-id, if a KMS key did") {
+		t.Errorf("versions with key files: exit %d, stderr %q", code, errOut)
+	}
+	checkOnePrefix(t, errOut)
 }

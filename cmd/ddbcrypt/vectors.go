@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
+	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
 )
 
@@ -19,19 +21,26 @@ DynamoDB Encryption Client's vectors: a directory with scenarios.json,
 keys.json, plaintext.json and ciphertext files. DIR may also be its parent
 holding encrypted_item/.`,
 	}
+	asGroup(cmd)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "decrypt DIR",
 		Short: "Decrypt every scenario of DIR and compare with its plaintext",
 		Long: `Decrypt every scenario of DIR and compare each item with its plaintext.
-Scenarios that need AWS KMS or a provider not built yet are skipped.
-Exit status 1 if any item failed, 2 if the vectors could not be read.`,
+A scenario that cannot run here is skipped, with the reason: those that need
+AWS KMS (unless --network), those of the Most Recent provider when no
+DynamoDB is configured for their MetaStore (set AWS_ENDPOINT_URL_DYNAMODB to
+a local DynamoDB, or give --network to use one in AWS), and providers or key
+types the runner does not support.
+Exit status 1 if any item failed or the vectors could not be read.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := newRunner(cmd)
 			if err != nil {
 				return err
 			}
+			p := trackScenarios(cmd, r, "vectors decrypt")
 			rep, err := r.Decrypt(cmd.Context(), args[0])
+			p.finish()
 			if err != nil {
 				return err
 			}
@@ -54,16 +63,18 @@ scenarios.json, keys.json, plaintext.json and ciphertext/go/*.json.`,
 			if err != nil {
 				return err
 			}
+			p := trackScenarios(cmd, r, "vectors encrypt")
 			rep, err := r.Encrypt(cmd.Context(), args[0], args[1])
+			p.finish()
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			for _, w := range rep.Written {
-				fmt.Fprintf(out, "wrote %s (%s, %s): %d items\n", w.Path, w.Provider, w.Version, w.Items)
+				fmt.Fprintf(out, "wrote %s (%s, %s): %s\n", w.Path, w.Provider, w.Version, plural(w.Items, "item", "items"))
 			}
 			for _, r := range rep.Rows {
-				fmt.Fprintf(out, "wrote %s (MetaStore rows of %s, inner provider %s): %d rows\n", r.Path, r.Scenario, r.Provider, r.Items)
+				fmt.Fprintf(out, "wrote %s (MetaStore rows of %s, inner provider %s): %s\n", r.Path, r.Scenario, r.Provider, plural(r.Items, "row", "rows"))
 			}
 			for _, s := range rep.Skipped {
 				fmt.Fprintf(out, "SKIP %s: %s\n", s.Name, s.SkipReason)
@@ -71,7 +82,7 @@ scenarios.json, keys.json, plaintext.json and ciphertext/go/*.json.`,
 			for _, c := range rep.Copied {
 				fmt.Fprintf(out, "copied %s\n", c)
 			}
-			fmt.Fprintf(out, "wrote scenarios.json with %d scenarios to %s\n", len(rep.Written), rep.Out)
+			fmt.Fprintf(out, "wrote scenarios.json with %s to %s\n", plural(len(rep.Written), "scenario", "scenarios"), rep.Out)
 			return nil
 		},
 	})
@@ -87,11 +98,35 @@ func newRunner(cmd *cobra.Command) (*vectors.Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(cmd.Context())
+	cfg, err := config.LoadDefaultConfig(cmd.Context(), config.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
 	}
 	return &vectors.Runner{Network: network, AWS: &cfg}, nil
+}
+
+// trackScenarios starts the progress of a run of r (what names it) and
+// returns it, for the caller to finish. The runner builds each scenario's
+// provider, in the order of scenarios.json, before it runs the scenario
+// (skipped ones aside), so builders that report the scenario they are asked
+// for tell how far the run is.
+func trackScenarios(cmd *cobra.Command, r *vectors.Runner, what string) *progress {
+	p := startProgress(cmd, what, unit{}, -1)
+	if p == nil {
+		return nil
+	}
+	builders := vectors.DefaultProviders()
+	for name, build := range builders {
+		builders[name] = func(r *vectors.Runner, set *vectors.Set, spec vectors.ProviderSpec) (cmp.Provider, error) {
+			if i := slices.Index(set.Scenarios, spec.Scenario); i >= 0 {
+				p.SetTotal(len(set.Scenarios))
+				p.Set(i, what+": "+spec.Scenario.Name())
+			}
+			return build(r, set, spec)
+		}
+	}
+	r.Providers = builders
+	return p
 }
 
 // printReport writes one line per scenario, the failure reasons indented,
@@ -108,7 +143,7 @@ func printReport(cmd *cobra.Command, rep *vectors.Report) {
 				fmt.Fprintf(out, "    %s\n", f)
 			}
 		default:
-			fmt.Fprintf(out, "PASS %s (%s, %s): %d items%s\n", res.Name, res.Provider, res.Version, res.Passed, unmatched(res))
+			fmt.Fprintf(out, "PASS %s (%s, %s): %s%s\n", res.Name, res.Provider, res.Version, plural(res.Passed, "item", "items"), unmatched(res))
 		}
 	}
 	fmt.Fprintf(out, "%d passed, %d failed\n", rep.Passed(), rep.Failed())

@@ -4,27 +4,20 @@
 // beside the item as decrypted. Then it changes a signed attribute in the
 // table behind the encryptor's back and shows that the read is refused.
 //
-// It talks to whatever DynamoDB the standard AWS configuration points at;
-// scripts/services.sh starts DynamoDB Local and `eval "$(scripts/services.sh
-// env)"` points it there.
+// Run it against the local services (DynamoDB Local; local-kms for -provider
+// kms):
 //
-//	go run ./examples/item-encryptor [-provider static|wrapped|rsa] [-table name]
+//	scripts/services.sh start
+//	eval "$(scripts/services.sh env)"
+//	go run ./examples/item-encryptor [-provider static|wrapped|rsa|kms] [-table name]
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"log"
-	"maps"
-	"os"
-	"slices"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -32,58 +25,27 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/examples/internal/setup"
 )
 
-func main() {
-	provider := flag.String("provider", "wrapped", "materials provider: static, wrapped, rsa or kms")
-	table := flag.String("table", "ddbcrypt-item-encryptor", "table to use (created if missing)")
-	flag.Parse()
-	log.SetFlags(0)
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		log.Fatalf("item-encryptor: %v", err)
-	}
-	if err := run(ctx, os.Stdout, dynamodb.NewFromConfig(cfg), *provider, *table); err != nil {
-		log.Fatalf("item-encryptor: %v", err)
-	}
-}
+func run(ctx context.Context, env *setup.Env) error {
+	// 1. The item encryptor, with the provider chosen by -provider
+	// (examples/static and the others show how each is built).
+	encryptor := crypto.NewEncryptor(env.Provider)
 
-func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, table string) error {
-	if err := setup.Table(ctx, db, table, "partition_attribute", "sort_attribute"); err != nil {
-		return err
-	}
-	provider, err := setup.Provider(ctx, w, providerName)
-	if err != nil {
-		return err
-	}
+	// 2. What to do with each attribute (keys signed, "status" signed only,
+	// "leave me" left alone, the rest encrypted and signed) and the item's
+	// context: its table and the names of its primary key.
+	actions := setup.Actions()
+	ec := crypto.Context{TableName: env.Table, PartitionKeyName: setup.PartitionKey, SortKeyName: setup.SortKey}
 
-	// The item encryptor and what it should do with each attribute: keys are
-	// signed (DynamoDB must read them), "test" is signed but stays readable,
-	// everything else is encrypted and signed.
-	encryptor := crypto.NewEncryptor(provider)
-	actions := crypto.AttributeActions{
-		Default:   crypto.EncryptAndSign,
-		Overrides: map[string]crypto.Action{"test": crypto.SignOnly},
-	}
-	ec := crypto.Context{TableName: table, PartitionKeyName: "partition_attribute", SortKeyName: "sort_attribute"}
-
-	item := map[string]types.AttributeValue{
-		"partition_attribute": &types.AttributeValueMemberS{Value: "is this"},
-		"sort_attribute":      &types.AttributeValueMemberN{Value: "55"},
-		"example":             &types.AttributeValueMemberS{Value: "data"},
-		"numbers":             &types.AttributeValueMemberN{Value: "99"},
-		"binary":              &types.AttributeValueMemberB{Value: []byte{0x00, 0x01, 0x02}},
-		"test":                &types.AttributeValueMemberS{Value: "test-value"},
-	}
-	key := map[string]types.AttributeValue{"partition_attribute": item["partition_attribute"], "sort_attribute": item["sort_attribute"]}
-
+	// 3. Encrypt the item and put it; get it back and decrypt it.
+	item, key := setup.Item("is this", 55), setup.Key("is this", 55)
 	encrypted, err := encryptor.EncryptItem(ctx, item, actions, ec)
 	if err != nil {
 		return err
 	}
-	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: encrypted}); err != nil {
+	if _, err := env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &env.Table, Item: encrypted}); err != nil {
 		return err
 	}
-	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key, ConsistentRead: aws.Bool(true)})
+	got, err := env.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &env.Table, Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return err
 	}
@@ -91,57 +53,30 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, providerName, ta
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Provider %s, table %s: the item as stored in DynamoDB, and as decrypted.\n\n", providerName, table)
-	printSideBySide(w, got.Item, decrypted, actions, &ec)
-
-	// Change the signed attribute "test" directly in the table, as someone
-	// with write access to the table but not to the keys could.
-	fmt.Fprintf(w, "\nChanging the signed attribute \"test\" in the table to \"tampered\"...\n")
-	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &table,
-		Key:                       key,
-		UpdateExpression:          aws.String("SET #t = :v"),
-		ExpressionAttributeNames:  map[string]string{"#t": "test"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberS{Value: "tampered"}},
-	}); err != nil {
+	env.Printf("Provider %s, table %s: the item as stored in DynamoDB, and as decrypted.\n\n", env.ProviderName, env.Table)
+	if err := setup.SideBySide(env.Out, got.Item, decrypted, "DECRYPTED"); err != nil {
 		return err
 	}
-	got, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key, ConsistentRead: aws.Bool(true)})
+
+	// 4. Change the signed attribute "status" directly in the table, as
+	// someone with write access to the table but not to the keys could.
+	// Decryption then refuses the item.
+	env.Printf("\nChanging the signed attribute \"status\" in the table to \"closed\"...\n")
+	if err := setup.Overwrite(ctx, env.DB, env.Table, key, "status", &types.AttributeValueMemberS{Value: "closed"}); err != nil {
+		return err
+	}
+	tampered, err := setup.Stored(ctx, env.DB, env.Table, key)
 	if err != nil {
 		return err
 	}
-	_, err = encryptor.DecryptItem(ctx, got.Item, actions, ec)
+	_, err = encryptor.DecryptItem(ctx, tampered, actions, ec)
 	if !errors.Is(err, ddbcrypt.ErrIntegrity) {
 		return fmt.Errorf("the tampered item was not refused: %v", err)
 	}
-	fmt.Fprintf(w, "Reading it back is refused: %v\n", err)
+	env.Printf("Reading it back is refused: %v\n", err)
 	return nil
 }
 
-func printSideBySide(out io.Writer, stored, decrypted map[string]types.AttributeValue, actions crypto.AttributeActions, ec *crypto.Context) {
-	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ATTRIBUTE\tACTION\tSTORED IN DYNAMODB\tDECRYPTED")
-	for _, name := range slices.Sorted(maps.Keys(stored)) {
-		action := "-"
-		if _, ok := decrypted[name]; ok {
-			action = actionOf(name, actions, ec)
-		}
-		after := "(removed)"
-		if av, ok := decrypted[name]; ok {
-			after = setup.Show(av)
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", name, action, setup.Show(stored[name]), after)
-	}
-	w.Flush()
-}
-
-func actionOf(name string, actions crypto.AttributeActions, ec *crypto.Context) string {
-	if name == ec.PartitionKeyName || name == ec.SortKeyName {
-		return "sign (key)"
-	}
-	a, ok := actions.Overrides[name]
-	if !ok {
-		a = actions.Default
-	}
-	return map[crypto.Action]string{crypto.DoNothing: "none", crypto.SignOnly: "sign", crypto.EncryptAndSign: "encrypt+sign"}[a]
-}
+// main parses the flags, checks the AWS configuration, makes what the
+// program asks for (its table, a KMS key, the provider) and calls run.
+func main() { setup.Main(setup.Program{Table: "ddbcrypt-item-encryptor", ChooseProvider: true}, run) }

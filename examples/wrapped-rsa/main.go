@@ -4,14 +4,17 @@
 // public key (RSA-OAEP with SHA-256) and unwrapped with the private key; an
 // RSA key pair signs and verifies the item (SHA512withRSA).
 //
-// Only the public wrapping key and the private signing key are needed to
-// write; only the private unwrapping key and the public verification key to
-// read. The private keys can live in an HSM: the provider takes them as
-// crypto.Decrypter and crypto.Signer.
+// Writing needs only the public wrapping key and the private signing key;
+// reading only the private unwrapping key and the public verification key.
+// The example gives each side its own provider: the writer saves a record,
+// the reader loads it, and the writer cannot. The private keys can live in
+// an HSM: the provider takes them as crypto.Decrypter and crypto.Signer.
 //
-// Run it against DynamoDB Local: scripts/services.sh start, then
+// Run it against the local services (DynamoDB Local):
 //
-//	eval "$(scripts/services.sh env)"; go run ./examples/wrapped-rsa
+//	scripts/services.sh start
+//	eval "$(scripts/services.sh env)"
+//	go run ./examples/wrapped-rsa [-table name]
 package main
 
 import (
@@ -19,46 +22,16 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
-	"io"
-	"log"
-	"os"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/examples/internal/setup"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
 
-// Record is the guide's record. Keys are signed, "leave me" is left alone,
-// the rest is encrypted and signed.
-type Record struct {
-	PartitionAttribute string `ddb:"partition_attribute,hash"`
-	SortAttribute      int    `ddb:"sort_attribute,range"`
-	Example            string `ddb:"example"`
-	SomeNumbers        int    `ddb:"some numbers"`
-	SomeBinary         []byte `ddb:"and some binary"`
-	LeaveMe            string `ddb:"leave me" ddbcrypt:"donottouch"`
-}
-
-func main() {
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := run(ctx, os.Stdout, dynamodb.NewFromConfig(cfg), "ddbcrypt-example-wrapped-rsa"); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run(ctx context.Context, w io.Writer, db *dynamodb.Client, tableName string) error {
-	if err := setup.Table(ctx, db, tableName, "partition_attribute", "sort_attribute"); err != nil {
-		return err
-	}
-
-	// 1. The keys: one RSA key pair wraps content keys, another signs. A real
-	// application loads them (x509.ParsePKCS8PrivateKey) or uses an HSM.
+func run(ctx context.Context, env *setup.Env) error {
+	// 1. The keys: one RSA key pair wraps content keys, another signs. Real
+	// keys come from a key store (x509.ParsePKCS8PrivateKey) or an HSM;
+	// these are fresh ones, gone when the program ends.
 	wrappingPair, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
@@ -67,8 +40,6 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, tableName string
 	if err != nil {
 		return err
 	}
-
-	// 2. The provider.
 	wrappingKey, err := cmp.NewRSAWrappingKey(&wrappingPair.PublicKey)
 	if err != nil {
 		return err
@@ -85,30 +56,52 @@ func run(ctx context.Context, w io.Writer, db *dynamodb.Client, tableName string
 	if err != nil {
 		return err
 	}
-	provider, err := cmp.NewWrapped(cmp.WrappedConfig{
-		WrappingKey: wrappingKey, UnwrappingKey: unwrappingKey,
-		SigningKey: signingKey, VerificationKey: verificationKey,
-	})
+
+	// 2. Two providers: the writer's with the public wrapping key and the
+	// private signing key, the reader's with the private unwrapping key and
+	// the public verification key. (One provider with all four does both.)
+	writer, err := cmp.NewWrapped(cmp.WrappedConfig{WrappingKey: wrappingKey, SigningKey: signingKey})
+	if err != nil {
+		return err
+	}
+	reader, err := cmp.NewWrapped(cmp.WrappedConfig{UnwrappingKey: unwrappingKey, VerificationKey: verificationKey})
 	if err != nil {
 		return err
 	}
 
-	// 3. The mapper and the table of Record.
-	table, err := mapper.NewTable[Record](mapper.New(db, provider), mapper.WithTableName(tableName))
+	// 3. A mapper for each, and their views of the same table of records
+	// (see setup.Record).
+	writes, err := mapper.NewTable[setup.Record](mapper.New(env.DB, writer), mapper.WithTableName(env.Table))
+	if err != nil {
+		return err
+	}
+	reads, err := mapper.NewTable[setup.Record](mapper.New(env.DB, reader), mapper.WithTableName(env.Table))
 	if err != nil {
 		return err
 	}
 
-	// 4. Save a record, then load it back.
-	record := Record{PartitionAttribute: "is this", SortAttribute: 55, Example: "data",
-		SomeNumbers: 99, SomeBinary: []byte{0x00, 0x01, 0x02}, LeaveMe: "alone"}
-	if err := table.Save(ctx, &record); err != nil {
+	// 4. The writer saves a record.
+	record := setup.NewRecord(55, "data")
+	if err := writes.Save(ctx, &record); err != nil {
 		return err
 	}
-	loaded := Record{PartitionAttribute: "is this", SortAttribute: 55}
-	if err := table.Load(ctx, &loaded, mapper.ConsistentRead()); err != nil {
+	env.Printf("saved  %+v\n", record)
+
+	// 5. The reader loads it; the writer, without the private wrapping key,
+	// cannot.
+	loaded := setup.Record{PartitionAttribute: "is this", SortAttribute: 55}
+	if err := reads.Load(ctx, &loaded, mapper.ConsistentRead()); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "saved  %+v\nloaded %+v\n", record, loaded)
+	env.Printf("loaded %+v\n", loaded)
+	err = writes.Load(ctx, &setup.Record{PartitionAttribute: "is this", SortAttribute: 55}, mapper.ConsistentRead())
+	if err == nil {
+		return fmt.Errorf("the writer read a record without the unwrapping key")
+	}
+	env.Printf("the writer cannot load it: %v\n", err)
 	return nil
 }
+
+// main parses the flags, checks the AWS configuration, makes what the
+// program asks for (its table, a KMS key, the provider) and calls run.
+func main() { setup.Main(setup.Program{Table: "ddbcrypt-example-wrapped-rsa"}, run) }

@@ -29,7 +29,9 @@
 //
 // The equivalence tests in codec_test.go and options_test.go hold the codec
 // to attributevalue's output, with TagKey "ddb" and the other options
-// default or as set.
+// default or as set; dynamodbav_test.go holds it to
+// attributevalue.MarshalMap for structs tagged `dynamodbav` only, whose
+// tags the schema reads as attributevalue does.
 //
 // Two things it adds. Values nested deeper than DynamoDB's 32 levels are
 // refused before attributevalue sees them, so that a value that contains

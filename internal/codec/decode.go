@@ -242,16 +242,7 @@ func parseNumber(s string, p unsafe.Pointer, k reflect.Kind) bool {
 		if bits < 64 && (x<<(64-bits))>>(64-bits) != x {
 			return false
 		}
-		switch bits {
-		case 8:
-			*(*int8)(p) = int8(x)
-		case 16:
-			*(*int16)(p) = int16(x)
-		case 32:
-			*(*int32)(p) = int32(x)
-		default:
-			*(*int64)(p) = x
-		}
+		storeInt(p, bits, uint64(x)) // two's complement: the bytes of the signed value
 		return true
 	default:
 		x, err := strconv.ParseUint(s, 10, 64)
@@ -262,17 +253,23 @@ func parseNumber(s string, p unsafe.Pointer, k reflect.Kind) bool {
 		if bits < 64 && x>>bits != 0 {
 			return false
 		}
-		switch bits {
-		case 8:
-			*(*uint8)(p) = uint8(x)
-		case 16:
-			*(*uint16)(p) = uint16(x)
-		case 32:
-			*(*uint32)(p) = uint32(x)
-		default:
-			*(*uint64)(p) = x
-		}
+		storeInt(p, bits, x)
 		return true
+	}
+}
+
+// storeInt stores the low bits of x at p, an integer of the given size in
+// bits.
+func storeInt(p unsafe.Pointer, bits uintptr, x uint64) {
+	switch bits {
+	case 8:
+		*(*uint8)(p) = uint8(x)
+	case 16:
+		*(*uint16)(p) = uint16(x)
+	case 32:
+		*(*uint32)(p) = uint32(x)
+	default:
+		*(*uint64)(p) = x
 	}
 }
 

@@ -301,31 +301,11 @@ func hasCodecMethods(t reflect.Type) bool {
 // encoding it runs attributevalue's code for a struct field on the value
 // with the field's own options.
 func wrapperType(t reflect.Type, tag tags.Tag) reflect.Type {
-	var b strings.Builder
-	b.WriteString(wrapperName)
-	for _, o := range []struct {
-		on   bool
-		name string
-	}{
-		{tag.OmitEmpty, "omitempty"},
-		{tag.OmitEmptyElem, "omitemptyelem"},
-		{tag.NullEmpty, "nullempty"},
-		{tag.NullEmptyElem, "nullemptyelem"},
-		{tag.AsString, "string"},
-		{tag.AsStrSet, "stringset"},
-		{tag.AsNumSet, "numberset"},
-		{tag.AsBinSet, "binaryset"},
-		{tag.AsUnixTime, "unixtime"},
-	} {
-		if o.on {
-			b.WriteString(",")
-			b.WriteString(o.name)
-		}
-	}
+	opts := append([]string{wrapperName}, tag.Options()...)
 	return reflect.StructOf([]reflect.StructField{{
 		Name: "V",
 		Type: t,
-		Tag:  reflect.StructTag(tags.Key + `:"` + b.String() + `"`),
+		Tag:  reflect.StructTag(tags.Key + `:"` + strings.Join(opts, ",") + `"`),
 	}})
 }
 

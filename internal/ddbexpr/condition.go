@@ -1,9 +1,6 @@
 package ddbexpr
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // ConditionPaths returns every document path referenced by a condition,
 // filter or key-condition expression, in order of first appearance and
@@ -106,7 +103,7 @@ func (p *parser) primaryCond(s *pathSet) error {
 	}
 	if t.kind == tIdent && p.peekAt(1).kind == tLParen {
 		if arity, ok := condFuncs[strings.ToLower(t.text)]; ok {
-			return p.condCall(s, arity)
+			return p.call(arity, func() error { return p.condOperand(s) })
 		}
 	}
 	if err := p.condOperand(s); err != nil {
@@ -146,57 +143,14 @@ func (p *parser) primaryCond(s *pathSet) error {
 
 // condOperand parses path | :value | size(operand).
 func (p *parser) condOperand(s *pathSet) error {
-	t := p.peek()
-	switch {
-	case t.kind == tValue:
-		p.next()
-		return nil
-	case t.kind == tIdent && p.peekAt(1).kind == tLParen:
+	return p.operand(s, "a document path, a :value or size(...)", func(t token) error {
 		fn := strings.ToLower(t.text)
 		if fn == "size" {
-			return p.condCall(s, 1)
+			return p.call(1, func() error { return p.condOperand(s) })
 		}
 		if _, ok := condFuncs[fn]; ok {
 			return p.errorf(t, ErrSyntax, "function "+t.text+" is a condition and cannot be used as an operand")
 		}
 		return p.errorf(t, ErrSyntax, "unknown function "+t.text+" (condition functions: attribute_exists, attribute_not_exists, attribute_type, begins_with, contains, size)")
-	case isPathStart(t):
-		path, err := p.path()
-		if err != nil {
-			return err
-		}
-		s.add(path)
-		return nil
-	}
-	return p.errorf(t, ErrSyntax, "expected an operand (a document path, a :value or size(...))")
-}
-
-// condCall parses fn "(" operand { "," operand } ")" with exactly arity
-// arguments; the current token is the function name.
-func (p *parser) condCall(s *pathSet, arity int) error {
-	if err := p.enter(); err != nil {
-		return err
-	}
-	defer p.leave()
-	fn := p.next()
-	p.next() // "("
-	for i := 0; i < arity; i++ {
-		if i > 0 {
-			if _, err := p.expect(tComma, `"," between the arguments of `+fn.text); err != nil {
-				return err
-			}
-		}
-		if err := p.condOperand(s); err != nil {
-			return err
-		}
-	}
-	_, err := p.expect(tRParen, `")": `+fn.text+" takes "+plural(arity, "argument"))
-	return err
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
+	})
 }

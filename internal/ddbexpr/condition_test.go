@@ -24,10 +24,7 @@ var testNames = map[string]string{
 }
 
 func TestConditionPaths(t *testing.T) {
-	tests := []struct {
-		expr string
-		want []string
-	}{
+	checkPaths(t, "ConditionPaths", ConditionPaths, []pathCase{
 		// Comparisons and placeholders.
 		{"a = :v", []string{"a"}},
 		{"#a = :v", []string{"a"}},
@@ -106,23 +103,7 @@ func TestConditionPaths(t *testing.T) {
 		{"a = :x OR a = :y", []string{"a"}},
 		{"#a = :v OR a = :w", []string{"a"}},
 		{"a.b = :x OR a.b = :y OR a.c = :z", []string{"a.b", "a.c"}},
-	}
-	for _, tc := range tests {
-		got, err := ConditionPaths(tc.expr, testNames)
-		if err != nil {
-			t.Errorf("ConditionPaths(%q): %v", tc.expr, err)
-			continue
-		}
-		if s := pathStrings(got); !reflect.DeepEqual(s, tc.want) {
-			t.Errorf("ConditionPaths(%q) = %q, want %q", tc.expr, s, tc.want)
-		}
-		checkOracle(t, tc.expr, testNames, got)
-		for _, p := range got {
-			if p.Name == "" {
-				t.Errorf("ConditionPaths(%q): empty name", tc.expr)
-			}
-		}
-	}
+	})
 }
 
 func TestConditionNestedPlaceholderIsNotTopLevel(t *testing.T) {
@@ -168,12 +149,7 @@ func TestConditionPathsErrors(t *testing.T) {
 	deepParens := strings.Repeat("(", 5000) + "a = :v" + strings.Repeat(")", 5000)
 	deepNot := strings.Repeat("NOT ", 5000) + "a = :v"
 	deepSize := strings.Repeat("size(", 5000) + "a" + strings.Repeat(")", 5000) + " = :v"
-	tests := []struct {
-		expr   string
-		kind   ErrorKind
-		offset int
-		token  string
-	}{
+	checkRefusals(t, "ConditionPaths", ConditionPaths, []refusal{
 		{"", ErrSyntax, 0, ""},
 		{"   \n", ErrSyntax, 0, ""},
 		{"#x = :v", ErrUndefinedName, 0, "#x"},
@@ -226,22 +202,7 @@ func TestConditionPathsErrors(t *testing.T) {
 		{deepParens, ErrTooDeep, 1000, "("},
 		{deepNot, ErrTooDeep, 4000, "NOT"},
 		{deepSize, ErrTooDeep, 4995, "size"},
-	}
-	for _, tc := range tests {
-		got, err := ConditionPaths(tc.expr, testNames)
-		if err == nil {
-			t.Errorf("ConditionPaths(%.40q) = %v, want an error", tc.expr, got)
-			continue
-		}
-		e := checkErr(t, tc.expr, err)
-		if e.Kind != tc.kind || e.Offset != tc.offset || e.Token != tc.token {
-			t.Errorf("ConditionPaths(%.40q): got %v kind %v offset %d token %q, want kind %v offset %d token %q",
-				tc.expr, err, e.Kind, e.Offset, e.Token, tc.kind, tc.offset, tc.token)
-		}
-		if got != nil {
-			t.Errorf("ConditionPaths(%.40q): paths %v returned with an error", tc.expr, got)
-		}
-	}
+	})
 }
 
 func TestErrorMessage(t *testing.T) {

@@ -2,6 +2,7 @@ package ddbexpr
 
 import (
 	"errors"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -110,4 +111,63 @@ func checkErr(t testing.TB, expr string, err error) *Error {
 		t.Fatalf("%q: malformed error %#v", expr, e)
 	}
 	return e
+}
+
+// pathCase is an expression and the paths it references, as strings.
+type pathCase struct {
+	expr string
+	want []string
+}
+
+// checkPaths checks that parse (called name in messages) finds exactly
+// each case's paths, in order, all named, and agrees with the oracle.
+func checkPaths(t *testing.T, name string, parse func(string, map[string]string) ([]Path, error), cases []pathCase) {
+	t.Helper()
+	for _, tc := range cases {
+		got, err := parse(tc.expr, testNames)
+		if err != nil {
+			t.Errorf("%s(%q): %v", name, tc.expr, err)
+			continue
+		}
+		if s := pathStrings(got); !reflect.DeepEqual(s, tc.want) {
+			t.Errorf("%s(%q) = %q, want %q", name, tc.expr, s, tc.want)
+		}
+		checkOracle(t, tc.expr, testNames, got)
+		for _, p := range got {
+			if p.Name == "" {
+				t.Errorf("%s(%q): empty name", name, tc.expr)
+			}
+		}
+	}
+}
+
+// refusal is an expression a parser must refuse: the kind of the error,
+// and the byte offset and text of the token it names.
+type refusal struct {
+	expr   string
+	kind   ErrorKind
+	offset int
+	token  string
+}
+
+// checkRefusals checks that parse (called name in messages) refuses each
+// case with a well-formed *Error of the case's kind, offset and token, and
+// returns nothing with it.
+func checkRefusals[T any](t *testing.T, name string, parse func(string, map[string]string) (T, error), cases []refusal) {
+	t.Helper()
+	for _, tc := range cases {
+		got, err := parse(tc.expr, testNames)
+		if err == nil {
+			t.Errorf("%s(%.40q) = %+v, want an error", name, tc.expr, got)
+			continue
+		}
+		e := checkErr(t, tc.expr, err)
+		if e.Kind != tc.kind || e.Offset != tc.offset || e.Token != tc.token {
+			t.Errorf("%s(%.40q): got %v kind %v offset %d token %q, want kind %v offset %d token %q",
+				name, tc.expr, err, e.Kind, e.Offset, e.Token, tc.kind, tc.offset, tc.token)
+		}
+		if !reflect.ValueOf(&got).Elem().IsZero() {
+			t.Errorf("%s(%.40q): %+v returned with an error", name, tc.expr, got)
+		}
+	}
 }

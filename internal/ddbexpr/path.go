@@ -233,3 +233,60 @@ func (s *pathSet) add(ps ...Path) {
 		s.list = append(s.list, p)
 	}
 }
+
+// pathTo parses a document path and adds it to s.
+func (p *parser) pathTo(s *pathSet) error {
+	path, err := p.path()
+	if err != nil {
+		return err
+	}
+	s.add(path)
+	return nil
+}
+
+// operand parses an operand: a :value, a document path, which it adds to
+// s, or a function call, which call parses from the function's name t.
+// what lists the operands allowed, for the error when there is none.
+func (p *parser) operand(s *pathSet, what string, call func(t token) error) error {
+	t := p.peek()
+	switch {
+	case t.kind == tValue:
+		p.next()
+		return nil
+	case t.kind == tIdent && p.peekAt(1).kind == tLParen:
+		return call(t)
+	case isPathStart(t):
+		return p.pathTo(s)
+	}
+	return p.errorf(t, ErrSyntax, "expected an operand ("+what+")")
+}
+
+// call parses fn "(" arg { "," arg } ")" with exactly arity arguments, each
+// read by arg; the current token is the function name.
+func (p *parser) call(arity int, arg func() error) error {
+	if err := p.enter(); err != nil {
+		return err
+	}
+	defer p.leave()
+	fn := p.next()
+	p.next() // "("
+	for i := range arity {
+		if i > 0 {
+			if _, err := p.expect(tComma, `"," between the arguments of `+fn.text); err != nil {
+				return err
+			}
+		}
+		if err := arg(); err != nil {
+			return err
+		}
+	}
+	_, err := p.expect(tRParen, `")": `+fn.text+" takes "+plural(arity, "argument"))
+	return err
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}

@@ -16,11 +16,9 @@ func ProjectionPaths(expr string, names map[string]string) ([]Path, error) {
 	}
 	var s pathSet
 	for {
-		path, err := p.path()
-		if err != nil {
+		if err := p.pathTo(&s); err != nil {
 			return nil, err
 		}
-		s.add(path)
 		t := p.next()
 		if t.kind == tEOF {
 			return s.list, nil

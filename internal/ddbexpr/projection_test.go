@@ -1,7 +1,6 @@
 package ddbexpr
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -10,10 +9,7 @@ import (
 )
 
 func TestProjectionPaths(t *testing.T) {
-	tests := []struct {
-		expr string
-		want []string
-	}{
+	checkPaths(t, "ProjectionPaths", ProjectionPaths, []pathCase{
 		{"a", []string{"a"}},
 		{"a, b.c, #a[1]", []string{"a", "b.c", "a[1]"}},
 		{"#pr.#1star, #pr.FiveStar", []string{"ProductReviews.OneStar", "ProductReviews.FiveStar"}},
@@ -22,27 +18,11 @@ func TestProjectionPaths(t *testing.T) {
 		{" a ,\n#dot , #pr.#enc ", []string{"a", `"x.y"`, "ProductReviews.secret"}},
 		{"size, contains, AND_x", []string{"size", "contains", "AND_x"}},
 		{"Comment", []string{"Comment"}},
-	}
-	for _, tc := range tests {
-		got, err := ProjectionPaths(tc.expr, testNames)
-		if err != nil {
-			t.Errorf("ProjectionPaths(%q): %v", tc.expr, err)
-			continue
-		}
-		if s := pathStrings(got); !reflect.DeepEqual(s, tc.want) {
-			t.Errorf("ProjectionPaths(%q) = %q, want %q", tc.expr, s, tc.want)
-		}
-		checkOracle(t, tc.expr, testNames, got)
-	}
+	})
 }
 
 func TestProjectionPathsErrors(t *testing.T) {
-	tests := []struct {
-		expr   string
-		kind   ErrorKind
-		offset int
-		token  string
-	}{
+	checkRefusals(t, "ProjectionPaths", ProjectionPaths, []refusal{
 		{"", ErrSyntax, 0, ""},
 		{"a,", ErrSyntax, 2, ""},
 		{",a", ErrSyntax, 0, ","},
@@ -54,18 +34,7 @@ func TestProjectionPathsErrors(t *testing.T) {
 		{"#e", ErrInvalidName, 0, "#e"},
 		{"a.b-c", ErrSyntax, 3, "-"},
 		{"1st", ErrInvalidName, 0, "1st"},
-	}
-	for _, tc := range tests {
-		got, err := ProjectionPaths(tc.expr, testNames)
-		if err == nil {
-			t.Errorf("ProjectionPaths(%q) = %v, want an error", tc.expr, got)
-			continue
-		}
-		e := checkErr(t, tc.expr, err)
-		if e.Kind != tc.kind || e.Offset != tc.offset || e.Token != tc.token {
-			t.Errorf("ProjectionPaths(%q): got %v, want kind %v offset %d token %q", tc.expr, err, tc.kind, tc.offset, tc.token)
-		}
-	}
+	})
 }
 
 type av = types.AttributeValue

@@ -75,11 +75,9 @@ func ParseUpdate(expr string, names map[string]string) (*Update, error) {
 		}
 		seen[kw] = true
 		for {
-			path, err := p.path()
-			if err != nil {
+			if err := p.pathTo(target); err != nil {
 				return nil, err
 			}
-			target.add(path)
 			switch kw {
 			case "SET":
 				if _, err := p.expect(tEq, `"=" after the SET target`); err != nil {
@@ -119,41 +117,12 @@ func (p *parser) setSum(reads *pathSet) error {
 }
 
 func (p *parser) setOperand(reads *pathSet) error {
-	t := p.peek()
-	switch {
-	case t.kind == tValue:
-		p.next()
-		return nil
-	case t.kind == tIdent && p.peekAt(1).kind == tLParen:
+	return p.operand(reads, "a document path, a :value, if_not_exists(...) or list_append(...)", func(t token) error {
 		if !setFuncs[strings.ToLower(t.text)] {
 			return p.errorf(t, ErrSyntax, "unknown function "+t.text+" in SET (functions: if_not_exists, list_append)")
 		}
-		if err := p.enter(); err != nil {
-			return err
-		}
-		defer p.leave()
-		p.next() // name
-		p.next() // "("
-		if err := p.setSum(reads); err != nil {
-			return err
-		}
-		if _, err := p.expect(tComma, `"," between the arguments of `+t.text); err != nil {
-			return err
-		}
-		if err := p.setSum(reads); err != nil {
-			return err
-		}
-		_, err := p.expect(tRParen, `")": `+t.text+" takes 2 arguments")
-		return err
-	case isPathStart(t):
-		path, err := p.path()
-		if err != nil {
-			return err
-		}
-		reads.add(path)
-		return nil
-	}
-	return p.errorf(t, ErrSyntax, "expected an operand (a document path, a :value, if_not_exists(...) or list_append(...))")
+		return p.call(2, func() error { return p.setSum(reads) })
+	})
 }
 
 // actionValue parses the value of an ADD or DELETE action.
@@ -164,12 +133,7 @@ func (p *parser) actionValue(reads *pathSet, kw string) error {
 		p.next()
 		return nil
 	case isPathStart(t) && p.peekAt(1).kind != tLParen:
-		path, err := p.path()
-		if err != nil {
-			return err
-		}
-		reads.add(path)
-		return nil
+		return p.pathTo(reads)
 	}
 	return p.errorf(t, ErrSyntax, "expected the value (:placeholder) of the "+kw+" action")
 }

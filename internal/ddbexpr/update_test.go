@@ -72,12 +72,7 @@ func TestParseUpdate(t *testing.T) {
 }
 
 func TestParseUpdateErrors(t *testing.T) {
-	tests := []struct {
-		expr   string
-		kind   ErrorKind
-		offset int
-		token  string
-	}{
+	checkRefusals(t, "ParseUpdate", ParseUpdate, []refusal{
 		{"", ErrSyntax, 0, ""},
 		{"SET", ErrSyntax, 3, ""},
 		{"SET a", ErrSyntax, 5, ""},
@@ -111,20 +106,5 @@ func TestParseUpdateErrors(t *testing.T) {
 		{"SET a-b = :v", ErrSyntax, 5, "-"},
 		{"SET a = :v;", ErrSyntax, 10, ";"},
 		{"SET a = if_not_exists(" + strings.Repeat("if_not_exists(", 2000), ErrTooDeep, 1000*14 + 8, "if_not_exists"},
-	}
-	for _, tc := range tests {
-		u, err := ParseUpdate(tc.expr, testNames)
-		if err == nil {
-			t.Errorf("ParseUpdate(%.40q) = %+v, want an error", tc.expr, u)
-			continue
-		}
-		e := checkErr(t, tc.expr, err)
-		if e.Kind != tc.kind || e.Offset != tc.offset || e.Token != tc.token {
-			t.Errorf("ParseUpdate(%.40q): got %v kind %v offset %d token %q, want kind %v offset %d token %q",
-				tc.expr, err, e.Kind, e.Offset, e.Token, tc.kind, tc.offset, tc.token)
-		}
-		if u != nil {
-			t.Errorf("ParseUpdate(%.40q): result returned with an error", tc.expr)
-		}
-	}
+	})
 }

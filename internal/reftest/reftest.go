@@ -1,7 +1,9 @@
 // Package reftest runs the Python and Java reference implementations (the
-// legacy "Amazon DynamoDB Encryption Client", in ../shared/ref beside the
-// repository) from tests, so that ddbcrypt's items can be checked against a
-// second and a third implementation.
+// legacy "Amazon DynamoDB Encryption Client") from tests, so that ddbcrypt's
+// items can be checked against a second and a third implementation. Their
+// sources are not part of the module: scripts/refs.sh finds them in the
+// checkout of the reference implementations, DDBCRYPT_SHARED_DIR (by
+// default a directory named "shared" beside the repository).
 //
 // Each reference runs as one long-lived driver process per test binary
 // (internal/reftest/python/driver.py and java/DdbcryptRefDriver.java, started
@@ -17,9 +19,9 @@
 // "decrypt" work on raw items; "put" and "get" (Python only) go through the
 // reference's EncryptedTable to DynamoDB. Keys are signed, never encrypted.
 //
-// When a reference cannot run (no python3 modules, no Java, no shared/ copy)
-// the test is skipped with a message naming what to install, or fails when
-// the CI variable is set, so CI can never pass by skipping.
+// When a reference cannot run (no python3 modules, no Java, no checkout of
+// the references) the test is skipped with a message naming what to install,
+// or fails when the CI variable is set, so CI can never pass by skipping.
 package reftest
 
 import (

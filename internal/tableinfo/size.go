@@ -26,23 +26,11 @@ func valueSize(av types.AttributeValue) int {
 	case *types.AttributeValueMemberB:
 		return len(v.Value)
 	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
+		return totalLen(v.Value)
 	case *types.AttributeValueMemberNS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
+		return totalLen(v.Value)
 	case *types.AttributeValueMemberBS:
-		n := 0
-		for _, b := range v.Value {
-			n += len(b)
-		}
-		return n
+		return totalLen(v.Value)
 	case *types.AttributeValueMemberL:
 		n := 3
 		for _, el := range v.Value {
@@ -57,4 +45,13 @@ func valueSize(av types.AttributeValue) int {
 		return n
 	}
 	return 1 // BOOL, NULL
+}
+
+// totalLen returns the sum of the lengths of xs.
+func totalLen[E ~string | ~[]byte](xs []E) int {
+	n := 0
+	for _, x := range xs {
+		n += len(x)
+	}
+	return n
 }

@@ -9,9 +9,10 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 )
 
-// ErrUnsupported marks a scenario this harness cannot run yet; such scenarios
-// are reported as skipped, not failed.
-var ErrUnsupported = errors.New("provider not built yet")
+// ErrUnsupported marks a scenario this harness cannot run: a provider type
+// or key set-up it has no builder for, or one that needs a service it has
+// no access to. Such scenarios are reported as skipped, not failed.
+var ErrUnsupported = errors.New("not supported by this runner")
 
 // Purpose says whether a provider is built to decrypt existing vectors or to
 // encrypt new ones.
@@ -77,13 +78,38 @@ func keyFor(set *Set, spec ProviderSpec, role string) (*Key, error) {
 	return k, nil
 }
 
-// signingKey makes the signing key from keys[sign]: HMAC for a symmetric
-// key, RSA for a private key, each with the key's own algorithm name.
-func signingKey(set *Set, spec ProviderSpec) (cmp.SigningKey, error) {
-	k, err := keyFor(set, spec, "sign")
-	if err != nil {
-		return nil, err
+// roleKeys are the keys a static or wrapped provider is built from: the
+// keys of the encrypt and decrypt roles, and the signature keys made from
+// keys[sign] and keys[verify].
+type roleKeys struct {
+	enc, dec *Key
+	sign     cmp.SigningKey
+	verify   cmp.VerificationKey
+}
+
+func keysFor(set *Set, spec ProviderSpec) (roleKeys, error) {
+	keys := make(map[string]*Key, 4)
+	for _, role := range []string{"encrypt", "decrypt", "sign", "verify"} {
+		k, err := keyFor(set, spec, role)
+		if err != nil {
+			return roleKeys{}, err
+		}
+		keys[role] = k
 	}
+	sign, err := signingKey(keys["sign"])
+	if err != nil {
+		return roleKeys{}, err
+	}
+	verify, err := verificationKey(keys["verify"])
+	if err != nil {
+		return roleKeys{}, err
+	}
+	return roleKeys{enc: keys["encrypt"], dec: keys["decrypt"], sign: sign, verify: verify}, nil
+}
+
+// signingKey makes the signing key: HMAC for a symmetric key, RSA for a
+// private key, each with the key's own algorithm name.
+func signingKey(k *Key) (cmp.SigningKey, error) {
 	switch {
 	case k.Symmetric != nil:
 		return cmp.NewHMACKey(k.Algorithm, k.Symmetric)
@@ -93,12 +119,9 @@ func signingKey(set *Set, spec ProviderSpec) (cmp.SigningKey, error) {
 	return nil, fmt.Errorf("%w: signing with key %s (%s)", ErrUnsupported, k.Name, k.Type)
 }
 
-// verificationKey makes the verification key from keys[verify].
-func verificationKey(set *Set, spec ProviderSpec) (cmp.VerificationKey, error) {
-	k, err := keyFor(set, spec, "verify")
-	if err != nil {
-		return nil, err
-	}
+// verificationKey makes the verification key: HMAC for a symmetric key,
+// RSA for a public key.
+func verificationKey(k *Key) (cmp.VerificationKey, error) {
 	switch {
 	case k.Symmetric != nil:
 		return cmp.NewHMACKey(k.Algorithm, k.Symmetric)
@@ -108,42 +131,21 @@ func verificationKey(set *Set, spec ProviderSpec) (cmp.VerificationKey, error) {
 	return nil, fmt.Errorf("%w: verifying with key %s (%s)", ErrUnsupported, k.Name, k.Type)
 }
 
-// signingPair makes both signature keys.
-func signingPair(set *Set, spec ProviderSpec) (cmp.SigningKey, cmp.VerificationKey, error) {
-	sk, err := signingKey(set, spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	vk, err := verificationKey(set, spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	return sk, vk, nil
-}
-
 // buildStatic: the AES key keys[encrypt]/keys[decrypt] encrypts attributes
 // directly; keys[sign]/keys[verify] sign.
 func buildStatic(_ *Runner, set *Set, spec ProviderSpec) (cmp.Provider, error) {
-	enc, err := keyFor(set, spec, "encrypt")
+	rk, err := keysFor(set, spec)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := keyFor(set, spec, "decrypt")
-	if err != nil {
-		return nil, err
-	}
-	if enc.Symmetric == nil || dec.Symmetric == nil {
-		return nil, fmt.Errorf("%w: static provider with non-symmetric keys %s, %s", ErrUnsupported, enc.Name, dec.Name)
-	}
-	sk, vk, err := signingPair(set, spec)
-	if err != nil {
-		return nil, err
+	if rk.enc.Symmetric == nil || rk.dec.Symmetric == nil {
+		return nil, fmt.Errorf("%w: static provider with non-symmetric keys %s, %s", ErrUnsupported, rk.enc.Name, rk.dec.Name)
 	}
 	return cmp.NewStatic(cmp.StaticConfig{
-		EncryptionKey:   enc.Symmetric,
-		DecryptionKey:   dec.Symmetric,
-		SigningKey:      sk,
-		VerificationKey: vk,
+		EncryptionKey:   rk.enc.Symmetric,
+		DecryptionKey:   rk.dec.Symmetric,
+		SigningKey:      rk.sign,
+		VerificationKey: rk.verify,
 	})
 }
 
@@ -151,43 +153,23 @@ func buildStatic(_ *Runner, set *Set, spec ProviderSpec) (cmp.Provider, error) {
 // both ways; otherwise the RSA public key keys[encrypt] wraps and the
 // private key keys[decrypt] unwraps.
 func buildWrapped(_ *Runner, set *Set, spec ProviderSpec) (cmp.Provider, error) {
-	enc, err := keyFor(set, spec, "encrypt")
+	rk, err := keysFor(set, spec)
 	if err != nil {
 		return nil, err
 	}
-	dec, err := keyFor(set, spec, "decrypt")
-	if err != nil {
-		return nil, err
-	}
-	sk, vk, err := signingPair(set, spec)
-	if err != nil {
-		return nil, err
-	}
-	cfg := cmp.WrappedConfig{SigningKey: sk, VerificationKey: vk}
+	enc, dec := rk.enc, rk.dec
+	cfg := cmp.WrappedConfig{SigningKey: rk.sign, VerificationKey: rk.verify}
+	var wrapErr, unwrapErr error
 	switch {
 	case dec.Symmetric != nil:
 		if enc.Symmetric == nil {
 			return nil, fmt.Errorf("%w: wrapped provider mixing symmetric key %s with %s key %s", ErrUnsupported, dec.Name, enc.Type, enc.Name)
 		}
-		wrap, err := cmp.NewAESWrappingKey(enc.Symmetric)
-		if err != nil {
-			return nil, err
-		}
-		unwrap, err := cmp.NewAESWrappingKey(dec.Symmetric)
-		if err != nil {
-			return nil, err
-		}
-		cfg.WrappingKey, cfg.UnwrappingKey = wrap, unwrap
+		cfg.WrappingKey, wrapErr = cmp.NewAESWrappingKey(enc.Symmetric)
+		cfg.UnwrappingKey, unwrapErr = cmp.NewAESWrappingKey(dec.Symmetric)
 	case dec.Private != nil && enc.Public != nil:
-		wrap, err := cmp.NewRSAWrappingKey(enc.Public)
-		if err != nil {
-			return nil, err
-		}
-		unwrap, err := cmp.NewRSAUnwrappingKey(dec.Private)
-		if err != nil {
-			return nil, err
-		}
-		cfg.WrappingKey, cfg.UnwrappingKey = wrap, unwrap
+		cfg.WrappingKey, wrapErr = cmp.NewRSAWrappingKey(enc.Public)
+		cfg.UnwrappingKey, unwrapErr = cmp.NewRSAUnwrappingKey(dec.Private)
 		// The Java vector wrapped-rsa-rsa-1 predates amzn-ddb-wrap-alg and
 		// can only be opened with the legacy PKCS#1 v1.5 unwrap, which is an
 		// oracle risk (docs/format.md 11) and therefore off by default. Reading
@@ -196,6 +178,9 @@ func buildWrapped(_ *Runner, set *Set, spec ProviderSpec) (cmp.Provider, error) 
 		cfg.AllowLegacyRSAPKCS1v15 = spec.Purpose == ForDecrypt
 	default:
 		return nil, fmt.Errorf("%w: wrapped provider with keys %s (%s), %s (%s)", ErrUnsupported, enc.Name, enc.Type, dec.Name, dec.Type)
+	}
+	if err := errors.Join(wrapErr, unwrapErr); err != nil {
+		return nil, err
 	}
 	return cmp.NewWrapped(cfg)
 }

@@ -1,7 +1,10 @@
 package vectorstest
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -24,7 +27,7 @@ func (o *outcomeTB) Skipf(string, ...any)  { o.end("skip") }
 
 func dirOutcome(t *testing.T, vectors, ci string) (string, string) {
 	t.Helper()
-	t.Setenv("DDBCRYPT_VECTORS", vectors)
+	t.Setenv(Env, vectors)
 	t.Setenv("CI", ci)
 	tb := &outcomeTB{}
 	dir := Dir(tb)
@@ -49,14 +52,40 @@ func TestDir(t *testing.T) {
 	}
 }
 
-func TestFindBesideRepository(t *testing.T) {
-	t.Setenv("DDBCRYPT_VECTORS", "")
-	dir, _ := Find()
-	root, err := repoRoot()
+// TestFindInModule checks that without DDBCRYPT_VECTORS the vectors are
+// the module's own copy, and that they are there.
+func TestFindInModule(t *testing.T) {
+	t.Setenv(Env, "")
+	dir, ok := Find()
+	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(filepath.Dir(root), "shared", "vectors"); dir != want {
-		t.Errorf("Find = %q, want %q", dir, want)
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(mod, []byte("module github.com/ddbcrypt/ddbcrypt\n")) {
+		t.Errorf("module root %s is not this module's", root)
+	}
+	if want := filepath.Join(root, "testdata", "vectors"); dir != want || !ok {
+		t.Errorf("Find = %q, %v; want %q, true", dir, ok, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "encrypted_item", "scenarios.json")); err != nil {
+		t.Errorf("the module's vectors are incomplete: %v", err)
+	}
+}
+
+// TestFindFromElsewhere checks that the module root does not depend on the
+// working directory.
+func TestFindFromElsewhere(t *testing.T) {
+	if _, file, _, _ := runtime.Caller(0); !filepath.IsAbs(file) {
+		t.Skip("built with -trimpath: the module root is found from the working directory")
+	}
+	t.Setenv(Env, "")
+	want, _ := Find()
+	t.Chdir(t.TempDir())
+	if got, ok := Find(); got != want || !ok {
+		t.Errorf("Find from another directory = %q, %v; want %q, true", got, ok, want)
 	}
 }

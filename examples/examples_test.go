@@ -1,0 +1,272 @@
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+)
+
+// record55 is setup.NewRecord(55, "data") as the examples print it.
+const record55 = "{PartitionAttribute:is this SortAttribute:55 Status:active Example:data SomeNumbers:99 SomeBinary:[0 1 2] LeaveMe:alone}"
+
+// lit matches a line of output exactly; re matches a line with a regular
+// expression.
+func lit(line string) *regexp.Regexp { return regexp.MustCompile("^" + regexp.QuoteMeta(line) + "$") }
+func re(pattern string) *regexp.Regexp {
+	return regexp.MustCompile("^" + pattern + "$")
+}
+
+// An example is one run of a program under examples/.
+type example struct {
+	dir  string   // the program's directory
+	args []string // flags besides -table
+	// kms: the program needs a KMS key; it gets one in DDBCRYPT_KMS_KEY_ID.
+	// noTable: the program uses no table (and has no -table flag).
+	kms, noTable bool
+	// runs is how often the program runs against the same table (0 is 1).
+	runs int
+	// lines must each match a line of the output, in this order.
+	lines []*regexp.Regexp
+	// check, if set, checks what the program left in its table.
+	check func(t *testing.T, db *dynamodb.Client, table string)
+}
+
+var examples = map[string]example{
+	"static": {dir: "static", lines: []*regexp.Regexp{lit("saved  " + record55), lit("loaded " + record55)},
+		check: storedRecord(func(t *testing.T, desc map[string]string, sig []byte) {
+			// The keys themselves: no wrapped key; HMAC-SHA256 signs.
+			if key, ok := desc["amzn-ddb-env-key"]; ok {
+				t.Errorf("a static provider's item carries a wrapped key %q", key)
+			}
+			wantSignature(t, sig, 32)
+		})},
+	"wrapped-symmetric": {dir: "wrapped-symmetric", lines: []*regexp.Regexp{
+		re(`saved record 55, its content key wrapped with AESWrap: \S{24}\.\.\.`),
+		re(`saved record 56, its content key wrapped with AESWrap: \S{24}\.\.\.`),
+		lit("loaded " + record55),
+	}, check: storedRecord(func(t *testing.T, desc map[string]string, sig []byte) {
+		wantDescription(t, desc, "amzn-ddb-wrap-alg", "AESWrap")
+		if desc["amzn-ddb-env-key"] == "" {
+			t.Errorf("material description has no wrapped content key (%v)", desc)
+		}
+		wantSignature(t, sig, 64) // HMAC-SHA512
+	})},
+	"wrapped-rsa": {dir: "wrapped-rsa", lines: []*regexp.Regexp{
+		lit("saved  " + record55), lit("loaded " + record55), re(`the writer cannot load it: .*unwrap.*`),
+	}, check: storedRecord(func(t *testing.T, desc map[string]string, sig []byte) {
+		wantDescription(t, desc, "amzn-ddb-wrap-alg", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding")
+		wantDescription(t, desc, "amzn-ddb-map-signingAlg", "SHA512withRSA")
+		wantSignature(t, sig, 256) // RSA-2048
+	})},
+	"direct-kms": {dir: "direct-kms", kms: true, lines: []*regexp.Regexp{
+		lit("The record as stored in DynamoDB, beside the struct:"),
+		re(` +example +B \S+ \(\d+ bytes\) +S "data"`),
+		re(` +leave me +S "alone" +S "alone"`),
+		lit("Its material description:"),
+		re(` +amzn-ddb-wrap-alg +kms`),
+		lit("loaded " + record55),
+	}, check: storedRecord(func(t *testing.T, desc map[string]string, sig []byte) {
+		wantDescription(t, desc, "amzn-ddb-wrap-alg", "kms")
+		if desc["amzn-ddb-env-key"] == "" {
+			t.Errorf("material description has no KMS-encrypted data key (%v)", desc)
+		}
+	})},
+	"direct-kms-item": {dir: "direct-kms-item", kms: true, noTable: true, lines: []*regexp.Regexp{
+		lit("Plaintext item:"), re(` +example +S "data"`),
+		lit("Encrypted item:"), re(` +\*amzn-ddb-map-sig\* +B .*`), re(` +example +B .*`), re(` +status +S "active"`),
+		lit("Decrypted item:"), re(` +example +S "data"`), re(` +some numbers +N 99`),
+	}},
+	"most-recent": {dir: "most-recent", kms: true, lines: []*regexp.Regexp{
+		lit("record 55 is protected by example-material#0"),
+		lit("created version 1"),
+		lit("record 56 is protected by example-material#1"),
+		lit("loaded " + record55),
+	}, check: storedRecord(func(t *testing.T, desc map[string]string, _ []byte) {
+		wantDescription(t, desc, "amzn-ddb-meta-id", "example-material#0")
+	})},
+	"encrypted-client": {dir: "encrypted-client", runs: 2, lines: []*regexp.Regexp{
+		re(` +example +B \S+ \(\d+ bytes\) +S "data"`),
+		re(` +leave me +S "alone" +S "alone"`),
+		re(` +status +S "active" +S "active"`),
+		lit("BatchWriteItem and BatchGetItem of 4 items:"),
+		lit(`  partition_attribute=S "another" sort_attribute=N 55 status=S "active" example=S "data"`),
+		lit(`  partition_attribute=S "another" sort_attribute=N 56 status=S "active" example=S "data"`),
+		lit(`  partition_attribute=S "is this" sort_attribute=N 56 status=S "active" example=S "data"`),
+		lit(`  partition_attribute=S "is this" sort_attribute=N 57 status=S "active" example=S "data"`),
+		lit(`Query of partition "is this", filtered on "status":`),
+		lit(`  partition_attribute=S "is this" sort_attribute=N 55 status=S "active" example=S "data"`),
+		lit(`  partition_attribute=S "is this" sort_attribute=N 56 status=S "active" example=S "data"`),
+		lit(`  partition_attribute=S "is this" sort_attribute=N 57 status=S "active" example=S "data"`),
+		re(`A filter on "example" is refused: .+`),
+		lit("Deleted the 5 items."),
+	}, check: emptyTable},
+}
+
+func init() {
+	for _, provider := range []string{"static", "wrapped", "rsa", "kms"} {
+		examples["demo/"+provider] = example{dir: "demo", args: []string{"-provider", provider}, kms: provider == "kms",
+			lines: []*regexp.Regexp{
+				re(`Saved 3 records to table \S+ with the ` + provider + ` provider\.`),
+				re(` +example +B \S+ \(\d+ bytes\) +S "data"`),
+				re(` +status +S "active" +S "active"`),
+				lit(`  56: example="more data", some numbers=99, and some binary=000102`),
+				lit(`  57: example="even more data", some numbers=99, and some binary=000102`),
+				re(`Loading record 55 now fails: .*integrity check.*`),
+			},
+			check: storedRecord(nil)}
+		examples["item-encryptor/"+provider] = example{dir: "item-encryptor", args: []string{"-provider", provider}, kms: provider == "kms",
+			lines: []*regexp.Regexp{
+				re(`Provider ` + provider + `, table \S+: the item as stored in DynamoDB, and as decrypted\.`),
+				re(` +example +B \S+ \(\d+ bytes\) +S "data"`),
+				re(` +status +S "active" +S "active"`),
+				re(`Reading it back is refused: .*integrity check.*`),
+			}}
+	}
+}
+
+// Every example runs against the local services and prints and stores what
+// it should.
+func TestExamples(t *testing.T) {
+	db := testenv.DynamoDB(t)
+	for _, name := range slices.Sorted(maps.Keys(examples)) {
+		ex := examples[name]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := os.Environ()
+			if ex.kms {
+				env = append(env, "DDBCRYPT_KMS_KEY_ID="+testenv.NewKMSKey(t, testenv.KMS(t)))
+			}
+			args, table := ex.args, testenv.TableName(t)
+			if !ex.noTable {
+				args = append(slices.Clone(args), "-table", table)
+				deleteAtEnd(t, db, table)
+			}
+			for run := range max(ex.runs, 1) {
+				stdout, stderr, err := runExample(t, ex.dir, env, args...)
+				if err != nil {
+					t.Fatalf("run %d: %v\n%s%s", run+1, err, stdout, stderr)
+				}
+				checkLines(t, stdout, ex.lines)
+			}
+			if ex.check != nil {
+				ex.check(t, db, table)
+			}
+		})
+	}
+}
+
+// Without the local services' configuration every example stops at once,
+// with exit status 1 and the hint that names `scripts/services.sh env`:
+// with no configuration at all, and with credentials and a region but no
+// endpoint (the examples do not create tables or keys in AWS unasked).
+func TestExamplesWithoutServices(t *testing.T) {
+	home := t.TempDir()
+	bare := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_EC2_METADATA_DISABLED=true"}
+	envs := map[string][]string{
+		"nothing":     bare,
+		"no endpoint": append(slices.Clone(bare), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=y"),
+	}
+	dirs := map[string]bool{}
+	for _, ex := range examples {
+		dirs[ex.dir] = true
+	}
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		for envName, env := range envs {
+			t.Run(dir+"/"+envName, func(t *testing.T) {
+				t.Parallel()
+				start := time.Now()
+				stdout, stderr, err := runExample(t, dir, env)
+				if exit, ok := errors.AsType[*exec.ExitError](err); !ok || exit.ExitCode() != 1 {
+					t.Errorf("exit: %v, want status 1\n%s%s", err, stdout, stderr)
+				}
+				if !strings.Contains(stderr, `eval "$(scripts/services.sh env)"`) || !strings.HasPrefix(stderr, dir+": ") {
+					t.Errorf("stderr lacks the hint or the program's name:\n%s", stderr)
+				}
+				if d := time.Since(start); d > 10*time.Second {
+					t.Errorf("took %v to fail", d)
+				}
+			})
+		}
+	}
+}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// runExample runs the program in dir with the given environment and
+// arguments. The programs are built once per test run, into a directory of
+// the user's cache that is kept, so that go build relinks only what changed.
+func runExample(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = buildDir()
+		if buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", binDir+string(filepath.Separator), "./...").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./examples/...: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, dir), args...)
+	var out, errOut bytes.Buffer
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// buildDir returns the directory the programs of this checkout are built
+// into, one for each checkout (by its path) and GOFLAGS.
+func buildDir() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	here, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(here + "\x00" + os.Getenv("GOFLAGS")))
+	dir := filepath.Join(cache, "ddbcrypt", "examples-bin", hex.EncodeToString(sum[:8]))
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// checkLines checks that each of want matches a line of out, in order.
+func checkLines(t *testing.T, out string, want []*regexp.Regexp) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	for _, w := range want {
+		i := slices.IndexFunc(lines, w.MatchString)
+		if i < 0 {
+			t.Errorf("no line (after the ones matched before) matches %v in the output:\n%s", w, out)
+			return
+		}
+		lines = lines[i+1:]
+	}
+}
