@@ -18,9 +18,9 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors/vectorstest"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 	gocmp "github.com/google/go-cmp/cmp"
 )

@@ -19,7 +19,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 var bg = context.Background()
@@ -36,7 +36,7 @@ var testRSAKey = sync.OnceValue(func() *rsa.PrivateKey {
 
 // vectorsDir returns the public test vectors directory — DDBCRYPT_VECTORS,
 // else the module's testdata/vectors — or skips the test. It is
-// internal/vectors/vectorstest.Dir, which this package's tests cannot
+// internal/testing/vectors/vectorstest.Dir, which this package's tests cannot
 // import: it imports cmp (through testenv).
 func vectorsDir(t *testing.T) string {
 	t.Helper()

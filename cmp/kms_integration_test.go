@@ -2,7 +2,7 @@ package cmp_test
 
 // Direct KMS provider tests against the local KMS server (and DynamoDB
 // Local) that scripts/services.sh runs; they skip without them (fail under
-// CI=true). See internal/testenv.
+// CI=true). See internal/testing/testenv.
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
 

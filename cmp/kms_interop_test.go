@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/reftest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
 )
 
 // kmsKeySpellings are sort keys as a writer may spell them, with the form

@@ -15,8 +15,8 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
 )
 
 // viaFile writes item to a DynamoDB JSON file, as the vector sets hold

@@ -22,7 +22,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // asGivenKMS makes a writer behave like the Python and Java references: on

@@ -18,7 +18,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
 

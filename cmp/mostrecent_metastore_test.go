@@ -3,7 +3,7 @@ package cmp_test
 // The Most Recent provider over the real MetaStore on DynamoDB Local: the
 // DynamoDB calls items naming unknown versions cost, and recovery from a
 // connection that hangs silently. They skip without DynamoDB Local (fail
-// under CI=true); see internal/testenv.
+// under CI=true); see internal/testing/testenv.
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
 

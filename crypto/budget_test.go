@@ -24,7 +24,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // allocBudget is the P10 budget for an item of n top-level attributes

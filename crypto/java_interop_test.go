@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/reftest"
 )
 
 func TestJavaInterop(t *testing.T) {

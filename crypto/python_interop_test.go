@@ -1,7 +1,7 @@
 package crypto_test
 
 // Raw items between ddbcrypt and the Python reference, both ways, for every
-// provider both have (internal/reftest runs the reference).
+// provider both have (internal/testing/reftest runs the reference).
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/reftest"
 )
 
 // interopActions are the action mixes the cross-language tests run, for the

@@ -15,8 +15,8 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors/vectorstest"
 )
 
 // loadCases reads a unit vector file, which is a JSON array of cases.

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // fakeEnv is an encrypted client over an in-process DynamoDB (whose tables

@@ -13,7 +13,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // The key rule in the client: whatever the configured actions, a stored

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
-	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/reftest"
 )
 
 func TestPythonInterop(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
 	"github.com/ddbcrypt/ddbcrypt/internal/stream/streamtest"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // toStream converts a stored item to the Streams service's attribute values,

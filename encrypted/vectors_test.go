@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors/vectorstest"
 )
 
 func TestVectorsInterop(t *testing.T) {

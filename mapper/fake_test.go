@@ -3,7 +3,7 @@ package mapper_test
 import (
 	"testing"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 )
 

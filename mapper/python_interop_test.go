@@ -9,7 +9,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/reftest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/reftest"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 	gocmp "github.com/google/go-cmp/cmp"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
 

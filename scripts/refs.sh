@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The reference implementations that the cross-language tests run
-# (internal/reftest): the Python and Java "Amazon DynamoDB Encryption Client"
-# sources, driven by the small programs in internal/reftest/{python,java}.
+# (internal/testing/reftest): the Python and Java "Amazon DynamoDB Encryption Client"
+# sources, driven by the small programs in internal/testing/reftest/{python,java}.
 # They come from the checkout of the reference implementations, a directory
 # holding ref/python and ref/java: DDBCRYPT_SHARED_DIR, or else a directory
 # named "shared" beside this repository's directory. They are not part of
@@ -33,7 +33,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${DDBCRYPT_CACHE_DIR:-$ROOT/.cache}"
 SHARED="${DDBCRYPT_SHARED_DIR:-$(dirname "$ROOT")/shared}"
-DRIVERS="$ROOT/internal/reftest"
+DRIVERS="$ROOT/internal/testing/reftest"
 
 PY_SRC="$SHARED/ref/python/src"
 PY_MODULES="boto3, botocore, cryptography, attr"
@@ -51,7 +51,7 @@ JAVA_JARS=(aws-java-sdk-core-1.11 aws-java-sdk-dynamodb-1.11 Apache-HttpComponen
 
 log() { printf 'refs: %s\n' "$*" >&2; }
 die() { printf 'refs: ERROR: %s\n' "$*" >&2; exit 1; }
-# in_ci: as internal/testenv.InCI, CI set to anything but "", 0 or false.
+# in_ci: as internal/testing/testenv.InCI, CI set to anything but "", 0 or false.
 in_ci() { local v="${CI:-}"; v="${v,,}"; [[ -n $v && $v != 0 && $v != false ]]; }
 # missing: a prerequisite is absent; status 3 lets the tests skip outside CI.
 missing() { printf 'refs: MISSING: %s\n' "$*" >&2; exit 3; }

@@ -3,7 +3,7 @@
 #   1. go vet ./...
 #   2. staticcheck ./...
 #   3. scripts/refs.sh install        the Python and Java reference clients the
-#                                     cross-language tests run (internal/reftest)
+#                                     cross-language tests run (internal/testing/reftest)
 #   4. go test -race -count=1 ./...   with DynamoDB Local + local-kms running
 #                                     (scripts/services.sh run: started first,
 #                                     stopped afterwards even on failure)

@@ -12,9 +12,9 @@ import (
 // module's test helpers, which import it.
 var testOnly = []string{
 	"testing",
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv",
-	"github.com/ddbcrypt/ddbcrypt/internal/reftest",
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest",
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv",
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/reftest",
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors/vectorstest",
 }
 
 // TestNoTestingDeps keeps test-only packages out of the ddbcrypt binary.
@@ -35,8 +35,8 @@ func TestNoTestingDeps(t *testing.T) {
 	for _, p := range strings.Fields(string(out)) {
 		deps[p] = true
 	}
-	if !deps["github.com/ddbcrypt/ddbcrypt/internal/vectors"] {
-		t.Fatalf("go list -deps does not list internal/vectors; is this the CLI package?\n%s", out)
+	if !deps["github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"] {
+		t.Fatalf("go list -deps does not list internal/testing/vectors; is this the CLI package?\n%s", out)
 	}
 	for _, p := range testOnly {
 		if deps[p] {

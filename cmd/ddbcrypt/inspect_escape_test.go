@@ -13,7 +13,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
 )
 
 // checkTerminalSafe fails the test if out holds a control character other

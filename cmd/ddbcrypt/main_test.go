@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors/vectorstest"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
 )
 
 func newVectorsCmd() *cobra.Command {

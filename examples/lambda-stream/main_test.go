@@ -18,7 +18,7 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/ddbcrypt/ddbcrypt/internal/stream"
 	"github.com/ddbcrypt/ddbcrypt/internal/stream/streamtest"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // The handler, built as main builds it (Direct KMS on local-kms), opens

@@ -17,7 +17,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/stream"
 	"github.com/ddbcrypt/ddbcrypt/internal/stream/streamtest"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 

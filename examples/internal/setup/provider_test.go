@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // Without DDBCRYPT_KMS_KEY_ID the example creates a key, but only in a

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 // Env is the environment variable that points the tests at another copy of
@@ -53,13 +53,13 @@ func missing(t testing.TB, dir string) {
 	t.Skipf("test vectors not found at %s; set %s", dir, Env)
 }
 
-// moduleRoot returns the directory holding the module's go.mod: three
+// moduleRoot returns the directory holding the module's go.mod: four
 // levels above this source file, or — when the source path is not on disk
 // (a -trimpath build) — the first directory with a go.mod above the working
 // directory, which under go test is a package directory of the module.
 func moduleRoot() (string, error) {
 	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		root := filepath.Join(filepath.Dir(file), "..", "..", "..")
+		root := filepath.Join(filepath.Dir(file), "..", "..", "..", "..")
 		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
 			return filepath.Clean(root), nil
 		}

@@ -6,7 +6,7 @@
 // default a directory named "shared" beside the repository).
 //
 // Each reference runs as one long-lived driver process per test binary
-// (internal/reftest/python/driver.py and java/DdbcryptRefDriver.java, started
+// (internal/testing/reftest/python/driver.py and java/DdbcryptRefDriver.java, started
 // through scripts/refs.sh, which also builds the Java one). The protocol is
 // one JSON object per line each way: a job
 //
@@ -40,8 +40,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
 	gocmp "github.com/google/go-cmp/cmp"
 )
 
@@ -191,7 +191,7 @@ func repoRoot() (string, error) {
 	if !ok {
 		return "", errors.New("cannot locate the reftest source directory")
 	}
-	return filepath.Join(filepath.Dir(file), "..", ".."), nil
+	return filepath.Join(filepath.Dir(file), "..", "..", ".."), nil
 }
 
 // Encrypt encrypts and signs the job's items, failing the test on error.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors/vectorstest"
 )
 
 // TestLegacyUnwrapIsNeeded shows why decrypt runs enable the legacy RSA

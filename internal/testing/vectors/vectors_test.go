@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ddbcrypt/ddbcrypt"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors/vectorstest"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors/vectorstest"
 )
 
 // offline are the scenarios of the public vectors that the static and

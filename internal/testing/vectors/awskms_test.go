@@ -19,8 +19,8 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
-	"github.com/ddbcrypt/ddbcrypt/internal/vectors"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/vectors"
 )
 
 // kmsVectorSet writes a vector set to a temporary directory: the public

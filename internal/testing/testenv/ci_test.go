@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 func TestInCI(t *testing.T) {

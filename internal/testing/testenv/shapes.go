@@ -78,7 +78,7 @@ func MediumItem(tb testing.TB) map[string]types.AttributeValue {
 	mediumOnce.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		var data []byte
-		data, mediumErr = os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "crypto", "testdata", "shapes", "medium.json"))
+		data, mediumErr = os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "..", "crypto", "testdata", "shapes", "medium.json"))
 		if mediumErr == nil {
 			mediumItem, mediumErr = attributevalue.UnmarshalMapJSON(data)
 		}
