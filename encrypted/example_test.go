@@ -10,7 +10,6 @@ import (
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -68,7 +67,7 @@ func ExampleClient() {
 		Actions: &crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{"status": crypto.SignOnly}},
 	}))
 
-	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: order()}); err != nil {
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: new("orders"), Item: order()}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("stored:")
@@ -78,7 +77,7 @@ func ExampleClient() {
 	}
 
 	key := map[string]types.AttributeValue{"customer": &types.AttributeValueMemberS{Value: "c-7"}, "id": &types.AttributeValueMemberN{Value: "1"}}
-	out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("orders"), Key: key})
+	out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: new("orders"), Key: key})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -101,12 +100,12 @@ func ExampleClient_PutItem_condition() {
 	ctx := context.Background()
 	c := newOrdersClient(newMemoryTable()) // as in the Client example
 
-	_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: order(),
-		ConditionExpression: aws.String("attribute_not_exists(customer)")})
+	_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: new("orders"), Item: order(),
+		ConditionExpression: new("attribute_not_exists(customer)")})
 	fmt.Println("condition on customer:", err)
 
-	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: order(),
-		ConditionExpression:       aws.String("card <> :card"),
+	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: new("orders"), Item: order(),
+		ConditionExpression:       new("card <> :card"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":card": &types.AttributeValueMemberS{Value: "0000"}}})
 	if attr, ok := errors.AsType[*ddbcrypt.AttributeError](err); ok {
 		fmt.Printf("condition on card: refused (attribute %q, invalid item: %v)\n", attr.Attribute, errors.Is(err, ddbcrypt.ErrInvalidItem))
@@ -124,7 +123,7 @@ func ExampleClient_DecryptEventRecord() {
 	ctx := context.Background()
 	db := newMemoryTable()
 	c := newOrdersClient(db) // as in the Client example
-	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: order()}); err != nil {
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: new("orders"), Item: order()}); err != nil {
 		log.Fatal(err)
 	}
 	stored := db.items[`c-7/1`]
@@ -194,17 +193,10 @@ func newMemoryTable() *memoryTable {
 }
 
 func (*memoryTable) DescribeTable(_ context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{
-		TableName:   in.TableName,
-		TableStatus: types.TableStatusActive,
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("customer"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("id"), KeyType: types.KeyTypeRange},
-		},
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("customer"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeN},
-		},
+	customer, id := new("customer"), new("id")
+	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{TableName: in.TableName, TableStatus: types.TableStatusActive,
+		KeySchema:            []types.KeySchemaElement{{AttributeName: customer, KeyType: types.KeyTypeHash}, {AttributeName: id, KeyType: types.KeyTypeRange}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: customer, AttributeType: "S"}, {AttributeName: id, AttributeType: "N"}},
 	}}, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"log"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -158,25 +157,24 @@ func exampleProvider() cmp.Provider {
 }
 
 // ordersTable stands in for DynamoDB in the examples that run without it:
-// it describes the table "orders" (the key pk S, sk N) and accepts every
-// PutItem without storing anything. A program passes a *dynamodb.Client.
+// it describes Order's table as Table.CreateTable would create it, and
+// accepts every PutItem without storing anything. A program passes a
+// *dynamodb.Client.
 type ordersTable struct {
 	mapper.Client // the other methods: not called
 }
 
-func (ordersTable) DescribeTable(_ context.Context, in *dynamodb.DescribeTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
-	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{
-		TableName:   in.TableName,
-		TableStatus: types.TableStatusActive,
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
-		},
-	}}, nil
+func (ordersTable) DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
+	orders, err := mapper.NewTable[Order](mapper.New(ordersTable{}, exampleProvider()))
+	if err != nil {
+		return nil, err
+	}
+	in, err := orders.CreateTableInput()
+	if err != nil {
+		return nil, err
+	}
+	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{TableName: in.TableName, TableStatus: types.TableStatusActive,
+		KeySchema: in.KeySchema, AttributeDefinitions: in.AttributeDefinitions}}, nil
 }
 
 func (ordersTable) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
