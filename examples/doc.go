@@ -23,7 +23,6 @@
 // protect the same record, setup.Record in examples/internal/setup.
 //
 // examples_test.go builds every program and runs it against the local
-// services, checking what it prints and what it stores;
-// gettingstarted_test.go also checks that the README shows getting-started
-// as it is.
+// services, checking what it prints and what it stores, and checks that
+// the README shows getting-started as it is.
 package examples
