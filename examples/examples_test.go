@@ -3,7 +3,9 @@ package examples_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,6 +21,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
@@ -192,6 +196,7 @@ func TestExamplesWithoutServices(t *testing.T) {
 		for envName, env := range envs {
 			t.Run(dir+"/"+envName, func(t *testing.T) {
 				t.Parallel()
+				buildExamples(t) // not part of the time to fail
 				start := time.Now()
 				stdout, stderr, err := runExample(t, dir, env)
 				if exit, ok := errors.AsType[*exec.ExitError](err); !ok || exit.ExitCode() != 1 {
@@ -215,9 +220,24 @@ var (
 )
 
 // runExample runs the program in dir with the given environment and
-// arguments. The programs are built once per test run, into a directory of
-// the user's cache that is kept, so that go build relinks only what changed.
+// arguments.
 func runExample(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	bin := buildExamples(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, dir), args...)
+	var out, errOut bytes.Buffer
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// buildExamples builds the programs, once per test run, and returns the
+// directory that holds them: one of the user's cache that is kept, so that
+// go build relinks only what changed. In a fresh clone that takes tens of
+// seconds.
+func buildExamples(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = buildDir()
@@ -232,13 +252,7 @@ func runExample(t *testing.T, dir string, env []string, args ...string) (stdout,
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, dir), args...)
-	var out, errOut bytes.Buffer
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &errOut
-	err = cmd.Run()
-	return out.String(), errOut.String(), err
+	return binDir
 }
 
 // buildDir returns the directory the programs of this checkout are built
@@ -269,4 +283,94 @@ func checkLines(t *testing.T, out string, want []*regexp.Regexp) {
 		}
 		lines = lines[i+1:]
 	}
+}
+
+// The README's "Getting started" shows examples/getting-started/main.go
+// from `package main` on, to the byte.
+func TestGettingStartedInREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	program, err := os.ReadFile("getting-started/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, ok := bytes.Cut(program, []byte("\npackage main\n"))
+	if !ok {
+		t.Fatal("getting-started/main.go has no line `package main`")
+	}
+	_, block, ok := bytes.Cut(readme, []byte("\n```go\npackage main\n"))
+	if !ok {
+		t.Fatal("README.md has no ```go block that starts with `package main`")
+	}
+	block, _, ok = bytes.Cut(block, []byte("\n```\n"))
+	if !ok {
+		t.Fatal("README.md: the getting-started block does not end")
+	}
+	if got, want := string(block)+"\n", string(want); got != want {
+		gotLines, wantLines := strings.Split(got, "\n"), strings.Split(want, "\n")
+		for i := range min(len(gotLines), len(wantLines)) {
+			if gotLines[i] != wantLines[i] {
+				t.Fatalf("README.md's program differs from examples/getting-started/main.go at line %d after `package main`:\nREADME:  %q\nmain.go: %q", i+1, gotLines[i], wantLines[i])
+			}
+		}
+		t.Fatalf("README.md's program has %d lines after `package main`, examples/getting-started/main.go %d", len(gotLines), len(wantLines))
+	}
+}
+
+// The README's program runs against DynamoDB Local: it creates its table,
+// saves, loads and queries, and runs again on the table it created. The
+// card is stored encrypted, the status signed in plaintext.
+func TestGettingStarted(t *testing.T) {
+	db := testenv.DynamoDB(t)
+	table := testenv.TableName(t)
+	deleteAtEnd(t, db, table)
+	env := append(os.Environ(), "ORDERS_WRAPPING_KEY="+randomKey(t), "ORDERS_SIGNING_KEY="+randomKey(t))
+	const want = "loaded  {Customer:c-7 ID:1 Status:open Card:4111 1111 1111 1111}\n" +
+		"queried {Customer:c-7 ID:2 Status:paid Card:5500 0000 0000 0004}\n"
+	for run := range 2 {
+		stdout, stderr, err := runExample(t, "getting-started", env, "-table", table)
+		if err != nil || stdout != want {
+			t.Fatalf("run %d: %v\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", run+1, err, stdout, want, stderr)
+		}
+	}
+	key := map[string]types.AttributeValue{"customer": &types.AttributeValueMemberS{Value: "c-7"}, "id": &types.AttributeValueMemberN{Value: "1"}}
+	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: new(table), Key: key, ConsistentRead: new(true)})
+	if err != nil || out.Item == nil {
+		t.Fatalf("reading order 1 as stored: %v, %v", out, err)
+	}
+	if card, ok := out.Item["card"].(*types.AttributeValueMemberB); !ok || bytes.Contains(card.Value, []byte("4111")) {
+		t.Errorf("card is stored as %#v, want ciphertext", out.Item["card"])
+	}
+	if status, ok := out.Item["status"].(*types.AttributeValueMemberS); !ok || status.Value != "open" {
+		t.Errorf("status is stored as %#v, want S open", out.Item["status"])
+	}
+	for _, attr := range []string{crypto.SignatureAttribute, crypto.DescriptionAttribute} {
+		if _, ok := out.Item[attr]; !ok {
+			t.Errorf("the stored item has no %s", attr)
+		}
+	}
+}
+
+// Without its keys the README's program stops before any AWS call, saying
+// how to make them.
+func TestGettingStartedWithoutKeys(t *testing.T) {
+	home := t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AWS_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_EC2_METADATA_DISABLED=true", "ORDERS_WRAPPING_KEY=not base64!"}
+	_, stderr, err := runExample(t, "getting-started", env)
+	if exit, ok := errors.AsType[*exec.ExitError](err); !ok || exit.ExitCode() != 1 ||
+		!strings.Contains(stderr, "ORDERS_WRAPPING_KEY must hold a key in base64: export ORDERS_WRAPPING_KEY=$(openssl rand -base64 32)") {
+		t.Errorf("exit: %v, want status 1 and the hint; stderr:\n%s", err, stderr)
+	}
+}
+
+func randomKey(t *testing.T) string {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(k)
 }

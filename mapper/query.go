@@ -21,38 +21,60 @@ import (
 // nil means the end was reached.
 type PagingKey map[string]types.AttributeValue
 
-// SortCondition narrows a query by the sort key of the table or index.
+// SortCondition narrows a query by the sort key of the table, or of the
+// index the query reads: Equal, Less, LessOrEqual, Greater, GreaterOrEqual,
+// Between or BeginsWith. Their values are converted as
+// attributevalue.Marshal converts them, not with the mapper's encoder
+// options, so pass a value of the type the key is stored as (for a
+// time.Time field tagged unixtime, its Unix seconds). Keys are never
+// encrypted, so DynamoDB compares them itself: numbers by value, strings
+// by their UTF-8 bytes, binary values byte by byte.
 type SortCondition struct {
 	build func(key expression.KeyBuilder) expression.KeyConditionBuilder
 }
 
-// Sort key conditions.
+// Equal matches the items whose sort key equals v.
 func Equal(v any) SortCondition {
 	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder { return k.Equal(expression.Value(v)) })
 }
+
+// Less matches the items whose sort key is less than v.
 func Less(v any) SortCondition {
 	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder { return k.LessThan(expression.Value(v)) })
 }
+
+// LessOrEqual matches the items whose sort key is less than or equal to v.
 func LessOrEqual(v any) SortCondition {
 	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
 		return k.LessThanEqual(expression.Value(v))
 	})
 }
+
+// Greater matches the items whose sort key is greater than v.
 func Greater(v any) SortCondition {
 	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
 		return k.GreaterThan(expression.Value(v))
 	})
 }
+
+// GreaterOrEqual matches the items whose sort key is greater than or equal
+// to v.
 func GreaterOrEqual(v any) SortCondition {
 	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
 		return k.GreaterThanEqual(expression.Value(v))
 	})
 }
+
+// Between matches the items whose sort key is at least low and at most
+// high: both ends are included, and low must not be greater than high
+// (DynamoDB refuses the query otherwise).
 func Between(low, high any) SortCondition {
 	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder {
 		return k.Between(expression.Value(low), expression.Value(high))
 	})
 }
+
+// BeginsWith matches the items whose string sort key starts with prefix.
 func BeginsWith(prefix string) SortCondition {
 	return sortCond(func(k expression.KeyBuilder) expression.KeyConditionBuilder { return k.BeginsWith(prefix) })
 }
