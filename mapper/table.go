@@ -49,7 +49,7 @@ func (t *Table[T]) Name() string { return t.t.name }
 // 0, if there is no stored item); otherwise it returns an error wrapping
 // ErrVersionConflict and leaves v unchanged.
 func (t *Table[T]) Save(ctx context.Context, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("Save", v)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (t *Table[T]) Save(ctx context.Context, v *T, opts ...Option) error {
 // item that fails verification, or has another key, one wrapping
 // ddbcrypt.ErrIntegrity.
 func (t *Table[T]) Load(ctx context.Context, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("Load", v)
 	if err != nil {
 		return err
 	}
@@ -73,18 +73,29 @@ func (t *Table[T]) Load(ctx context.Context, v *T, opts ...Option) error {
 // wrapping ErrVersionConflict); version 0, a struct never saved or loaded,
 // deletes unconditionally.
 func (t *Table[T]) Delete(ctx context.Context, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("Delete", v)
 	if err != nil {
 		return err
 	}
 	return t.t.delete(ctx, rv, opts)
 }
 
-func structValue[T any](v *T) (reflect.Value, error) {
-	if v == nil {
-		return reflect.Value{}, invalidItem("nil %T", v)
+// itemValue returns the struct v points to, for the method call of Table
+// or Mapper. Any v but a non-nil pointer to a struct is refused with the
+// same words whichever method was called, typed or untyped.
+func itemValue(call string, v any) (reflect.Value, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct {
+		return rv.Elem(), nil
 	}
-	return reflect.ValueOf(v).Elem(), nil
+	got := fmt.Sprintf("a %T", v)
+	switch {
+	case v == nil:
+		got = "nil"
+	case rv.Kind() == reflect.Pointer && rv.IsNil():
+		got = fmt.Sprintf("a nil %T", v)
+	}
+	return reflect.Value{}, invalidItem("%s: want a non-nil pointer to a struct, got %s", call, got)
 }
 
 // table is the untyped machinery behind Table and the Mapper's methods.
@@ -148,6 +159,9 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 		return nil, err
 	}
 	p = engine.NewTable(t.name, info, policy, t.logical, t.m.encryptor)
+	if !t.m.opts.acceptUnknown {
+		p = p.WithUnknownHint(fmt.Sprintf("type %v has no field for them: add the fields, or create the mapper with mapper.AcceptUnknownAttributes() to verify such attributes and ignore them", t.schema.Type))
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.prepared == nil {
