@@ -193,7 +193,7 @@ func (t *table) update(ctx context.Context, rv reflect.Value, fields []string) e
 	if len(fields) == 0 {
 		return invalidItem("Update needs at least one field")
 	}
-	item, key, err := t.encodeForWrite(rv)
+	item, key, err := t.encodeForWrite(ctx, rv)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (t *table) update(ctx context.Context, rv reflect.Value, fields []string) e
 	if ae, ok := errors.AsType[*ddbcrypt.AttributeError](err); ok {
 		if f := t.schema.Field(ae.Attribute); f != nil {
 			hint := ""
-			if f.Role == schema.None && p.Policy().Action(f.Name) != crypto.DoNothing {
+			if f.Role == schema.None && !p.Info().IsKey(f.Name) && p.Policy().Action(f.Name) != crypto.DoNothing {
 				hint = `; to update it alone, tag it ddbcrypt:"donottouch"`
 			}
 			err = fmt.Errorf("field %s of %v: %w%s", f.GoName, t.schema.Type, err, hint)
