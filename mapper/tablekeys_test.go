@@ -148,38 +148,23 @@ func TestKeysFromTableRefused(t *testing.T) {
 	db := testenv.NewFakeDB(t)
 	db.Expect() // DescribeTable only
 	m := mapper.New(db, newProvider(t))
+	_, batchErr := mustTable[noSort](t, m, "orders").BatchLoad(t.Context(), []noSort{{PK: "a"}})
 	for _, c := range []struct {
 		name string
-		save func() error
+		err  error
 		says []string
 	}{
-		{"no field for the sort key", func() error { return mustTable[noSort](t, m, "orders").Save(t.Context(), &noSort{PK: "a"}) },
-			[]string{"no key tags", "table orders", `key attribute "sk"`}},
-		{"a string for a number key", func() error {
-			return mustTable[stringSort](t, m, "orders").Save(t.Context(), &stringSort{PK: "a", SK: "1"})
-		},
-			[]string{"field SK", "type S", `"sk" of table orders has type N`}},
-		{"a bool for a key", func() error {
-			return mustTable[boolSort](t, m, "orders").Save(t.Context(), &boolSort{PK: "a", SK: true})
-		},
-			[]string{"field SK", `key attribute "sk" of table orders`, "stored as none of them"}},
-		{"an encrypted key", func() error {
-			return mustTable[encryptedKey](t, m, "orders").Save(t.Context(), &encryptedKey{PK: "a", SK: 1})
-		}, []string{"field PK", "partition key of table orders", "cannot be encrypted"}},
-		{"an unsigned key", func() error {
-			return mustTable[unsignedKey](t, m, "orders").Save(t.Context(), &unsignedKey{PK: "a", SK: 1})
-		},
-			[]string{"field SK", "sort key of table orders", "must be signed"}},
-		{"Load", func() error { return mustTable[noSort](t, m, "orders").Load(t.Context(), &noSort{PK: "a"}) }, []string{`key attribute "sk"`}},
-		{"Delete", func() error { return mustTable[noSort](t, m, "orders").Delete(t.Context(), &noSort{PK: "a"}) }, []string{`key attribute "sk"`}},
-		{"BatchLoad", func() error {
-			_, err := mustTable[noSort](t, m, "orders").BatchLoad(t.Context(), []noSort{{PK: "a"}})
-			return err
-		}, []string{`key attribute "sk"`}},
+		{"no field for the sort key", saveTo(t, m, noSort{PK: "a"}), []string{"no key tags", "table orders", `key attribute "sk"`}},
+		{"a string for a number key", saveTo(t, m, stringSort{PK: "a", SK: "1"}), []string{"field SK", "type S", `"sk" of table orders has type N`}},
+		{"a bool for a key", saveTo(t, m, boolSort{PK: "a", SK: true}), []string{"field SK", `key attribute "sk" of table orders`, "stored as none of them"}},
+		{"an encrypted key", saveTo(t, m, encryptedKey{PK: "a", SK: 1}), []string{"field PK", "partition key of table orders", "cannot be encrypted"}},
+		{"an unsigned key", saveTo(t, m, unsignedKey{PK: "a", SK: 1}), []string{"field SK", "sort key of table orders", "must be signed"}},
+		{"Load", mustTable[noSort](t, m, "orders").Load(t.Context(), &noSort{PK: "a"}), []string{`key attribute "sk"`}},
+		{"Delete", mustTable[noSort](t, m, "orders").Delete(t.Context(), &noSort{PK: "a"}), []string{`key attribute "sk"`}},
+		{"BatchLoad", batchErr, []string{`key attribute "sk"`}},
 	} {
-		err := c.save()
-		wantErrIs(t, c.name, err, ddbcrypt.ErrInvalidConfig)
-		wantMention(t, c.name, err, c.says...)
+		wantErrIs(t, c.name, c.err, ddbcrypt.ErrInvalidConfig)
+		wantMention(t, c.name, c.err, c.says...)
 	}
 
 	// CreateTableInput cannot know the keys.
@@ -189,9 +174,14 @@ func TestKeysFromTableRefused(t *testing.T) {
 
 	// A table that cannot be described: the call's error.
 	db.Fail = func(string) error { return errors.New("no route to DynamoDB") }
-	err = mustTable[noSort](t, mapper.New(db, newProvider(t)), "orders").Save(t.Context(), &noSort{PK: "a"})
+	err = saveTo(t, mapper.New(db, newProvider(t)), noSort{PK: "a"})
 	wantErrIs(t, "Save when DescribeTable fails", err, ddbcrypt.ErrDynamoDB)
 	wantMention(t, "Save when DescribeTable fails", err, "no route to DynamoDB")
+}
+
+// saveTo saves v to table orders through a new handle.
+func saveTo[T any](t *testing.T, m *mapper.Mapper, v T) error {
+	return mustTable[T](t, m, "orders").Save(t.Context(), &v)
 }
 
 // A table without a sort key, and a stream record read before anything
