@@ -1,28 +1,27 @@
 package ddbcrypt_test
 
 // The newcomer's program of issue 10, end to end against DynamoDB Local,
-// through the public API only (testenv gives the client and table names):
-// a struct tagged for attributevalue alone in a table created by hand, and
-// a struct whose table, with a secondary index, CreateTable creates.
+// through the public API (testenv gives the client and the tables'
+// names): a struct tagged for attributevalue alone in a table
+// created by hand, and a struct whose table, with a secondary index,
+// CreateTable creates.
 
 import (
 	"crypto/rand"
 	"errors"
+	"slices"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/internal/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
-	gocmp "github.com/google/go-cmp/cmp"
 )
 
-// newcomerProvider builds a Wrapped provider as the README shows, from
-// keys a newcomer would read from a secrets store.
+// newcomerProvider builds a Wrapped provider as the README does, from
+// keys a program would read from a secrets store.
 func newcomerProvider(t *testing.T) cmp.Provider {
 	t.Helper()
 	hmacKey, wrappingKey := make([]byte, 32), make([]byte, 32)
@@ -46,38 +45,19 @@ func newcomerProvider(t *testing.T) cmp.Provider {
 // Customer is tagged as Go code tags structs for attributevalue, plus
 // ddbcrypt actions: no ddb tag, no key roles.
 type Customer struct {
-	ID    string `dynamodbav:"id"`
-	Since int64  `dynamodbav:"since"`
-	Email string `dynamodbav:"email" ddbcrypt:"signonly"`
-	Card  string `dynamodbav:"card"`
-	Notes string `dynamodbav:"notes,omitempty" ddbcrypt:"donottouch"`
-	Temp  string `dynamodbav:"-"`
+	ID    string `dynamodbav:"id"`                                    // the table's partition key
+	Since int64  `dynamodbav:"since"`                                 // its sort key
+	Email string `dynamodbav:"email" ddbcrypt:"signonly"`             // readable, signed
+	Card  string `dynamodbav:"card"`                                  // encrypted, signed
+	Notes string `dynamodbav:"notes,omitempty" ddbcrypt:"donottouch"` // neither
+	Temp  string `dynamodbav:"-"`                                     // not stored
 }
 
 func TestNewcomerDynamodbavStruct(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	db := testenv.DynamoDB(t)
-	name := testenv.TableName(t)
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("since"), KeyType: types.KeyTypeRange},
-		},
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("since"), AttributeType: types.ScalarAttributeTypeN},
-		},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	testenv.DeleteTableAtEnd(t, db, name)
-	if err := dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-
+	name := testenv.NewTable(t, db, testenv.S("id"), testenv.N("since")) // CreateTable, by hand
 	customers, err := mapper.NewTable[Customer](mapper.New(db, newcomerProvider(t)), mapper.WithTableName(name))
 	if err != nil {
 		t.Fatal(err)
@@ -103,27 +83,25 @@ func TestNewcomerDynamodbavStruct(t *testing.T) {
 		}
 		found = append(found, c)
 	}
-	if d := gocmp.Diff(saved[1:2], found); d != "" {
-		t.Errorf("Query (-want +got):\n%s", d)
+	if !slices.Equal(found, saved[1:2]) {
+		t.Errorf("Query = %+v, want %+v", found, saved[1:2])
 	}
 
 	// As stored: the keys, the signed email and the notes readable; the
 	// card encrypted.
-	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), ConsistentRead: aws.Bool(true), Key: map[string]types.AttributeValue{
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &name, ConsistentRead: new(true), Key: map[string]types.AttributeValue{
 		"id": &types.AttributeValueMemberS{Value: "c-1"}, "since": &types.AttributeValueMemberN{Value: "2019"},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for attr, want := range map[string]types.AttributeValue{
-		"id":    &types.AttributeValueMemberS{Value: "c-1"},
-		"since": &types.AttributeValueMemberN{Value: "2019"},
-		"email": &types.AttributeValueMemberS{Value: "ann@example.com"},
-		"notes": &types.AttributeValueMemberS{Value: "vip"},
-	} {
-		if !gocmp.Equal(out.Item[attr], want, gocmp.AllowUnexported(types.AttributeValueMemberS{}, types.AttributeValueMemberN{})) {
-			t.Errorf("stored %s = %#v, want %#v", attr, out.Item[attr], want)
+	for attr, want := range map[string]string{"id": "c-1", "email": "ann@example.com", "notes": "vip"} {
+		if v, ok := out.Item[attr].(*types.AttributeValueMemberS); !ok || v.Value != want {
+			t.Errorf("stored %s = %#v, want the string %q", attr, out.Item[attr], want)
 		}
+	}
+	if v, ok := out.Item["since"].(*types.AttributeValueMemberN); !ok || v.Value != "2019" {
+		t.Errorf("stored since = %#v, want the number 2019", out.Item["since"])
 	}
 	if _, ok := out.Item["card"].(*types.AttributeValueMemberB); !ok {
 		t.Errorf("stored card is %T, want ciphertext", out.Item["card"])
@@ -131,7 +109,7 @@ func TestNewcomerDynamodbavStruct(t *testing.T) {
 
 	// The sort key is signed: the item written under another one fails.
 	out.Item["since"] = &types.AttributeValueMemberN{Value: "2020"}
-	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: out.Item}); err != nil {
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &name, Item: out.Item}); err != nil {
 		t.Fatal(err)
 	}
 	moved := Customer{ID: "c-1", Since: 2020}
@@ -143,11 +121,11 @@ func TestNewcomerDynamodbavStruct(t *testing.T) {
 // Order declares its keys and a global secondary index in its tags, so
 // that CreateTable makes its table.
 type Order struct {
-	Customer string `ddb:"customer,hash"`
-	ID       string `ddb:"id,range"`
-	Email    string `ddb:"email,index=by-email:hash"`
-	Total    int64  `ddb:"total,index=by-email:range"`
-	Card     string `ddb:"card"`
+	Customer string `ddb:"customer,hash"`              // the table's partition key
+	ID       string `ddb:"id,range"`                   // its sort key
+	Email    string `ddb:"email,index=by-email:hash"`  // the index's partition key
+	Total    int64  `ddb:"total,index=by-email:range"` // its sort key
+	Card     string `ddb:"card"`                       // encrypted, signed
 }
 
 func TestNewcomerCreateTableWithIndex(t *testing.T) {
@@ -181,8 +159,8 @@ func TestNewcomerCreateTableWithIndex(t *testing.T) {
 		}
 		found = append(found, o)
 	}
-	if d := gocmp.Diff([]Order{saved[0], saved[3]}, found); d != "" {
-		t.Errorf("Query by-email, total > 20 (-want +got):\n%s", d)
+	if want := []Order{saved[0], saved[3]}; !slices.Equal(found, want) {
+		t.Errorf("Query by-email, total > 20 = %+v, want %+v", found, want)
 	}
 	got := Order{Customer: "c-2", ID: "o-3"}
 	if err := orders.Load(ctx, &got, mapper.ConsistentRead()); err != nil || got != saved[2] {

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -65,7 +64,7 @@ func TestKeysFromTable(t *testing.T) {
 	for _, to := range []untaggedKeys{{PK: "alice", SK: 3}, {PK: "carol", SK: 1}} {
 		moved := key(to.PK, to.SK)
 		stored["pk"], stored["sk"] = moved["pk"], moved["sk"]
-		if _, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: stored}); err != nil {
+		if _, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &name, Item: stored}); err != nil {
 			t.Fatal(err)
 		}
 		if err := tbl.Load(ctx, &to, mapper.ConsistentRead()); !errors.Is(err, ddbcrypt.ErrIntegrity) {

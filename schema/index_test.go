@@ -7,7 +7,6 @@ import (
 	"errors"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -396,7 +395,7 @@ func TestAsKeyType(t *testing.T) {
 	for _, f := range s.Fields {
 		got, err := f.AsKeyType()
 		if f.Name[0] == 'x' {
-			if err == nil || !strings.Contains(err.Error(), "stored as none of them") {
+			if err == nil || got != "" {
 				t.Errorf("%s (%v): %q, %v; want an error", f.Name, f.Type, got, err)
 			}
 			continue
