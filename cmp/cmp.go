@@ -15,6 +15,8 @@ import (
 	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 )
 
 // Material description keys written and read by providers (docs/format.md 3.3).
@@ -24,7 +26,7 @@ const (
 	DescEnvelopeAlgorithm = "amzn-ddb-env-alg"  // content-key algorithm, "AES" or "AES/256"
 	DescWrapAlgorithm     = "amzn-ddb-wrap-alg" // how the content key was wrapped
 	DescSigningAlgorithm  = "amzn-ddb-sig-alg"  // Direct KMS: derived signing key algorithm
-	DescMetaID            = "amzn-ddb-meta-id"  // MetaStore: "<material name>#<version>"
+	DescMetaID            = metaid.Key          // MetaStore: "<material name>#<version>"
 	DescKMSContextAttrs   = "aws-kms-ec-attr"   // Direct KMS: "*keys*"
 )
 

@@ -25,6 +25,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/internal/number"
+	"github.com/ddbcrypt/ddbcrypt/internal/sigalg"
 )
 
 // KMSClient is the part of the AWS KMS API the Direct KMS provider calls.
@@ -540,7 +541,7 @@ var kmsSigningKeyBits = map[string]int{"128": 128, "160": 160, "192": 192, "224"
 // "/<bits>" from kmsSigningKeyBits (256 when absent, as in Java).
 func parseKMSSigningAlgorithm(s string) (kmsDescriptor, bool) {
 	name, size, hasSize := strings.Cut(s, "/")
-	if !IsKnownSignatureAlgorithm(name) || IsAsymmetricSignature(name) {
+	if !IsKnownSignatureAlgorithm(name) || sigalg.IsAsymmetric(name) {
 		return kmsDescriptor{}, false
 	}
 	bits := 256

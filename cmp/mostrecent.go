@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 )
 
 // DefaultMostRecentCacheSize is the number of versions a MostRecent provider
@@ -65,55 +65,6 @@ func (e *MaterialError) Error() string {
 }
 
 func (e *MaterialError) Unwrap() error { return e.Err }
-
-// CheckMaterialName reports whether name can be a material name: it must
-// not be empty, and must not contain '#', which separates the name from the
-// version in "amzn-ddb-meta-id" (docs/format.md 7.7). The error wraps
-// ddbcrypt.ErrInvalidConfig.
-func CheckMaterialName(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("%w: empty material name", ddbcrypt.ErrInvalidConfig)
-	case strings.Contains(name, "#"):
-		return fmt.Errorf("%w: material name %q contains '#'", ddbcrypt.ErrInvalidConfig, name)
-	}
-	return nil
-}
-
-// MetaID returns the "amzn-ddb-meta-id" value of a version: "<name>#<version>".
-func MetaID(name string, version int64) string {
-	return name + "#" + strconv.FormatInt(version, 10)
-}
-
-// ParseMetaID splits an "amzn-ddb-meta-id" value into material name and
-// version. Like Java's full-match pattern ([^#]+)#(\d*), it requires exactly
-// one '#' with a non-empty name before it, but it also requires at least one
-// decimal digit after it and a version that fits an int64. The error is a
-// *ddbcrypt.DescriptionError naming the field.
-func ParseMetaID(id string) (name string, version int64, err error) {
-	name, digits, ok := strings.Cut(id, "#")
-	bad := func(why string) (string, int64, error) {
-		return "", 0, descriptionError(DescMetaID, id, why)
-	}
-	switch {
-	case !ok:
-		return bad("not <material name>#<version>")
-	case name == "":
-		return bad("empty material name")
-	case digits == "":
-		return bad("empty version")
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return bad("the version is not a decimal number")
-		}
-	}
-	version, perr := strconv.ParseInt(digits, 10, 64)
-	if perr != nil {
-		return bad("the version is out of range")
-	}
-	return name, version, nil
-}
 
 // MostRecentConfig configures a Most Recent provider.
 type MostRecentConfig struct {
@@ -344,7 +295,7 @@ func NewMostRecent(cfg MostRecentConfig) (*MostRecent, error) {
 	if cfg.Store == nil {
 		return nil, fmt.Errorf("%w: a Most Recent provider needs a provider store", ddbcrypt.ErrInvalidConfig)
 	}
-	if err := CheckMaterialName(cfg.MaterialName); err != nil {
+	if err := metaid.CheckName(cfg.MaterialName); err != nil {
 		return nil, err
 	}
 	if cfg.TTL <= 0 {
@@ -428,7 +379,7 @@ func (m *MostRecent) DecryptionMaterials(ctx context.Context, ec *EncryptionCont
 	if !ok {
 		return nil, descriptionError(DescMetaID, "", "missing; the item was not written by a Most Recent provider")
 	}
-	_, version, err := ParseMetaID(id)
+	_, version, err := metaid.Parse(id)
 	if err != nil {
 		return nil, err
 	}
@@ -509,7 +460,7 @@ func (m *MostRecent) refresh(ctx context.Context, st *mostRecentState) (*current
 		// The answer is as old as the question: a lookup that returns late
 		// does not extend the TTL, and does not replace what a later one
 		// made current.
-		cur := &currentVersion{version: version, metaID: MetaID(m.name, version), provider: p, expires: start.Add(m.ttl)}
+		cur := &currentVersion{version: version, metaID: metaid.Format(m.name, version), provider: p, expires: start.Add(m.ttl)}
 		if st.current.CompareAndSwap(old, cur) {
 			st.failedCurrent.Store(nil)
 		}

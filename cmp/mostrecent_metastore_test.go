@@ -22,6 +22,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
@@ -110,7 +111,7 @@ func TestMostRecentMetaStoreUnknownVersions(t *testing.T) {
 	var wg sync.WaitGroup
 	for v := range 100 {
 		read := func() {
-			_, err := reader.DecryptionMaterials(ctx, &cmp.EncryptionContext{TableName: "data", MaterialDescription: withMetaID(desc, cmp.MetaID("orders", int64(5+v)))})
+			_, err := reader.DecryptionMaterials(ctx, &cmp.EncryptionContext{TableName: "data", MaterialDescription: withMetaID(desc, metaid.Format("orders", int64(5+v)))})
 			var me *cmp.MaterialError
 			if !errors.Is(err, metastore.ErrNotFound) || !errors.As(err, &me) || me.Version != int64(5+v) {
 				t.Errorf("version %d: %v, want metastore.ErrNotFound", 5+v, err)
@@ -134,7 +135,7 @@ func TestMostRecentMetaStoreUnknownVersions(t *testing.T) {
 	const negTTL = 200 * time.Millisecond
 	short := newMetaStoreMostRecent(t, store, cmp.MostRecentConfig{NegativeTTL: negTTL})
 	probed := time.Now()
-	id1 := cmp.MetaID("orders", 1)
+	id1 := metaid.Format("orders", 1)
 	if _, err := short.DecryptionMaterials(ctx, &cmp.EncryptionContext{TableName: "data", MaterialDescription: withMetaID(desc, id1)}); !errors.Is(err, ddbcrypt.ErrNotFound) {
 		t.Fatalf("version 1 before it exists: %v", err)
 	}

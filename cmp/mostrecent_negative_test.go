@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 )
 
 // storeDown makes every call of the given kinds fail, as a store that is
@@ -55,7 +56,7 @@ func itemOf(t *testing.T, s *memStore, version int64) (map[string]string, []byte
 }
 
 func decryptErr(m *MostRecent, version int64) error {
-	_, err := m.DecryptionMaterials(bgCtx, &EncryptionContext{TableName: "t", MaterialDescription: map[string]string{DescMetaID: MetaID("mat", version)}})
+	_, err := m.DecryptionMaterials(bgCtx, &EncryptionContext{TableName: "t", MaterialDescription: map[string]string{DescMetaID: metaid.Format("mat", version)}})
 	return err
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 )
 
 // memStore is an in-memory ProviderStore that counts its calls. Each
@@ -96,7 +97,7 @@ func (s *memStore) make(name string, version int64) *Wrapped {
 	if err != nil {
 		panic(err)
 	}
-	desc := map[string]string{DescMetaID: MetaID(name, version)}
+	desc := map[string]string{DescMetaID: metaid.Format(name, version)}
 	if s.describe != nil {
 		desc = s.describe(name, version)
 	}
@@ -466,7 +467,7 @@ func TestMostRecentLRU(t *testing.T) {
 		s.newVersion("mat")
 		clock.advance(testTTL)
 		d, k := encrypt(t, m)
-		if d[DescMetaID] != MetaID("mat", int64(v)) {
+		if d[DescMetaID] != metaid.Format("mat", int64(v)) {
 			t.Fatalf("version %d: %q", v, d[DescMetaID])
 		}
 		items = append(items, item{d, k})
@@ -541,20 +542,6 @@ func TestMostRecentBadMetaID(t *testing.T) {
 	}
 }
 
-func TestParseMetaID(t *testing.T) {
-	for id, want := range map[string]int64{"mat#0": 0, "a b#12": 12, "x#007": 7, "m#9223372036854775807": 1<<63 - 1} {
-		_, v, err := ParseMetaID(id)
-		if err != nil || v != want {
-			t.Errorf("%q: %d, %v; want %d", id, v, err, want)
-		}
-	}
-	// The name part is ignored: the configured name is loaded.
-	name, _, _ := ParseMetaID("other#3")
-	if name != "other" {
-		t.Errorf("name %q", name)
-	}
-}
-
 func TestMostRecentConfigErrors(t *testing.T) {
 	s := newMemStore()
 	for name, cfg := range map[string]MostRecentConfig{
@@ -567,11 +554,6 @@ func TestMostRecentConfigErrors(t *testing.T) {
 	} {
 		if _, err := NewMostRecent(cfg); !errors.Is(err, ddbcrypt.ErrInvalidConfig) {
 			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
-		}
-	}
-	for _, bad := range []string{"", "#", "a#", "#a", "a#b"} {
-		if err := CheckMaterialName(bad); !errors.Is(err, ddbcrypt.ErrInvalidConfig) {
-			t.Errorf("CheckMaterialName(%q) = %v", bad, err)
 		}
 	}
 }

@@ -2,73 +2,45 @@ package cmp
 
 // Signature and MAC keys (docs/format.md 5.4, 10 #14, 11 item 1; scope in 13 Q3).
 //
-// This file is the one place that lists the signature algorithms ddbcrypt
-// accepts. The algorithm of a signature always comes from the configured key;
-// the item's "amzn-ddb-map-signingAlg" entry is at most checked against
-// IsKnownSignatureAlgorithm, never used to pick an algorithm.
+// The signature algorithms ddbcrypt accepts are listed in one place,
+// internal/sigalg. The algorithm of a signature always comes from the
+// configured key; the item's "amzn-ddb-map-signingAlg" entry is at most
+// checked against IsKnownSignatureAlgorithm, never used to pick an
+// algorithm.
 
 import (
 	"crypto"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	_ "crypto/sha256" // registers SHA-224 and SHA-256 for crypto.Hash.New
-	_ "crypto/sha512" // registers SHA-384 and SHA-512 for crypto.Hash.New
 	"fmt"
 	"io"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/sigalg"
 )
-
-// signatureAlgorithm describes one allow-listed JCE signature or MAC name.
-type signatureAlgorithm struct {
-	hash       crypto.Hash
-	asymmetric bool // RSASSA-PKCS1-v1_5; otherwise HMAC
-}
-
-// signatureAlgorithms is the allow-list: the names Python supports and
-// section 13 Q3 adopts. Anything else (SHA1withRSA, HmacSHA1, ECDSA, ...) is
-// refused, so a tampered description cannot downgrade a signature.
-var signatureAlgorithms = map[string]signatureAlgorithm{
-	"HmacSHA224":    {crypto.SHA224, false},
-	"HmacSHA256":    {crypto.SHA256, false},
-	"HmacSHA384":    {crypto.SHA384, false},
-	"HmacSHA512":    {crypto.SHA512, false},
-	"SHA224withRSA": {crypto.SHA224, true},
-	"SHA256withRSA": {crypto.SHA256, true},
-	"SHA384withRSA": {crypto.SHA384, true},
-	"SHA512withRSA": {crypto.SHA512, true},
-}
 
 // IsKnownSignatureAlgorithm reports whether alg is one of the signature or
 // MAC algorithms ddbcrypt accepts (HmacSHA224/256/384/512 and
 // SHA224/256/384/512withRSA). The item encryptor checks a stored
 // "amzn-ddb-map-signingAlg" against it. Names are case-sensitive.
 func IsKnownSignatureAlgorithm(alg string) bool {
-	_, ok := signatureAlgorithms[alg]
+	_, ok := sigalg.Lookup(alg)
 	return ok
-}
-
-// IsAsymmetricSignature reports whether alg is a known asymmetric (RSA)
-// signature algorithm. The item encryptor records "amzn-ddb-map-signingAlg"
-// only for these, like Java (docs/format.md 10 #9).
-func IsAsymmetricSignature(alg string) bool {
-	a, ok := signatureAlgorithms[alg]
-	return ok && a.asymmetric
 }
 
 // lookupSignatureAlgorithm returns the hash of alg if alg is known and of the
 // wanted kind.
 func lookupSignatureAlgorithm(alg string, asymmetric bool) (crypto.Hash, error) {
-	a, ok := signatureAlgorithms[alg]
-	if !ok || a.asymmetric != asymmetric {
+	a, ok := sigalg.Lookup(alg)
+	if !ok || a.Asymmetric != asymmetric {
 		kind := "HMAC"
 		if asymmetric {
 			kind = "RSA signature"
 		}
 		return 0, fmt.Errorf("%w: %q is not a supported %s algorithm", ddbcrypt.ErrInvalidConfig, alg, kind)
 	}
-	return a.hash, nil
+	return a.Hash, nil
 }
 
 // digest hashes msg with h. RSA signers are handed the digest, not msg.

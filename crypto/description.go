@@ -10,6 +10,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/sigalg"
 )
 
 // Material description entries written and checked by the item encryptor.
@@ -93,7 +94,7 @@ func checkDescription(desc map[string]string) error {
 // recordSigningAlgorithm names an asymmetric signing algorithm in the
 // description, as both references do; HMAC needs no entry (5.4, 10 #9).
 func recordSigningAlgorithm(desc map[string]string, key cmp.SigningKey) {
-	if alg := key.Algorithm(); cmp.IsAsymmetricSignature(alg) {
+	if alg := key.Algorithm(); sigalg.IsAsymmetric(alg) {
 		desc[DescSigningAlgorithm] = alg
 	}
 }
@@ -103,7 +104,7 @@ func recordSigningAlgorithm(desc map[string]string, key cmp.SigningKey) {
 // item (5.4). HMAC keys ignore the entry, as Java does.
 func checkSigningAlgorithm(desc map[string]string, key cmp.VerificationKey) error {
 	alg, ok := desc[DescSigningAlgorithm]
-	if !ok || !cmp.IsAsymmetricSignature(key.Algorithm()) || alg == key.Algorithm() {
+	if !ok || !sigalg.IsAsymmetric(key.Algorithm()) || alg == key.Algorithm() {
 		return nil
 	}
 	return &ddbcrypt.DescriptionError{Field: DescSigningAlgorithm, Value: alg, Err: fmt.Errorf("%w: the verification key uses %s", ddbcrypt.ErrMaterialDescription, key.Algorithm())}

@@ -57,7 +57,7 @@ func (t *Table[T]) BatchSave(ctx context.Context, items []T) error {
 	keys := make([]map[string]types.AttributeValue, len(items))
 	for i := range items {
 		var err error
-		if plain[i], keys[i], err = t.t.encodeForWrite(reflect.ValueOf(&items[i]).Elem()); err != nil {
+		if plain[i], keys[i], err = t.t.encodeForWrite(ctx, reflect.ValueOf(&items[i]).Elem()); err != nil {
 			return err
 		}
 	}
@@ -80,7 +80,7 @@ func (t *Table[T]) BatchDelete(ctx context.Context, items []T) error {
 	keys := make([]map[string]types.AttributeValue, len(items))
 	for i := range items {
 		var err error
-		if keys[i], err = t.t.keyOfStruct(reflect.ValueOf(&items[i]).Elem()); err != nil {
+		if keys[i], err = t.t.keyOfStruct(ctx, reflect.ValueOf(&items[i]).Elem()); err != nil {
 			return err
 		}
 		requests[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: keys[i]}}
@@ -152,7 +152,7 @@ func (t *Table[T]) BatchLoad(ctx context.Context, keys []T, opts ...Option) ([]T
 	order := make([]string, len(keys)) // the key of each element of keys
 	seen := make(map[string]bool, len(keys))
 	for i := range keys {
-		key, err := t.t.keyOfStruct(reflect.ValueOf(&keys[i]).Elem())
+		key, err := t.t.keyOfStruct(ctx, reflect.ValueOf(&keys[i]).Elem())
 		if err != nil {
 			return nil, err
 		}

@@ -194,7 +194,7 @@ func newP8(b testing.TB) *p8 {
 	if err := tbl.Save(ctx, e.order); err != nil {
 		b.Fatal(err)
 	}
-	plain, key, err := tbl.t.encodeForWrite(reflect.ValueOf(e.order).Elem())
+	plain, key, err := tbl.t.encodeForWrite(ctx, reflect.ValueOf(e.order).Elem())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -86,8 +86,9 @@ type createSettings struct {
 //   - PAY_PER_REQUEST billing unless WithProvisionedThroughput says
 //     otherwise, and the resource tags and stream of the options.
 //
-// It fails, wrapping ddbcrypt.ErrInvalidConfig, if T has no partition key
-// field or an option is out of range.
+// It fails, wrapping ddbcrypt.ErrInvalidConfig, if T has no key tags (a
+// struct that takes its keys from an existing table cannot say what they
+// are) or an option is out of range.
 func (t *Table[T]) CreateTableInput(opts ...Option) (*dynamodb.CreateTableInput, error) {
 	return t.t.createTableInput("CreateTableInput", opts)
 }
@@ -138,7 +139,7 @@ func (t *table) createTableInput(call string, opts []Option) (*dynamodb.CreateTa
 	}
 	s := t.schema
 	if s.PartitionKey == nil {
-		return nil, invalidConfig("type %v has no partition key field (tag option \"hash\"), so the key schema of table %s is not known", s.Type, t.name)
+		return nil, invalidConfig("type %v has no key tags, so the key schema of table %s is not known: tag the partition key field ddb:\"NAME,hash\" (and a sort key field ddb:\"NAME,range\"), or create the table yourself, whose keys the mapper then takes", s.Type, t.name)
 	}
 	var defs []types.AttributeDefinition
 	keySchema := func(partition, sort *schema.Field) []types.KeySchemaElement {

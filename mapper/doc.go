@@ -21,6 +21,14 @@
 // A blank field `_ struct{} ddbcrypt:"signonly"` changes a type's default
 // action.
 //
+// A struct whose tags give no key roles (no hash, no range), such as one
+// tagged for attributevalue alone, takes its keys from the table's key
+// schema on first use, when the table is described: the fields named like
+// the table's key attributes become its keys, signed and never encrypted
+// like tagged keys. The first call fails, naming the table and the
+// attribute, if the struct has no such field or stores it as another type
+// than the table's; CreateTable and CreateTableInput need the key tags.
+//
 // The ddb option index=NAME:hash or index=NAME:range makes a field a key of
 // a secondary index, signed and never encrypted like the table's keys:
 //

@@ -6,6 +6,7 @@ package mapper_test
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -85,6 +86,20 @@ func TestBadInput(t *testing.T) {
 		wantErrIs(t, "Save(nil)", docs.Save(ctx, nil), ddbcrypt.ErrInvalidItem)
 		wantErrIs(t, "Load(nil)", docs.Load(ctx, nil), ddbcrypt.ErrInvalidItem)
 		wantErrIs(t, "Delete(nil)", docs.Delete(ctx, nil), ddbcrypt.ErrInvalidItem)
+		// The typed and the untyped methods word the mistake alike.
+		for call, errs := range map[string][2]error{
+			"Save":   {docs.Save(ctx, nil), e.m.Save(ctx, (*doc)(nil))},
+			"Load":   {docs.Load(ctx, nil), e.m.Load(ctx, (*doc)(nil))},
+			"Delete": {docs.Delete(ctx, nil), e.m.Delete(ctx, (*doc)(nil))},
+		} {
+			want := call + ": want a non-nil pointer to a struct, got a nil *mapper_test.doc"
+			for i, err := range errs {
+				if err == nil || !strings.HasSuffix(err.Error(), want) {
+					t.Errorf("%s(nil) of the %s: %v, want an error ending %q", call, [...]string{"Table", "Mapper"}[i], err, want)
+				}
+			}
+		}
+		wantMention(t, "Mapper.Save(nil)", e.m.Save(ctx, nil), "Save: want a non-nil pointer to a struct, got nil")
 		noCalls("nil pointers")
 	})
 

@@ -61,7 +61,7 @@ func New(client Client, provider cmp.Provider, opts ...Option) *Mapper {
 // Save encrypts, signs and writes v, a pointer to a struct whose type names
 // its table with a TableName method. See Table.Save.
 func (m *Mapper) Save(ctx context.Context, v any, opts ...Option) error {
-	t, rv, err := m.tableOf(v)
+	t, rv, err := m.tableOf("Save", v)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (m *Mapper) Save(ctx context.Context, v any, opts ...Option) error {
 
 // Load reads the item with v's primary key into v. See Table.Load.
 func (m *Mapper) Load(ctx context.Context, v any, opts ...Option) error {
-	t, rv, err := m.tableOf(v)
+	t, rv, err := m.tableOf("Load", v)
 	if err != nil {
 		return err
 	}
@@ -79,25 +79,25 @@ func (m *Mapper) Load(ctx context.Context, v any, opts ...Option) error {
 
 // Delete deletes the item with v's primary key. See Table.Delete.
 func (m *Mapper) Delete(ctx context.Context, v any, opts ...Option) error {
-	t, rv, err := m.tableOf(v)
+	t, rv, err := m.tableOf("Delete", v)
 	if err != nil {
 		return err
 	}
 	return t.delete(ctx, rv, opts)
 }
 
-// tableOf returns the table of v's type, named by its TableName method.
-func (m *Mapper) tableOf(v any) (*table, reflect.Value, error) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
-		return nil, reflect.Value{}, invalidItem("want a non-nil pointer to a struct, not %T", v)
+// tableOf returns the table of the type v points to, named by its
+// TableName method, and the struct.
+func (m *Mapper) tableOf(call string, v any) (*table, reflect.Value, error) {
+	rv, err := itemValue(call, v)
+	if err != nil {
+		return nil, reflect.Value{}, err
 	}
-	typ := rv.Elem().Type()
+	typ := rv.Type()
 	m.tablesMu.Lock()
 	t, ok := m.tables[typ]
 	m.tablesMu.Unlock()
 	if !ok {
-		var err error
 		if t, err = newTable(m, typ, settings{}); err != nil {
 			return nil, reflect.Value{}, err
 		}
@@ -105,5 +105,5 @@ func (m *Mapper) tableOf(v any) (*table, reflect.Value, error) {
 		m.tables[typ] = t
 		m.tablesMu.Unlock()
 	}
-	return t, rv.Elem(), nil
+	return t, rv, nil
 }

@@ -511,7 +511,7 @@ func TestLoad(t *testing.T) {
 		got := account{ID: "l", Seq: 3}
 		err := tbl.Load(ctx, &got)
 		wantErrIs(t, "Load of an item with an unknown attribute", err, ddbcrypt.ErrUnknownAttribute)
-		wantMention(t, "Load of an item with an unknown attribute", err, "extra_attr")
+		wantMention(t, "Load of an item with an unknown attribute", err, "extra_attr", "has no field for them", "mapper.AcceptUnknownAttributes()")
 		if k := itemKey(t, err); k != fmtKey(key("l", 3)) {
 			t.Errorf("unknown-attribute error names %s", k)
 		}

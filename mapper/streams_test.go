@@ -141,7 +141,7 @@ func TestDecodeStreamRecordUnknownAttributes(t *testing.T) {
 	rec := streamtest.Event(t, streamtest.Record{Event: "INSERT", Table: "orders", Keys: key("c1", 1), NewImage: db.Stored("orders", key("c1", 1))}).Records[0]
 	_, _, err := mustTable[narrow](t, m, "orders").DecodeStreamRecord(t.Context(), rec)
 	wantErrIs(t, "an image with an unknown attribute", err, ddbcrypt.ErrUnknownAttribute)
-	wantMention(t, "an image with an unknown attribute", err, "extra")
+	wantMention(t, "an image with an unknown attribute", err, "extra", "mapper.AcceptUnknownAttributes()")
 
 	lenient := mapper.New(db, p, mapper.AcceptUnknownAttributes())
 	got, _, err := mustTable[narrow](t, lenient, "orders").DecodeStreamRecord(t.Context(), rec)

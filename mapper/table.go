@@ -25,7 +25,9 @@ type Table[T any] struct {
 }
 
 // NewTable returns the table of T. The struct's tags are checked now; the
-// table itself is described (once) on first use.
+// table itself is described (once) on first use. A struct without key roles
+// in its tags (no hash, no range) takes its keys from the table's key
+// schema then: the fields named like the table's key attributes.
 func NewTable[T any](m *Mapper, opts ...Option) (*Table[T], error) {
 	var cfg settings
 	if err := cfg.apply(atNewTable, "NewTable", opts); err != nil {
@@ -49,7 +51,7 @@ func (t *Table[T]) Name() string { return t.t.name }
 // 0, if there is no stored item); otherwise it returns an error wrapping
 // ErrVersionConflict and leaves v unchanged.
 func (t *Table[T]) Save(ctx context.Context, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("Save", v)
 	if err != nil {
 		return err
 	}
@@ -61,7 +63,7 @@ func (t *Table[T]) Save(ctx context.Context, v *T, opts ...Option) error {
 // item that fails verification, or has another key, one wrapping
 // ddbcrypt.ErrIntegrity.
 func (t *Table[T]) Load(ctx context.Context, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("Load", v)
 	if err != nil {
 		return err
 	}
@@ -73,18 +75,29 @@ func (t *Table[T]) Load(ctx context.Context, v *T, opts ...Option) error {
 // wrapping ErrVersionConflict); version 0, a struct never saved or loaded,
 // deletes unconditionally.
 func (t *Table[T]) Delete(ctx context.Context, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("Delete", v)
 	if err != nil {
 		return err
 	}
 	return t.t.delete(ctx, rv, opts)
 }
 
-func structValue[T any](v *T) (reflect.Value, error) {
-	if v == nil {
-		return reflect.Value{}, invalidItem("nil %T", v)
+// itemValue returns the struct v points to, for the method call of Table
+// or Mapper. Any v but a non-nil pointer to a struct is refused with the
+// same words whichever method was called, typed or untyped.
+func itemValue(call string, v any) (reflect.Value, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct {
+		return rv.Elem(), nil
 	}
-	return reflect.ValueOf(v).Elem(), nil
+	got := fmt.Sprintf("a %T", v)
+	switch {
+	case v == nil:
+		got = "nil"
+	case rv.Kind() == reflect.Pointer && rv.IsNil():
+		got = fmt.Sprintf("a nil %T", v)
+	}
+	return reflect.Value{}, invalidItem("%s: want a non-nil pointer to a struct, got %s", call, got)
 }
 
 // table is the untyped machinery behind Table and the Mapper's methods.
@@ -114,9 +127,6 @@ func newTable(m *Mapper, typ reflect.Type, cfg settings) (*table, error) {
 	}
 	if t.name == "" {
 		return nil, invalidConfig("type %v has no TableName method and no table name was given", typ)
-	}
-	if s.PartitionKey == nil {
-		return nil, invalidConfig("type %v has no partition key field (tag option \"hash\")", typ)
 	}
 	return t, nil
 }
@@ -148,6 +158,9 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 		return nil, err
 	}
 	p = engine.NewTable(t.name, info, policy, t.logical, t.m.encryptor)
+	if !t.m.opts.acceptUnknown {
+		p = p.WithUnknownHint(fmt.Sprintf("type %v has no field for them: add the fields, or create the mapper with mapper.AcceptUnknownAttributes() to verify such attributes and ignore them", t.schema.Type))
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.prepared == nil {
@@ -158,19 +171,33 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 
 // checkKeys checks the struct's keys against the table's description, so
 // that a mismatch is told in the struct's terms before any item is sent:
-// the primary key's names and types, and each index the tags declare.
+// the primary key's names and types, and each index the tags declare. A
+// struct without key roles must have a field for each key attribute.
 func (t *table) checkKeys(info *tableinfo.Info) error {
 	s := t.schema
-	want := tableinfo.KeySchema{Partition: s.PartitionKey.Name}
-	if s.SortKey != nil {
-		want.Sort = s.SortKey.Name
+	if s.PartitionKey != nil {
+		want := tableinfo.KeySchema{Partition: s.PartitionKey.Name}
+		if s.SortKey != nil {
+			want.Sort = s.SortKey.Name
+		}
+		if want != info.Keys {
+			return invalidConfig("type %v has primary key %s but table %s has %s", s.Type, describeKeys(want), t.name, describeKeys(info.Keys))
+		}
 	}
-	if want != info.Keys {
-		return invalidConfig("type %v has primary key %s but table %s has %s", s.Type, describeKeys(want), t.name, describeKeys(info.Keys))
-	}
-	for _, f := range [...]*schema.Field{s.PartitionKey, s.SortKey} {
-		if f != nil && f.KeyType != "" && info.Types[f.Name] != "" && f.KeyType != info.Types[f.Name] {
-			return invalidConfig("field %s of %v is stored as type %s, but the key attribute %q of table %s has type %s", f.GoName, s.Type, f.KeyType, f.Name, t.name, info.Types[f.Name])
+	for _, name := range [...]string{info.Keys.Partition, info.Keys.Sort} {
+		if name == "" {
+			continue
+		}
+		f := s.Field(name)
+		if f == nil {
+			return invalidConfig("type %v has no key tags, so its keys are those of table %s, and it has no field for the key attribute %q; add one, or tag the key fields (ddb:\",hash\", ddb:\",range\")", s.Type, t.name, name)
+		}
+		kt, err := f.AsKeyType()
+		if err != nil {
+			return invalidConfig("field %s of %v is the key attribute %q of table %s, and %v", f.GoName, s.Type, name, t.name, err)
+		}
+		if info.Types[name] != "" && kt != info.Types[name] {
+			return invalidConfig("field %s of %v is stored as type %s, but the key attribute %q of table %s has type %s", f.GoName, s.Type, kt, name, t.name, info.Types[name])
 		}
 	}
 	for _, ix := range s.Indexes {
@@ -225,9 +252,16 @@ func (t *table) policy(info *tableinfo.Info) (*engine.Policy, error) {
 		var ae *ddbcrypt.AttributeError
 		if f := (*schema.Field)(nil); errors.As(err, &ae) {
 			if f = s.Field(ae.Attribute); f != nil && f.Role == schema.None {
+				what := "a key of a secondary index"
+				switch f.Name {
+				case info.Keys.Partition:
+					what = "the partition key"
+				case info.Keys.Sort:
+					what = "the sort key"
+				}
 				for _, reason := range [...]error{crypto.ErrKeyEncrypted, crypto.ErrKeyUnsigned} {
 					if errors.Is(err, reason) {
-						return nil, invalidConfig("field %s of %v: attribute %q is a key of a secondary index of table %s, and %v", f.GoName, s.Type, f.Name, t.name, reason)
+						return nil, invalidConfig("field %s of %v: attribute %q is %s of table %s, and %v", f.GoName, s.Type, f.Name, what, t.name, reason)
 					}
 				}
 			}
@@ -243,12 +277,34 @@ func (t *table) encode(rv reflect.Value) (map[string]types.AttributeValue, error
 	return t.m.codec.Encode(t.schema, rv)
 }
 
-// keyOf returns the primary key of an item and checks it is there. The key
-// names come from the struct (prepare checks them against the table), so
-// that bad input is refused before any call to DynamoDB.
-func (t *table) keyOf(item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+// keyFields returns the fields of the primary key (the sort key nil if
+// there is none): the fields tagged hash and range, so that bad input is
+// refused before any call to DynamoDB (prepare checks them against the
+// table). A struct without key roles has the table's keys, which are known
+// once the table is described, so this prepares it first.
+func (t *table) keyFields(ctx context.Context) ([2]*schema.Field, error) {
+	s := t.schema
+	if s.PartitionKey != nil {
+		return [2]*schema.Field{s.PartitionKey, s.SortKey}, nil
+	}
+	p, err := t.prepare(ctx)
+	if err != nil {
+		return [2]*schema.Field{}, err
+	}
+	var keys [2]*schema.Field
+	for i, name := range [...]string{p.Info().Keys.Partition, p.Info().Keys.Sort} {
+		if name != "" {
+			keys[i] = s.Field(name) // there is one: checkKeys
+		}
+	}
+	return keys, nil
+}
+
+// keyOf returns the primary key of an item, whose key fields are fields,
+// and checks it is there.
+func (t *table) keyOf(fields [2]*schema.Field, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
 	key := make(map[string]types.AttributeValue, 2)
-	for _, f := range [...]*schema.Field{t.schema.PartitionKey, t.schema.SortKey} {
+	for _, f := range fields {
 		if f == nil {
 			continue
 		}
@@ -264,9 +320,13 @@ func (t *table) keyOf(item map[string]types.AttributeValue) (map[string]types.At
 
 // keyOfStruct returns the primary key of a struct, marshaling only its key
 // fields.
-func (t *table) keyOfStruct(rv reflect.Value) (map[string]types.AttributeValue, error) {
+func (t *table) keyOfStruct(ctx context.Context, rv reflect.Value) (map[string]types.AttributeValue, error) {
+	fields, err := t.keyFields(ctx)
+	if err != nil {
+		return nil, err
+	}
 	item := make(map[string]types.AttributeValue, 2)
-	for _, f := range [...]*schema.Field{t.schema.PartitionKey, t.schema.SortKey} {
+	for _, f := range fields {
 		if f == nil {
 			continue
 		}
@@ -280,7 +340,7 @@ func (t *table) keyOfStruct(rv reflect.Value) (map[string]types.AttributeValue, 
 		}
 		item[f.Name] = av
 	}
-	return t.keyOf(item)
+	return t.keyOf(fields, item)
 }
 
 // isEmptyKey reports a value DynamoDB refuses as a key.
@@ -365,7 +425,7 @@ func (t *table) preparePut(ctx context.Context, rv reflect.Value, wo settings) (
 		defer vf.Set(saved) // the struct changes only in done
 		w.done = func() { vf.Set(next) }
 	}
-	if w.item, w.key, err = t.encodeForWrite(rv); err != nil {
+	if w.item, w.key, err = t.encodeForWrite(ctx, rv); err != nil {
 		return nil, nil, err
 	}
 	p, err := t.prepare(ctx)
@@ -383,7 +443,7 @@ func (t *table) load(ctx context.Context, rv reflect.Value, opts []Option) error
 	if err != nil {
 		return err
 	}
-	key, err := t.keyOfStruct(rv)
+	key, err := t.keyOfStruct(ctx, rv)
 	if err != nil {
 		return err
 	}
@@ -437,7 +497,7 @@ func (t *table) delete(ctx context.Context, rv reflect.Value, opts []Option) err
 
 // prepareDelete builds the key and condition of a delete.
 func (t *table) prepareDelete(ctx context.Context, rv reflect.Value, wo settings) (*write, *engine.Table, error) {
-	key, err := t.keyOfStruct(rv)
+	key, err := t.keyOfStruct(ctx, rv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -543,13 +603,18 @@ func (t *table) conditionError(op string, err error, versioned bool, storedVersi
 }
 
 // encodeForWrite marshals the struct to be written and checks it before any
-// network call: its key is there, and its plaintext is not already over
-// DynamoDB's item limit (the encrypted item is checked again, exactly).
-func (t *table) encodeForWrite(rv reflect.Value) (item, key map[string]types.AttributeValue, err error) {
+// write: its key is there, and its plaintext is not already over DynamoDB's
+// item limit (the encrypted item is checked again, exactly). Only for a
+// struct without key roles is the table described first.
+func (t *table) encodeForWrite(ctx context.Context, rv reflect.Value) (item, key map[string]types.AttributeValue, err error) {
 	if item, err = t.encode(rv); err != nil {
 		return nil, nil, err
 	}
-	if key, err = t.keyOf(item); err != nil {
+	fields, err := t.keyFields(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if key, err = t.keyOf(fields, item); err != nil {
 		return nil, nil, err
 	}
 	if size := tableinfo.ItemSize(item); size > tableinfo.MaxItemSize {

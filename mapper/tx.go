@@ -42,7 +42,7 @@ func (m *Mapper) NewTx() *Tx { return &Tx{m: m} }
 // TxSave adds the save of v to tx: encrypted and signed now, written with
 // the same version check as Save when tx commits.
 func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("TxSave", v)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...Option) err
 // TxDelete adds the delete of v's item to tx, with the same version check
 // as Delete.
 func (t *Table[T]) TxDelete(ctx context.Context, tx *Tx, v *T, opts ...Option) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("TxDelete", v)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func (tx *Tx) itemList() string {
 // of a signed attribute would break the item's signature; use Save. A field
 // whose value is omitted (omitempty) is removed.
 func (t *Table[T]) Update(ctx context.Context, v *T, fields ...string) error {
-	rv, err := structValue(v)
+	rv, err := itemValue("Update", v)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (t *table) update(ctx context.Context, rv reflect.Value, fields []string) e
 	if len(fields) == 0 {
 		return invalidItem("Update needs at least one field")
 	}
-	item, key, err := t.encodeForWrite(rv)
+	item, key, err := t.encodeForWrite(ctx, rv)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (t *table) update(ctx context.Context, rv reflect.Value, fields []string) e
 	if ae, ok := errors.AsType[*ddbcrypt.AttributeError](err); ok {
 		if f := t.schema.Field(ae.Attribute); f != nil {
 			hint := ""
-			if f.Role == schema.None && p.Policy().Action(f.Name) != crypto.DoNothing {
+			if f.Role == schema.None && !p.Info().IsKey(f.Name) && p.Policy().Action(f.Name) != crypto.DoNothing {
 				hint = `; to update it alone, tag it ddbcrypt:"donottouch"`
 			}
 			err = fmt.Errorf("field %s of %v: %w%s", f.GoName, t.schema.Type, err, hint)

@@ -53,6 +53,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 )
 
 // Attribute names of a MetaStore row (docs/format.md 7.6.2), as they appear in
@@ -174,7 +175,7 @@ func rowKey(name string, version int64) map[string]types.AttributeValue {
 
 // checkMaterial validates a name and version before any call.
 func checkMaterial(op, name string, version int64) error {
-	if err := cmp.CheckMaterialName(name); err != nil {
+	if err := metaid.CheckName(name); err != nil {
 		return &cmp.MaterialError{Op: op, Name: name, Version: version, Err: err}
 	}
 	if version < 0 {
@@ -253,7 +254,7 @@ func (s *MetaStore) open(ctx context.Context, op, name string, version int64, st
 // that reads only V, so it needs no decryption.
 func (s *MetaStore) MaxVersion(ctx context.Context, name string) (int64, error) {
 	const op = "find the newest version of"
-	if err := cmp.CheckMaterialName(name); err != nil {
+	if err := metaid.CheckName(name); err != nil {
 		return 0, &cmp.MaterialError{Op: op, Name: name, Version: -1, Err: err}
 	}
 	out, err := s.client.Query(ctx, &dynamodb.QueryInput{

@@ -20,6 +20,7 @@ import (
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
@@ -254,7 +255,7 @@ func TestVersionsIncrease(t *testing.T) {
 		}
 		providers = append(providers, p)
 		item := encryptWith(t, p, int(v))
-		if got := description(t, item)[cmp.DescMetaID]; got != cmp.MetaID("orders", v) {
+		if got := description(t, item)[cmp.DescMetaID]; got != metaid.Format("orders", v) {
 			t.Errorf("version %d: meta-id %q", v, got)
 		}
 		items = append(items, item)
@@ -597,7 +598,7 @@ func TestVersionsList(t *testing.T) {
 	}
 	var got []string
 	for _, v := range list {
-		got = append(got, cmp.MetaID(v.Name, v.Version))
+		got = append(got, metaid.Format(v.Name, v.Version))
 		if v.Created.Before(before.Add(-time.Millisecond)) || v.Created.After(after.Add(time.Millisecond)) {
 			t.Errorf("%s created %v, not between %v and %v", v.Name, v.Created, before, after)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
@@ -158,7 +159,7 @@ func TestMostRecentConcurrentRotation(t *testing.T) {
 					return
 				}
 				id := metaID(t, stored)
-				_, v, err := cmp.ParseMetaID(id)
+				_, v, err := metaid.Parse(id)
 				if err != nil {
 					t.Error(err)
 					return
@@ -190,7 +191,7 @@ func TestMostRecentConcurrentRotation(t *testing.T) {
 	}
 	// Version 0 was created by the first item, then `versions` more. The
 	// writers reach the newest within a TTL or so; allow a slow machine more.
-	newest := cmp.MetaID("orders", versions)
+	newest := metaid.Format("orders", versions)
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(ttl) {
 		mu.Lock()
 		done := seen[newest]

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 )
 
 // rowKeys are the keys of one version. Never printed.
@@ -63,7 +64,7 @@ func parseRow(plain map[string]types.AttributeValue, name string, version int64)
 		return nil, err
 	}
 	if gotName != name || gotVersion != version {
-		return nil, fmt.Errorf("%w: the row read is %s", ddbcrypt.ErrIntegrity, cmp.MetaID(gotName, gotVersion))
+		return nil, fmt.Errorf("%w: the row read is %s", ddbcrypt.ErrIntegrity, metaid.Format(gotName, gotVersion))
 	}
 	t, err := stringField(plain, AttrType)
 	if err != nil {
@@ -137,7 +138,7 @@ func (k *rowKeys) provider(op, name string, version int64) (cmp.Provider, error)
 		WrappingKey:   wk,
 		UnwrappingKey: wk,
 		SigningKey:    mac,
-		Description:   map[string]string{cmp.DescMetaID: cmp.MetaID(name, version)},
+		Description:   map[string]string{cmp.DescMetaID: metaid.Format(name, version)},
 	})
 	if err != nil {
 		return fail(err)

@@ -375,3 +375,34 @@ func TestDynamodbav(t *testing.T) {
 
 // Inner is embedded by a test type.
 type Inner struct{ A string }
+
+// AsKeyType answers for fields without a key tag what KeyType says for key
+// fields, so that a struct without key roles can take its keys from the
+// table.
+func TestAsKeyType(t *testing.T) {
+	type K struct {
+		S1 string    `dynamodbav:"s1"`
+		S2 int       `ddb:"s2,string"`
+		N1 *int64    `ddb:"n1"`
+		N2 time.Time `ddb:"n2,unixtime"`
+		N3 kMarshalN `ddb:"n3"`
+		B1 []byte    `ddb:"b1"`
+		S3 string    `ddb:"s3,index=ix-1:hash"` // a key field: its KeyType
+		X1 bool      `ddb:"x1"`
+		X2 []string  `ddb:"x2,stringset"`
+	}
+	s := mustOf[K](t)
+	for _, f := range s.Fields {
+		got, err := f.AsKeyType()
+		if f.Name[0] == 'x' {
+			if err == nil || got != "" {
+				t.Errorf("%s (%v): %q, %v; want an error", f.Name, f.Type, got, err)
+			}
+			continue
+		}
+		want := map[byte]types.ScalarAttributeType{'s': "S", 'n': "N", 'b': "B"}[f.Name[0]]
+		if err != nil || got != want {
+			t.Errorf("%s (%v): %q, %v; want %q", f.Name, f.Type, got, err, want)
+		}
+	}
+}

@@ -24,6 +24,18 @@ var (
 	timeType      = reflect.TypeFor[time.Time]()
 )
 
+// AsKeyType returns the type DynamoDB would know the attribute by as a
+// key: KeyType for a key field, and for any other field what KeyType
+// would be had its tag made it a key. It is an error for a field stored
+// as neither a string, a number nor binary (a struct, a list, a set, a
+// bool, ...).
+func (f *Field) AsKeyType() (types.ScalarAttributeType, error) {
+	if f.KeyType != "" {
+		return f.KeyType, nil
+	}
+	return keyType(f.Type, f.Tag)
+}
+
 // keyType returns the type DynamoDB is told a key attribute has (S, N or
 // B): what attributevalue's Encoder, with its default options, writes for
 // a field of type t with the tag's options. A type with its own

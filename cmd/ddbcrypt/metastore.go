@@ -22,6 +22,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
 
@@ -111,8 +112,8 @@ fresh random keys. Writers using a Most Recent provider switch to it when
 their TTL expires; items of older versions stay readable.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if args[1] == "" || strings.Contains(args[1], "#") {
-				return usagef("material name %q: it must not be empty nor contain '#'", args[1])
+			if err := metaid.CheckName(args[1]); err != nil {
+				return &usageError{err}
 			}
 			store, err := openMetaStore(cmd, args[0], nil)
 			if err != nil {

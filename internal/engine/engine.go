@@ -12,6 +12,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -37,6 +39,8 @@ type Table struct {
 	policy    *Policy
 	context   crypto.Context
 	encryptor *crypto.Encryptor
+
+	unknownHint string // added to an ErrUnknownAttribute error: WithUnknownHint
 }
 
 // NewTable returns the table called name (as requests name it), described
@@ -53,6 +57,16 @@ func NewTable(name string, info *tableinfo.Info, policy *Policy, signatureName s
 		context:   crypto.Context{TableName: signatureName, PartitionKeyName: info.Keys.Partition, SortKeyName: info.Keys.Sort},
 		encryptor: encryptor,
 	}
+}
+
+// WithUnknownHint returns a copy of t whose errors for a stored item with
+// attributes the policy does not name (ddbcrypt.ErrUnknownAttribute, when
+// the encryptor refuses them) end with hint: what the front end's user can
+// do about them.
+func (t *Table) WithUnknownHint(hint string) *Table {
+	c := *t
+	c.unknownHint = hint
+	return &c
 }
 
 // Name returns the table's name as requests name it.
@@ -85,6 +99,9 @@ func (t *Table) Decrypt(ctx context.Context, item map[string]types.AttributeValu
 	}
 	dec, err := t.encryptor.DecryptItem(ctx, item, t.policy.actions, t.context)
 	if err != nil {
+		if t.unknownHint != "" && errors.Is(err, ddbcrypt.ErrUnknownAttribute) {
+			err = fmt.Errorf("%w; %s", err, t.unknownHint)
+		}
 		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: err}
 	}
 	return dec, nil
