@@ -4,6 +4,7 @@ package mapper
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"reflect"
 	"sync"
@@ -189,7 +190,10 @@ func readKeys(p *engine.Table, index string) (tableinfo.KeySchema, *string, erro
 		return p.Info().Keys, nil, nil
 	}
 	keys, err := p.IndexKeys(index, false)
-	return keys, &index, err
+	if err != nil {
+		return keys, nil, fmt.Errorf("table %s: %w", p.Name(), err)
+	}
+	return keys, &index, nil
 }
 
 // combine combines filters with AND. What they may name is the engine's to

@@ -29,11 +29,11 @@ func BatchGet(ctx context.Context, db DB, resolve Resolver, in *dynamodb.BatchGe
 			return nil, err
 		}
 		if err := t.checkLegacy(param{"AttributesToGet", len(ka.AttributesToGet) > 0}); err != nil {
-			return nil, err
+			return nil, t.refusal(nil, err)
 		}
 		paths, err := t.projection(ka.ProjectionExpression, ka.ExpressionAttributeNames)
 		if err != nil {
-			return nil, err
+			return nil, t.refusal(nil, err)
 		}
 		ka.ProjectionExpression, ka.ExpressionAttributeNames = nil, nil
 		req.RequestItems[name], tables[name], projections[name] = ka, t, paths

@@ -15,6 +15,16 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
+// refusal says where a refused request was going: the item, for a
+// request about one (key holds its key or the whole item), else the table.
+// The errors of the checks name neither, so that it is said once.
+func (t *Table) refusal(key map[string]types.AttributeValue, err error) error {
+	if key != nil {
+		return &ddbcrypt.ItemError{Table: t.name, Key: t.Key(key), Err: err}
+	}
+	return fmt.Errorf("table %s: %w", t.name, err)
+}
+
 // param is one of the legacy parameters a request may set.
 type param struct {
 	name string
@@ -26,7 +36,7 @@ type param struct {
 func (t *Table) checkLegacy(params ...param) error {
 	for _, p := range params {
 		if p.used {
-			return refused(t.name, "the legacy parameter %s is not supported; use an expression", p.name)
+			return refusedf("the legacy parameter %s is not supported; use an expression", p.name)
 		}
 	}
 	return nil
@@ -39,7 +49,7 @@ func (t *Table) checkReturnValues(rv types.ReturnValue) error {
 	case "", types.ReturnValueNone, types.ReturnValueAllOld, types.ReturnValueAllNew:
 		return nil
 	}
-	return refused(t.name, "ReturnValues %s returns part of an item, which cannot be verified; use ALL_OLD or ALL_NEW", rv)
+	return refusedf("ReturnValues %s returns part of an item, which cannot be verified; use ALL_OLD or ALL_NEW", rv)
 }
 
 // projection parses a projection expression the engine applies itself after
@@ -50,7 +60,7 @@ func (t *Table) projection(expr *string, names map[string]string) ([]ddbexpr.Pat
 	}
 	paths, err := ddbexpr.ProjectionPaths(*expr, names)
 	if err != nil {
-		return nil, refused(t.name, "projection: %v", err)
+		return nil, refusedf("projection: %v", err)
 	}
 	return paths, nil
 }
@@ -64,19 +74,19 @@ func (t *Table) checkRead(index *string, sel types.Select, projection *string, n
 		}
 	}
 	if sel == types.SelectAllProjectedAttributes && index == nil {
-		return nil, refused(t.name, "Select ALL_PROJECTED_ATTRIBUTES needs an index")
+		return nil, refusedf("Select ALL_PROJECTED_ATTRIBUTES needs an index")
 	}
 	paths, err := t.projection(projection, names)
 	if err != nil {
 		return nil, err
 	}
 	if paths != nil && sel == types.SelectCount {
-		return nil, refused(t.name, "Select COUNT with a ProjectionExpression")
+		return nil, refusedf("Select COUNT with a ProjectionExpression")
 	}
 	if paths != nil || sel != types.SelectSpecificAttributes {
 		return paths, nil
 	}
-	return nil, refused(t.name, "Select SPECIFIC_ATTRIBUTES needs a ProjectionExpression")
+	return nil, refusedf("Select SPECIFIC_ATTRIBUTES needs a ProjectionExpression")
 }
 
 // IndexKeys returns the key attributes of the named secondary index, which
@@ -85,10 +95,10 @@ func (t *Table) checkRead(index *string, sel types.Select, projection *string, n
 func (t *Table) IndexKeys(index string, counting bool) (tableinfo.KeySchema, error) {
 	ix, ok := t.info.Indexes[index]
 	if !ok {
-		return tableinfo.KeySchema{}, misconfigured(t.name, "no index %q", index)
+		return tableinfo.KeySchema{}, misconfigured("no index %q", index)
 	}
 	if !ix.ProjectsAll && !counting {
-		return tableinfo.KeySchema{}, misconfigured(t.name, "index %q does not project all attributes; encrypted items can only be verified whole", index)
+		return tableinfo.KeySchema{}, misconfigured("index %q does not project all attributes; encrypted items can only be verified whole", index)
 	}
 	return ix.Keys, nil
 }

@@ -16,7 +16,7 @@ import (
 // ALL_OLD, or with a failed condition, is verified and decrypted.
 func (t *Table) Put(ctx context.Context, db DB, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues); err != nil {
-		return nil, err
+		return nil, t.refusal(in.Item, err)
 	}
 	req := *in
 	var err error
@@ -38,11 +38,11 @@ func (t *Table) Put(ctx context.Context, db DB, in *dynamodb.PutItemInput, optFn
 // in.Key is an error wrapping ddbcrypt.ErrIntegrity.
 func (t *Table) Get(ctx context.Context, db DB, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	if err := t.checkLegacy(param{"AttributesToGet", len(in.AttributesToGet) > 0}); err != nil {
-		return nil, err
+		return nil, t.refusal(in.Key, err)
 	}
 	paths, err := t.projection(in.ProjectionExpression, in.ExpressionAttributeNames)
 	if err != nil {
-		return nil, err
+		return nil, t.refusal(in.Key, err)
 	}
 	req := *in
 	req.ProjectionExpression, req.ExpressionAttributeNames = nil, nil
@@ -64,7 +64,7 @@ func (t *Table) Get(ctx context.Context, db DB, in *dynamodb.GetItemInput, optFn
 // failed condition, is verified and decrypted.
 func (t *Table) Delete(ctx context.Context, db DB, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
 	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues); err != nil {
-		return nil, err
+		return nil, t.refusal(in.Key, err)
 	}
 	out, err := db.DeleteItem(ctx, in, optFns...)
 	if err != nil {
@@ -83,13 +83,13 @@ func (t *Table) Delete(ctx context.Context, db DB, in *dynamodb.DeleteItemInput,
 // DO_NOTHING attributes updated.
 func (t *Table) Update(ctx context.Context, db DB, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	if err := t.checkLegacy(param{"AttributeUpdates", len(in.AttributeUpdates) > 0}, param{"Expected", len(in.Expected) > 0}); err != nil {
-		return nil, err
+		return nil, t.refusal(in.Key, err)
 	}
 	if err := t.policy.CheckUpdate(in.UpdateExpression, in.ExpressionAttributeNames); err != nil {
-		return nil, err
+		return nil, t.refusal(in.Key, err)
 	}
 	if err := t.policy.CheckCondition("condition", in.ConditionExpression, in.ExpressionAttributeNames); err != nil {
-		return nil, err
+		return nil, t.refusal(in.Key, err)
 	}
 	req := *in
 	req.ConditionExpression, req.ExpressionAttributeNames = t.onlyExisting(in.ConditionExpression, in.ExpressionAttributeNames, in.UpdateExpression)

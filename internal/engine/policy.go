@@ -16,7 +16,6 @@ import (
 // are signed at all, and whether an expression may name an attribute:
 // every front end asks it, nothing else decides. A Policy is immutable.
 type Policy struct {
-	table   string
 	info    *tableinfo.Info
 	actions crypto.AttributeActions // every key named explicitly (ForKeys)
 }
@@ -32,7 +31,7 @@ func NewPolicy(info *tableinfo.Info, configured crypto.AttributeActions, keys ..
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", info.Name, err)
 	}
-	return &Policy{table: info.Name, info: info, actions: actions}, nil
+	return &Policy{info: info, actions: actions}, nil
 }
 
 // Actions returns the actions the item encryptor is given.
@@ -54,11 +53,11 @@ func (p *Policy) CheckCondition(what string, expr *string, names map[string]stri
 	}
 	paths, err := ddbexpr.ConditionPaths(*expr, names)
 	if err != nil {
-		return refused(p.table, "%s: %v", what, err)
+		return refusedf("%s: %v", what, err)
 	}
 	for _, path := range paths {
 		if p.Action(path.Name) == crypto.EncryptAndSign {
-			return &ddbcrypt.AttributeError{Attribute: path.Name, Err: refused(p.table, "the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, path.Name)}
+			return &ddbcrypt.AttributeError{Attribute: path.Name, Err: refusedf("the %s refers to attribute %q, which is encrypted: DynamoDB sees only its ciphertext", what, path.Name)}
 		}
 	}
 	return nil
@@ -71,44 +70,45 @@ func (p *Policy) CheckCondition(what string, expr *string, names map[string]stri
 // one would put ciphertext where plaintext is expected.
 func (p *Policy) CheckUpdate(expr *string, names map[string]string) error {
 	if expr == nil || *expr == "" {
-		return refused(p.table, "an update needs an UpdateExpression")
+		return refusedf("an update needs an UpdateExpression")
 	}
 	u, err := ddbexpr.ParseUpdate(*expr, names)
 	if err != nil {
-		return refused(p.table, "update: %v", err)
+		return refusedf("update: %v", err)
 	}
 	for _, path := range u.Written() {
 		switch name := path.Name; {
 		case name == crypto.SignatureAttribute || name == crypto.DescriptionAttribute:
-			return &ddbcrypt.AttributeError{Attribute: name, Err: refused(p.table, "the update writes the reserved attribute %q", name)}
+			return &ddbcrypt.AttributeError{Attribute: name, Err: refusedf("the update writes the reserved attribute %q", name)}
 		case p.info.IsKey(name):
-			return &ddbcrypt.AttributeError{Attribute: name, Err: refused(p.table, "the update writes key attribute %q", name)}
+			return &ddbcrypt.AttributeError{Attribute: name, Err: refusedf("the update writes key attribute %q", name)}
 		case p.Action(name) != crypto.DoNothing:
-			return &ddbcrypt.AttributeError{Attribute: name, Err: refused(p.table, "the update writes attribute %q, which is %s: a partial update would break the item's signature; write the whole item (PutItem, or Save with the mapper), or make the attribute DO_NOTHING", name, p.Action(name))}
+			return &ddbcrypt.AttributeError{Attribute: name, Err: refusedf("the update writes attribute %q, which is %s: a partial update would break the item's signature; write the whole item (PutItem, or Save with the mapper), or make the attribute DO_NOTHING", name, p.Action(name))}
 		}
 	}
 	for _, path := range u.Reads {
 		if p.Action(path.Name) == crypto.EncryptAndSign {
-			return &ddbcrypt.AttributeError{Attribute: path.Name, Err: refused(p.table, "the update reads attribute %q, which is encrypted: DynamoDB sees only its ciphertext", path.Name)}
+			return &ddbcrypt.AttributeError{Attribute: path.Name, Err: refusedf("the update reads attribute %q, which is encrypted: DynamoDB sees only its ciphertext", path.Name)}
 		}
 	}
 	return nil
 }
 
-// refused builds the error for a request that will not be sent.
+// refused builds the error for a request that will not be sent, naming
+// the tables it is about; see refusedf for one table's requests.
 func refused(table, format string, args ...any) error {
 	return fmt.Errorf("%w: table %s: %s", ddbcrypt.ErrInvalidItem, table, fmt.Sprintf(format, args...))
 }
 
-// refusedf is refused for an error that an *ddbcrypt.ItemError already
-// names the table of.
+// refusedf builds the error for a request of one table that will not be
+// sent. It does not name the table: Table.refusal adds where, once.
 func refusedf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ddbcrypt.ErrInvalidItem, fmt.Sprintf(format, args...))
 }
 
 // misconfigured builds the error for a request the table's configuration
 // cannot serve, such as a query of an index that does not project whole
-// items.
-func misconfigured(table, format string, args ...any) error {
-	return fmt.Errorf("%w: table %s: %s", ddbcrypt.ErrInvalidConfig, table, fmt.Sprintf(format, args...))
+// items. Like refusedf, it leaves naming the table to the caller.
+func misconfigured(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ddbcrypt.ErrInvalidConfig, fmt.Sprintf(format, args...))
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/ddbcrypt/ddbcrypt"
@@ -108,7 +107,7 @@ func checkRefusal(t *testing.T, what string, err error, attr string) {
 		return
 	}
 	var ae *ddbcrypt.AttributeError
-	if !errors.Is(err, ddbcrypt.ErrInvalidItem) || !errors.As(err, &ae) || ae.Attribute != attr || !strings.Contains(err.Error(), "orders") {
-		t.Errorf("%s: error %v, want a refusal naming table orders and attribute %q", what, err, attr)
+	if !errors.Is(err, ddbcrypt.ErrInvalidItem) || !errors.As(err, &ae) || ae.Attribute != attr {
+		t.Errorf("%s: error %v, want a refusal naming attribute %q", what, err, attr)
 	}
 }

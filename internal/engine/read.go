@@ -71,7 +71,7 @@ func (t *Table) ScanPage(ctx context.Context, db DB, in *dynamodb.ScanInput, opt
 func sendRead[Out any](t *Table, r readRequest, strip func(names map[string]string), send func() (*Out, error)) (*Out, []ddbexpr.Path, error) {
 	paths, err := t.checkReadRequest(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, t.refusal(nil, err)
 	}
 	if paths != nil {
 		strip(usedNames(r.names, r.keyCond, r.filter))

@@ -58,6 +58,16 @@ func transactTable(ti types.TransactWriteItem) *string {
 // limited to an existing item. Conditions may only name plaintext
 // attributes, and an Update follows Policy.CheckUpdate.
 func (t *Table) PrepareTransactItem(ctx context.Context, ti types.TransactWriteItem) (types.TransactWriteItem, error) {
+	prepared, err := t.prepareTransactItem(ctx, ti)
+	if err != nil {
+		if _, ok := errors.AsType[*ddbcrypt.ItemError](err); !ok {
+			err = t.refusal(writeKey(ti), err)
+		}
+	}
+	return prepared, err
+}
+
+func (t *Table) prepareTransactItem(ctx context.Context, ti types.TransactWriteItem) (types.TransactWriteItem, error) {
 	var err error
 	switch {
 	case ti.Put != nil:
@@ -178,7 +188,7 @@ func TransactGet(ctx context.Context, db DB, resolve Resolver, in *dynamodb.Tran
 			return nil, err
 		}
 		if projections[i], err = t.projection(ti.Get.ProjectionExpression, ti.Get.ExpressionAttributeNames); err != nil {
-			return nil, err
+			return nil, t.refusal(ti.Get.Key, err)
 		}
 		get := *ti.Get
 		get.ProjectionExpression, get.ExpressionAttributeNames = nil, nil
