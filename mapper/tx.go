@@ -42,47 +42,50 @@ func (m *Mapper) NewTx() *Tx { return &Tx{m: m} }
 // TxSave adds the save of v to tx: encrypted and signed now, written with
 // the same version check as Save when tx commits.
 func (t *Table[T]) TxSave(ctx context.Context, tx *Tx, v *T, opts ...Option) error {
-	rv, err := itemValue("TxSave", v)
-	if err != nil {
-		return err
-	}
-	if err := tx.check(t.t); err != nil {
-		return err
-	}
-	wo, err := options(atWrite, "TxSave", opts)
-	if err != nil {
-		return err
-	}
-	w, p, err := t.t.preparePut(ctx, rv, wo)
-	if err != nil {
-		return err
-	}
-	put := &types.Put{TableName: &t.t.name, Item: w.item}
-	put.ConditionExpression, put.ExpressionAttributeNames, put.ExpressionAttributeValues, put.ReturnValuesOnConditionCheckFailure = w.condition()
-	return tx.add(ctx, t.t, p, w, types.TransactWriteItem{Put: put})
+	return t.t.txAdd(ctx, tx, "TxSave", v, opts, func(rv reflect.Value, wo settings) (*write, *engine.Table, types.TransactWriteItem, error) {
+		w, p, err := t.t.preparePut(ctx, rv, wo)
+		if err != nil {
+			return nil, nil, types.TransactWriteItem{}, err
+		}
+		put := &types.Put{TableName: &t.t.name, Item: w.item}
+		put.ConditionExpression, put.ExpressionAttributeNames, put.ExpressionAttributeValues, put.ReturnValuesOnConditionCheckFailure = w.condition()
+		return w, p, types.TransactWriteItem{Put: put}, nil
+	})
 }
 
 // TxDelete adds the delete of v's item to tx, with the same version check
 // as Delete.
 func (t *Table[T]) TxDelete(ctx context.Context, tx *Tx, v *T, opts ...Option) error {
-	rv, err := itemValue("TxDelete", v)
+	return t.t.txAdd(ctx, tx, "TxDelete", v, opts, func(rv reflect.Value, wo settings) (*write, *engine.Table, types.TransactWriteItem, error) {
+		w, p, err := t.t.prepareDelete(ctx, rv, wo)
+		if err != nil {
+			return nil, nil, types.TransactWriteItem{}, err
+		}
+		del := &types.Delete{TableName: &t.t.name, Key: w.key}
+		del.ConditionExpression, del.ExpressionAttributeNames, del.ExpressionAttributeValues, del.ReturnValuesOnConditionCheckFailure = w.condition()
+		return w, p, types.TransactWriteItem{Delete: del}, nil
+	})
+}
+
+// txAdd checks the call (what: TxSave or TxDelete) and adds the element
+// element builds from v to tx.
+func (t *table) txAdd(ctx context.Context, tx *Tx, what string, v any, opts []Option, element func(reflect.Value, settings) (*write, *engine.Table, types.TransactWriteItem, error)) error {
+	rv, err := itemValue(what, v)
 	if err != nil {
 		return err
 	}
-	if err := tx.check(t.t); err != nil {
+	if err := tx.check(t); err != nil {
 		return err
 	}
-	wo, err := options(atWrite, "TxDelete", opts)
+	wo, err := options(atWrite, what, opts)
 	if err != nil {
 		return err
 	}
-	w, p, err := t.t.prepareDelete(ctx, rv, wo)
+	w, p, item, err := element(rv, wo)
 	if err != nil {
 		return err
 	}
-	del := &types.Delete{TableName: &t.t.name, Key: w.key}
-	del.ConditionExpression, del.ExpressionAttributeNames, del.ExpressionAttributeValues, del.ReturnValuesOnConditionCheckFailure = w.condition()
-	return tx.add(ctx, t.t, p, w, types.TransactWriteItem{Delete: del})
+	return tx.add(ctx, t, p, w, item)
 }
 
 func (tx *Tx) check(t *table) error {
