@@ -59,10 +59,9 @@ type WrappedConfig struct {
 	// *rsa.PrivateKey the same blob gets the same key on every read, as a
 	// valid blob does). The item then fails exactly as one whose key
 	// unwrapped to a wrong value does: its signature checks, since the
-	// signing key is separate, and an encrypted attribute fails to decrypt
-	// (a *ddbcrypt.AttributeError wrapping ddbcrypt.ErrIntegrity or, one time
-	// in 256, ErrSerialization), by the same path in the same time whatever
-	// the blob. A legacy item whose content key is not the stated size (an
+	// signing key is separate, and an encrypted attribute fails to decrypt:
+	// the item encryptor's one ddbcrypt.ErrIntegrity, by the same path in
+	// the same time whatever the blob. A legacy item whose content key is not the stated size (an
 	// "AES" item with a 16-byte key) cannot be read. An HSM-backed decrypter
 	// should honour rsa.PKCS1v15DecryptOptions.SessionKeyLen as
 	// *rsa.PrivateKey does; its errors are rejected the same way, except
