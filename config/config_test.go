@@ -181,7 +181,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown key field", wrapped(`{"aes": "`+k.aesB64+`", "bits": 256}`, hmac), "provider.wrappingKey.bits", "unknown field"},
 		{"unknown signing key field", wrapped(aes, `{"hmac": "env:X", "algoritm": "HmacSHA256"}`), "provider.signingKey.algoritm", "unknown field"},
 		{"unknown actions field", withActions(`{"default": "encrypt", "unsigned": true}`), "actions.unsigned", "unknown field"},
-		{"unknown nested provider field", mostRecent(`"metastoreTable": "t", "materialName": "m", "ttl": "1m", "provider": {"type": "static", "signingKey": `+hmac+`, "ttl": "1m"}`), "provider.provider.ttl", "unknown field"},
+		{"unknown nested provider field", mostRecent(`"metastoreTable": "t", "materialName": "m", "ttl": "1m", "provider": {"type": "static", "signingKey": ` + hmac + `, "ttl": "1m"}`), "provider.provider.ttl", "unknown field"},
 		{"no type", `{"provider": {"keyId": "k"}}`, "provider.type", "required"},
 		{"type not a string", `{"provider": {"type": 1}}`, "provider.type", "a string"},
 		{"unknown type", `{"provider": {"type": "kms"}}`, "provider.type", `unknown provider type "kms"`},
