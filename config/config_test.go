@@ -394,7 +394,38 @@ func TestRoundTrip(t *testing.T) {
 		"wrapped aes": `{"type": "wrapped", "wrappingKey": {"aes": "` + k.aesB64 + `"}, "signingKey": {"hmac": "env:CONFIG_TEST_HMAC", "algorithm": "HmacSHA256"}}`,
 		"wrapped rsa": `{"type": "wrapped", "wrappingKey": {"rsa": "file:` + k.pkcs8 + `"}, "signingKey": {"hmac": "` + k.hmacB64 + `"}}`,
 	}
-	actions := `"actions": {"default": "encrypt", "overrides": {"status": "signonly", "views": "donottouch"}}`
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			fromConfig, a := loadForTable(t, doc, config.Clients{})
+			wantRoundTrip(t, fromConfig, direct[name], a)
+			wantRoundTrip(t, direct[name], fromConfig, a)
+		})
+	}
+}
+
+// loadForTable loads a configuration of the provider doc with the actions
+// wantRoundTrip expects, and returns its provider and actions.
+func loadForTable(t *testing.T, doc string, clients config.Clients) (cmp.Provider, crypto.AttributeActions) {
+	t.Helper()
+	c, err := load(t, `{"provider": `+doc+`, "actions": {"default": "encrypt", "overrides": {"status": "signonly", "views": "donottouch"}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Provider(clients)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Actions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, a
+}
+
+// wantRoundTrip checks that an item writer encrypts under actions a, with
+// "status" signonly and "views" donottouch, reader decrypts.
+func wantRoundTrip(t *testing.T, writer, reader cmp.Provider, a crypto.AttributeActions) {
+	t.Helper()
 	item := map[string]types.AttributeValue{
 		"pk":     &types.AttributeValueMemberS{Value: "order-1"},
 		"card":   &types.AttributeValueMemberS{Value: "4111"},
@@ -402,47 +433,30 @@ func TestRoundTrip(t *testing.T) {
 		"views":  &types.AttributeValueMemberN{Value: "3"},
 	}
 	ec := crypto.Context{TableName: "orders", PartitionKeyName: "pk"}
-	for name, doc := range docs {
-		t.Run(name, func(t *testing.T) {
-			c, err := load(t, `{"provider": `+doc+`, `+actions+`}`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fromConfig, err := c.Provider(config.Clients{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := c.Actions()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, pair := range [][2]cmp.Provider{{fromConfig, direct[name]}, {direct[name], fromConfig}} {
-				enc, err := crypto.NewEncryptor(pair[0]).EncryptItem(t.Context(), item, a, ec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if gocmp.Equal(enc["card"], item["card"], cmpopts.IgnoreUnexported(types.AttributeValueMemberS{})) {
-					t.Fatal("card is not encrypted")
-				}
-				dec, err := crypto.NewEncryptor(pair[1]).DecryptItem(t.Context(), enc, a, ec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := gocmp.Diff(item, dec, cmpopts.IgnoreUnexported(types.AttributeValueMemberS{}, types.AttributeValueMemberN{})); diff != "" {
-					t.Errorf("decrypted (-want +got):\n%s", diff)
-				}
-				// The actions are the file's: a tampered sign-only attribute
-				// fails, an untouched one does not.
-				enc["views"] = &types.AttributeValueMemberN{Value: "4"}
-				if _, err := crypto.NewEncryptor(pair[1]).DecryptItem(t.Context(), enc, a, ec); err != nil {
-					t.Errorf("donottouch attribute changed: %v", err)
-				}
-				enc["status"] = &types.AttributeValueMemberS{Value: "refunded"}
-				if _, err := crypto.NewEncryptor(pair[1]).DecryptItem(t.Context(), enc, a, ec); !errors.Is(err, ddbcrypt.ErrIntegrity) {
-					t.Errorf("signonly attribute changed: err = %v, want ErrIntegrity", err)
-				}
-			}
-		})
+	ignore := cmpopts.IgnoreUnexported(types.AttributeValueMemberS{}, types.AttributeValueMemberN{})
+	enc, err := crypto.NewEncryptor(writer).EncryptItem(t.Context(), item, a, ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gocmp.Equal(enc["card"], item["card"], ignore) {
+		t.Fatal("card is not encrypted")
+	}
+	dec, err := crypto.NewEncryptor(reader).DecryptItem(t.Context(), enc, a, ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := gocmp.Diff(item, dec, ignore); diff != "" {
+		t.Errorf("decrypted (-want +got):\n%s", diff)
+	}
+	// The actions are the file's: a changed donottouch attribute still
+	// verifies, a changed signonly one does not.
+	enc["views"] = &types.AttributeValueMemberN{Value: "4"}
+	if _, err := crypto.NewEncryptor(reader).DecryptItem(t.Context(), enc, a, ec); err != nil {
+		t.Errorf("donottouch attribute changed: %v", err)
+	}
+	enc["status"] = &types.AttributeValueMemberS{Value: "refunded"}
+	if _, err := crypto.NewEncryptor(reader).DecryptItem(t.Context(), enc, a, ec); !errors.Is(err, ddbcrypt.ErrIntegrity) {
+		t.Errorf("signonly attribute changed: err = %v, want ErrIntegrity", err)
 	}
 }
 
