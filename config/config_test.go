@@ -41,17 +41,16 @@ type keys struct {
 	pkix      string // PEM, PUBLIC KEY
 }
 
-var rsaKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// rsaKey is the tests' one RSA key: generating one is slow.
+var rsaKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
 func newKeys(t *testing.T) *keys {
 	t.Helper()
-	k := &keys{aes: testenv.RandomKey(t, 32), hmac: testenv.RandomKey(t, 32), rsaPriv: rsaKey(), dir: t.TempDir()}
+	priv, err := rsaKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &keys{aes: testenv.RandomKey(t, 32), hmac: testenv.RandomKey(t, 32), rsaPriv: priv, dir: t.TempDir()}
 	k.aesB64 = "base64:" + base64.StdEncoding.EncodeToString(k.aes)
 	k.hmacB64 = "base64:" + base64.StdEncoding.EncodeToString(k.hmac)
 	write := func(name string, data []byte) string {
