@@ -9,8 +9,9 @@
 //	actions, err := cfg.Actions()
 //
 // Load resolves every key source (base64:, env:, file:) and checks every
-// key, so a configuration that loads holds no unchecked key; Provider only
-// connects the providers that call AWS to the clients given. Every error
+// key, so a configuration that loads holds no unchecked key; Provider
+// builds the providers that call AWS with the clients given, and only then
+// checks what they check (a direct-kms description, for one). Every error
 // is a *Error naming the place in the file, wraps ddbcrypt.ErrInvalidConfig,
 // and never holds key material.
 package config
