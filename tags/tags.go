@@ -201,7 +201,7 @@ func (e *Error) Unwrap() error { return ddbcrypt.ErrInvalidConfig }
 func Parse(f reflect.StructField) (Tag, error) {
 	var t Tag
 	if v := f.Tag.Get(CryptoKey); v != "" {
-		a, ok := parseAction(v)
+		a, ok := ParseAction(v)
 		if !ok {
 			return Tag{}, &Error{Field: f.Name, Key: CryptoKey, Value: v, Reason: "want encrypt, signonly or donottouch"}
 		}
@@ -337,7 +337,11 @@ func disagreement(d, a Tag) string {
 	return ""
 }
 
-func parseAction(s string) (crypto.Action, bool) {
+// ParseAction reads one of the action words of the ddbcrypt tag:
+// "encrypt" (crypto.EncryptAndSign), "signonly" (crypto.SignOnly) or
+// "donottouch" (crypto.DoNothing). The words are case-sensitive; ok is false
+// for any other string. Package config reads the same words.
+func ParseAction(s string) (a crypto.Action, ok bool) {
 	switch s {
 	case "encrypt":
 		return crypto.EncryptAndSign, true

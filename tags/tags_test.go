@@ -195,8 +195,8 @@ func TestStrings(t *testing.T) {
 		}
 	}
 	for text, want := range map[string]crypto.Action{"encrypt": crypto.EncryptAndSign, "signonly": crypto.SignOnly, "donottouch": crypto.DoNothing} {
-		if got, ok := parseAction(text); !ok || got != want {
-			t.Errorf("parseAction(%q) = %v, %v; want %v", text, got, ok, want)
+		if got, ok := ParseAction(text); !ok || got != want {
+			t.Errorf("ParseAction(%q) = %v, %v; want %v", text, got, ok, want)
 		}
 	}
 }

@@ -1,0 +1,194 @@
+// Package config reads a configuration file that says how the items of a
+// table are protected: the cryptographic materials provider, the attribute
+// actions and the table name bound into signatures. Applications and the
+// ddbcrypt command share it; docs/config.md describes the file.
+//
+//	cfg, err := config.LoadFile("orders.json")
+//	if err != nil { ... }
+//	provider, err := cfg.Provider(config.Clients{KMS: kmsClient, DynamoDB: ddbClient})
+//	actions, err := cfg.Actions()
+//
+// Load resolves every key source (base64:, env:, file:) and checks every
+// key, so a configuration that loads holds no unchecked key; Provider
+// builds the providers that call AWS with the clients given, and only then
+// checks what they check (a direct-kms description, for one). Every error
+// is a *Error naming the place in the file, wraps ddbcrypt.ErrInvalidConfig,
+// and never holds key material.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+
+	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/metastore"
+	"github.com/ddbcrypt/ddbcrypt/tags"
+)
+
+// maxFileSize bounds what Load reads: a configuration is a few hundred
+// bytes, and a mistaken path should not fill memory.
+const maxFileSize = 1 << 20
+
+// Config is a loaded configuration file. It is safe for concurrent use.
+// Its keys are never printed.
+type Config struct {
+	provider           builder
+	actions            *crypto.AttributeActions // nil: the file has none
+	signatureTableName string
+}
+
+// Clients are the AWS clients the providers that call AWS use: KMS for a
+// direct-kms provider, DynamoDB for a most-recent provider's MetaStore. A
+// configuration that needs neither ignores them. *kms.Client and
+// *dynamodb.Client satisfy the interfaces.
+type Clients struct {
+	KMS      cmp.KMSClient
+	DynamoDB metastore.Client
+}
+
+// file is the top level of the file.
+type file struct {
+	Provider           json.RawMessage `json:"provider"`
+	Actions            *actionsSpec    `json:"actions"`
+	SignatureTableName string          `json:"signatureTableName"`
+}
+
+// actionsSpec is the "actions" object.
+type actionsSpec struct {
+	Default      string            `json:"default"`
+	Overrides    map[string]string `json:"overrides"`
+	UnsignedKeys bool              `json:"unsignedKeys"`
+}
+
+// LoadFile reads the configuration file at path; see Load.
+func LoadFile(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{Err: err}
+	}
+	defer f.Close()
+	return Load(f)
+}
+
+// Load reads a configuration from r: a JSON object with a "provider" and,
+// optionally, "actions" and "signatureTableName" (docs/config.md). Fields
+// are matched exactly and an unknown field is an error. Key sources are
+// read and keys checked now; environment variables and files named by
+// env: and file: are not read again.
+func Load(r io.Reader) (*Config, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return nil, &Error{Err: err}
+	}
+	if len(data) > maxFileSize {
+		return nil, &Error{Err: fmt.Errorf("larger than %d bytes", maxFileSize)}
+	}
+	var f file
+	if err := decodeObject("", data, &f); err != nil {
+		return nil, err
+	}
+	c := &Config{signatureTableName: f.SignatureTableName}
+	if c.provider, err = parseProvider("provider", f.Provider); err != nil {
+		return nil, err
+	}
+	if f.Actions != nil {
+		a, err := parseActions("actions", f.Actions)
+		if err != nil {
+			return nil, err
+		}
+		c.actions = &a
+	}
+	return c, nil
+}
+
+// Provider returns the configured provider. A direct-kms provider needs
+// clients.KMS, a most-recent provider clients.DynamoDB (and whatever its
+// inner provider needs). The static and wrapped providers were built by
+// Load and are returned as they are; the others are new on every call, so
+// call it once and share the provider.
+func (c *Config) Provider(clients Clients) (cmp.Provider, error) {
+	return c.provider(clients)
+}
+
+// Actions returns the attribute actions of the file's "actions" object, or
+// an error if the file has none: a configuration for the metastore
+// commands needs no actions, one for a table does. Key attributes follow
+// the library's key rule (crypto.AttributeActions), including its
+// UnsignedKeys opt-in.
+func (c *Config) Actions() (crypto.AttributeActions, error) {
+	if c.actions == nil {
+		return crypto.AttributeActions{}, &Error{Path: "actions", Err: errors.New("required: the configuration says no attribute actions")}
+	}
+	a := *c.actions
+	a.Overrides = maps.Clone(a.Overrides)
+	return a, nil
+}
+
+// SignatureTableName returns the table name bound into signatures (and into
+// a Direct KMS encryption context) instead of the physical table's, for
+// items copied from a table of that name; empty means the physical name.
+// Pass it to crypto.WithSignatureTableName.
+func (c *Config) SignatureTableName() string { return c.signatureTableName }
+
+// String names no key.
+func (c *Config) String() string { return "config.Config{keys redacted}" }
+
+// Format prints String for every verb, so that logging a configuration
+// cannot leak its keys.
+func (c *Config) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// parseActions reads the "actions" object with the words of the ddbcrypt
+// struct tag.
+func parseActions(path string, spec *actionsSpec) (crypto.AttributeActions, error) {
+	word := func(p, w string) (crypto.Action, error) {
+		a, ok := tags.ParseAction(w)
+		if !ok {
+			return 0, &Error{Path: p, Err: fmt.Errorf("unknown action %q: want encrypt, signonly or donottouch", w)}
+		}
+		return a, nil
+	}
+	if spec.Default == "" {
+		return crypto.AttributeActions{}, &Error{Path: path + ".default", Err: errors.New("required: encrypt, signonly or donottouch")}
+	}
+	def, err := word(path+".default", spec.Default)
+	if err != nil {
+		return crypto.AttributeActions{}, err
+	}
+	a := crypto.AttributeActions{Default: def, Overrides: make(map[string]crypto.Action, len(spec.Overrides)), UnsignedKeys: spec.UnsignedKeys}
+	for _, name := range slices.Sorted(maps.Keys(spec.Overrides)) {
+		p := path + ".overrides." + name
+		if name == ddbcrypt.SignatureAttribute || name == ddbcrypt.DescriptionAttribute {
+			return crypto.AttributeActions{}, &Error{Path: p, Err: errors.New("reserved attribute: the library writes it")}
+		}
+		if a.Overrides[name], err = word(p, spec.Overrides[name]); err != nil {
+			return crypto.AttributeActions{}, err
+		}
+	}
+	return a, nil
+}
+
+// Error is a problem with a configuration, at one place in the file. It
+// wraps ddbcrypt.ErrInvalidConfig and Err.
+type Error struct {
+	// Path is the JSON path of the field, e.g. "provider.signingKey.hmac";
+	// empty for the file as a whole.
+	Path string
+	// Err says what is wrong. It never holds key material.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return "config: " + e.Err.Error()
+	}
+	return "config: " + e.Path + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() []error { return []error{ddbcrypt.ErrInvalidConfig, e.Err} }
