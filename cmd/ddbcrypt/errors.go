@@ -68,8 +68,8 @@ func markRunErrors(c *cobra.Command) {
 
 // report prints err to stderr and returns the exit status: exitFailure for
 // an error of a command's work, exitUsage for a wrong command line, which
-// also gets a pointer to cmd's help. Failed vectors print nothing more: the
-// report on standard output says which failed.
+// also gets a pointer to cmd's help. Failed vectors or table items print
+// nothing more: the command's report says which failed.
 func report(stderr io.Writer, cmd *cobra.Command, err error) int {
 	if errors.Is(err, errFailed) {
 		return exitFailure
@@ -97,7 +97,7 @@ func report(stderr io.Writer, cmd *cobra.Command, err error) int {
 // errors. Wrapped into one another they repeat ("ddbcrypt: create material
 // "m" version 1: cmp: AWS KMS GenerateDataKey with key k: ddbcrypt: key
 // service call failed: ...").
-var packagePrefixes = []string{"ddbcrypt: ", "cmp: ", "crypto: ", "metastore: ", "mapper: ", "encrypted: ", "vectors: "}
+var packagePrefixes = []string{"ddbcrypt: ", "cmp: ", "crypto: ", "metastore: ", "mapper: ", "encrypted: ", "vectors: ", "config: ", "tableops: "}
 
 // message is err's message as the CLI prints it after its own "ddbcrypt: ":
 // without the package prefixes where a part of the message starts (at its

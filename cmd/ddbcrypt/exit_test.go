@@ -57,6 +57,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"--help"}, exitOK, "Usage:"},
 		{[]string{}, exitOK, "Available Commands:"},
 		{[]string{"metastore"}, exitOK, "Available Commands:"},
+		{[]string{"table"}, exitOK, "Available Commands:"},
 		{[]string{"help", "inspect"}, exitOK, "inspect [FILE]"},
 		{[]string{"inspect", item}, exitOK, "not encrypted"},
 
@@ -77,6 +78,8 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"metastore", "create-table", "t", "--read-capacity", "x"}, exitUsage, `invalid argument "x"`},
 		{[]string{"metastore", "create-table", "t", "--read-capacity", "1"}, exitUsage, "go together"},
 		{[]string{"metastore", "versions", "t"}, exitUsage, "need an inner provider"},
+		{[]string{"table", "verify", "--config", "c.json"}, exitUsage, `required flag(s) "table" not set`},
+		{[]string{"table", "reencrypt", "--table", "t", "--from", "c.json"}, exitUsage, `required flag(s) "to" not set`},
 		{[]string{"metastore", "versions", "t", "--kms-key-id", "k", "--signing-key-file", "f"}, exitUsage, "not both"},
 		{[]string{"metastore", "new-version", "t", "a#b", "--kms-key-id", "k"}, exitUsage, "must not be empty nor contain '#'"},
 	} {

@@ -2,7 +2,8 @@
 // commands check ddbcrypt against the test vectors of the legacy DynamoDB
 // Encryption Client and write new vectors for the reference clients to check;
 // `inspect` describes a stored item without keys; `metastore` manages the
-// key table of the Most Recent provider.
+// key table of the Most Recent provider; `table` verifies or re-encrypts
+// every item of a table.
 //
 // Exit status: 0 on success, 1 when the command ran and failed (an AWS call,
 // an unreadable or malformed file, a vector that did not decrypt), 2 when
@@ -28,8 +29,10 @@ const (
 	exitUsage   = 2 // the command line is wrong
 )
 
-// errFailed reports failed vectors; the report itself says which.
-var errFailed = errors.New("vectors failed")
+// errFailed reports failed vectors or table items; the report itself (on
+// standard output for vectors, the summary on standard error for a table
+// job) says which.
+var errFailed = errors.New("items failed")
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
@@ -70,6 +73,7 @@ arguments, a missing, conflicting or malformed flag value).`,
 	root.AddCommand(newVectorsCmd())
 	root.AddCommand(newInspectCmd())
 	root.AddCommand(newMetastoreCmd())
+	root.AddCommand(newTableCmd())
 	root.AddCommand(newVersionCmd())
 	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {
