@@ -11,6 +11,11 @@
 // update; a lost race re-reads the item and tries again. Nothing is ever
 // deleted.
 //
+// A job named by Options.Job is resumable and can be spread over
+// processes: it checkpoints each scan segment after every page, a rerun
+// resumes from the checkpoints, Options.SegmentRange picks the segments a
+// process runs, and JobReport merges the checkpoints of all of them.
+//
 //	from, err := tableops.FromConfig(oldCfg, clients)
 //	to, err := tableops.FromConfig(newCfg, clients)
 //	report, err := tableops.Reencrypt(ctx, db, "orders", from, to, tableops.Options{})

@@ -10,9 +10,8 @@ import (
 
 func TestReportJSON(t *testing.T) {
 	var tl tally
-	tl.scanned.Add(2)
-	tl.verified.Add(1)
-	tl.fail(map[string]types.AttributeValue{
+	s := tl.newSeg(3, SegmentReport{Scanned: 2, Verified: 1})
+	s.fail(map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: "a"},
 		"sk": &types.AttributeValueMemberN{Value: "12.50"},
 	}, "bad signature")
@@ -22,12 +21,12 @@ func TestReportJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"scanned":2,"verified":1,"rewritten":0,"skipped":0,"failed":1,"failures":[{"key":{"pk":"a","sk":12.50},"reason":"bad signature"}],"elapsed":"1.5s"}`
+	want := `{"scanned":2,"verified":1,"rewritten":0,"skipped":0,"failed":1,"failures":[{"key":{"pk":"a","sk":12.50},"reason":"bad signature"}],"segments":[{"segment":3,"scanned":2,"verified":1,"rewritten":0,"skipped":0,"failed":1,"done":false}],"elapsed":"1.5s"}`
 	if string(got) != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	empty, _ := json.Marshal(&Report{})
-	if want := `{"scanned":0,"verified":0,"rewritten":0,"skipped":0,"failed":0,"failures":[],"elapsed":"0s"}`; string(empty) != want {
+	if want := `{"scanned":0,"verified":0,"rewritten":0,"skipped":0,"failed":0,"failures":[],"segments":[],"elapsed":"0s"}`; string(empty) != want {
 		t.Errorf("empty report %s, want %s", empty, want)
 	}
 }

@@ -20,8 +20,8 @@ import (
 const maxRaces = 8
 
 // reencrypt handles one item for Reencrypt.
-func (j *job) reencrypt(ctx context.Context, stored map[string]types.AttributeValue) error {
-	j.tally.scanned.Add(1)
+func (j *job) reencrypt(ctx context.Context, s *seg, stored map[string]types.AttributeValue) error {
+	s.scanned.Add(1)
 	key := j.from.Key(stored)
 	for race := 1; ; race++ {
 		plain, err := j.from.Decrypt(ctx, stored)
@@ -30,38 +30,38 @@ func (j *job) reencrypt(ctx context.Context, stored map[string]types.AttributeVa
 				return ctx.Err()
 			}
 			if _, toErr := j.to.Decrypt(ctx, stored); toErr == nil {
-				j.tally.skipped.Add(1)
+				s.skipped.Add(1)
 				return nil
 			}
-			j.tally.fail(key, err.Error())
+			s.fail(key, err.Error())
 			return nil
 		}
 		won, err := j.write(ctx, stored, plain)
 		switch {
 		case won: // counted even if ctx ended meanwhile: the item is moved
-			j.tally.verified.Add(1)
-			j.tally.rewritten.Add(1)
+			s.verified.Add(1)
+			s.rewritten.Add(1)
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
-			j.tally.verified.Add(1)
-			j.tally.fail(key, err.Error())
+			s.verified.Add(1)
+			s.fail(key, err.Error())
 			return nil
 		case race == maxRaces:
-			j.tally.verified.Add(1)
-			j.tally.fail(key, fmt.Sprintf("the item changed under the job %d times in a row; not rewritten", maxRaces))
+			s.verified.Add(1)
+			s.fail(key, fmt.Sprintf("the item changed under the job %d times in a row; not rewritten", maxRaces))
 			return nil
 		}
 		if stored, err = j.reread(ctx, key); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			j.tally.fail(key, err.Error())
+			s.fail(key, err.Error())
 			return nil
 		}
 		if stored == nil { // deleted meanwhile: nothing to move, nothing recreated
-			j.tally.skipped.Add(1)
+			s.skipped.Add(1)
 			return nil
 		}
 	}

@@ -43,35 +43,74 @@ func defaultSegments(size int64) int {
 	return min(max(int(size>>30)+1, minSegments), maxSegments)
 }
 
-// scan reads the table with a parallel Scan of n segments, each read page
-// by page (strongly consistent) and handed item by item to handle, which
-// runs concurrently across segments. The first error — a failed Scan, or
-// one handle returns — stops every segment and is returned.
-func scan(ctx context.Context, db DB, table string, n int, handle func(context.Context, map[string]types.AttributeValue) error) error {
+// segment is one scan segment a job runs: its counters, the total
+// number of segments, and the key to start after (nil: its beginning).
+type segment struct {
+	seg   *seg
+	total int
+	start map[string]types.AttributeValue
+}
+
+// scanner reads a table's segments for a job, with checkpoints if cp is
+// not nil.
+type scanner struct {
+	db               DB
+	table, operation string
+	pageSize         int32
+	cp               *checkpoints
+}
+
+// scan reads the segments in parallel, each page by page (strongly
+// consistent) from its start, handing each item to handle, which runs
+// concurrently across segments. After every page it marks the segment
+// done if that was its last page, and checkpoints it if sc.cp is set.
+// The first error — a failed Scan or checkpoint, or one handle returns —
+// stops every segment and is returned.
+func (sc *scanner) scan(ctx context.Context, segs []segment, handle func(context.Context, *seg, map[string]types.AttributeValue) error) error {
 	g, ctx := errgroup.WithContext(ctx)
-	for s := range n {
-		g.Go(func() error {
-			p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
-				TableName:      &table,
-				Segment:        aws.Int32(int32(s)),
-				TotalSegments:  aws.Int32(int32(n)),
-				ConsistentRead: aws.Bool(true),
-			})
-			for p.HasMorePages() {
-				page, err := throttled(ctx, func() (*dynamodb.ScanOutput, error) { return p.NextPage(ctx) })
-				if err != nil {
-					return fmt.Errorf("tableops: table %s, segment %d of %d: %w", table, s, n, &ddbcrypt.DynamoDBError{Op: "Scan", Err: err})
-				}
-				for _, item := range page.Items {
-					if err := handle(ctx, item); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
+	for _, sg := range segs {
+		g.Go(func() error { return sc.segment(ctx, sg, handle) })
 	}
 	return g.Wait()
+}
+
+// segment reads one segment for scan.
+func (sc *scanner) segment(ctx context.Context, sg segment, handle func(context.Context, *seg, map[string]types.AttributeValue) error) error {
+	s := sg.seg
+	in := &dynamodb.ScanInput{
+		TableName:         &sc.table,
+		Segment:           aws.Int32(int32(s.n)),
+		TotalSegments:     aws.Int32(int32(sg.total)),
+		ConsistentRead:    aws.Bool(true),
+		ExclusiveStartKey: sg.start,
+	}
+	if sc.pageSize > 0 {
+		in.Limit = aws.Int32(sc.pageSize)
+	}
+	for {
+		page, err := throttled(ctx, func() (*dynamodb.ScanOutput, error) { return sc.db.Scan(ctx, in) })
+		if err != nil {
+			return fmt.Errorf("tableops: table %s, segment %d of %d: %w", sc.table, s.n, sg.total, &ddbcrypt.DynamoDBError{Op: "Scan", Err: err})
+		}
+		for _, item := range page.Items {
+			if err := handle(ctx, s, item); err != nil {
+				return err
+			}
+		}
+		done := len(page.LastEvaluatedKey) == 0
+		if sc.cp != nil {
+			c := &checkpoint{segment: s.n, segments: sg.total, table: sc.table, operation: sc.operation, lastKey: page.LastEvaluatedKey, done: done, counts: s.counts()}
+			c.counts.Done = done
+			if err := sc.cp.save(ctx, c); err != nil {
+				return err
+			}
+		}
+		if done {
+			s.done.Store(true)
+			return nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
 }
 
 // throttled calls call, and again after a growing, jittered pause while it
