@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -27,6 +29,10 @@ const (
 	flagSegments = "segments"
 	flagReport   = "report"
 	flagDryRun   = "dry-run"
+
+	flagJob             = "job"
+	flagCheckpointTable = "checkpoint-table"
+	flagSegmentRange    = "segment-range"
 )
 
 // maxListedFailures is how many failed items the summary on standard error
@@ -50,8 +56,18 @@ update. Nothing is deleted.
 
 A summary goes to standard error; --report writes the full report as JSON.
 With --progress on (or auto on a terminal) a spinner shows the time passed;
-the job reports no count of items until it ends. Checkpoints, resuming a job,
-segment ranges and a rate ceiling are not built yet.
+the job reports no count of items until it ends.
+
+--job ID makes the job resumable: it writes a checkpoint per scan segment to
+--checkpoint-table after every page (the table is created if missing), and
+running the same command with the same ID again resumes each segment after
+its last checkpoint and skips the segments that are done. Items of an
+interrupted page are handled again, which the conditional write makes
+harmless. --segment-range A..B runs only segments A to B-1 of --segments N,
+so that processes on several machines, each with its own range and the same
+--job, share one job; with --job the summary then adds the counters of the
+whole job, merged from every process's checkpoints. A rate ceiling is not
+built yet.
 
 Exit status: 0 when no item failed; 1 when an item failed verification or
 could not be written, or the job could not run (an AWS call, an unreadable
@@ -64,6 +80,9 @@ AWS_ENDPOINT_URL_KMS) come from the environment.`,
 	pf := cmd.PersistentFlags()
 	pf.Int(flagSegments, 0, "parallel scan segments (0: one per GiB of table, at least 4 and at most 64)")
 	pf.String(flagReport, "", "write the report to this file as JSON")
+	pf.String(flagJob, "", "name the job: checkpoint it, and resume it when run again with the same ID (needs --checkpoint-table)")
+	pf.String(flagCheckpointTable, "", "DynamoDB table of the job's checkpoints, created if missing (needs --job)")
+	pf.String(flagSegmentRange, "", "run only segments A to B-1 of --segments, written A..B (default: all)")
 
 	verify := &cobra.Command{
 		Use:   "verify",
@@ -102,12 +121,16 @@ it is reported by key. Run it again after a failure: moved items are skipped.
 
 --dry-run writes nothing: it runs verify with the --from configuration (the
 report then counts verified and failed items, not rewritten ones), after
-loading --to to check it.`,
+loading --to to check it. It writes no checkpoints either, so it takes no
+--job.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			j, err := newTableJob(cmd)
 			if err != nil {
 				return err
+			}
+			if dry, _ := cmd.Flags().GetBool(flagDryRun); dry && j.opts.Job != "" {
+				return usagef("--%s writes nothing, checkpoints included: drop --%s", flagDryRun, flagJob)
 			}
 			from, err := j.protection(cmd, flagFrom)
 			if err != nil {
@@ -169,6 +192,9 @@ func newTableJob(cmd *cobra.Command) (*tableJob, error) {
 	if j.opts.Segments < 0 {
 		return nil, usagef("--%s %d: must be 0 (chosen by table size) or more", flagSegments, j.opts.Segments)
 	}
+	if err := j.jobFlags(cmd); err != nil {
+		return nil, err
+	}
 	aws, err := loadAWSConfig(cmd)
 	if err != nil {
 		return nil, err
@@ -176,6 +202,68 @@ func newTableJob(cmd *cobra.Command) (*tableJob, error) {
 	j.db = dynamodb.NewFromConfig(aws)
 	j.clients = cfgfile.Clients{KMS: kms.NewFromConfig(aws), DynamoDB: j.db}
 	return j, nil
+}
+
+// jobFlags reads --job, --checkpoint-table and --segment-range into the
+// job's options.
+func (j *tableJob) jobFlags(cmd *cobra.Command) error {
+	flags := cmd.Flags()
+	j.opts.Job, _ = flags.GetString(flagJob)
+	j.opts.CheckpointTable, _ = flags.GetString(flagCheckpointTable)
+	switch {
+	case flags.Changed(flagJob) && j.opts.Job == "":
+		return usagef("--%s must not be empty", flagJob)
+	case j.opts.Job != "" && j.opts.CheckpointTable == "":
+		return usagef("--%s needs --%s", flagJob, flagCheckpointTable)
+	case j.opts.Job == "" && flags.Changed(flagCheckpointTable):
+		return usagef("--%s needs --%s", flagCheckpointTable, flagJob)
+	}
+	if !flags.Changed(flagSegmentRange) {
+		return nil
+	}
+	text, _ := flags.GetString(flagSegmentRange)
+	if j.opts.Segments == 0 {
+		return usagef("--%s %s needs --%s", flagSegmentRange, text, flagSegments)
+	}
+	r, err := parseSegmentRange(text, j.opts.Segments)
+	if err != nil {
+		return usagef("--%s %q: %w", flagSegmentRange, text, err)
+	}
+	j.opts.SegmentRange = r
+	return nil
+}
+
+// parseSegmentRange parses A..B, the segments A to B-1 of n: A and B are
+// decimal numbers without sign or spaces, and 0 <= A < B <= n.
+func parseSegmentRange(s string, n int) ([2]int, error) {
+	a, b, ok := strings.Cut(s, "..")
+	if !ok {
+		return [2]int{}, errors.New("want A..B, e.g. 0..4")
+	}
+	first, err := segmentNumber(a)
+	if err != nil {
+		return [2]int{}, err
+	}
+	end, err := segmentNumber(b)
+	if err != nil {
+		return [2]int{}, err
+	}
+	if first >= end || end > n {
+		return [2]int{}, fmt.Errorf("want 0 <= A < B <= %d (--%s)", n, flagSegments)
+	}
+	return [2]int{first, end}, nil
+}
+
+// segmentNumber parses one end of a segment range: decimal digits only.
+func segmentNumber(s string) (int, error) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, fmt.Errorf("%q is not a segment number (want A..B, e.g. 0..4)", s)
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a segment number: %w", s, err)
+	}
+	return v, nil
 }
 
 // protection loads the configuration file that the flag names.
@@ -208,6 +296,9 @@ func (j *tableJob) run(cmd *cobra.Command, what string, job func(*tableJob) (*ta
 	if jobErr == nil || r.Scanned > 0 {
 		// A job that could not start (no such table) has only its error to say.
 		summarize(cmd.ErrOrStderr(), what, j.table, r)
+		if j.opts.Job != "" {
+			j.summarizeJob(cmd)
+		}
 	}
 	if j.report != "" {
 		if err := writeReport(j.report, r); err != nil {
@@ -238,6 +329,26 @@ func summarize(w io.Writer, what, table string, r *tableops.Report) {
 		}
 		fmt.Fprintf(w, "FAIL %s: %s\n", key, f.Reason)
 	}
+}
+
+// summarizeJob prints the counters of the whole job, merged from the
+// checkpoints of every process that ran part of it. The job itself is
+// over, so a checkpoint table that cannot be read is only mentioned.
+func (j *tableJob) summarizeJob(cmd *cobra.Command) {
+	w := cmd.ErrOrStderr()
+	r, err := tableops.JobReport(cmd.Context(), j.db, j.opts.CheckpointTable, j.opts.Job)
+	if err != nil {
+		fmt.Fprintf(w, "job %s: no merged counters: %v\n", j.opts.Job, err)
+		return
+	}
+	done := 0
+	for _, s := range r.Segments {
+		if s.Done {
+			done++
+		}
+	}
+	fmt.Fprintf(w, "job %s (every process): %d scanned, %d verified, %d rewritten, %d skipped, %d failed; %d of %s done\n",
+		j.opts.Job, r.Scanned, r.Verified, r.Rewritten, r.Skipped, r.Failed, done, plural(len(r.Segments), "checkpointed segment", "checkpointed segments"))
 }
 
 // writeReport writes r to path as indented JSON.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -178,22 +180,112 @@ func TestTableCommandErrors(t *testing.T) {
 		exit int
 		want string
 	}{
-		"verify without --table":   {[]string{"verify", "--config", c}, exitUsage, `required flag(s) "table" not set`},
-		"verify without --config":  {[]string{"verify", "--table", "t"}, exitUsage, `required flag(s) "config" not set`},
-		"reencrypt without --to":   {[]string{"reencrypt", "--table", "t", "--from", c}, exitUsage, `required flag(s) "to" not set`},
-		"reencrypt without --from": {[]string{"reencrypt", "--table", "t", "--to", c}, exitUsage, `required flag(s) "from" not set`},
-		"empty --table":            {[]string{"verify", "--table", "", "--config", c}, exitUsage, "--table must not be empty"},
-		"negative --segments":      {[]string{"verify", "--table", "t", "--config", c, "--segments", "-1"}, exitUsage, "--segments -1"},
-		"--dry-run for verify":     {[]string{"verify", "--table", "t", "--config", c, "--dry-run"}, exitUsage, "unknown flag: --dry-run"},
-		"arguments":                {[]string{"verify", "x", "--table", "t", "--config", c}, exitUsage, `unknown command "x"`},
-		"bad configuration":        {[]string{"verify", "--table", "t", "--config", bad}, exitFailure, "--config " + bad + ": "},
-		"missing configuration":    {[]string{"reencrypt", "--table", "t", "--from", c, "--to", bad + ".none"}, exitFailure, "no such file"},
+		"verify without --table":             {[]string{"verify", "--config", c}, exitUsage, `required flag(s) "table" not set`},
+		"verify without --config":            {[]string{"verify", "--table", "t"}, exitUsage, `required flag(s) "config" not set`},
+		"reencrypt without --to":             {[]string{"reencrypt", "--table", "t", "--from", c}, exitUsage, `required flag(s) "to" not set`},
+		"reencrypt without --from":           {[]string{"reencrypt", "--table", "t", "--to", c}, exitUsage, `required flag(s) "from" not set`},
+		"empty --table":                      {[]string{"verify", "--table", "", "--config", c}, exitUsage, "--table must not be empty"},
+		"negative --segments":                {[]string{"verify", "--table", "t", "--config", c, "--segments", "-1"}, exitUsage, "--segments -1"},
+		"--dry-run for verify":               {[]string{"verify", "--table", "t", "--config", c, "--dry-run"}, exitUsage, "unknown flag: --dry-run"},
+		"arguments":                          {[]string{"verify", "x", "--table", "t", "--config", c}, exitUsage, `unknown command "x"`},
+		"bad configuration":                  {[]string{"verify", "--table", "t", "--config", bad}, exitFailure, "--config " + bad + ": "},
+		"missing configuration":              {[]string{"reencrypt", "--table", "t", "--from", c, "--to", bad + ".none"}, exitFailure, "no such file"},
+		"--job without --checkpoint-table":   {[]string{"verify", "--table", "t", "--config", c, "--job", "j"}, exitUsage, "--job needs --checkpoint-table"},
+		"--checkpoint-table without --job":   {[]string{"verify", "--table", "t", "--config", c, "--checkpoint-table", "cp"}, exitUsage, "--checkpoint-table needs --job"},
+		"empty --job":                        {[]string{"verify", "--table", "t", "--config", c, "--job", "", "--checkpoint-table", "cp"}, exitUsage, "--job must not be empty"},
+		"--dry-run with --job":               {[]string{"reencrypt", "--table", "t", "--from", c, "--to", c + ".none", "--dry-run", "--job", "j", "--checkpoint-table", "cp"}, exitUsage, "--dry-run writes nothing"},
+		"--segment-range without --segments": {[]string{"verify", "--table", "t", "--config", c, "--segment-range", "0..2"}, exitUsage, "--segment-range 0..2 needs --segments"},
 	} {
 		code, _, errOut := runCmd(t, append([]string{"table"}, tc.args...)...)
 		if code != tc.exit || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%s: exit %d, stderr %q; want %d and %q", what, code, errOut, tc.exit, tc.want)
 		}
 		checkOnePrefix(t, errOut)
+	}
+	for _, r := range []string{"", "2", "0-2", "0...2", "..2", "0..", "-1..2", "+0..2", " 0..2", "0..2 ", "0..2..3", "2..2", "3..1", "0..5", "a..b", "0x0..2", "0..99999999999999999999"} {
+		for _, cmd := range [][]string{{"verify", "--config", c}, {"reencrypt", "--from", c, "--to", c}} {
+			args := append([]string{"table"}, cmd...)
+			code, _, errOut := runCmd(t, append(args, "--table", "t", "--segments", "4", "--segment-range", r)...)
+			if code != exitUsage || !strings.Contains(errOut, "--segment-range") {
+				t.Errorf("%s --segment-range %q: exit %d, stderr %q; want %d", cmd[0], r, code, errOut, exitUsage)
+			}
+			checkOnePrefix(t, errOut)
+		}
+	}
+}
+
+func TestParseSegmentRange(t *testing.T) {
+	for s, want := range map[string][2]int{"0..4": {0, 4}, "0..1": {0, 1}, "3..4": {3, 4}, "1..3": {1, 3}, "01..2": {1, 2}} {
+		if got, err := parseSegmentRange(s, 4); err != nil || got != want {
+			t.Errorf("parseSegmentRange(%q, 4) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+}
+
+// TestTableJob: one reencrypt job run as two invocations, each with half of
+// the segments, moves the whole table; running it again finds every
+// segment done.
+func TestTableJob(t *testing.T) {
+	const n = 20
+	db := testenv.DynamoDB(t)
+	table := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	cpTable := testenv.TableName(t) + "-cp"
+	t.Cleanup(func() {
+		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(cpTable)})
+	})
+	c1 := tableConfig(t, "DDBCRYPT_TEST_TABLE_WRAP_1")
+	c2 := tableConfig(t, "DDBCRYPT_TEST_TABLE_WRAP_2")
+	fillTable(t, db, table, c1, n)
+	reportFile := filepath.Join(t.TempDir(), "report.json")
+	job := []string{"table", "reencrypt", "--table", table, "--from", c1, "--to", c2, "--segments", "4",
+		"--job", "move", "--checkpoint-table", cpTable, "--report", reportFile}
+
+	var scanned float64
+	for i, r := range []string{"0..2", "2..4"} {
+		code, _, errOut := runCmd(t, append(job, "--segment-range", r)...)
+		if code != exitOK {
+			t.Fatalf("reencrypt --segment-range %s: exit %d, stderr %q", r, code, errOut)
+		}
+		rep := readReport(t, reportFile)
+		segs, _ := rep["segments"].([]any)
+		if len(segs) != 2 {
+			t.Fatalf("reencrypt --segment-range %s: report segments %v, want 2", r, rep["segments"])
+		}
+		for k, s := range segs {
+			m := s.(map[string]any)
+			if m["segment"] != float64(2*i+k) || m["done"] != true {
+				t.Errorf("reencrypt --segment-range %s: segment %v", r, m)
+			}
+		}
+		wantCounts(t, "reencrypt --segment-range "+r, rep, map[string]float64{"failed": 0, "skipped": 0, "rewritten": rep["scanned"].(float64)})
+		scanned += rep["scanned"].(float64)
+		if want := fmt.Sprintf("job move (every process): %v scanned", scanned); !strings.Contains(errOut, want) {
+			t.Errorf("reencrypt --segment-range %s: stderr %q, want %q", r, errOut, want)
+		}
+	}
+	if scanned != n {
+		t.Errorf("the two halves scanned %v items, want %d", scanned, n)
+	}
+	if code, _, errOut := runCmd(t, "table", "verify", "--table", table, "--config", c2); code != exitOK {
+		t.Errorf("verify under C2 after the job: exit %d, stderr %q", code, errOut)
+	}
+
+	// The same job again: every segment is done, nothing is scanned again,
+	// and the report carries the checkpoints' counters.
+	code, _, errOut := runCmd(t, job...)
+	if code != exitOK || !strings.Contains(errOut, "4 of 4 checkpointed segments done") {
+		t.Fatalf("rerun of the job: exit %d, stderr %q", code, errOut)
+	}
+	rep := readReport(t, reportFile)
+	wantCounts(t, "rerun of the job", rep, map[string]float64{"scanned": n, "rewritten": n, "skipped": 0, "failed": 0})
+	if segs, _ := rep["segments"].([]any); len(segs) != 4 {
+		t.Errorf("rerun of the job: report segments %v, want 4", rep["segments"])
+	} else {
+		for _, s := range segs {
+			if s.(map[string]any)["done"] != true {
+				t.Errorf("rerun of the job: segment %v not done", s)
+			}
+		}
 	}
 }
 
