@@ -42,6 +42,7 @@ type Config struct {
 	provider           builder
 	actions            *crypto.AttributeActions // nil: the file has none
 	signatureTableName string
+	metaStore          *MetaStore // a most-recent provider's; nil for the others
 }
 
 // Clients are the AWS clients the providers that call AWS use: KMS for a
@@ -95,7 +96,7 @@ func Load(r io.Reader) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{signatureTableName: f.SignatureTableName}
-	if c.provider, err = parseProvider("provider", f.Provider); err != nil {
+	if c.provider, c.metaStore, err = parseProvider("provider", f.Provider); err != nil {
 		return nil, err
 	}
 	if f.Actions != nil {
@@ -136,6 +137,25 @@ func (c *Config) Actions() (crypto.AttributeActions, error) {
 // items copied from a table of that name; empty means the physical name.
 // Pass it to crypto.WithSignatureTableName.
 func (c *Config) SignatureTableName() string { return c.signatureTableName }
+
+// MetaStore is the MetaStore of a most-recent provider: its table, the
+// material name the provider uses, and a configuration whose provider is
+// the MetaStore's inner provider, the one that protects its rows.
+type MetaStore struct {
+	Table        string
+	MaterialName string
+	Inner        *Config
+}
+
+// MetaStore returns the MetaStore of a most-recent provider, and false for
+// the other provider types. The ddbcrypt metastore commands use it to
+// manage the MetaStore an application's configuration reads.
+func (c *Config) MetaStore() (MetaStore, bool) {
+	if c.metaStore == nil {
+		return MetaStore{}, false
+	}
+	return *c.metaStore, true
+}
 
 // String names no key.
 func (c *Config) String() string { return "config.Config{keys redacted}" }

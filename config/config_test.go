@@ -491,3 +491,36 @@ func TestRSAPublicKeyEncryptsOnly(t *testing.T) {
 		t.Errorf("the public key's provider decrypts: err = %v, want ErrNoMaterials", err)
 	}
 }
+
+// TestMetaStore: a most-recent configuration names its MetaStore, and its
+// inner configuration builds the rows' provider (not the Most Recent one);
+// the other types have no MetaStore.
+func TestMetaStore(t *testing.T) {
+	k := newKeys(t)
+	wrapped := `{"type": "wrapped", "wrappingKey": {"aes": "` + k.aesB64 + `"}, "signingKey": {"hmac": "` + k.hmacB64 + `"}}`
+	c, err := load(t, `{"provider": {"type": "most-recent", "metastoreTable": "keys", "materialName": "orders", "ttl": "5m", "provider": `+wrapped+`}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, ok := c.MetaStore()
+	if !ok || ms.Table != "keys" || ms.MaterialName != "orders" || ms.Inner == nil {
+		t.Fatalf("MetaStore() = %+v, %v", ms, ok)
+	}
+	p, err := ms.Inner.Provider(config.Clients{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%T", p); got != "*cmp.Wrapped" {
+		t.Errorf("inner provider is %s, want *cmp.Wrapped", got)
+	}
+	if _, err := ms.Inner.Actions(); err == nil {
+		t.Error("the inner configuration has actions")
+	}
+	plain, err := load(t, `{"provider": `+wrapped+`}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, ok := plain.MetaStore(); ok {
+		t.Errorf("a wrapped provider has a MetaStore: %+v", ms)
+	}
+}

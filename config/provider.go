@@ -52,46 +52,50 @@ type mostRecentSpec struct {
 }
 
 // parseProvider reads the provider object raw at path, building what needs
-// no client now.
-func parseProvider(path string, raw json.RawMessage) (builder, error) {
+// no client now. For a most-recent provider it also returns its MetaStore.
+func parseProvider(path string, raw json.RawMessage) (builder, *MetaStore, error) {
 	if raw == nil {
-		return nil, &Error{Path: path, Err: errors.New("required")}
+		return nil, nil, &Error{Path: path, Err: errors.New("required")}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return nil, &Error{Path: path, Err: errors.New("must be a JSON object")}
+		return nil, nil, &Error{Path: path, Err: errors.New("must be a JSON object")}
 	}
 	var typ string
 	if t, ok := fields["type"]; !ok || json.Unmarshal(t, &typ) != nil {
-		return nil, &Error{Path: join(path, "type"), Err: errors.New("required, a string: static, wrapped, direct-kms or most-recent")}
+		return nil, nil, &Error{Path: join(path, "type"), Err: errors.New("required, a string: static, wrapped, direct-kms or most-recent")}
 	}
+	var b builder
+	var err error
 	switch typ {
 	case "static":
 		var s staticSpec
 		if err := decodeObject(path, raw, &s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return s.build(path)
+		b, err = s.build(path)
 	case "wrapped":
 		var s wrappedSpec
 		if err := decodeObject(path, raw, &s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return s.build(path)
+		b, err = s.build(path)
 	case "direct-kms":
 		var s directKMSSpec
 		if err := decodeObject(path, raw, &s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return s.build(path)
+		b, err = s.build(path)
 	case "most-recent":
 		var s mostRecentSpec
 		if err := decodeObject(path, raw, &s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		return s.build(path)
+	default:
+		return nil, nil, &Error{Path: join(path, "type"), Err: fmt.Errorf("unknown provider type %q: want static, wrapped, direct-kms or most-recent", typ)}
 	}
-	return nil, &Error{Path: join(path, "type"), Err: fmt.Errorf("unknown provider type %q: want static, wrapped, direct-kms or most-recent", typ)}
+	return b, nil, err
 }
 
 func (s *staticSpec) build(path string) (builder, error) {
@@ -154,21 +158,22 @@ func (s *directKMSSpec) build(path string) (builder, error) {
 	}, nil
 }
 
-func (s *mostRecentSpec) build(path string) (builder, error) {
+func (s *mostRecentSpec) build(path string) (builder, *MetaStore, error) {
 	if s.MetastoreTable == "" {
-		return nil, &Error{Path: join(path, "metastoreTable"), Err: errors.New("required")}
+		return nil, nil, &Error{Path: join(path, "metastoreTable"), Err: errors.New("required")}
 	}
 	if err := metaid.CheckName(s.MaterialName); err != nil {
-		return nil, &Error{Path: join(path, "materialName"), Err: err}
+		return nil, nil, &Error{Path: join(path, "materialName"), Err: err}
 	}
 	ttl, err := time.ParseDuration(s.TTL)
 	if err != nil || ttl <= 0 {
-		return nil, &Error{Path: join(path, "ttl"), Err: fmt.Errorf("want a positive duration such as \"5m\" or \"30s\", not %q", s.TTL)}
+		return nil, nil, &Error{Path: join(path, "ttl"), Err: fmt.Errorf("want a positive duration such as \"5m\" or \"30s\", not %q", s.TTL)}
 	}
-	inner, err := parseProvider(join(path, "provider"), s.Provider)
+	inner, _, err := parseProvider(join(path, "provider"), s.Provider)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	ms := &MetaStore{Table: s.MetastoreTable, MaterialName: s.MaterialName, Inner: &Config{provider: inner}}
 	return func(c Clients) (cmp.Provider, error) {
 		if c.DynamoDB == nil {
 			return nil, &Error{Path: path, Err: errors.New("a most-recent provider needs a DynamoDB client for its MetaStore")}
@@ -186,7 +191,7 @@ func (s *mostRecentSpec) build(path string) (builder, error) {
 			return nil, &Error{Path: path, Err: err}
 		}
 		return p, nil
-	}, nil
+	}, ms, nil
 }
 
 // built returns a builder of a provider that needs no client.
