@@ -27,9 +27,9 @@ import (
 )
 
 func newInspectCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "inspect [FILE]",
-		Short: "Describe how a stored item was encrypted and signed, without keys",
+		Short: "Describe how a stored item was encrypted and signed; with --verify, check it",
 		Long: `Read one stored item in DynamoDB JSON from FILE or standard input (the item
 itself; the output of 'aws dynamodb get-item', with its "Item" field; or the
 output of a scan or query, or a JSON list, holding exactly one item),
@@ -38,9 +38,29 @@ signature, and which attributes look encrypted. No key is needed and
 nothing is decrypted: the description is not signed, so what it says is a
 claim, checked only when the item is decrypted. Names and values that hold
 control characters, invisible or bidirectional formatting characters, or
-invalid UTF-8 are shown quoted, with Go escapes.`,
+invalid UTF-8 are shown quoted, with Go escapes.
+
+--verify --config FILE --table TABLE also verifies the item's signature and
+decrypts it, as the library reads items, under the protection the
+configuration file describes (docs/config.md: provider, keys, actions,
+signatureTableName), and prints the action of each attribute. The signature
+binds the table name (the configuration's signatureTableName when it has
+one, else --table) and the key attributes' names, which are signed, never
+encrypted. The keys come from DescribeTable of --table, or, without any
+AWS call for the table, from --partition-key, --sort-key and --index-key
+(the key attributes of the table's secondary indexes, which the key rule
+covers too). Decrypted values are printed only with --show-plaintext.
+
+Exit status: 0 when the item was read (and, with --verify, verifies); 1
+when it does not verify or cannot be read; 2 when the command line is
+wrong, the configuration file included (a missing file, a wrong field:
+the message names it).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := verifyFlags(cmd)
+			if err != nil {
+				return err
+			}
 			name, data, err := readInput(cmd, args)
 			if err != nil {
 				return err
@@ -52,9 +72,21 @@ invalid UTF-8 are shown quoted, with Go escapes.`,
 			if err := inspect(cmd.OutOrStdout(), item); err != nil {
 				return &shownError{fmt.Errorf("%s: %w", name, err)}
 			}
-			return nil
+			if v == nil {
+				return nil
+			}
+			return v.verify(cmd, name, item)
 		},
 	}
+	f := cmd.Flags()
+	f.Bool(flagVerify, false, "verify and decrypt the item under --config (needs --config and --table)")
+	f.String(flagConfig, "", "configuration file describing how the item is protected (with --verify)")
+	f.String(flagTable, "", "the table the item was read from: its name is signed, its keys come from DescribeTable unless --partition-key is given (with --verify)")
+	f.String(flagPartitionKey, "", "the table's partition key attribute, instead of DescribeTable (with --verify)")
+	f.String(flagSortKey, "", "the table's sort key attribute, if it has one (with --partition-key)")
+	f.StringArray(flagIndexKey, nil, "a key attribute of a secondary index; repeat for each (with --partition-key)")
+	f.Bool(flagShowPlaintext, false, "print the decrypted values (with --verify)")
+	return cmd
 }
 
 // maxInput bounds what inspect reads: far more than one item (DynamoDB's
