@@ -22,6 +22,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
+	cfgfile "github.com/ddbcrypt/ddbcrypt/config"
 	"github.com/ddbcrypt/ddbcrypt/internal/metaid"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
 )
@@ -53,7 +54,18 @@ new-version and versions need (create-table does not). Give either
   --wrapping-key-file FILE        raw AES key, 16, 24 or 32 bytes, that wraps the
                                   rows' content keys (AESWrap), and
   --signing-key-file FILE         raw HMAC key that signs the rows
-                                  (--signing-algorithm, default HmacSHA256).
+                                  (--signing-algorithm, default HmacSHA256); or
+  --config FILE                   a configuration file (docs/config.md).
+
+A configuration whose provider is most-recent is the applications' own: its
+provider.provider is the inner provider, and its metastoreTable and
+materialName are the default TABLE and MATERIAL (given ones must match). A
+configuration with another provider (static, wrapped, direct-kms) is the
+inner provider itself, and TABLE and MATERIAL must be given. Only the
+provider is used: actions and signatureTableName, which are about the
+items' table, are not. --config and the other inner-provider flags exclude
+each other; a configuration that cannot be used is a usage error naming
+its field.
 
 The inner provider must be the same as the one the applications use with the
 table, or the rows will not verify. AWS settings (region, credentials,
@@ -66,15 +78,24 @@ Key material is never printed.`,
 	pf.String(flagWrappingKey, "", "file holding the raw AES key that wraps the rows' content keys")
 	pf.String(flagSigningKey, "", "file holding the raw HMAC key that signs the rows")
 	pf.String(flagSigningAlg, defaultSigningAlgo, "MAC algorithm of --signing-key-file: HmacSHA224, HmacSHA256, HmacSHA384 or HmacSHA512")
+	pf.String(flagConfig, "", "configuration file: a most-recent provider (its MetaStore and inner provider), or the inner provider itself")
 
 	create := &cobra.Command{
 		Use:   "create-table TABLE",
 		Short: "Create a MetaStore table (N: string partition key, V: number sort key)",
 		Long: `Create a MetaStore table and wait until it is active: partition key N (S),
 sort key V (N), on demand (PAY_PER_REQUEST) unless --read-capacity and
---write-capacity are given. An existing table is an error.`,
-		Args: cobra.ExactArgs(1),
+--write-capacity are given. An existing table is an error. With a
+most-recent --config, TABLE defaults to its metastoreTable.`,
+		Args: metastoreArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := metastoreConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if args, err = configArgs(cmd, cfg, args, "TABLE"); err != nil {
+				return err
+			}
 			read, _ := cmd.Flags().GetInt64(flagReadCapacity)
 			write, _ := cmd.Flags().GetInt64(flagWriteCapacity)
 			var opts []metastore.TableOption
@@ -86,12 +107,12 @@ sort key V (N), on demand (PAY_PER_REQUEST) unless --read-capacity and
 				opts = append(opts, metastore.WithProvisionedThroughput(read, write))
 				mode = fmt.Sprintf("provisioned, %d read and %d write capacity units", read, write)
 			}
-			cfg, err := loadAWSConfig(cmd)
+			aws, err := loadAWSConfig(cmd)
 			if err != nil {
 				return err
 			}
 			p := startProgress(cmd, "creating table "+args[0]+", waiting until it is active", unit{}, -1)
-			err = metastore.CreateTable(cmd.Context(), dynamodb.NewFromConfig(cfg), args[0], opts...)
+			err = metastore.CreateTable(cmd.Context(), dynamodb.NewFromConfig(aws), args[0], opts...)
 			p.finish()
 			if err != nil {
 				return metastoreError(cmd, args[0], err)
@@ -109,13 +130,22 @@ sort key V (N), on demand (PAY_PER_REQUEST) unless --read-capacity and
 		Short: "Create the next version of a material name, with fresh random keys",
 		Long: `Create the next version of MATERIAL (the highest version plus one, or 0) with
 fresh random keys. Writers using a Most Recent provider switch to it when
-their TTL expires; items of older versions stay readable.`,
-		Args: cobra.ExactArgs(2),
+their TTL expires; items of older versions stay readable. With a
+most-recent --config, TABLE and MATERIAL default to its metastoreTable and
+materialName.`,
+		Args: metastoreArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := metastoreConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if args, err = configArgs(cmd, cfg, args, "TABLE", "MATERIAL"); err != nil {
+				return err
+			}
 			if err := metaid.CheckName(args[1]); err != nil {
 				return &usageError{err}
 			}
-			store, err := openMetaStore(cmd, args[0], nil)
+			store, err := openMetaStore(cmd, args[0], cfg, nil)
 			if err != nil {
 				return err
 			}
@@ -134,11 +164,19 @@ their TTL expires; items of older versions stay readable.`,
 		Long: `List every material name and version of the MetaStore with its creation time.
 Every row is verified and decrypted on the way (the creation time is
 encrypted), so this also checks the rows' integrity. Rows written by the Java
-or Python clients have no creation time ("-"). Key material is never printed.`,
-		Args: cobra.ExactArgs(1),
+or Python clients have no creation time ("-"). Key material is never printed.
+With a most-recent --config, TABLE defaults to its metastoreTable.`,
+		Args: metastoreArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := metastoreConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if args, err = configArgs(cmd, cfg, args, "TABLE"); err != nil {
+				return err
+			}
 			p := startProgress(cmd, "verifying the rows of "+args[0], rows, -1)
-			store, err := openMetaStore(cmd, args[0], p)
+			store, err := openMetaStore(cmd, args[0], cfg, p)
 			if err != nil {
 				p.finish()
 				return err
@@ -163,25 +201,95 @@ or Python clients have no creation time ("-"). Key material is never printed.`,
 	return cmd
 }
 
-// openMetaStore builds the MetaStore on table with the inner provider the
-// flags describe; p, if not nil, counts the rows the inner provider opens.
-func openMetaStore(cmd *cobra.Command, table string, p *progress) (*metastore.MetaStore, error) {
-	flags, err := innerFlags(cmd)
+// openMetaStore builds the MetaStore on table with the inner provider that
+// cfg (the loaded --config) or else the flags describe; p, if not nil,
+// counts the rows the inner provider opens.
+func openMetaStore(cmd *cobra.Command, table string, cfg *cfgfile.Config, p *progress) (*metastore.MetaStore, error) {
+	var flags innerConfig
+	if cfg == nil {
+		var err error
+		if flags, err = innerFlags(cmd); err != nil {
+			return nil, err
+		}
+	}
+	aws, err := loadAWSConfig(cmd)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := loadAWSConfig(cmd)
-	if err != nil {
-		return nil, err
-	}
-	inner, err := flags.provider(cfg)
-	if err != nil {
+	db := dynamodb.NewFromConfig(aws)
+	var inner cmp.Provider
+	if cfg != nil {
+		if ms, ok := cfg.MetaStore(); ok {
+			cfg = ms.Inner
+		}
+		path, _ := cmd.Flags().GetString(flagConfig)
+		if inner, err = cfg.Provider(cfgfile.Clients{KMS: kms.NewFromConfig(aws), DynamoDB: db}); err != nil {
+			return nil, configError(flagConfig, path, err)
+		}
+	} else if inner, err = flags.provider(aws); err != nil {
 		return nil, err
 	}
 	if p != nil {
 		inner = countingProvider{inner, p}
 	}
-	return metastore.New(dynamodb.NewFromConfig(cfg), table, inner)
+	return metastore.New(db, table, inner)
+}
+
+// metastoreArgs accepts n arguments, or fewer with --config: a most-recent
+// configuration supplies the missing ones (configArgs).
+func metastoreArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if cmd.Flags().Changed(flagConfig) {
+			return cobra.RangeArgs(0, n)(cmd, args)
+		}
+		return cobra.ExactArgs(n)(cmd, args)
+	}
+}
+
+// metastoreConfig loads --config, or returns nil without it. --config with
+// another inner-provider flag is a usage error naming both.
+func metastoreConfig(cmd *cobra.Command) (*cfgfile.Config, error) {
+	flags := cmd.Flags()
+	if !flags.Changed(flagConfig) {
+		return nil, nil
+	}
+	for _, other := range []string{flagKMSKeyID, flagWrappingKey, flagSigningKey, flagSigningAlg} {
+		if flags.Changed(other) {
+			return nil, usagef("give either --%s or --%s, not both: each describes the inner provider", flagConfig, other)
+		}
+	}
+	path, _ := flags.GetString(flagConfig)
+	return loadConfig(flagConfig, path)
+}
+
+// configArgs completes args, named names (TABLE, MATERIAL), from a
+// most-recent configuration's metastoreTable and materialName; a given
+// argument must match. Without --config args are complete already.
+func configArgs(cmd *cobra.Command, cfg *cfgfile.Config, args []string, names ...string) ([]string, error) {
+	if cfg == nil {
+		return args, nil
+	}
+	path, _ := cmd.Flags().GetString(flagConfig)
+	ms, ok := cfg.MetaStore()
+	if !ok {
+		if len(args) < len(names) {
+			missing := names[len(args):]
+			verb := map[bool]string{true: "is", false: "are"}[len(missing) == 1]
+			return nil, usagef("%s %s required: --%s %s describes the inner provider only (a most-recent provider would name its metastoreTable and materialName)", strings.Join(missing, " and "), verb, flagConfig, path)
+		}
+		return args, nil
+	}
+	from := []struct{ field, value string }{{"provider.metastoreTable", ms.Table}, {"provider.materialName", ms.MaterialName}}
+	out := slices.Clone(args)
+	for i, name := range names {
+		switch {
+		case i >= len(args):
+			out = append(out, from[i].value)
+		case args[i] != from[i].value:
+			return nil, usagef("%s %s differs from %s %s of --%s %s: give one, or the same", name, args[i], from[i].field, from[i].value, flagConfig, path)
+		}
+	}
+	return out, nil
 }
 
 // loadAWSConfig loads the SDK's configuration from the environment and
@@ -224,7 +332,7 @@ func innerFlags(cmd *cobra.Command) (innerConfig, error) {
 	case c.keyID != "" && (c.wrapFile != "" || c.signFile != ""):
 		return c, usagef("give either --%s or the key files, not both", flagKMSKeyID)
 	case c.keyID == "" && (c.wrapFile == "" || c.signFile == ""):
-		return c, usagef("the MetaStore's rows need an inner provider: --%s, or --%s and --%s", flagKMSKeyID, flagWrappingKey, flagSigningKey)
+		return c, usagef("the MetaStore's rows need an inner provider: --%s, or --%s and --%s, or --%s", flagKMSKeyID, flagWrappingKey, flagSigningKey, flagConfig)
 	case !slices.Contains(signingAlgorithms, c.alg):
 		return c, usagef("--%s %q: must be one of %s", flagSigningAlg, c.alg, strings.Join(signingAlgorithms, ", "))
 	}
@@ -284,6 +392,9 @@ func metastoreError(cmd *cobra.Command, table string, err error) error {
 	switch {
 	case errors.Is(err, ddbcrypt.ErrIntegrity), errors.Is(err, ddbcrypt.ErrMaterialDescription):
 		const rows = "the MetaStore's rows are signed and encrypted by its inner provider: "
+		if path, _ := cmd.Flags().GetString(flagConfig); path != "" {
+			return withHint(err, rows+"check that the inner provider of --%s %s (provider.provider of a most-recent provider, else provider) has the keys that wrote them", flagConfig, path)
+		}
 		if id, _ := cmd.Flags().GetString(flagKMSKeyID); id != "" {
 			return withHint(err, rows+"check that --%s is the KMS key that wrote them (or give --%s and --%s, if raw keys did)", flagKMSKeyID, flagWrappingKey, flagSigningKey)
 		}
