@@ -44,12 +44,14 @@ invalid UTF-8 are shown quoted, with Go escapes.
 decrypts it, as the library reads items, under the protection the
 configuration file describes (docs/config.md: provider, keys, actions,
 signatureTableName), and prints the action of each attribute. The signature
-binds the table name (the configuration's signatureTableName when it has
-one, else --table) and the key attributes' names, which are signed, never
-encrypted. The keys come from DescribeTable of --table, or, without any
-AWS call for the table, from --partition-key, --sort-key and --index-key
-(the key attributes of the table's secondary indexes, which the key rule
-covers too). Decrypted values are printed only with --show-plaintext.
+binds the table name: the configuration's signatureTableName when it has
+one, else --table. The key attributes of the table and of its secondary
+indexes are signed, never encrypted (the library's key rule), so their
+names are needed too: from DescribeTable of --table, or, with no AWS call
+for the table, from --partition-key, --sort-key and --index-key (a static
+or wrapped configuration then verifies offline). Decrypted values are
+printed only with --show-plaintext: the item's secrets stay off the
+terminal and out of logs unless asked for.
 
 Exit status: 0 when the item was read (and, with --verify, verifies); 1
 when it does not verify or cannot be read; 2 when the command line is

@@ -160,6 +160,26 @@ func TestInspectVerify(t *testing.T) {
 	}
 }
 
+// TestInspectVerifySignatureTableName: items written under a
+// configuration's signatureTableName verify with it, whatever --table
+// says, and not without it.
+func TestInspectVerifySignatureTableName(t *testing.T) {
+	b64 := func() string { return "base64:" + base64.StdEncoding.EncodeToString(testenv.RandomKey(t, 32)) }
+	provider := fmt.Sprintf(`{"provider": {"type": "static", "encryptionKey": {"aes": %q}, "signingKey": {"hmac": %q}}, `, b64(), b64()) + verifyActions
+	logical := writeFile(t, "logical.json", provider+`, "signatureTableName": "orders-logical"}`)
+	physical := writeFile(t, "physical.json", provider+"}")
+	table, stored := verifyTable(t, logical)
+	file := itemFile(t, stored)
+	code, out, errOut := runCmd(t, "inspect", file, "--verify", "--config", logical, "--table", table)
+	if code != exitOK || !strings.Contains(out, "table name signed: orders-logical;") {
+		t.Errorf("with signatureTableName: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+	code, out, errOut = runCmd(t, "inspect", file, "--verify", "--config", physical, "--table", table)
+	if code != exitFailure || !strings.Contains(out, "table name signed: "+table+";") || !strings.Contains(errOut, "does not verify") {
+		t.Errorf("without signatureTableName: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
 // with returns a copy of item with attribute name set to v.
 func with(item map[string]types.AttributeValue, name string, v types.AttributeValue) map[string]types.AttributeValue {
 	c := make(map[string]types.AttributeValue, len(item))
