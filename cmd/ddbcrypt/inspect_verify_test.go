@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,16 +20,6 @@ import (
 // key of an index, is signed only by the key rule.
 const verifyActions = `"actions": {"default": "encrypt", "overrides": {"views": "donottouch"}}`
 
-// writeFile writes data to name in a fresh directory and returns its path.
-func writeFile(t *testing.T, name, data string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // wrappedConfig writes a configuration of a wrapped provider with fresh
 // keys (and extra top-level fields, such as actions) and returns its path.
 func wrappedConfig(t *testing.T, extra string) string {
@@ -41,7 +29,7 @@ func wrappedConfig(t *testing.T, extra string) string {
 	if extra != "" {
 		doc += ", " + extra
 	}
-	return writeFile(t, "config.json", doc+"}")
+	return writeTemp(t, "config.json", doc+"}")
 }
 
 // verifyTable creates a table (pk, sk; an index on status) in DynamoDB
@@ -87,7 +75,7 @@ func itemFile(t *testing.T, item map[string]types.AttributeValue) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return writeFile(t, "item.json", string(b))
+	return writeTemp(t, "item.json", string(b))
 }
 
 func TestInspectVerify(t *testing.T) {
@@ -166,8 +154,8 @@ func TestInspectVerify(t *testing.T) {
 func TestInspectVerifySignatureTableName(t *testing.T) {
 	b64 := func() string { return "base64:" + base64.StdEncoding.EncodeToString(testenv.RandomKey(t, 32)) }
 	provider := fmt.Sprintf(`{"provider": {"type": "static", "encryptionKey": {"aes": %q}, "signingKey": {"hmac": %q}}, `, b64(), b64()) + verifyActions
-	logical := writeFile(t, "logical.json", provider+`, "signatureTableName": "orders-logical"}`)
-	physical := writeFile(t, "physical.json", provider+"}")
+	logical := writeTemp(t, "logical.json", provider+`, "signatureTableName": "orders-logical"}`)
+	physical := writeTemp(t, "physical.json", provider+"}")
 	table, stored := verifyTable(t, logical)
 	file := itemFile(t, stored)
 	code, out, errOut := runCmd(t, "inspect", file, "--verify", "--config", logical, "--table", table)
@@ -200,7 +188,7 @@ func flipped(av types.AttributeValue) types.AttributeValue {
 // TestInspectVerifyKMS: a Direct KMS configuration, against local-kms.
 func TestInspectVerifyKMS(t *testing.T) {
 	kmsConfig := func(keyID string) string {
-		return writeFile(t, "kms.json", `{"provider": {"type": "direct-kms", "keyId": "`+keyID+`"}, `+verifyActions+`}`)
+		return writeTemp(t, "kms.json", `{"provider": {"type": "direct-kms", "keyId": "`+keyID+`"}, `+verifyActions+`}`)
 	}
 	config := kmsConfig(testenv.NewKMSKey(t, testenv.KMS(t)))
 	table, stored := verifyTable(t, config)
@@ -221,7 +209,7 @@ func TestInspectVerifyKMS(t *testing.T) {
 // cannot be used, are usage errors naming the flag or the field; no AWS is
 // needed to find them.
 func TestInspectVerifyUsage(t *testing.T) {
-	item := writeFile(t, "item.json", `{"pk": {"S": "x"}, "sk": {"N": "1"}, "*amzn-ddb-map-sig*": {"B": "AAAA"}}`)
+	item := writeTemp(t, "item.json", `{"pk": {"S": "x"}, "sk": {"N": "1"}, "*amzn-ddb-map-sig*": {"B": "AAAA"}}`)
 	good := wrappedConfig(t, verifyActions)
 	keys := []string{"--table", "orders", "--partition-key", "pk"}
 	for what, tc := range map[string]struct {
@@ -235,13 +223,13 @@ func TestInspectVerifyUsage(t *testing.T) {
 		"sort key alone":         {[]string{"--verify", "--config", good, "--table", "orders", "--sort-key", "sk"}, "go with --partition-key"},
 		"empty index key":        {append([]string{"--verify", "--config", good, "--index-key", ""}, keys...), "must not be empty"},
 		"missing config":         {append([]string{"--verify", "--config", good + ".none"}, keys...), "--config " + good + ".none"},
-		"not JSON":               {append([]string{"--verify", "--config", writeFile(t, "c.json", "{")}, keys...), "--config"},
-		"bad field":              {append([]string{"--verify", "--config", writeFile(t, "c.json", `{"provider": {"type": "wrapped", "wrappingKey": {"aes": "base64:AAAA"}, "signingKey": {"hmac": "base64:AAAA"}}, `+verifyActions+`}`)}, keys...), "provider.wrappingKey"},
+		"not JSON":               {append([]string{"--verify", "--config", writeTemp(t, "c.json", "{")}, keys...), "--config"},
+		"bad field":              {append([]string{"--verify", "--config", writeTemp(t, "c.json", `{"provider": {"type": "wrapped", "wrappingKey": {"aes": "base64:AAAA"}, "signingKey": {"hmac": "base64:AAAA"}}, `+verifyActions+`}`)}, keys...), "provider.wrappingKey"},
 		"unknown field":          {append([]string{"--verify", "--config", wrappedConfig(t, verifyActions+`, "colour": "red"`)}, keys...), "colour"},
 		"no actions":             {append([]string{"--verify", "--config", wrappedConfig(t, "")}, keys...), "actions: required"},
 		"a key encrypted":        {append([]string{"--verify", "--config", wrappedConfig(t, `"actions": {"default": "signonly", "overrides": {"pk": "encrypt"}}`)}, keys...), `actions: table orders: attribute "pk"`},
-		"env source not set":     {append([]string{"--verify", "--config", writeFile(t, "c.json", `{"provider": {"type": "static", "signingKey": {"hmac": "env:DDBCRYPT_CLICFG_UNSET"}}, `+verifyActions+`}`)}, keys...), "provider.signingKey.hmac"},
-		"unknown provider type":  {append([]string{"--verify", "--config", writeFile(t, "c.json", `{"provider": {"type": "magic"}, `+verifyActions+`}`)}, keys...), "provider.type"},
+		"env source not set":     {append([]string{"--verify", "--config", writeTemp(t, "c.json", `{"provider": {"type": "static", "signingKey": {"hmac": "env:DDBCRYPT_CLICFG_UNSET"}}, `+verifyActions+`}`)}, keys...), "provider.signingKey.hmac"},
+		"unknown provider type":  {append([]string{"--verify", "--config", writeTemp(t, "c.json", `{"provider": {"type": "magic"}, `+verifyActions+`}`)}, keys...), "provider.type"},
 		"empty partition key":    {[]string{"--verify", "--config", good, "--table", "orders", "--partition-key", ""}, "--partition-key must not be empty"},
 		"positional and --table": {[]string{"extra", "--verify", "--config", good}, "accepts at most 1 arg"},
 	} {

@@ -35,8 +35,8 @@ func TestMetastoreConfig(t *testing.T) {
 	table := clicfgTable(t)
 	wrap, _ := keyFile(t, "wrap.key", 32)
 	sign, _ := keyFile(t, "sign.key", 32)
-	plain := writeFile(t, "plain.json", `{"provider": `+rowsProvider(wrap, sign)+`}`)
-	mostRecent := writeFile(t, "most-recent.json", mostRecentConfig(table, "orders", rowsProvider(wrap, sign)))
+	plain := writeTemp(t, "plain.json", `{"provider": `+rowsProvider(wrap, sign)+`}`)
+	mostRecent := writeTemp(t, "most-recent.json", mostRecentConfig(table, "orders", rowsProvider(wrap, sign)))
 
 	steps := []struct {
 		args []string
@@ -84,7 +84,7 @@ func TestMetastoreConfig(t *testing.T) {
 	// Other keys in the configuration: the rows do not open, and the hint
 	// names the configuration.
 	other, _ := keyFile(t, "other.key", 32)
-	wrong := writeFile(t, "wrong.json", mostRecentConfig(table, "orders", rowsProvider(other, sign)))
+	wrong := writeTemp(t, "wrong.json", mostRecentConfig(table, "orders", rowsProvider(other, sign)))
 	code, _, errOut := runCmd(t, "metastore", "versions", "--config", wrong)
 	if _, hint, _ := strings.Cut(errOut, "\nhint: "); code != exitFailure || !strings.Contains(errOut, "integrity") || !strings.Contains(hint, "--config "+wrong) {
 		t.Errorf("versions with other keys: exit %d, stderr %q", code, errOut)
@@ -97,7 +97,7 @@ func TestMetastoreConfig(t *testing.T) {
 func TestMetastoreConfigKMS(t *testing.T) {
 	table := clicfgTable(t)
 	keyID := testenv.NewKMSKey(t, testenv.KMS(t))
-	config := writeFile(t, "kms.json", `{"provider": {"type": "direct-kms", "keyId": "`+keyID+`"}}`)
+	config := writeTemp(t, "kms.json", `{"provider": {"type": "direct-kms", "keyId": "`+keyID+`"}}`)
 	if code, _, errOut := runCmd(t, "metastore", "create-table", table); code != exitOK {
 		t.Fatal(errOut)
 	}
@@ -116,8 +116,8 @@ func TestMetastoreConfigKMS(t *testing.T) {
 func TestMetastoreConfigErrors(t *testing.T) {
 	wrap, _ := keyFile(t, "wrap.key", 32)
 	sign, _ := keyFile(t, "sign.key", 32)
-	plain := writeFile(t, "plain.json", `{"provider": `+rowsProvider(wrap, sign)+`}`)
-	mostRecent := writeFile(t, "most-recent.json", mostRecentConfig("keys", "orders", rowsProvider(wrap, sign)))
+	plain := writeTemp(t, "plain.json", `{"provider": `+rowsProvider(wrap, sign)+`}`)
+	mostRecent := writeTemp(t, "most-recent.json", mostRecentConfig("keys", "orders", rowsProvider(wrap, sign)))
 	for what, tc := range map[string]struct {
 		args []string
 		want string
@@ -127,8 +127,8 @@ func TestMetastoreConfigErrors(t *testing.T) {
 		"config and algorithm":   {[]string{"versions", "--config", mostRecent, "--signing-algorithm", "HmacSHA512"}, "either --config or --signing-algorithm"},
 		"missing file":           {[]string{"versions", "keys", "--config", plain + ".none"}, "--config " + plain + ".none"},
 		"empty path":             {[]string{"versions", "keys", "--config", ""}, "--config must not be empty"},
-		"bad inner key":          {[]string{"versions", "--config", writeFile(t, "c.json", mostRecentConfig("keys", "orders", `{"type": "wrapped", "wrappingKey": {"aes": "base64:AAAA"}, "signingKey": {"hmac": "file:`+sign+`"}}`))}, "provider.provider.wrappingKey"},
-		"# in the material":      {[]string{"new-version", "--config", writeFile(t, "c.json", mostRecentConfig("keys", "a#b", rowsProvider(wrap, sign)))}, "provider.materialName"},
+		"bad inner key":          {[]string{"versions", "--config", writeTemp(t, "c.json", mostRecentConfig("keys", "orders", `{"type": "wrapped", "wrappingKey": {"aes": "base64:AAAA"}, "signingKey": {"hmac": "file:`+sign+`"}}`))}, "provider.provider.wrappingKey"},
+		"# in the material":      {[]string{"new-version", "--config", writeTemp(t, "c.json", mostRecentConfig("keys", "a#b", rowsProvider(wrap, sign)))}, "provider.materialName"},
 		"plain without table":    {[]string{"versions", "--config", plain}, "TABLE is required: --config " + plain + " describes the inner provider only"},
 		"plain without material": {[]string{"new-version", "keys", "--config", plain}, "MATERIAL is required"},
 		"plain without either":   {[]string{"new-version", "--config", plain}, "TABLE and MATERIAL are required"},
