@@ -34,7 +34,7 @@ type Options struct {
 	// same Job again resumes each segment after its last checkpoint and
 	// skips the segments that are done; items of a page that was
 	// interrupted are handled again, which the conditional write makes
-	// harmless (Reencrypt counts an item already moved as skipped). A Job
+	// harmless (a rewriting job counts an item already rewritten as skipped). A Job
 	// whose checkpoints name another table, another operation or another
 	// segment count is refused with ddbcrypt.ErrInvalidConfig; with
 	// Segments 0 the checkpoints' count is used. With a Job, db must also

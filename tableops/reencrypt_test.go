@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 func TestReencryptMovesItemsAndLeavesTamperedOnes(t *testing.T) {
@@ -244,4 +246,33 @@ func TestReencryptRefusesUnsignedDefault(t *testing.T) {
 	if rep == nil || rep.Scanned != 0 {
 		t.Errorf("report %+v", rep)
 	}
+}
+
+// BenchmarkReencrypt measures the items a second one process moves on
+// DynamoDB Local (Wrapped to Wrapped, 4 segments), back and forth.
+func BenchmarkReencrypt(b *testing.B) {
+	db := testenv.DynamoDB(b)
+	name := testenv.NewTable(b, db, testenv.S("pk"), testenv.N("sk"))
+	from := Protection{Provider: testenv.WrappedProvider(b), Actions: testActions()}
+	to := Protection{Provider: testenv.WrappedProvider(b), Actions: testActions()}
+	const n = 200
+	for i := range n {
+		if _, err := db.PutItem(b.Context(), &dynamodb.PutItemInput{TableName: &name, Item: item(i, fmt.Sprintf("d%d", i), 0)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if rep, err := Encrypt(b.Context(), db, name, from, Options{}); err != nil || rep.Rewritten != n {
+		b.Fatalf("encrypt: report %+v, error %v", rep, err)
+	}
+	var items int64
+	start := time.Now()
+	for b.Loop() {
+		rep, err := Reencrypt(b.Context(), db, name, from, to, Options{Segments: 4})
+		if err != nil || rep.Rewritten != n {
+			b.Fatalf("report %+v, error %v", rep, err)
+		}
+		items += rep.Rewritten
+		from, to = to, from
+	}
+	b.ReportMetric(float64(items)/time.Since(start).Seconds(), "items/s")
 }

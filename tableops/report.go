@@ -14,9 +14,10 @@ import (
 
 // Report is what a job did. Every item the scan returned is counted in
 // Scanned and ends in exactly one of the outcomes: for Verify, Verified or
-// Failed; for Reencrypt, Rewritten, Skipped or Failed. Verified also counts,
-// for Reencrypt, the items that verified under the "from" protection
-// (rewritten, or failed afterwards, when they could not be written).
+// Failed; for Reencrypt, Encrypt and Decrypt, Rewritten, Skipped or
+// Failed. Verified also counts, for Reencrypt and Decrypt, the items that
+// verified under the "from" protection (rewritten, or failed afterwards,
+// when they could not be written); Encrypt verifies nothing.
 //
 // Segments lists the scan segments the report covers, by number. A job
 // with Options.Job counts each segment from its checkpoint on: a resumed
