@@ -30,19 +30,20 @@ type Options struct {
 
 	// Job names a resumable job. With a Job, the job writes a checkpoint
 	// per segment to CheckpointTable after every page: the segment's last
-	// evaluated key, its counters, and whether it is done. Running the
-	// same Job again resumes each segment after its last checkpoint and
-	// skips the segments that are done; items of a page that was
-	// interrupted are handled again, which the conditional write makes
-	// harmless (a rewriting job counts an item already rewritten as skipped). A Job
+	// evaluated key, its counters, its failed items (keys and reasons,
+	// bounded as Report says), and whether it is done. Running the same
+	// Job again resumes each segment after its last checkpoint and skips
+	// the segments that are done; items of a page that was interrupted
+	// are handled again, which the conditional write makes harmless (a
+	// rewriting job counts an item already rewritten as skipped). A Job
 	// whose checkpoints name another table, another operation or another
 	// segment count is refused with ddbcrypt.ErrInvalidConfig; with
 	// Segments 0 the checkpoints' count is used. With a Job, db must also
 	// satisfy CheckpointDB.
 	//
-	// Checkpoints are written with plain PutItem, not encrypted: a last
-	// evaluated key holds only primary key attributes, which the library
-	// never encrypts, and the counters are not secret.
+	// Checkpoints are written with plain PutItem, not encrypted: keys
+	// hold only primary key attributes, which the library never encrypts,
+	// and the counters and reasons are not secret.
 	Job string
 
 	// CheckpointTable is the DynamoDB table of the checkpoints, required
