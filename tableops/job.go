@@ -57,6 +57,13 @@ type Options struct {
 	// capacity to its applications. Waiting for it ends when ctx ends.
 	Rate float64
 
+	// DryRun makes a rewriting job (Reencrypt, Encrypt, Decrypt) read,
+	// verify and prepare every write, its condition included, and send
+	// none: Rewritten then counts the items it would have written, which
+	// a real run may still find changed. It takes no Job (checkpoints
+	// would record writes never made).
+	DryRun bool
+
 	// Progress, when set, is called after each item is handled with the
 	// job's counters so far. It is called from the goroutines of every
 	// segment at once, so it must be safe for concurrent use, and it
@@ -251,6 +258,7 @@ type job struct {
 	db       DB
 	info     *tableinfo.Info
 	from, to *engine.Table
+	dryRun   bool // Options.DryRun
 }
 
 // run describes the table, lets prepare set the job's engine tables, and
@@ -261,7 +269,10 @@ func run(ctx context.Context, db DB, table, operation string, opts Options, prep
 	if err != nil {
 		return err
 	}
-	j := &job{db: db, info: info}
+	if opts.DryRun && opts.Job != "" {
+		return fmt.Errorf("tableops: table %s: %w: a dry run takes no job: its checkpoints would record writes never made", table, ddbcrypt.ErrInvalidConfig)
+	}
+	j := &job{db: db, info: info, dryRun: opts.DryRun}
 	if err := prepare(j); err != nil {
 		return err
 	}

@@ -71,6 +71,19 @@ func TestEncryptThenDecrypt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A dry run counts what it would write, and writes nothing.
+	dry, err := Encrypt(t.Context(), f.db, f.name, f.a, Options{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dry.Scanned != n || dry.Rewritten != n || dry.Failed != 0 {
+		t.Errorf("dry run: %+v", dry)
+	}
+	for i := range n {
+		if d := itemDiff(f.raw(i), everyType(i)); d != "" {
+			t.Fatalf("item %d after a dry run (-want +got):\n%s", i, d)
+		}
+	}
 	rep, err := Encrypt(t.Context(), f.db, f.name, f.a, Options{Segments: 3})
 	if err != nil {
 		t.Fatal(err)

@@ -84,12 +84,15 @@ func (j *job) rewriteItem(ctx context.Context, s *seg, stored map[string]types.A
 
 // put writes rw.item on rw.cond. It reports false, with no error, when the
 // condition failed. A condition over DynamoDB's length limit is an error
-// of the item, before any call.
+// of the item, before any call. A dry run stops short of the call.
 func (j *job) put(ctx context.Context, key map[string]types.AttributeValue, rw rewrite) (bool, error) {
 	in := &dynamodb.PutItemInput{TableName: aws.String(j.info.Name), Item: rw.item}
 	in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues = rw.cond.expression()
 	if n := len(*in.ConditionExpression); n > maxExpression {
 		return false, &ddbcrypt.ItemError{Table: j.info.Name, Key: key, Err: fmt.Errorf("%w: the condition that the item is unchanged would be %d bytes, over DynamoDB's expression limit of %d (too many attributes to compare); not rewritten", ddbcrypt.ErrInvalidItem, n, maxExpression)}
+	}
+	if j.dryRun {
+		return true, nil
 	}
 	_, err := throttled(ctx, func() (*dynamodb.PutItemOutput, error) { return j.db.PutItem(ctx, in) })
 	if _, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
