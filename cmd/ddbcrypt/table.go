@@ -63,7 +63,8 @@ Progress: on a terminal (--progress auto) a bar with items per second, the
 time left (estimated from DescribeTable's item count, which DynamoDB updates
 about every six hours) and the verified, rewritten, skipped and failed
 counters; with --progress plain, or auto when standard error is not a
-terminal, a plain line every 10 seconds and one at the end.
+terminal, a plain line every 10 seconds and one at the end; --progress on
+draws the bar even off a terminal, off shows nothing.
 
 --job ID makes the job resumable: it writes a checkpoint per scan segment to
 --checkpoint-table after every page (the table is created if missing), and
