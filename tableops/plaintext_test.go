@@ -271,16 +271,14 @@ func TestEncryptLosesNoConcurrentWrite(t *testing.T) {
 		latest[i] = next
 		return nil
 	}
-	var raced sync.Map
-	db := &hookDB{DB: f.db, before: func(ctx context.Context, in *dynamodb.PutItemInput) {
-		sk, _ := strconv.Atoi(in.Item["sk"].(*types.AttributeValueMemberN).Value)
-		if _, again := raced.LoadOrStore(sk, true); again || sk%2 != 0 {
+	db := raceOnce(f.db, func(ctx context.Context, sk int) {
+		if sk%2 != 0 {
 			return
 		}
 		if err := write(ctx, sk, sk%6/2*3); err != nil && !isConditionFailed(err) {
 			t.Error(err)
 		}
-	}}
+	})
 	rep, err := Encrypt(t.Context(), db, f.name, f.a, Options{Segments: 4})
 	if err != nil {
 		t.Fatal(err)

@@ -95,6 +95,19 @@ func checkFailures(t *testing.T, rep *Report, want []int) {
 	}
 }
 
+// raceOnce returns db with race run ahead of the job's first write of
+// each item, by the item's sort key: a writer changes it there, between
+// the job's read and its write.
+func raceOnce(db DB, race func(ctx context.Context, sk int)) *hookDB {
+	var raced sync.Map
+	return &hookDB{DB: db, before: func(ctx context.Context, in *dynamodb.PutItemInput) {
+		sk, _ := strconv.Atoi(in.Item["sk"].(*types.AttributeValueMemberN).Value)
+		if _, again := raced.LoadOrStore(sk, true); !again {
+			race(ctx, sk)
+		}
+	}}
+}
+
 // hookDB runs before ahead of each PutItem.
 type hookDB struct {
 	DB
@@ -149,19 +162,14 @@ func TestReencryptLosesNoConcurrentWrite(t *testing.T) {
 
 	// Deterministic races: before the job's first write of some items, the
 	// writer changes them.
-	var raced sync.Map
-	db := &hookDB{DB: f.db, before: func(ctx context.Context, in *dynamodb.PutItemInput) {
-		sk, _ := strconv.Atoi(in.Item["sk"].(*types.AttributeValueMemberN).Value)
+	db := raceOnce(f.db, func(ctx context.Context, sk int) {
 		if sk%4 != 0 {
-			return
-		}
-		if _, again := raced.LoadOrStore(sk, true); again {
 			return
 		}
 		if err := write(ctx, sk, 1+sk%8/4); err != nil {
 			t.Error(err)
 		}
-	}}
+	})
 	// And a free-running writer.
 	ctx, stop := context.WithCancel(t.Context())
 	var wg sync.WaitGroup

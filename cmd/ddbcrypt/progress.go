@@ -135,7 +135,10 @@ func isTerminal(w io.Writer) bool {
 func (p *progress) loop() {
 	defer close(p.exited)
 	if p.plain {
-		p.lines()
+		p.every(plainEvery, func() {
+			p.writeLine()
+			p.wrote = true
+		})
 		return
 	}
 	delay := time.NewTimer(progressDelay)
@@ -149,23 +152,12 @@ func (p *progress) loop() {
 	p.bar = p.newBar()
 	p.draw()
 	p.mu.Unlock()
-	tick := time.NewTicker(progressRefresh)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-tick.C:
-			p.mu.Lock()
-			p.draw()
-			p.mu.Unlock()
-		}
-	}
+	p.every(progressRefresh, p.draw)
 }
 
-// lines writes a plain line every plainEvery until finish.
-func (p *progress) lines() {
-	tick := time.NewTicker(plainEvery)
+// every calls f with p.mu held every d until finish.
+func (p *progress) every(d time.Duration, f func()) {
+	tick := time.NewTicker(d)
 	defer tick.Stop()
 	for {
 		select {
@@ -173,8 +165,7 @@ func (p *progress) lines() {
 			return
 		case <-tick.C:
 			p.mu.Lock()
-			p.writeLine()
-			p.wrote = true
+			f()
 			p.mu.Unlock()
 		}
 	}

@@ -5,6 +5,7 @@ package main
 // table, decrypt a table.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -195,20 +196,7 @@ encrypt under --to first, then run this job.
 report's rewritten counts the items it would write.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			j, err := newTableJob(cmd)
-			if err != nil {
-				return err
-			}
-			if j.opts.DryRun, err = j.dryRun(cmd); err != nil {
-				return err
-			}
-			to, err := j.protection(cmd, flagTo)
-			if err != nil {
-				return err
-			}
-			return j.run(cmd, dryName("encrypt", j.opts.DryRun), func(j *tableJob) (*tableops.Report, error) {
-				return tableops.Encrypt(cmd.Context(), j.db, j.table, to, j.opts)
-			})
+			return runRewrite(cmd, "encrypt", flagTo, nil, tableops.Encrypt)
 		},
 	}
 	encrypt.Flags().String(flagTable, "", "the table (required)")
@@ -234,23 +222,12 @@ reported by key and left as it is.
 nothing; the report's rewritten counts the items it would write.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			j, err := newTableJob(cmd)
-			if err != nil {
-				return err
-			}
-			if j.opts.DryRun, err = j.dryRun(cmd); err != nil {
-				return err
-			}
-			if yes, _ := cmd.Flags().GetBool(flagYes); !yes && !j.opts.DryRun {
-				return usagef("decrypt writes every item of %s back as plaintext, removing its encryption and signature: add --%s to confirm (or try --%s)", j.table, flagYes, flagDryRun)
-			}
-			from, err := j.protection(cmd, flagFrom)
-			if err != nil {
-				return err
-			}
-			return j.run(cmd, dryName("decrypt", j.opts.DryRun), func(j *tableJob) (*tableops.Report, error) {
-				return tableops.Decrypt(cmd.Context(), j.db, j.table, from, j.opts)
-			})
+			return runRewrite(cmd, "decrypt", flagFrom, func(j *tableJob) error {
+				if yes, _ := cmd.Flags().GetBool(flagYes); !yes && !j.opts.DryRun {
+					return usagef("decrypt writes every item of %s back as plaintext, removing its encryption and signature: add --%s to confirm (or try --%s)", j.table, flagYes, flagDryRun)
+				}
+				return nil
+			}, tableops.Decrypt)
 		},
 	}
 	decrypt.Flags().String(flagTable, "", "the table (required)")
@@ -259,6 +236,32 @@ nothing; the report's rewritten counts the items it would write.`,
 	decrypt.Flags().Bool(flagDryRun, false, "read and verify every item, write nothing")
 	mustMarkRequired(decrypt, flagTable, flagFrom)
 	return decrypt
+}
+
+// runRewrite runs table encrypt or decrypt: a job under the one
+// configuration that flag names, a dry run if asked, after check (if
+// set) has accepted the command line.
+func runRewrite(cmd *cobra.Command, what, flag string, check func(*tableJob) error,
+	job func(context.Context, tableops.DB, string, tableops.Protection, tableops.Options) (*tableops.Report, error)) error {
+	j, err := newTableJob(cmd)
+	if err != nil {
+		return err
+	}
+	if j.opts.DryRun, err = j.dryRun(cmd); err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(j); err != nil {
+			return err
+		}
+	}
+	p, err := j.protection(cmd, flag)
+	if err != nil {
+		return err
+	}
+	return j.run(cmd, dryName(what, j.opts.DryRun), func(j *tableJob) (*tableops.Report, error) {
+		return job(cmd.Context(), j.db, j.table, p, j.opts)
+	})
 }
 
 // dryRun reads --dry-run, which takes no --job: a dry run writes nothing,
