@@ -87,3 +87,42 @@ func TestSegmentFailureBounds(t *testing.T) {
 		t.Errorf("by size: %d listed (%d bytes), %d not listed", len(listed), size, notListed)
 	}
 }
+
+// A checkpoint's failures are optional (older checkpoints have none), but
+// malformed ones are an error naming the attribute.
+func TestParseCheckpointFailures(t *testing.T) {
+	num := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+	base := func() map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{
+			cpSegment: num("1"), cpSegments: num("4"), cpScanned: num("3"), cpVerified: num("2"),
+			cpRewritten: num("0"), cpSkipped: num("0"), cpFailed: num("1"),
+			cpTable: &types.AttributeValueMemberS{Value: "t"}, cpOperation: &types.AttributeValueMemberS{Value: "verify"},
+			cpDone: &types.AttributeValueMemberBOOL{Value: false},
+		}
+	}
+	if cp, err := parseCheckpoint(base()); err != nil || cp.failures != nil || cp.notListed != 0 {
+		t.Errorf("a checkpoint without failures: %+v, %v", cp, err)
+	}
+	good := base()
+	good[cpNotListed] = num("5")
+	good[cpFailures] = &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		cpKey:    &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}}},
+		cpReason: &types.AttributeValueMemberS{Value: "bad"},
+	}}}}
+	cp, err := parseCheckpoint(good)
+	if err != nil || len(cp.failures) != 1 || cp.failures[0].reason != "bad" || cp.notListed != 5 {
+		t.Errorf("a checkpoint with failures: %+v, %v", cp, err)
+	}
+	for what, av := range map[string]types.AttributeValue{
+		"not a list":      &types.AttributeValueMemberS{Value: "x"},
+		"not a map":       &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberS{Value: "x"}}},
+		"no reason":       &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{cpKey: &types.AttributeValueMemberM{}}}}},
+		"a key not a map": &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{cpKey: &types.AttributeValueMemberS{}, cpReason: &types.AttributeValueMemberS{}}}}},
+	} {
+		bad := base()
+		bad[cpFailures] = av
+		if _, err := parseCheckpoint(bad); err == nil || !strings.Contains(err.Error(), `"failures"`) {
+			t.Errorf("failures %s: %v", what, err)
+		}
+	}
+}
