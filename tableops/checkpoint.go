@@ -40,6 +40,10 @@ const (
 	cpRewritten = "rewritten"
 	cpSkipped   = "skipped"
 	cpFailed    = "failed"
+	cpFailures  = "failures"          // L of M: key (M), reason (S)
+	cpNotListed = "failuresNotListed" // N
+	cpKey       = "key"
+	cpReason    = "reason"
 )
 
 // checkpointWait bounds the wait for a created checkpoint table to become
@@ -53,6 +57,8 @@ type checkpoint struct {
 	lastKey           map[string]types.AttributeValue
 	done              bool
 	counts            SegmentReport
+	failures          []failure // as the segment listed them
+	notListed         int64
 }
 
 // checkpoints reads and writes the checkpoints of one job.
@@ -140,7 +146,16 @@ func (c *checkpoints) save(ctx context.Context, cp *checkpoint) error {
 		cpRewritten: num(cp.counts.Rewritten),
 		cpSkipped:   num(cp.counts.Skipped),
 		cpFailed:    num(cp.counts.Failed),
+		cpNotListed: num(cp.notListed),
 	}
+	failures := make([]types.AttributeValue, len(cp.failures))
+	for i, f := range cp.failures {
+		failures[i] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			cpKey:    &types.AttributeValueMemberM{Value: f.key},
+			cpReason: &types.AttributeValueMemberS{Value: f.reason},
+		}}
+	}
+	item[cpFailures] = &types.AttributeValueMemberL{Value: failures}
 	if len(cp.lastKey) > 0 {
 		item[cpLastKey] = &types.AttributeValueMemberM{Value: cp.lastKey}
 	}
@@ -195,10 +210,43 @@ func parseCheckpoint(item map[string]types.AttributeValue) (*checkpoint, error) 
 			cp.lastKey = m.Value
 		}
 	}
+	// Checkpoints written before failures were kept have neither.
+	if _, ok := item[cpNotListed]; ok {
+		cp.notListed = num(cpNotListed)
+	}
+	if l, ok := item[cpFailures]; ok {
+		var err error
+		if cp.failures, err = parseFailures(l); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("segment checkpoint: %w", err)
 	}
 	return cp, nil
+}
+
+// parseFailures reads the failures of a stored checkpoint.
+func parseFailures(av types.AttributeValue) ([]failure, error) {
+	l, ok := av.(*types.AttributeValueMemberL)
+	if !ok {
+		return nil, fmt.Errorf("attribute %q is not a list", cpFailures)
+	}
+	out := make([]failure, len(l.Value))
+	for i, e := range l.Value {
+		m, _ := e.(*types.AttributeValueMemberM)
+		var key *types.AttributeValueMemberM
+		var reason *types.AttributeValueMemberS
+		if m != nil {
+			key, _ = m.Value[cpKey].(*types.AttributeValueMemberM)
+			reason, _ = m.Value[cpReason].(*types.AttributeValueMemberS)
+		}
+		if key == nil || reason == nil {
+			return nil, fmt.Errorf("attribute %q, element %d: want a map of a key (map) and a reason (string)", cpFailures, i)
+		}
+		out[i] = failure{key: key.Value, reason: reason.Value}
+	}
+	return out, nil
 }
 
 // JobReport merges the checkpoints of job in checkpointTable — every
@@ -206,9 +254,9 @@ func parseCheckpoint(item map[string]types.AttributeValue) (*checkpoint, error) 
 // Report: the counters are the sums of the segments' counters as of their
 // last checkpoints, and Segments lists each segment that has a checkpoint
 // (a segment no process has finished a page of is missing; compare
-// len(Segments) and each Done with the job's segment count). Checkpoints hold no
-// failed keys, so Failures is empty: each process's own Report lists the
-// failures it met. Elapsed is zero.
+// len(Segments) and each Done with the job's segment count). Failures
+// lists the failed items the checkpoints keep, within the bounds Report
+// describes. Elapsed is zero.
 //
 // A job with no checkpoints is an error wrapping ddbcrypt.ErrNotFound; an
 // unreadable checkpoint, one wrapping ddbcrypt.ErrInvalidItem.
@@ -223,7 +271,7 @@ func JobReport(ctx context.Context, db CheckpointDB, checkpointTable, job string
 	}
 	r := &Report{Failures: []Failure{}}
 	for _, s := range slices.Sorted(maps.Keys(cps)) {
-		r.add(cps[s].counts)
+		r.addFailures(cps[s].counts, cps[s].failures, cps[s].notListed)
 	}
 	return r, nil
 }

@@ -190,6 +190,7 @@ func TestOptionsAreChecked(t *testing.T) {
 		{Segments: 4, SegmentRange: [2]int{-1, 2}},
 		{Segments: 4, SegmentRange: [2]int{3, 5}},
 		{Job: "no-table"},
+		{DryRun: true, Job: "j", CheckpointTable: "unused"},
 	} {
 		if _, err := Verify(t.Context(), f.db, f.name, f.a, o); !errors.Is(err, ddbcrypt.ErrInvalidConfig) {
 			t.Errorf("Options %+v: %v, want ErrInvalidConfig", o, err)
@@ -211,4 +212,46 @@ func TestOptionsAreChecked(t *testing.T) {
 	if len(rep.Segments) != 2 || rep.Segments[0].Segment != 1 || rep.Segments[1].Segment != 2 {
 		t.Errorf("segments %+v, want 1 and 2", rep.Segments)
 	}
+}
+
+// TestFailuresSurviveResume: the failed items a cancelled run met are kept
+// in its checkpoints, so the resumed run's report and JobReport list every
+// tampered item, once.
+func TestFailuresSurviveResume(t *testing.T) {
+	f := newFixture(t)
+	const n, segments = 40, 2
+	f.fill(f.a, n)
+	var tampered []int
+	for i := 0; i < n; i += 2 {
+		tampered = append(tampered, i)
+		f.tamper(i)
+	}
+	cpTable := checkpointTable(t, f.db)
+	opts := Options{Segments: segments, PageSize: 3, Job: "failures", CheckpointTable: cpTable}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	db := &scanDB{Client: f.db, cancelAt: 5, cancel: cancel}
+	if _, err := Verify(ctx, db, f.name, f.a, opts); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v, want context.Canceled", err)
+	}
+	mid, err := JobReport(t.Context(), f.db, cpTable, "failures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mid.Failures) == 0 || mid.Failed != int64(len(mid.Failures)) || mid.Failed == int64(len(tampered)) {
+		t.Fatalf("after the cancelled run the checkpoints list %d failures of %d counted; want some, not all %d", len(mid.Failures), mid.Failed, len(tampered))
+	}
+	rep, err := Verify(t.Context(), f.db, f.name, f.a, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Scanned != n || rep.Failed != int64(len(tampered)) || rep.FailuresNotListed != 0 {
+		t.Errorf("resumed run: %+v", rep)
+	}
+	checkFailures(t, rep, tampered)
+	merged, err := JobReport(t.Context(), f.db, cpTable, "failures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFailures(t, merged, tampered)
 }

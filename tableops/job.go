@@ -30,25 +30,57 @@ type Options struct {
 
 	// Job names a resumable job. With a Job, the job writes a checkpoint
 	// per segment to CheckpointTable after every page: the segment's last
-	// evaluated key, its counters, and whether it is done. Running the
-	// same Job again resumes each segment after its last checkpoint and
-	// skips the segments that are done; items of a page that was
-	// interrupted are handled again, which the conditional write makes
-	// harmless (Reencrypt counts an item already moved as skipped). A Job
+	// evaluated key, its counters, its failed items (keys and reasons,
+	// bounded as Report says), and whether it is done. Running the same
+	// Job again resumes each segment after its last checkpoint and skips
+	// the segments that are done; items of a page that was interrupted
+	// are handled again, which the conditional write makes harmless (a
+	// rewriting job counts an item already rewritten as skipped). A Job
 	// whose checkpoints name another table, another operation or another
 	// segment count is refused with ddbcrypt.ErrInvalidConfig; with
 	// Segments 0 the checkpoints' count is used. With a Job, db must also
 	// satisfy CheckpointDB.
 	//
-	// Checkpoints are written with plain PutItem, not encrypted: a last
-	// evaluated key holds only primary key attributes, which the library
-	// never encrypts, and the counters are not secret.
+	// Checkpoints are written with plain PutItem, not encrypted: keys
+	// hold only primary key attributes, which the library never encrypts,
+	// and the counters and reasons are not secret.
 	Job string
 
 	// CheckpointTable is the DynamoDB table of the checkpoints, required
 	// with a Job. It is created if missing (on-demand, key "job" (S) and
 	// "segment" (N)); the job waits until it is ACTIVE.
 	CheckpointTable string
+
+	// Rate, when positive, is a ceiling on the items per second this
+	// process handles, across all its segments (a token bucket that lets
+	// one item through at once): a way to leave a provisioned table's
+	// capacity to its applications. Waiting for it ends when ctx ends.
+	Rate float64
+
+	// DryRun makes a rewriting job (Reencrypt, Encrypt, Decrypt) read,
+	// verify and prepare every write, its condition included, and send
+	// none: Rewritten then counts the items it would have written, which
+	// a real run may still find changed. It takes no Job (checkpoints
+	// would record writes never made).
+	DryRun bool
+
+	// Progress, when set, is called after each item is handled with the
+	// job's counters so far. It is called from the goroutines of every
+	// segment at once, so it must be safe for concurrent use, and it
+	// should return quickly: the segment waits for it.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot of a running job's counters, as Report counts
+// them (a resumed segment counts from its checkpoint), with Total, an
+// estimate of the items this process's segments hold: DescribeTable's
+// ItemCount (which DynamoDB updates about every six hours), scaled to the
+// share of segments this process runs. Resumed is the part of Scanned
+// that earlier runs counted, so Scanned-Resumed is this run's own.
+type Progress struct {
+	Scanned, Verified, Rewritten, Skipped, Failed int64
+	Resumed                                       int64
+	Total                                         int64
 }
 
 // Verify reads every item of the table and verifies (and decrypts) it
@@ -86,33 +118,138 @@ func Verify(ctx context.Context, db DB, table string, p Protection, opts Options
 // changed the item in between makes the write fail; the item is then read
 // again (strongly consistent) and handled again, a bounded number of
 // times. An item deleted in between is counted as skipped, not recreated.
+// An item whose condition would exceed DynamoDB's 4 KB expression limit
+// (thousands of unsigned attributes) is reported as failed.
 //
 // That condition cannot cover an unsigned attribute that from does not
 // name, so from's default action must sign (SignOnly or EncryptAndSign):
-// a from protection whose default is DO_NOTHING, and a to protection that
-// signs nothing, are refused with ddbcrypt.ErrInvalidConfig for now.
+// a from protection whose default is DO_NOTHING is refused with
+// ddbcrypt.ErrInvalidConfig. So is a to protection that signs nothing: to
+// remove the protection of a table, use Decrypt.
 //
 // The error is for the job, as for Verify; the report is never nil. When
 // ctx ends, a write already sent may still land without being counted; a
 // later run counts that item as skipped.
 func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, opts Options) (*Report, error) {
+	return rewriteTable(ctx, db, table, "reencrypt", opts, &from, &to, func(j *job) planner {
+		return func(ctx context.Context, stored map[string]types.AttributeValue) (rewrite, error) {
+			plain, err := j.from.Decrypt(ctx, stored)
+			if err != nil {
+				if _, toErr := j.to.Decrypt(ctx, stored); toErr == nil {
+					return rewrite{}, nil // moved already
+				}
+				return rewrite{}, err
+			}
+			enc, err := j.to.Encrypt(ctx, plain)
+			return rewrite{item: enc, cond: j.unchanged(stored), verified: true}, err
+		}
+	})
+}
+
+// Encrypt protects the plaintext items of the table under the protection
+// to: it encrypts and signs each item and writes it back. Items are never
+// deleted.
+//
+// An item that carries a signature attribute (crypto.SignatureAttribute)
+// is not plaintext: if it verifies under to (encrypted already, by an
+// earlier run or by an encrypting writer) it is counted as skipped, else
+// it is reported by key with the reason and left as it is — never
+// rewritten, so that tampering is never laundered into a valid signature.
+// Verified stays zero: a plaintext item has nothing to verify.
+//
+// Each write is a PutItem whose condition holds only if the stored item
+// is still the plaintext item read: no signature and no material
+// description attribute, every attribute read (but the primary key, which
+// the PutItem names) equal to the value read, and every attribute the to
+// actions name in their overrides but the item lacks still absent. DynamoDB
+// compares every attribute type with "=" (scalars, sets regardless of
+// order, lists and maps in depth). A changed item is read again and
+// handled again, as in Reencrypt.
+//
+// What that condition cannot detect: a concurrent plaintext writer that
+// only adds an attribute the item did not have and the to actions do not
+// name. The job's write then replaces the item with the one read and the
+// added attribute is lost. So migrate in this order: first deploy writers
+// that encrypt under to (their items carry a signature, which the
+// condition sees, and Encrypt skips them), then run Encrypt. An item whose
+// condition would exceed DynamoDB's 4 KB expression limit (hundreds of
+// attributes) is reported as failed, not written.
+//
+// A to protection that signs nothing is refused with
+// ddbcrypt.ErrInvalidConfig. The error is for the job, as for Verify; the
+// report is never nil.
+func Encrypt(ctx context.Context, db DB, table string, to Protection, opts Options) (*Report, error) {
+	return rewriteTable(ctx, db, table, "encrypt", opts, nil, &to, func(j *job) planner {
+		return func(ctx context.Context, stored map[string]types.AttributeValue) (rewrite, error) {
+			if _, signed := stored[crypto.SignatureAttribute]; signed {
+				if _, err := j.to.Decrypt(ctx, stored); err != nil {
+					return rewrite{}, fmt.Errorf("the item carries a signature attribute, so it is not plaintext, and does not verify under the to protection; not rewritten: %w", err)
+				}
+				return rewrite{}, nil // encrypted already
+			}
+			enc, err := j.to.Encrypt(ctx, stored)
+			return rewrite{item: enc, cond: j.untouched(stored)}, err
+		}
+	})
+}
+
+// Decrypt removes the protection of the table's items: it verifies and
+// decrypts each item under the protection from and writes the plaintext
+// item back, without signature or material description. Afterwards
+// nothing protects the items: neither their confidentiality nor their
+// integrity. Items are never deleted.
+//
+// A plaintext item (no signature attribute) is counted as skipped. An
+// item that does not verify under from is reported by key with the
+// reason and left as it is. Each write has Reencrypt's condition that the
+// stored item is unchanged since it was read, with the same retries and
+// the same refusal of a from protection whose default is DO_NOTHING.
+//
+// The error is for the job, as for Verify; the report is never nil.
+func Decrypt(ctx context.Context, db DB, table string, from Protection, opts Options) (*Report, error) {
+	return rewriteTable(ctx, db, table, "decrypt", opts, &from, nil, func(j *job) planner {
+		return func(ctx context.Context, stored map[string]types.AttributeValue) (rewrite, error) {
+			if _, signed := stored[crypto.SignatureAttribute]; !signed {
+				return rewrite{}, nil // plaintext already
+			}
+			plain, err := j.from.Decrypt(ctx, stored)
+			if err != nil {
+				return rewrite{}, err
+			}
+			return rewrite{item: plain, cond: j.unchanged(stored), verified: true}, nil
+		}
+	})
+}
+
+// rewriteTable runs a rewriting job: it sets the job's from and to tables
+// (nil: none), refusing the protections no condition could make safe, and
+// rewrites every item as plan says.
+func rewriteTable(ctx context.Context, db DB, table, operation string, opts Options, from, to *Protection, plan func(*job) planner) (*Report, error) {
 	start, t := time.Now(), &tally{}
-	err := run(ctx, db, table, "reencrypt", opts, func(j *job) error {
-		if from.Actions.Default == crypto.DoNothing {
-			return fmt.Errorf("tableops: table %s: %w: the from actions' default is DO_NOTHING, so a rewrite could not be conditioned on every attribute a writer may add; not supported yet", table, ddbcrypt.ErrInvalidConfig)
-		}
+	var p planner
+	err := run(ctx, db, table, operation, opts, func(j *job) error {
 		var err error
-		if j.from, err = from.table(j.info); err != nil {
-			return err
+		if from != nil {
+			if from.Actions.Default == crypto.DoNothing {
+				return fmt.Errorf("tableops: table %s: %w: the from actions' default is DO_NOTHING, so a rewrite could not be conditioned on every attribute a writer may add; not supported", table, ddbcrypt.ErrInvalidConfig)
+			}
+			if j.from, err = from.table(j.info); err != nil {
+				return err
+			}
 		}
-		if j.to, err = to.table(j.info); err != nil {
-			return err
+		if to != nil {
+			if j.to, err = to.table(j.info); err != nil {
+				return err
+			}
+			if !j.to.Policy().Signs() {
+				return fmt.Errorf("tableops: table %s: %w: the to actions sign nothing (to remove the protection of a table, use Decrypt)", table, ddbcrypt.ErrInvalidConfig)
+			}
 		}
-		if !j.to.Policy().Signs() {
-			return fmt.Errorf("tableops: table %s: %w: the to actions sign nothing (decrypting a table is not supported yet)", table, ddbcrypt.ErrInvalidConfig)
-		}
+		p = plan(j)
 		return nil
-	}, (*job).reencrypt, t)
+	}, func(j *job, ctx context.Context, s *seg, item map[string]types.AttributeValue) error {
+		return j.rewriteItem(ctx, s, item, p)
+	}, t)
 	return t.report(start), err
 }
 
@@ -121,17 +258,21 @@ type job struct {
 	db       DB
 	info     *tableinfo.Info
 	from, to *engine.Table
+	dryRun   bool // Options.DryRun
 }
 
 // run describes the table, lets prepare set the job's engine tables, and
 // scans the table — the segments opts selects, from their checkpoints —
 // handing each item to handle with the segment's counters in t.
 func run(ctx context.Context, db DB, table, operation string, opts Options, prepare func(*job) error, handle func(*job, context.Context, *seg, map[string]types.AttributeValue) error, t *tally) error {
-	info, size, err := describe(ctx, db, table)
+	info, size, count, err := describe(ctx, db, table)
 	if err != nil {
 		return err
 	}
-	j := &job{db: db, info: info}
+	if opts.DryRun && opts.Job != "" {
+		return fmt.Errorf("tableops: table %s: %w: a dry run takes no job: its checkpoints would record writes never made", table, ddbcrypt.ErrInvalidConfig)
+	}
+	j := &job{db: db, info: info, dryRun: opts.DryRun}
 	if err := prepare(j); err != nil {
 		return err
 	}
@@ -163,21 +304,36 @@ func run(ctx context.Context, db DB, table, operation string, opts Options, prep
 	}
 	var segs []segment
 	for s := first; s < end; s++ {
-		from, sg := SegmentReport{Segment: s}, segment{total: n}
+		sg := segment{total: n}
 		if c := saved[s]; c != nil {
-			from, sg.start = c.counts, c.lastKey
+			sg.start = c.lastKey
 		}
-		sg.seg = t.newSeg(s, from)
+		sg.seg = t.newSeg(s, saved[s])
 		if !sg.seg.done.Load() {
 			segs = append(segs, sg)
 		}
 	}
+	var limit *bucket
+	if opts.Rate > 0 {
+		limit = newBucket(opts.Rate)
+	}
+	var resumed int64
+	for _, s := range t.segs {
+		resumed += s.scanned.Load()
+	}
+	total := count * int64(end-first) / int64(n)
 	sc := &scanner{db: db, table: table, operation: operation, pageSize: opts.PageSize, cp: cp}
 	return sc.scan(ctx, segs, func(ctx context.Context, s *seg, item map[string]types.AttributeValue) error {
-		if err := ctx.Err(); err != nil {
+		if err := limit.wait(ctx); err != nil {
 			return err
 		}
-		return handle(j, ctx, s, item)
+		if err := handle(j, ctx, s, item); err != nil {
+			return err
+		}
+		if opts.Progress != nil {
+			opts.Progress(t.progress(resumed, total))
+		}
+		return nil
 	})
 }
 

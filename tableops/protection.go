@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
@@ -51,19 +52,16 @@ func (p Protection) table(info *tableinfo.Info) (*engine.Table, error) {
 	return engine.NewTable(info.Name, info, policy, p.SignatureTableName, crypto.NewEncryptor(p.Provider)), nil
 }
 
-// describe describes the named table once: its keys for the engine, and
-// its size for the default number of segments.
-func describe(ctx context.Context, db DB, name string) (*tableinfo.Info, int64, error) {
+// describe describes the named table once: its keys for the engine, its
+// size for the default number of segments, and its item count for
+// progress.
+func describe(ctx context.Context, db DB, name string) (*tableinfo.Info, int64, int64, error) {
 	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
 	if err != nil {
-		return nil, 0, fmt.Errorf("tableops: table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: err})
+		return nil, 0, 0, fmt.Errorf("tableops: table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: err})
 	}
 	if out == nil || out.Table == nil {
-		return nil, 0, fmt.Errorf("tableops: table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: fmt.Errorf("the answer describes no table")})
+		return nil, 0, 0, fmt.Errorf("tableops: table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: fmt.Errorf("the answer describes no table")})
 	}
-	var size int64
-	if out.Table.TableSizeBytes != nil {
-		size = *out.Table.TableSizeBytes
-	}
-	return tableinfo.FromDescription(out.Table), size, nil
+	return tableinfo.FromDescription(out.Table), aws.ToInt64(out.Table.TableSizeBytes), aws.ToInt64(out.Table.ItemCount), nil
 }

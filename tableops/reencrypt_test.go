@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
+	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
 func TestReencryptMovesItemsAndLeavesTamperedOnes(t *testing.T) {
@@ -93,6 +95,19 @@ func checkFailures(t *testing.T, rep *Report, want []int) {
 	}
 }
 
+// raceOnce returns db with race run ahead of the job's first write of
+// each item, by the item's sort key: a writer changes it there, between
+// the job's read and its write.
+func raceOnce(db DB, race func(ctx context.Context, sk int)) *hookDB {
+	var raced sync.Map
+	return &hookDB{DB: db, before: func(ctx context.Context, in *dynamodb.PutItemInput) {
+		sk, _ := strconv.Atoi(in.Item["sk"].(*types.AttributeValueMemberN).Value)
+		if _, again := raced.LoadOrStore(sk, true); !again {
+			race(ctx, sk)
+		}
+	}}
+}
+
 // hookDB runs before ahead of each PutItem.
 type hookDB struct {
 	DB
@@ -147,19 +162,14 @@ func TestReencryptLosesNoConcurrentWrite(t *testing.T) {
 
 	// Deterministic races: before the job's first write of some items, the
 	// writer changes them.
-	var raced sync.Map
-	db := &hookDB{DB: f.db, before: func(ctx context.Context, in *dynamodb.PutItemInput) {
-		sk, _ := strconv.Atoi(in.Item["sk"].(*types.AttributeValueMemberN).Value)
+	db := raceOnce(f.db, func(ctx context.Context, sk int) {
 		if sk%4 != 0 {
-			return
-		}
-		if _, again := raced.LoadOrStore(sk, true); again {
 			return
 		}
 		if err := write(ctx, sk, 1+sk%8/4); err != nil {
 			t.Error(err)
 		}
-	}}
+	})
 	// And a free-running writer.
 	ctx, stop := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
@@ -244,4 +254,33 @@ func TestReencryptRefusesUnsignedDefault(t *testing.T) {
 	if rep == nil || rep.Scanned != 0 {
 		t.Errorf("report %+v", rep)
 	}
+}
+
+// BenchmarkReencrypt measures the items a second one process moves on
+// DynamoDB Local (Wrapped to Wrapped, 4 segments), back and forth.
+func BenchmarkReencrypt(b *testing.B) {
+	db := testenv.DynamoDB(b)
+	name := testenv.NewTable(b, db, testenv.S("pk"), testenv.N("sk"))
+	from := Protection{Provider: testenv.WrappedProvider(b), Actions: testActions()}
+	to := Protection{Provider: testenv.WrappedProvider(b), Actions: testActions()}
+	const n = 200
+	for i := range n {
+		if _, err := db.PutItem(b.Context(), &dynamodb.PutItemInput{TableName: &name, Item: item(i, fmt.Sprintf("d%d", i), 0)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if rep, err := Encrypt(b.Context(), db, name, from, Options{}); err != nil || rep.Rewritten != n {
+		b.Fatalf("encrypt: report %+v, error %v", rep, err)
+	}
+	var items int64
+	start := time.Now()
+	for b.Loop() {
+		rep, err := Reencrypt(b.Context(), db, name, from, to, Options{Segments: 4})
+		if err != nil || rep.Rewritten != n {
+			b.Fatalf("report %+v, error %v", rep, err)
+		}
+		items += rep.Rewritten
+		from, to = to, from
+	}
+	b.ReportMetric(float64(items)/time.Since(start).Seconds(), "items/s")
 }

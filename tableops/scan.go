@@ -101,6 +101,7 @@ func (sc *scanner) segment(ctx context.Context, sg segment, handle func(context.
 		if sc.cp != nil {
 			c := &checkpoint{segment: s.n, segments: sg.total, table: sc.table, operation: sc.operation, lastKey: page.LastEvaluatedKey, done: done, counts: s.counts()}
 			c.counts.Done = done
+			c.failures, c.notListed = s.listed()
 			if err := sc.cp.save(ctx, c); err != nil {
 				return err
 			}
@@ -123,10 +124,8 @@ func throttled[T any](ctx context.Context, call func() (T, error)) (T, error) {
 		if err == nil || attempt == throttleRetries || !isThrottle(err) {
 			return out, err
 		}
-		select {
-		case <-ctx.Done():
-			return out, ctx.Err()
-		case <-time.After(delay/2 + rand.N(delay/2+1)):
+		if err := sleepCtx(ctx, delay/2+rand.N(delay/2+1)); err != nil {
+			return out, err
 		}
 		delay = min(2*delay, throttleMax)
 	}

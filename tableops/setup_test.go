@@ -45,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 // engine returns the engine table of p.
 func (f *fixture) engine(p Protection) *engine.Table {
 	f.t.Helper()
-	info, _, err := describe(f.t.Context(), f.db, f.name)
+	info, _, _, err := describe(f.t.Context(), f.db, f.name)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"vectors", "encrypt", "x"}, exitUsage, "accepts 2 arg(s), received 1"},
 		{[]string{"inspect", "a", "b"}, exitUsage, "accepts at most 1 arg(s)"},
 		{[]string{"version", "x"}, exitUsage, `unknown command "x"`},
-		{[]string{"--progress", "sometimes", "version"}, exitUsage, "must be auto, on or off"},
+		{[]string{"--progress", "sometimes", "version"}, exitUsage, "must be auto, plain, on or off"},
 		{[]string{"metastore", "create-table", "t", "--read-capacity", "x"}, exitUsage, `invalid argument "x"`},
 		{[]string{"metastore", "create-table", "t", "--read-capacity", "1"}, exitUsage, "go together"},
 		{[]string{"metastore", "versions", "t"}, exitUsage, "need an inner provider"},

@@ -69,7 +69,7 @@ arguments, a missing, conflicting or malformed flag value).`,
 	}
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	progress := progressAuto
-	root.PersistentFlags().Var(&progress, flagProgress, "progress bar on standard error for long operations: auto (when it is a terminal), on or off")
+	root.PersistentFlags().Var(&progress, flagProgress, "progress on standard error for long operations: auto (a bar when it is a terminal; for table jobs, plain lines when not), plain (a line every 10 seconds and one at the end), on (a bar) or off")
 	root.AddCommand(newVectorsCmd())
 	root.AddCommand(newInspectCmd())
 	root.AddCommand(newMetastoreCmd())

@@ -1,20 +1,26 @@
 package main
 
 // Progress on standard error for work that can take long (a vectors run,
-// waiting for a new table, verifying every row of a MetaStore): a bar drawn
-// by github.com/schollz/progressbar, shown only once the work has taken
-// progressDelay, and erased when it ends, so that quick commands and the
-// output on standard output are left alone.
+// waiting for a new table, verifying every row of a MetaStore, a table
+// job): a bar drawn by github.com/schollz/progressbar, shown only once the
+// work has taken progressDelay, and erased when it ends, so that quick
+// commands and the output on standard output are left alone; or, with
+// --progress plain, a plain line every plainEvery and one at the end, for
+// logs.
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/ddbcrypt/ddbcrypt/tableops"
 )
 
 const flagProgress = "progress"
@@ -23,21 +29,22 @@ const flagProgress = "progress"
 type progressMode string
 
 const (
-	progressAuto progressMode = "auto" // on when standard error is a terminal
-	progressOn   progressMode = "on"
-	progressOff  progressMode = "off"
+	progressAuto  progressMode = "auto"  // a bar when standard error is a terminal; else plain lines for table jobs, nothing for the rest
+	progressOn    progressMode = "on"    // a bar, terminal or not
+	progressPlain progressMode = "plain" // plain lines
+	progressOff   progressMode = "off"
 )
 
 func (m *progressMode) String() string { return string(*m) }
-func (m *progressMode) Type() string   { return "auto|on|off" }
+func (m *progressMode) Type() string   { return "auto|plain|on|off" }
 
 func (m *progressMode) Set(s string) error {
 	switch progressMode(s) {
-	case progressAuto, progressOn, progressOff:
+	case progressAuto, progressOn, progressPlain, progressOff:
 		*m = progressMode(s)
 		return nil
 	}
-	return errors.New("must be auto, on or off")
+	return errors.New("must be auto, plain, on or off")
 }
 
 var (
@@ -46,14 +53,24 @@ var (
 	// progressRefresh is how often a shown bar is redrawn: the work's
 	// updates show then, and its elapsed time and spinner move on.
 	progressRefresh = 250 * time.Millisecond
+	// plainEvery is how often --progress plain writes a line.
+	plainEvery = 10 * time.Second
 )
 
 // progress reports how far some work is. A nil *progress reports nothing;
 // its methods may be called all the same.
 type progress struct {
-	w    io.Writer
-	ansi bool // w is a terminal: erase with an escape sequence
-	unit unit // what is counted when the total is unknown
+	w     io.Writer
+	ansi  bool // w is a terminal: erase with an escape sequence
+	unit  unit // what is counted when the total is unknown
+	plain bool // plain lines, not a bar
+	its   bool // the bar shows steps per second
+	start time.Time
+
+	// line, when set, is a plain line for the state, and counters what
+	// the bar shows after desc; both are called with p.mu held.
+	line, counters func() string
+	job            tableops.Progress // the state of a table job (observeJob)
 
 	mu    sync.Mutex
 	desc  string
@@ -61,6 +78,8 @@ type progress struct {
 	total int64                    // -1 or 0: unknown, shown as a spinner (and a count of unit)
 	bar   *progressbar.ProgressBar // nil until progressDelay has passed
 	max   int64                    // the bar's total, -1 for a spinner
+
+	wrote bool // a plain line was written
 
 	stop   chan struct{}
 	exited chan struct{}
@@ -77,17 +96,24 @@ var rows = unit{"row", "rows"}
 // returns nil when progress is off: with --progress off, or by default when
 // standard error is not a terminal. The caller must call finish.
 func startProgress(cmd *cobra.Command, desc string, u unit, total int) *progress {
+	return newProgress(cmd, desc, u, total, false)
+}
+
+// newProgress is startProgress; with linesByDefault, --progress auto writes
+// plain lines when standard error is not a terminal.
+func newProgress(cmd *cobra.Command, desc string, u unit, total int, linesByDefault bool) *progress {
 	w := cmd.ErrOrStderr()
 	terminal := isTerminal(w)
 	mode := progressAuto
 	if f := cmd.Flags().Lookup(flagProgress); f != nil {
 		mode = *f.Value.(*progressMode)
 	}
-	if mode == progressOff || (mode == progressAuto && !terminal) {
+	plain := mode == progressPlain || (mode == progressAuto && !terminal && linesByDefault)
+	if mode == progressOff || (mode == progressAuto && !terminal && !plain) {
 		return nil
 	}
 	p := &progress{
-		w: w, ansi: terminal, unit: u,
+		w: w, ansi: terminal, unit: u, plain: plain, start: time.Now(),
 		desc: desc, total: int64(total),
 		stop: make(chan struct{}), exited: make(chan struct{}),
 	}
@@ -104,9 +130,17 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// loop shows the bar after progressDelay and redraws it until finish.
+// loop shows the bar after progressDelay and redraws it until finish, or
+// writes the plain lines.
 func (p *progress) loop() {
 	defer close(p.exited)
+	if p.plain {
+		p.every(plainEvery, func() {
+			p.writeLine()
+			p.wrote = true
+		})
+		return
+	}
 	delay := time.NewTimer(progressDelay)
 	defer delay.Stop()
 	select {
@@ -118,7 +152,12 @@ func (p *progress) loop() {
 	p.bar = p.newBar()
 	p.draw()
 	p.mu.Unlock()
-	tick := time.NewTicker(progressRefresh)
+	p.every(progressRefresh, p.draw)
+}
+
+// every calls f with p.mu held every d until finish.
+func (p *progress) every(d time.Duration, f func()) {
+	tick := time.NewTicker(d)
 	defer tick.Stop()
 	for {
 		select {
@@ -126,10 +165,26 @@ func (p *progress) loop() {
 			return
 		case <-tick.C:
 			p.mu.Lock()
-			p.draw()
+			f()
 			p.mu.Unlock()
 		}
 	}
+}
+
+// writeLine writes the state as a plain line; p.mu is held.
+func (p *progress) writeLine() {
+	if p.line != nil {
+		fmt.Fprintln(p.w, p.line())
+		return
+	}
+	line := p.desc
+	if p.unit.many != "" {
+		line += ": " + plural(int(p.done), p.unit.one, p.unit.many)
+	}
+	if p.total > 0 {
+		line += fmt.Sprintf(" of %d", p.total)
+	}
+	fmt.Fprintf(p.w, "%s (%s)\n", line, time.Since(p.start).Round(time.Second))
 }
 
 // newBar makes the bar for the state as it is; p.mu is held.
@@ -153,6 +208,9 @@ func (p *progress) newBar() *progressbar.ProgressBar {
 	if total > 0 {
 		opts = append(opts, progressbar.OptionShowCount()) // "(7/12)"
 	}
+	if p.its {
+		opts = append(opts, progressbar.OptionShowIts(), progressbar.OptionSetItsString(p.unit.many))
+	}
 	return progressbar.NewOptions64(total, opts...)
 }
 
@@ -170,9 +228,13 @@ func (p *progress) draw() {
 		n = p.max - 1
 	}
 	p.bar.Set64(n)
-	desc := p.desc
+	desc, sep := p.desc, ": "
 	if p.max <= 0 && p.unit.many != "" {
-		desc += ": " + plural(int(p.done), p.unit.one, p.unit.many)
+		desc += sep + plural(int(p.done), p.unit.one, p.unit.many)
+		sep = "; "
+	}
+	if p.counters != nil {
+		desc += sep + p.counters()
 	}
 	p.bar.Describe(desc) // draws it, and the time passed, even with no step done
 }
@@ -199,7 +261,8 @@ func (p *progress) Add(n int) { p.update(func() { p.done += int64(n) }) }
 // until then becomes a bar, which keeps that total.
 func (p *progress) SetTotal(total int) { p.update(func() { p.total = int64(total) }) }
 
-// finish stops the progress and erases a shown bar.
+// finish stops the progress and erases a shown bar, or writes the last
+// plain line.
 func (p *progress) finish() {
 	if p == nil {
 		return
@@ -208,8 +271,66 @@ func (p *progress) finish() {
 	<-p.exited
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.plain && (p.done > 0 || p.wrote) { // work that did not start has nothing to say
+		p.writeLine()
+	}
 	if p.bar != nil {
 		p.bar.Clear()
 		p.bar = nil
 	}
+}
+
+var items = unit{"item", "items"}
+
+// observeJob returns the tableops.Options.Progress of a table job that
+// feeds p, or nil when p is nil. The bar counts this run's items against
+// the estimated total less what earlier runs of the job did, so its
+// rate and time left are this run's; the plain lines show the job's
+// counters as the report counts them.
+func (p *progress) observeJob() func(tableops.Progress) {
+	if p == nil {
+		return nil
+	}
+	p.update(func() {
+		p.its = true
+		desc := p.desc
+		p.line = func() string { return jobLine(desc, p.job, time.Since(p.start)) }
+		p.counters = func() string { return jobCounters(p.job) }
+	})
+	return func(s tableops.Progress) {
+		p.update(func() {
+			p.job = s
+			p.done = s.Scanned - s.Resumed
+			if s.Total > s.Resumed {
+				p.total = s.Total - s.Resumed
+			}
+		})
+	}
+}
+
+// jobCounters are a table job's outcome counters.
+func jobCounters(s tableops.Progress) string {
+	return fmt.Sprintf("%d verified, %d rewritten, %d skipped, %d failed", s.Verified, s.Rewritten, s.Skipped, s.Failed)
+}
+
+// jobLine is a plain progress line of a table job, elapsed after its start:
+// the items scanned of the estimated total, the counters, this run's items
+// per second and the time left at that pace.
+func jobLine(desc string, s tableops.Progress, elapsed time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d scanned", desc, s.Scanned)
+	if s.Total > 0 {
+		fmt.Fprintf(&b, " of about %d", s.Total)
+	}
+	fmt.Fprintf(&b, ", %s", jobCounters(s))
+	if secs := elapsed.Seconds(); secs > 0 {
+		rate := float64(s.Scanned-s.Resumed) / secs
+		fmt.Fprintf(&b, "; %.1f items/s", rate)
+		if rate > 0 && s.Total > s.Scanned {
+			left := time.Duration(float64(s.Total-s.Scanned) / rate * float64(time.Second))
+			fmt.Fprintf(&b, ", about %s left", left.Round(time.Second))
+		}
+	}
+	fmt.Fprintf(&b, " (%s)", elapsed.Round(time.Second))
+	return b.String()
 }

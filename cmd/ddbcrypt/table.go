@@ -1,9 +1,11 @@
 package main
 
 // ddbcrypt table: whole-table jobs (package tableops) — verify every item,
-// re-encrypt every item under another protection.
+// re-encrypt every item under another protection, encrypt a plaintext
+// table, decrypt a table.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +35,8 @@ const (
 	flagJob             = "job"
 	flagCheckpointTable = "checkpoint-table"
 	flagSegmentRange    = "segment-range"
+	flagRate            = "rate"
+	flagYes             = "yes"
 )
 
 // maxListedFailures is how many failed items the summary on standard error
@@ -42,11 +46,12 @@ const maxListedFailures = 20
 func newTableCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "table",
-		Short: "Verify or re-encrypt every item of a table",
+		Short: "Verify, re-encrypt, encrypt or decrypt every item of a table",
 		Long: `Whole-table jobs over a table of items protected by ddbcrypt: verify reads
 every item and checks it; reencrypt moves every item from one protection to
-another. A configuration file (docs/config.md) says how items are protected:
-the provider, its keys and the attribute actions.
+another; encrypt protects the plaintext items of a table; decrypt removes the
+protection. A configuration file (docs/config.md) says how items are
+protected: the provider, its keys and the attribute actions.
 
 The table is read with a parallel Scan. An item that fails verification is
 never rewritten: it is reported by key and the job goes on. A rewrite is a
@@ -55,8 +60,12 @@ item is then read and handled again), so a concurrent writer loses no
 update. Nothing is deleted.
 
 A summary goes to standard error; --report writes the full report as JSON.
-With --progress on (or auto on a terminal) a spinner shows the time passed;
-the job reports no count of items until it ends.
+Progress: on a terminal (--progress auto) a bar with items per second, the
+time left (estimated from DescribeTable's item count, which DynamoDB updates
+about every six hours) and the verified, rewritten, skipped and failed
+counters; with --progress plain, or auto when standard error is not a
+terminal, a plain line every 10 seconds and one at the end; --progress on
+draws the bar even off a terminal, off shows nothing.
 
 --job ID makes the job resumable: it writes a checkpoint per scan segment to
 --checkpoint-table after every page (the table is created if missing), and
@@ -66,8 +75,12 @@ interrupted page are handled again, which the conditional write makes
 harmless. --segment-range A..B runs only segments A to B-1 of --segments N,
 so that processes on several machines, each with its own range and the same
 --job, share one job; with --job the summary then adds the counters of the
-whole job, merged from every process's checkpoints. A rate ceiling is not
-built yet.
+whole job, merged from every process's checkpoints; a job's checkpoints also
+keep its failed items (up to 200 per segment), so a resumed run reports them
+all.
+
+--rate ITEMS/S caps the items this process handles per second, across its
+segments, to leave a provisioned table's capacity to its applications.
 
 Exit status: 0 when no item failed; 1 when an item failed verification or
 could not be written, or the job could not run (an AWS call, an unreadable
@@ -83,6 +96,7 @@ AWS_ENDPOINT_URL_KMS) come from the environment.`,
 	pf.String(flagJob, "", "name the job: checkpoint it, and resume it when run again with the same ID (needs --checkpoint-table)")
 	pf.String(flagCheckpointTable, "", "DynamoDB table of the job's checkpoints, created if missing (needs --job)")
 	pf.String(flagSegmentRange, "", "run only segments A to B-1 of --segments, written A..B (default: all)")
+	pf.String(flagRate, "", "ceiling on the items per second this process handles, a number above 0 such as 500 or 2.5 (default: none)")
 
 	verify := &cobra.Command{
 		Use:   "verify",
@@ -129,8 +143,9 @@ loading --to to check it. It writes no checkpoints either, so it takes no
 			if err != nil {
 				return err
 			}
-			if dry, _ := cmd.Flags().GetBool(flagDryRun); dry && j.opts.Job != "" {
-				return usagef("--%s writes nothing, checkpoints included: drop --%s", flagDryRun, flagJob)
+			dry, err := j.dryRun(cmd)
+			if err != nil {
+				return err
 			}
 			from, err := j.protection(cmd, flagFrom)
 			if err != nil {
@@ -140,7 +155,7 @@ loading --to to check it. It writes no checkpoints either, so it takes no
 			if err != nil {
 				return err
 			}
-			if dry, _ := cmd.Flags().GetBool(flagDryRun); dry {
+			if dry {
 				return j.run(cmd, "reencrypt --dry-run (verify under --from)", func(j *tableJob) (*tableops.Report, error) {
 					return tableops.Verify(cmd.Context(), j.db, j.table, from, j.opts)
 				})
@@ -156,7 +171,115 @@ loading --to to check it. It writes no checkpoints either, so it takes no
 	reencrypt.Flags().Bool(flagDryRun, false, "read and verify under --from, write nothing")
 	mustMarkRequired(reencrypt, flagTable, flagFrom, flagTo)
 	cmd.AddCommand(reencrypt)
+	cmd.AddCommand(newTableEncryptCmd(), newTableDecryptCmd())
 	return cmd
+}
+
+func newTableEncryptCmd() *cobra.Command {
+	encrypt := &cobra.Command{
+		Use:   "encrypt",
+		Short: "Encrypt the plaintext items of a table under a configuration",
+		Long: `Encrypt and sign every plaintext item of --table under the protection that --to
+describes and write it back with a conditional PutItem. An item that carries
+a signature is not plaintext: if it verifies under --to it is counted as
+skipped (so a failed or interrupted run can simply be run again), else it is
+reported by key and left as it is, never re-signed.
+
+The condition of each write: the item still has no signature and no material
+description, every attribute read is unchanged, and each attribute that --to
+names in its overrides and the item lacked is still absent. It cannot see a
+concurrent plaintext writer that only adds an attribute the configuration
+does not name: that attribute would be lost. So deploy the writers that
+encrypt under --to first, then run this job.
+
+--dry-run reads every item and prepares every write, and writes nothing; the
+report's rewritten counts the items it would write.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRewrite(cmd, "encrypt", flagTo, nil, tableops.Encrypt)
+		},
+	}
+	encrypt.Flags().String(flagTable, "", "the table (required)")
+	encrypt.Flags().String(flagTo, "", "configuration file describing how the items are to be protected (required)")
+	encrypt.Flags().Bool(flagDryRun, false, "read and prepare every write, write nothing")
+	mustMarkRequired(encrypt, flagTable, flagTo)
+	return encrypt
+}
+
+func newTableDecryptCmd() *cobra.Command {
+	decrypt := &cobra.Command{
+		Use:   "decrypt",
+		Short: "Decrypt every item of a table: remove its protection (needs --yes)",
+		Long: `Verify and decrypt every item of --table under the protection that --from
+describes and write it back as a plaintext item, without signature or
+material description, with a conditional PutItem that fails if the item
+changed since it was read. Afterwards nothing protects the items, neither
+their confidentiality nor their integrity: the command refuses to run
+without --yes. Plaintext items are skipped; an item that does not verify is
+reported by key and left as it is.
+
+--dry-run (which needs no --yes) reads and verifies every item and writes
+nothing; the report's rewritten counts the items it would write.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRewrite(cmd, "decrypt", flagFrom, func(j *tableJob) error {
+				if yes, _ := cmd.Flags().GetBool(flagYes); !yes && !j.opts.DryRun {
+					return usagef("decrypt writes every item of %s back as plaintext, removing its encryption and signature: add --%s to confirm (or try --%s)", j.table, flagYes, flagDryRun)
+				}
+				return nil
+			}, tableops.Decrypt)
+		},
+	}
+	decrypt.Flags().String(flagTable, "", "the table (required)")
+	decrypt.Flags().String(flagFrom, "", "configuration file describing how the items are protected now (required)")
+	decrypt.Flags().Bool(flagYes, false, "confirm that the items are to be left unprotected")
+	decrypt.Flags().Bool(flagDryRun, false, "read and verify every item, write nothing")
+	mustMarkRequired(decrypt, flagTable, flagFrom)
+	return decrypt
+}
+
+// runRewrite runs table encrypt or decrypt: a job under the one
+// configuration that flag names, a dry run if asked, after check (if
+// set) has accepted the command line.
+func runRewrite(cmd *cobra.Command, what, flag string, check func(*tableJob) error,
+	job func(context.Context, tableops.DB, string, tableops.Protection, tableops.Options) (*tableops.Report, error)) error {
+	j, err := newTableJob(cmd)
+	if err != nil {
+		return err
+	}
+	if j.opts.DryRun, err = j.dryRun(cmd); err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(j); err != nil {
+			return err
+		}
+	}
+	p, err := j.protection(cmd, flag)
+	if err != nil {
+		return err
+	}
+	return j.run(cmd, dryName(what, j.opts.DryRun), func(j *tableJob) (*tableops.Report, error) {
+		return job(cmd.Context(), j.db, j.table, p, j.opts)
+	})
+}
+
+// dryRun reads --dry-run, which takes no --job: a dry run writes nothing,
+// checkpoints included.
+func (j *tableJob) dryRun(cmd *cobra.Command) (bool, error) {
+	dry, _ := cmd.Flags().GetBool(flagDryRun)
+	if dry && j.opts.Job != "" {
+		return false, usagef("--%s writes nothing, checkpoints included: drop --%s", flagDryRun, flagJob)
+	}
+	return dry, nil
+}
+
+// dryName names a command in its summary, marking a dry run.
+func dryName(what string, dry bool) string {
+	if dry {
+		return what + " --dry-run (nothing written)"
+	}
+	return what
 }
 
 // mustMarkRequired marks flags of cmd as required; cobra refuses a command
@@ -194,6 +317,14 @@ func newTableJob(cmd *cobra.Command) (*tableJob, error) {
 	}
 	if err := j.jobFlags(cmd); err != nil {
 		return nil, err
+	}
+	if flags.Changed(flagRate) {
+		text, _ := flags.GetString(flagRate)
+		rate, err := parseRate(text)
+		if err != nil {
+			return nil, usagef("--%s %q: %w", flagRate, text, err)
+		}
+		j.opts.Rate = rate
 	}
 	aws, err := loadAWSConfig(cmd)
 	if err != nil {
@@ -266,6 +397,23 @@ func segmentNumber(s string) (int, error) {
 	return v, nil
 }
 
+// parseRate parses --rate: decimal digits with an optional fraction
+// ("500", "2.5"), above 0; no sign, exponent, spaces, or Inf and NaN.
+func parseRate(s string) (float64, error) {
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" || strings.HasSuffix(s, ".") {
+		return 0, errors.New("want items per second, a decimal number above 0 such as 500 or 2.5")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("want items per second: %w", err)
+	}
+	if v <= 0 {
+		return 0, errors.New("want items per second above 0")
+	}
+	return v, nil
+}
+
 // protection loads the configuration file that the flag names.
 func (j *tableJob) protection(cmd *cobra.Command, flag string) (tableops.Protection, error) {
 	path, _ := cmd.Flags().GetString(flag)
@@ -283,11 +431,12 @@ func (j *tableJob) protection(cmd *cobra.Command, flag string) (tableops.Protect
 	return p, nil
 }
 
-// run runs the job with a progress spinner, writes the report file and the
+// run runs the job with its progress, writes the report file and the
 // summary, and returns the job's error, or errFailed when an item failed
 // (the summary says which).
 func (j *tableJob) run(cmd *cobra.Command, what string, job func(*tableJob) (*tableops.Report, error)) error {
-	p := startProgress(cmd, what+" table "+j.table, unit{}, -1)
+	p := newProgress(cmd, what+" table "+j.table, items, -1, true)
+	j.opts.Progress = p.observeJob()
 	r, jobErr := job(j)
 	p.finish()
 	if r == nil { // tableops promises a report; an empty one if not
@@ -328,6 +477,9 @@ func summarize(w io.Writer, what, table string, r *tableops.Report) {
 			key = []byte("(key not printable)")
 		}
 		fmt.Fprintf(w, "FAIL %s: %s\n", key, f.Reason)
+	}
+	if r.FailuresNotListed > 0 {
+		fmt.Fprintf(w, "... and %s not listed anywhere: a segment keeps at most 200 failed keys\n", plural(int(r.FailuresNotListed), "failed item", "failed items"))
 	}
 }
 

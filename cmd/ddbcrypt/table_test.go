@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	cfgfile "github.com/ddbcrypt/ddbcrypt/config"
 	"github.com/ddbcrypt/ddbcrypt/encrypted"
@@ -195,6 +199,13 @@ func TestTableCommandErrors(t *testing.T) {
 		"empty --job":                        {[]string{"verify", "--table", "t", "--config", c, "--job", "", "--checkpoint-table", "cp"}, exitUsage, "--job must not be empty"},
 		"--dry-run with --job":               {[]string{"reencrypt", "--table", "t", "--from", c, "--to", c + ".none", "--dry-run", "--job", "j", "--checkpoint-table", "cp"}, exitUsage, "--dry-run writes nothing"},
 		"--segment-range without --segments": {[]string{"verify", "--table", "t", "--config", c, "--segment-range", "0..2"}, exitUsage, "--segment-range 0..2 needs --segments"},
+		"encrypt without --to":               {[]string{"encrypt", "--table", "t"}, exitUsage, `required flag(s) "to" not set`},
+		"decrypt without --from":             {[]string{"decrypt", "--table", "t", "--yes"}, exitUsage, `required flag(s) "from" not set`},
+		"decrypt without --yes":              {[]string{"decrypt", "--table", "t", "--from", c}, exitUsage, "add --yes to confirm"},
+		"encrypt --dry-run with --job":       {[]string{"encrypt", "--table", "t", "--to", c, "--dry-run", "--job", "j", "--checkpoint-table", "cp"}, exitUsage, "--dry-run writes nothing"},
+		"decrypt --dry-run with --job":       {[]string{"decrypt", "--table", "t", "--from", c, "--dry-run", "--job", "j", "--checkpoint-table", "cp"}, exitUsage, "--dry-run writes nothing"},
+		"--yes for encrypt":                  {[]string{"encrypt", "--table", "t", "--to", c, "--yes"}, exitUsage, "unknown flag: --yes"},
+		"bad --progress":                     {[]string{"verify", "--table", "t", "--config", c, "--progress", "bar"}, exitUsage, "must be auto, plain, on or off"},
 	} {
 		code, _, errOut := runCmd(t, append([]string{"table"}, tc.args...)...)
 		if code != tc.exit || !strings.Contains(errOut, tc.want) {
@@ -208,6 +219,20 @@ func TestTableCommandErrors(t *testing.T) {
 			code, _, errOut := runCmd(t, append(args, "--table", "t", "--segments", "4", "--segment-range", r)...)
 			if code != exitUsage || !strings.Contains(errOut, "--segment-range") {
 				t.Errorf("%s --segment-range %q: exit %d, stderr %q; want %d", cmd[0], r, code, errOut, exitUsage)
+			}
+			checkOnePrefix(t, errOut)
+		}
+	}
+}
+
+func TestRateFlag(t *testing.T) {
+	c := writeTemp(t, "c.json", `{"provider": {"type": "static", "signingKey": {"hmac": "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}}, "actions": {"default": "signonly"}}`)
+	for _, r := range []string{"", "0", "0.0", "-1", "+5", "abc", "1e3", " 5", "5 ", "5.", ".5", "1.2.3", "NaN", "Inf", "0x10", "5/s", strings.Repeat("9", 400)} {
+		for _, cmd := range [][]string{{"verify", "--config", c}, {"reencrypt", "--from", c, "--to", c}, {"encrypt", "--to", c}, {"decrypt", "--from", c, "--yes"}} {
+			args := append([]string{"table"}, cmd...)
+			code, _, errOut := runCmd(t, append(args, "--table", "t", "--rate", r)...)
+			if code != exitUsage || !strings.Contains(errOut, "--rate") {
+				t.Errorf("%s --rate %q: exit %d, stderr %q; want %d", cmd[0], r, code, errOut, exitUsage)
 			}
 			checkOnePrefix(t, errOut)
 		}
@@ -302,4 +327,109 @@ func TestTableMissing(t *testing.T) {
 	}
 	checkOnePrefix(t, errOut)
 	wantCounts(t, "verify of a missing table", readReport(t, reportFile), map[string]float64{"scanned": 0})
+}
+
+// putPlainTable writes n plaintext items to table, as they are.
+func putPlainTable(t *testing.T, db *dynamodb.Client, table string, n int) []map[string]types.AttributeValue {
+	t.Helper()
+	var out []map[string]types.AttributeValue
+	for i := range n {
+		item := tableKey(i)
+		item["data"] = &types.AttributeValueMemberS{Value: fmt.Sprintf("d%d", i)}
+		item["tags"] = &types.AttributeValueMemberSS{Value: []string{"a", "b"}}
+		item["views"] = &types.AttributeValueMemberN{Value: strconv.Itoa(i)}
+		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+// sameTable fails the test unless the stored items of table are want.
+func sameTable(t *testing.T, db *dynamodb.Client, table string, want []map[string]types.AttributeValue) {
+	t.Helper()
+	for i, w := range want {
+		got := testenv.RawGet(t, db, table, tableKey(i))
+		if d := gocmp.Diff(w, got, gocmp.Exporter(func(reflect.Type) bool { return true }), cmpopts.SortSlices(func(a, b string) bool { return a < b })); d != "" {
+			t.Errorf("item %d (-want +got):\n%s", i, d)
+		}
+	}
+}
+
+// TestTableEncryptDecrypt: encrypt of a plaintext table and decrypt back
+// give the original items; decrypt refuses to run without --yes.
+func TestTableEncryptDecrypt(t *testing.T) {
+	const n = 12
+	db := testenv.DynamoDB(t)
+	table := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	c1 := tableConfig(t, "DDBCRYPT_TEST_TABLE_WRAP_1")
+	original := putPlainTable(t, db, table, n)
+	reportFile := filepath.Join(t.TempDir(), "report.json")
+
+	code, _, errOut := runCmd(t, "table", "encrypt", "--table", table, "--to", c1, "--dry-run", "--report", reportFile)
+	if code != exitOK || !strings.Contains(errOut, "encrypt --dry-run (nothing written) table "+table) {
+		t.Fatalf("encrypt --dry-run: exit %d, stderr %q", code, errOut)
+	}
+	wantCounts(t, "encrypt --dry-run", readReport(t, reportFile), map[string]float64{"scanned": n, "rewritten": n, "failed": 0})
+	sameTable(t, db, table, original)
+
+	const rate = 40 // a lower bound on the time taken, which cannot flake
+	start := time.Now()
+	code, _, errOut = runCmd(t, "table", "encrypt", "--table", table, "--to", c1, "--rate", strconv.Itoa(rate), "--progress", "plain", "--report", reportFile)
+	if took, least := time.Since(start), (n-1)*time.Second/rate; took < least {
+		t.Errorf("encrypt --rate %d of %d items took %v, less than %v", rate, n, took, least)
+	}
+	want := fmt.Sprintf("encrypt table %s: %d scanned of about %d, 0 verified, %d rewritten, 0 skipped, 0 failed; ", table, n, n, n)
+	if code != exitOK || !strings.Contains(errOut, want) {
+		t.Fatalf("encrypt: exit %d, stderr %q; want a plain progress line %q", code, errOut, want)
+	}
+	wantCounts(t, "encrypt", readReport(t, reportFile), map[string]float64{"scanned": n, "rewritten": n, "skipped": 0, "failed": 0})
+	if code, _, errOut := runCmd(t, "table", "verify", "--table", table, "--config", c1, "--report", reportFile); code != exitOK {
+		t.Fatalf("verify after encrypt: exit %d, stderr %q", code, errOut)
+	}
+	wantCounts(t, "verify after encrypt", readReport(t, reportFile), map[string]float64{"scanned": n, "verified": n})
+	code, _, errOut = runCmd(t, "table", "encrypt", "--table", table, "--to", c1, "--report", reportFile)
+	if code != exitOK {
+		t.Fatalf("second encrypt: exit %d, stderr %q", code, errOut)
+	}
+	wantCounts(t, "second encrypt", readReport(t, reportFile), map[string]float64{"scanned": n, "rewritten": 0, "skipped": n})
+
+	code, _, errOut = runCmd(t, "table", "decrypt", "--table", table, "--from", c1)
+	if code != exitUsage || !strings.Contains(errOut, "removing its encryption and signature: add --yes to confirm") {
+		t.Errorf("decrypt without --yes: exit %d, stderr %q", code, errOut)
+	}
+	checkOnePrefix(t, errOut)
+	code, _, errOut = runCmd(t, "table", "decrypt", "--table", table, "--from", c1, "--yes", "--report", reportFile)
+	if code != exitOK {
+		t.Fatalf("decrypt: exit %d, stderr %q", code, errOut)
+	}
+	wantCounts(t, "decrypt", readReport(t, reportFile), map[string]float64{"scanned": n, "verified": n, "rewritten": n, "failed": 0})
+	sameTable(t, db, table, original)
+}
+
+// TestTableEncryptLeavesOtherKeys: an item encrypted under other keys is
+// not plaintext: encrypt names it and exits 1, and leaves it as it is.
+func TestTableEncryptLeavesOtherKeys(t *testing.T) {
+	db := testenv.DynamoDB(t)
+	table := testenv.NewTable(t, db, testenv.S("pk"), testenv.N("sk"))
+	c1 := tableConfig(t, "DDBCRYPT_TEST_TABLE_WRAP_1")
+	c2 := tableConfig(t, "DDBCRYPT_TEST_TABLE_WRAP_2")
+	fillTable(t, db, table, c2, 2)
+	before := testenv.RawGet(t, db, table, tableKey(1))
+	code, _, errOut := runCmd(t, "table", "encrypt", "--table", table, "--to", c1)
+	if code != exitFailure || !strings.Contains(errOut, `FAIL {"pk":"p1","sk":1}: `) || !strings.Contains(errOut, "not plaintext") {
+		t.Errorf("encrypt of items under other keys: exit %d, stderr %q", code, errOut)
+	}
+	if d := gocmp.Diff(before, testenv.RawGet(t, db, table, tableKey(1)), gocmp.Exporter(func(reflect.Type) bool { return true })); d != "" {
+		t.Errorf("the item was changed:\n%s", d)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for s, want := range map[string]float64{"500": 500, "2.5": 2.5, "0.5": 0.5, "007": 7} {
+		if got, err := parseRate(s); err != nil || got != want {
+			t.Errorf("parseRate(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
 }
