@@ -414,19 +414,17 @@ func parseRate(s string) (float64, error) {
 	return v, nil
 }
 
-// protection loads the configuration file that the flag names.
+// protection loads the configuration file that the flag names; a file
+// that cannot be used is a usage error (configError).
 func (j *tableJob) protection(cmd *cobra.Command, flag string) (tableops.Protection, error) {
 	path, _ := cmd.Flags().GetString(flag)
-	if path == "" {
-		return tableops.Protection{}, usagef("--%s must not be empty", flag)
-	}
-	cfg, err := cfgfile.LoadFile(path)
+	cfg, err := loadConfig(flag, path)
 	if err != nil {
-		return tableops.Protection{}, fmt.Errorf("--%s %s: %w", flag, path, err)
+		return tableops.Protection{}, err
 	}
 	p, err := tableops.FromConfig(cfg, j.clients)
 	if err != nil {
-		return tableops.Protection{}, fmt.Errorf("--%s %s: %w", flag, path, err)
+		return tableops.Protection{}, configError(flag, path, err)
 	}
 	return p, nil
 }

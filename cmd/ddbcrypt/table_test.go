@@ -175,7 +175,8 @@ func TestTableCommands(t *testing.T) {
 }
 
 // TestTableCommandErrors: usage errors exit 2 before any AWS call; a job
-// that cannot run exits 1.
+// that cannot run exits 1. A configuration file that cannot be used is a
+// usage error, as for inspect and metastore.
 func TestTableCommandErrors(t *testing.T) {
 	c := writeTemp(t, "c.json", `{"provider": {"type": "static", "signingKey": {"hmac": "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}}, "actions": {"default": "signonly"}}`)
 	bad := writeTemp(t, "bad.json", `{"provider": {"type": "static", "signingKey": {"hmac": "AAEC"}}, "bogus": 1}`)
@@ -192,8 +193,8 @@ func TestTableCommandErrors(t *testing.T) {
 		"negative --segments":                {[]string{"verify", "--table", "t", "--config", c, "--segments", "-1"}, exitUsage, "--segments -1"},
 		"--dry-run for verify":               {[]string{"verify", "--table", "t", "--config", c, "--dry-run"}, exitUsage, "unknown flag: --dry-run"},
 		"arguments":                          {[]string{"verify", "x", "--table", "t", "--config", c}, exitUsage, `unknown command "x"`},
-		"bad configuration":                  {[]string{"verify", "--table", "t", "--config", bad}, exitFailure, "--config " + bad + ": "},
-		"missing configuration":              {[]string{"reencrypt", "--table", "t", "--from", c, "--to", bad + ".none"}, exitFailure, "no such file"},
+		"bad configuration":                  {[]string{"verify", "--table", "t", "--config", bad}, exitUsage, "--config " + bad + ": "},
+		"missing configuration":              {[]string{"reencrypt", "--table", "t", "--from", c, "--to", bad + ".none"}, exitUsage, "no such file"},
 		"--job without --checkpoint-table":   {[]string{"verify", "--table", "t", "--config", c, "--job", "j"}, exitUsage, "--job needs --checkpoint-table"},
 		"--checkpoint-table without --job":   {[]string{"verify", "--table", "t", "--config", c, "--checkpoint-table", "cp"}, exitUsage, "--checkpoint-table needs --job"},
 		"empty --job":                        {[]string{"verify", "--table", "t", "--config", c, "--job", "", "--checkpoint-table", "cp"}, exitUsage, "--job must not be empty"},
