@@ -83,8 +83,8 @@ all.
 segments, to leave a provisioned table's capacity to its applications.
 
 Exit status: 0 when no item failed; 1 when an item failed verification or
-could not be written, or the job could not run (an AWS call, an unreadable
-configuration); 2 when the command line is wrong.
+could not be written, or the job could not run (an AWS call); 2 when the
+command line is wrong or names a configuration file that cannot be used.
 
 AWS settings (region, credentials, AWS_ENDPOINT_URL_DYNAMODB,
 AWS_ENDPOINT_URL_KMS) come from the environment.`,
