@@ -453,7 +453,12 @@ func (j *tableJob) run(cmd *cobra.Command, what string, job func(*tableJob) (*ta
 		}
 	}
 	if jobErr != nil {
-		return fmt.Errorf("table %s: %w", j.table, jobErr)
+		// tableops names the table in its errors, but not in a bare
+		// cancellation.
+		if !strings.Contains(jobErr.Error(), "table "+j.table) {
+			jobErr = fmt.Errorf("table %s: %w", j.table, jobErr)
+		}
+		return jobErr
 	}
 	if r.Failed > 0 {
 		return errFailed

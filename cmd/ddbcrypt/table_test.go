@@ -327,6 +327,9 @@ func TestTableMissing(t *testing.T) {
 		t.Errorf("verify of a missing table: exit %d, stderr %q", code, errOut)
 	}
 	checkOnePrefix(t, errOut)
+	if n := strings.Count(errOut, "table "+name+":"); n != 1 {
+		t.Errorf("verify of a missing table: the table is named %d times, want once: %q", n, errOut)
+	}
 	wantCounts(t, "verify of a missing table", readReport(t, reportFile), map[string]float64{"scanned": 0})
 }
 
