@@ -210,9 +210,12 @@ func TestTableKillResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The checkpoints hold what the reports say: JobReport merges them.
+	// The checkpoints hold what the reports say, and JobReport merges them:
+	// every item scanned once, and rewritten or (redone after the kill)
+	// skipped.
 	if sum := sumSegments(merged.Segments); !slices.Equal(merged.Segments, all) || merged.Scanned != sum.Scanned ||
-		merged.Rewritten != sum.Rewritten || merged.Skipped != sum.Skipped || merged.Failed != 0 {
+		merged.Rewritten != sum.Rewritten || merged.Skipped != sum.Skipped || merged.Failed != 0 ||
+		merged.Scanned != killItems || merged.Rewritten+merged.Skipped+merged.Failed != merged.Scanned {
 		t.Errorf("JobReport %+v, want the reports' segments %+v", merged, all)
 	}
 
