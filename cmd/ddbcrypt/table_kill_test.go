@@ -79,6 +79,7 @@ func TestTableKillResume(t *testing.T) {
 		t.Logf("%6.1fs %s", time.Since(begin).Seconds(), what)
 	}
 	// Every prerequisite first: each skips when missing.
+	testenv.DynamoDB(t)
 	kmsProvider := reftest.DirectKMS(t)
 	py, db, table := reftest.PythonTable(t)
 	phase("prerequisites")
