@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -108,12 +109,19 @@ func TestExitStatus(t *testing.T) {
 	}
 }
 
-// TestBinaryExitStatus builds the binary and checks its exit statuses and
-// --version as a shell sees them.
-func TestBinaryExitStatus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+// buildBinary builds the ddbcrypt binary into a temporary directory and
+// returns its path; the test skips without the go tool.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	return startBuild(t)()
+}
+
+// startBuild starts building the binary as buildBinary does and returns
+// the wait for its path, so that a test can prepare meanwhile. The binary
+// is built without -race, whatever the test binary's flags, so that it
+// runs at full speed.
+func startBuild(t *testing.T) (wait func() string) {
+	t.Helper()
 	gotool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skipf("go tool not available: %v", err)
@@ -122,9 +130,29 @@ func TestBinaryExitStatus(t *testing.T) {
 	// -buildvcs=auto records the commit when built in a checkout, whatever
 	// GOFLAGS says.
 	build := exec.CommandContext(t.Context(), gotool, "build", "-buildvcs=auto", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	var out bytes.Buffer
+	build.Stdout, build.Stderr = &out, &out
+	if err := build.Start(); err != nil {
+		t.Fatalf("go build: %v", err)
 	}
+	done := sync.OnceValue(build.Wait)
+	t.Cleanup(func() { done() }) // reap it when the test ends first
+	return func() string {
+		t.Helper()
+		if err := done(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out.Bytes())
+		}
+		return bin
+	}
+}
+
+// TestBinaryExitStatus builds the binary and checks its exit statuses and
+// --version as a shell sees them.
+func TestBinaryExitStatus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
 	item := writeTemp(t, "item.json", `{"pk": {"S": "x"}}`)
 	for _, tc := range []struct {
 		args []string
@@ -164,7 +192,7 @@ func TestBinaryExitStatus(t *testing.T) {
 	// Built in a git clone, the binary records the commit (not in a git
 	// worktree, which the go tool does not recognize), and the version
 	// names it.
-	info, err := exec.CommandContext(t.Context(), gotool, "version", "-m", bin).Output()
+	info, err := exec.CommandContext(t.Context(), "go", "version", "-m", bin).Output()
 	if err != nil {
 		t.Fatalf("go version -m: %v", err)
 	}

@@ -10,14 +10,15 @@
 // through scripts/refs.sh, which also builds the Java one). The protocol is
 // one JSON object per line each way: a job
 //
-//	{"op": "encrypt"|"decrypt"|"put"|"get", "provider": {...}, "table": "T",
+//	{"op": "encrypt"|"decrypt"|"put"|"get"|"batch_put", "provider": {...}, "table": "T",
 //	 "partition_key": "pk", "sort_key": "sk",
 //	 "actions": {"default": "ENCRYPT_AND_SIGN", "overrides": {"name": "SIGN_ONLY"}},
 //	 "items": [item in DynamoDB JSON, ...]}
 //
 // is answered by {"items": [...]} or {"error": "..."}. "encrypt" and
-// "decrypt" work on raw items; "put" and "get" (Python only) go through the
-// reference's EncryptedTable to DynamoDB. Keys are signed, never encrypted.
+// "decrypt" work on raw items; "put", "get" and "batch_put" (Python only)
+// go through the reference's EncryptedTable to DynamoDB, "batch_put" with
+// BatchWriteItem for many items. Keys are signed, never encrypted.
 //
 // When a reference cannot run (no python3 modules, no Java, no checkout of
 // the references) the test is skipped with a message naming what to install,
@@ -207,6 +208,12 @@ func (r *Ref) Put(t testing.TB, job Job) { t.Helper(); r.must(t, "put", job) }
 // Get reads the items whose keys are the job's items through the
 // reference's encrypted table, failing the test on error.
 func (r *Ref) Get(t testing.TB, job Job) []Item { t.Helper(); return r.must(t, "get", job) }
+
+// BatchPut writes the job's plaintext items to DynamoDB through the
+// reference's EncryptedTable with BatchWriteItem, failing the test on
+// error: Put for thousands of items. Each job must be answered within a
+// couple of minutes, so write a few thousand items per call.
+func (r *Ref) BatchPut(t testing.TB, job Job) { t.Helper(); r.must(t, "batch_put", job) }
 
 func (r *Ref) must(t testing.TB, op string, job Job) []Item {
 	t.Helper()
