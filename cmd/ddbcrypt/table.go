@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ const (
 	flagCheckpointTable = "checkpoint-table"
 	flagSegmentRange    = "segment-range"
 	flagRate            = "rate"
+	flagPageSize        = "page-size"
 	flagYes             = "yes"
 )
 
@@ -97,6 +99,7 @@ AWS_ENDPOINT_URL_KMS) come from the environment.`,
 	pf.String(flagCheckpointTable, "", "DynamoDB table of the job's checkpoints, created if missing (needs --job)")
 	pf.String(flagSegmentRange, "", "run only segments A to B-1 of --segments, written A..B (default: all)")
 	pf.String(flagRate, "", "ceiling on the items per second this process handles, a number above 0 such as 500 or 2.5 (default: none)")
+	pf.Int(flagPageSize, 0, "the most items a Scan page reads, so also between two checkpoints of a segment (0: DynamoDB's pages of up to 1 MB)")
 
 	verify := &cobra.Command{
 		Use:   "verify",
@@ -315,6 +318,11 @@ func newTableJob(cmd *cobra.Command) (*tableJob, error) {
 	if j.opts.Segments < 0 {
 		return nil, usagef("--%s %d: must be 0 (chosen by table size) or more", flagSegments, j.opts.Segments)
 	}
+	pageSize, _ := flags.GetInt(flagPageSize)
+	if pageSize < 0 || pageSize > math.MaxInt32 {
+		return nil, usagef("--%s %d: must be 0 (DynamoDB's 1 MB pages) or a number of items up to %d", flagPageSize, pageSize, math.MaxInt32)
+	}
+	j.opts.PageSize = int32(pageSize)
 	if err := j.jobFlags(cmd); err != nil {
 		return nil, err
 	}

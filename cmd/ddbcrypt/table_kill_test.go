@@ -35,12 +35,13 @@ import (
 )
 
 // The job's shape: killItems items of about killPayload bytes each, some
-// 310 to a 1 MB Scan page, so that each of the killSegments segments
-// (some 1,250 items) takes four or five pages and a process can be killed
-// between two of its checkpoints.
+// 310 to a 1 MB Scan page, read killPage at a time (--page-size), so that
+// each of the killSegments segments (some 1,250 items) takes several pages
+// and a process can be killed between two of its checkpoints.
 const (
 	killItems    = 10000
 	killPayload  = 3000
+	killPage     = 200
 	killSegments = 8
 	killBatch    = 2000 // items per Python batch_put job
 	killSample   = 500  // items the Python reference reads back
@@ -118,7 +119,7 @@ func TestTableKillResume(t *testing.T) {
 	args := func(k int) []string {
 		return []string{"table", "reencrypt", "--table", table, "--from", wrappedCfg, "--to", kmsCfg,
 			"--segments", strconv.Itoa(killSegments), "--segment-range", killRanges[k], "--job", jobID,
-			"--checkpoint-table", cpTable, "--report", filepath.Join(dir, fmt.Sprintf("r%d.json", k))}
+			"--checkpoint-table", cpTable, "--page-size", strconv.Itoa(killPage), "--report", filepath.Join(dir, fmt.Sprintf("r%d.json", k))}
 	}
 	procs := make([]*proc, len(killRanges))
 	for k := range procs {
@@ -193,6 +194,11 @@ func TestTableKillResume(t *testing.T) {
 				}
 				if cp.Scanned > 0 && s.Skipped >= cp.Scanned {
 					t.Errorf("resumed segment %d: %d items redone (skipped), as many as the %d checkpointed before the kill: it started over", s.Segment, s.Skipped, cp.Scanned)
+				}
+				// --page-size: a checkpoint after every page of killPage
+				// items, so at most one page is redone.
+				if (!cp.Done && cp.Scanned%killPage != 0) || s.Skipped > killPage {
+					t.Errorf("resumed segment %d: checkpoint at %d items, %d redone; want pages of --page-size %d", s.Segment, cp.Scanned, s.Skipped, killPage)
 				}
 			}
 		}

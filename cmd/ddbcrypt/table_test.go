@@ -191,6 +191,8 @@ func TestTableCommandErrors(t *testing.T) {
 		"reencrypt without --from":           {[]string{"reencrypt", "--table", "t", "--to", c}, exitUsage, `required flag(s) "from" not set`},
 		"empty --table":                      {[]string{"verify", "--table", "", "--config", c}, exitUsage, "--table must not be empty"},
 		"negative --segments":                {[]string{"verify", "--table", "t", "--config", c, "--segments", "-1"}, exitUsage, "--segments -1"},
+		"negative --page-size":               {[]string{"verify", "--table", "t", "--config", c, "--page-size", "-1"}, exitUsage, "--page-size -1"},
+		"--page-size over int32":             {[]string{"verify", "--table", "t", "--config", c, "--page-size", "2147483648"}, exitUsage, "--page-size 2147483648"},
 		"--dry-run for verify":               {[]string{"verify", "--table", "t", "--config", c, "--dry-run"}, exitUsage, "unknown flag: --dry-run"},
 		"arguments":                          {[]string{"verify", "x", "--table", "t", "--config", c}, exitUsage, `unknown command "x"`},
 		"bad configuration":                  {[]string{"verify", "--table", "t", "--config", bad}, exitUsage, "--config " + bad + ": "},
