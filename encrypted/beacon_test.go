@@ -19,15 +19,6 @@ import (
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 )
 
-func beaconKeys(t *testing.T) *beacon.Keys {
-	t.Helper()
-	k, err := beacon.NewKeys(testenv.RandomKey(t, beacon.RootKeyBytes))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // TestBeaconQuery writes items with a 3-bit beacon on "email" (8 buckets
 // for 40 emails), queries the beacon index with Client.Beacon's value,
 // and checks that KeepMatches leaves exactly the items with the email.
@@ -38,7 +29,7 @@ func TestBeaconQuery(t *testing.T) {
 	c := encrypted.NewClient(db, newProvider(t), encrypted.WithTable(table, encrypted.TableConfig{
 		Actions:    testActions(),
 		Beacons:    []beacon.Spec{{Attribute: "email", Bits: 3}},
-		BeaconKeys: beaconKeys(t),
+		BeaconKeys: testenv.BeaconKeys(t),
 	}))
 	want := map[string][]string{}
 	for i := range 200 {
@@ -113,9 +104,9 @@ func TestBeaconConfigErrors(t *testing.T) {
 		says string
 	}{
 		{"no keys", encrypted.TableConfig{Beacons: []beacon.Spec{{Attribute: "email"}}}, "Beacons without BeaconKeys"},
-		{"a clash", encrypted.TableConfig{Beacons: []beacon.Spec{{Attribute: "email"}}, BeaconKeys: beaconKeys(t),
+		{"a clash", encrypted.TableConfig{Beacons: []beacon.Spec{{Attribute: "email"}}, BeaconKeys: testenv.BeaconKeys(t),
 			Actions: &crypto.AttributeActions{Default: crypto.EncryptAndSign, Overrides: map[string]crypto.Action{"ddbcrypt_b_email": crypto.SignOnly}}}, `"ddbcrypt_b_email" is the beacon attribute of "email"`},
-		{"a signed attribute", encrypted.TableConfig{Beacons: []beacon.Spec{{Attribute: "signed"}}, BeaconKeys: beaconKeys(t), Actions: testActions()}, `attribute "signed" has a beacon but is SIGN_ONLY`},
+		{"a signed attribute", encrypted.TableConfig{Beacons: []beacon.Spec{{Attribute: "signed"}}, BeaconKeys: testenv.BeaconKeys(t), Actions: testActions()}, `attribute "signed" has a beacon but is SIGN_ONLY`},
 	} {
 		c := encrypted.NewClient(db, newProvider(t), encrypted.WithTable(table, tc.cfg))
 		_, err := c.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: key("p", 1)})

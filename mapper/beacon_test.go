@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
-	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/reftest"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
@@ -38,22 +37,13 @@ const (
 
 func beaconEmail(i int) string { return fmt.Sprintf("user%03d@example.com", i%beaconDistinct) }
 
-func newBeaconKeys(t *testing.T) *beacon.Keys {
-	t.Helper()
-	k, err := beacon.NewKeys(randomBytes(t, beacon.RootKeyBytes))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // TestBeaconQueries saves 1,000 customers and finds each of the 200
 // emails, by the beacon index and by a scan, checking that the result is
 // exactly the customers with that email while the index returned more.
 func TestBeaconQueries(t *testing.T) {
 	t.Parallel()
 	provider := reftest.WrappedAES(t)
-	db, tbl := newBeaconTable(t, provider, mapper.WithBeaconKeys(newBeaconKeys(t)))
+	db, tbl := newBeaconTable(t, provider, mapper.WithBeaconKeys(testenv.BeaconKeys(t)))
 	name := tbl.Name()
 
 	customers := make([]beaconCustomer, beaconItems)
@@ -176,7 +166,7 @@ func TestBeaconQueries(t *testing.T) {
 // read.
 func TestBeaconTampered(t *testing.T) {
 	t.Parallel()
-	db, tbl := newBeaconTable(t, reftest.WrappedAES(t), mapper.WithBeaconKeys(newBeaconKeys(t)))
+	db, tbl := newBeaconTable(t, reftest.WrappedAES(t), mapper.WithBeaconKeys(testenv.BeaconKeys(t)))
 	c := beaconCustomer{ID: "c1", Email: "a@example.com", Name: "A"}
 	if err := tbl.Save(t.Context(), &c); err != nil {
 		t.Fatal(err)
@@ -251,4 +241,39 @@ func idIndex(t *testing.T, item map[string]types.AttributeValue) int {
 		t.Fatal(err)
 	}
 	return i
+}
+
+// beaconNoIndex has a beacon and no index on it.
+type beaconNoIndex struct {
+	ID    string `ddb:"id,hash"`
+	Email string `ddb:"email" ddbcrypt:"beacon=2"`
+}
+
+// TestBeaconWithoutIndex: QueryBeacon needs an index on the beacon and
+// says so; a scan with WhereEqual finds the exact matches without one.
+func TestBeaconWithoutIndex(t *testing.T) {
+	t.Parallel()
+	db := testenv.DynamoDB(t)
+	name := testenv.NewTable(t, db, testenv.S("id"))
+	tbl := mustTable[beaconNoIndex](t, mapper.New(db, newProvider(t), mapper.WithBeaconKeys(testenv.BeaconKeys(t))), name)
+	items := []beaconNoIndex{{"a", "x@example.com"}, {"b", "y@example.com"}, {"c", "x@example.com"}, {"d", "z@example.com"}, {"e", "w@example.com"}}
+	if err := tbl.BatchSave(t.Context(), items); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range tbl.QueryBeacon("email", "x@example.com").All(t.Context()) {
+		if !errors.Is(err, ddbcrypt.ErrInvalidConfig) || !strings.Contains(err.Error(), `no index whose partition key is "ddbcrypt_b_email"`) {
+			t.Errorf("QueryBeacon without an index: %v", err)
+		}
+	}
+	var got []string
+	for c, err := range tbl.Scan().WhereEqual("email", "x@example.com").All(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, c.ID)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a", "c"}) {
+		t.Errorf("Scan().WhereEqual = %v, want [a c]", got)
+	}
 }
