@@ -29,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/engine"
@@ -56,6 +57,14 @@ type TableConfig struct {
 	// SignatureTableName binds the items to this table name in their
 	// signature instead of the table's own (Java's @TableAadOverride).
 	SignatureTableName string
+	// Beacons are the beacons of encrypted attributes (package beacon):
+	// on every write the client stores each in its beacon attribute
+	// (beacon.Attribute), signed only, for queries and filters to match
+	// (Client.Beacon computes the value to ask for; KeepMatches drops the
+	// false positives). The beacon attribute must not be configured in
+	// Actions. BeaconKeys derives their keys.
+	Beacons    []beacon.Spec
+	BeaconKeys *beacon.Keys
 }
 
 // Option configures a Client.
@@ -146,11 +155,14 @@ func (c *Client) table(ctx context.Context, name *string) (*engine.Table, error)
 	if cfg.Actions != nil {
 		actions = *cfg.Actions
 	}
-	policy, err := engine.NewPolicy(info, actions, info.KeyNames()...)
+	policy, err := engine.NewBeaconPolicy(info, actions, cfg.Beacons, info.KeyNames()...)
 	if err != nil {
 		return nil, err
 	}
-	t = engine.NewTable(*name, info, policy, cfg.SignatureTableName, crypto.NewEncryptor(provider, c.opts.cryptoOpts...))
+	if len(cfg.Beacons) > 0 && cfg.BeaconKeys == nil {
+		return nil, fmt.Errorf("%w: table %s: TableConfig.Beacons without BeaconKeys", ddbcrypt.ErrInvalidConfig, *name)
+	}
+	t = engine.NewTable(*name, info, policy, cfg.SignatureTableName, crypto.NewEncryptor(provider, c.opts.cryptoOpts...)).WithBeaconKeys(cfg.BeaconKeys)
 	c.mu.Lock()
 	if old, ok := c.tables[*name]; ok {
 		t = old // another goroutine prepared it first

@@ -120,6 +120,15 @@ var examples = map[string]example{
 		re(`A filter on "example" is refused: .+`),
 		lit("Deleted the 5 items."),
 	}, check: emptyTable},
+	"beacon": {dir: "beacon", kms: true, runs: 2, lines: []*regexp.Regexp{
+		re(` +ddbcrypt_b_email +S "[0-3]"`),
+		re(` +email +B \S+ \(\d+ bytes\)`),
+		re(`The index holds [2-6] customers with the beacon "[0-3]" of ana@example.com\.`),
+		lit(`QueryBeacon("email", "ana@example.com"):`),
+		re(`  c-[16] Ana.* <ana@example\.com>`),
+		re(`  c-[16] Ana.* <ana@example\.com>`),
+		re(`A filter on the encrypted email is refused: .*"email".*encrypted.*`),
+	}, check: noEmailInTheClear},
 }
 
 func init() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,6 +112,32 @@ func deleteAtEnd(t *testing.T, db *dynamodb.Client, table string) {
 			t.Errorf("deleting table %s: %v", table, err)
 		}
 	})
+}
+
+// noEmailInTheClear checks that examples/beacon stored its six customers
+// with each email encrypted and a one-digit beacon, and no email anywhere
+// in the clear.
+func noEmailInTheClear(t *testing.T, db *dynamodb.Client, table string) {
+	scan, err := db.Scan(t.Context(), &dynamodb.ScanInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Items) != 6 {
+		t.Fatalf("%d customers stored, want 6", len(scan.Items))
+	}
+	for _, item := range scan.Items {
+		if _, ok := item["email"].(*types.AttributeValueMemberB); !ok {
+			t.Errorf("customer %v: email stored as %T", item["id"], item["email"])
+		}
+		if b, ok := item["ddbcrypt_b_email"].(*types.AttributeValueMemberS); !ok || len(b.Value) != 1 {
+			t.Errorf("customer %v: beacon %#v", item["id"], item["ddbcrypt_b_email"])
+		}
+		for name, av := range item {
+			if s, ok := av.(*types.AttributeValueMemberS); ok && strings.Contains(s.Value, "@") {
+				t.Errorf("customer %v: attribute %q holds an email in the clear: %q", item["id"], name, s.Value)
+			}
+		}
+	}
 }
 
 // emptyTable checks that the example left no item in its table.

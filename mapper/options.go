@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
@@ -52,6 +53,7 @@ type settings struct {
 	backoff       backoff
 	encoderOpts   []func(*attributevalue.EncoderOptions)
 	decoderOpts   []func(*attributevalue.DecoderOptions)
+	beaconKeys    *beacon.Keys
 	// NewTable
 	tableName, signatureName string
 	unsignedKeys             bool
@@ -128,6 +130,14 @@ func WithEncoderOptions(optFns ...func(*attributevalue.EncoderOptions)) Option {
 // to attributevalue whole. A TagKey other than "ddb" is an error.
 func WithDecoderOptions(optFns ...func(*attributevalue.DecoderOptions)) Option {
 	return Option{"WithDecoderOptions", atNew, func(s *settings) { s.decoderOpts = append(s.decoderOpts, optFns...) }}
+}
+
+// WithBeaconKeys (New) gives the keys of the beacons that struct tags
+// declare (ddbcrypt tag option beacon): Save writes each beacon, and
+// QueryBeacon and WhereEqual compute it. A type with a beacon cannot be
+// used without them.
+func WithBeaconKeys(keys *beacon.Keys) Option {
+	return Option{"WithBeaconKeys", atNew, func(s *settings) { s.beaconKeys = keys }}
 }
 
 // WithTableName (NewTable) names the table, for a type without a TableName

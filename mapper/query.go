@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 
@@ -98,7 +99,9 @@ type Query[T any] struct {
 	descending bool
 	consistent bool
 	start      PagingKey
-	err        error // of the options, reported by the iterator
+	byBeacon   *equality  // QueryBeacon: the partition key is this value's beacon
+	equal      []equality // WhereEqual
+	err        error      // of the options, reported by the iterator
 }
 
 // Query starts a query for the items whose partition key is partitionKey.
@@ -133,7 +136,13 @@ func (q *Query[T]) StartFrom(k PagingKey) *Query[T] { q.start = k; return q }
 
 // Iter returns an iterator over the query's items.
 func (q *Query[T]) Iter() *Iter[T] {
-	return newIter[T](q.t, q.fetch, q.limit, q.start, q.err)
+	eqs := q.equal
+	if q.byBeacon != nil {
+		eqs = append(eqs[:len(eqs):len(eqs)], *q.byBeacon)
+	}
+	it := newIter[T](q.t, q.fetch, q.limit, q.start, q.err)
+	it.keep = matcher(eqs)
+	return it
 }
 
 // All returns the query's items as a range-over-func sequence; an error ends
@@ -142,19 +151,37 @@ func (q *Query[T]) All(ctx context.Context) iter.Seq2[T, error] { return q.Iter(
 
 // fetch returns one page of the query, still encrypted.
 func (q *Query[T]) fetch(ctx context.Context, p *engine.Table, start PagingKey, limit int32) ([]map[string]types.AttributeValue, PagingKey, []string, error) {
-	keys, indexName, err := readKeys(p, q.index)
+	index, partition := q.index, q.partition
+	if q.byBeacon != nil {
+		b, err := p.Beacon(ctx, q.byBeacon.attr, q.byBeacon.value)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		partition = b.Value
+		if index == "" {
+			var ok bool
+			if index, ok = p.BeaconIndex(q.byBeacon.attr); !ok {
+				return nil, nil, nil, invalidConfig("table %s has no index whose partition key is %q, the beacon attribute of %q, and that projects all attributes: declare one (ddbcrypt tag option beaconindex=NAME) and create it, or scan with WhereEqual", q.t.name, beacon.Attribute(q.byBeacon.attr), q.byBeacon.attr)
+			}
+		}
+	}
+	keys, indexName, err := readKeys(p, index)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	kc := expression.Key(keys.Partition).Equal(expression.Value(q.partition))
+	filters, err := beaconFilters(ctx, p, q.equal)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	kc := expression.Key(keys.Partition).Equal(expression.Value(partition))
 	if q.sort != nil {
 		if keys.Sort == "" {
-			return nil, nil, nil, invalidConfig("a sort key condition on table %s (index %q), which has no sort key", q.t.name, q.index)
+			return nil, nil, nil, invalidConfig("a sort key condition on table %s (index %q), which has no sort key", q.t.name, index)
 		}
 		kc = kc.And(q.sort.build(expression.Key(keys.Sort)))
 	}
 	b := expression.NewBuilder().WithKeyCondition(kc)
-	if f, ok := combine(q.filters); ok {
+	if f, ok := combine(append(filters, q.filters...)); ok {
 		b = b.WithFilter(f)
 	}
 	expr, err := b.Build()
@@ -231,7 +258,8 @@ type Scan[T any] struct {
 	consistent bool
 	segments   int
 	start      PagingKey
-	err        error // of the options, reported by the iterator
+	equal      []equality // WhereEqual
+	err        error      // of the options, reported by the iterator
 }
 
 // Scan starts a scan of the table. It takes the options of reads
@@ -264,7 +292,9 @@ func (s *Scan[T]) Segments(n int) *Scan[T] { s.segments = n; return s }
 
 // Iter returns an iterator over the scan's items, read sequentially.
 func (s *Scan[T]) Iter() *Iter[T] {
-	return newIter[T](s.t, s.segment(0, 1), s.limit, s.start, s.err)
+	it := newIter[T](s.t, s.segment(0, 1), s.limit, s.start, s.err)
+	it.keep = matcher(s.equal)
+	return it
 }
 
 // All returns the scan's items as a range-over-func sequence; an error ends
@@ -286,6 +316,7 @@ func (s *Scan[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		for seg := range s.segments {
 			wg.Go(func() {
 				it := newIter[T](s.t, s.segment(seg, s.segments), 0, nil, nil)
+				it.keep = matcher(s.equal)
 				for v, err := range it.All(ctx) {
 					select {
 					case results <- result{v, err}:
@@ -322,7 +353,11 @@ func (s *Scan[T]) segment(seg, total int) fetchFunc {
 		if total > 1 {
 			in.Segment, in.TotalSegments = int32Ptr(int32(seg)), int32Ptr(int32(total))
 		}
-		if f, ok := combine(s.filters); ok {
+		filters, err := beaconFilters(ctx, p, s.equal)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if f, ok := combine(append(filters, s.filters...)); ok {
 			expr, err := expression.NewBuilder().WithFilter(f).Build()
 			if err != nil {
 				return nil, nil, nil, invalidConfig("building the scan filter: %v", err)
@@ -350,7 +385,8 @@ type fetchFunc func(ctx context.Context, p *engine.Table, start PagingKey, limit
 type Iter[T any] struct {
 	t     *table
 	fetch fetchFunc
-	limit int // items in all; 0 for no limit
+	limit int                                        // items in all; 0 for no limit
+	keep  func(map[string]types.AttributeValue) bool // which decrypted items to return; nil: all
 
 	page     []map[string]types.AttributeValue
 	start    PagingKey                       // where the iteration began; nil: the beginning
@@ -382,30 +418,43 @@ func (it *Iter[T]) Next(ctx context.Context, out *T) bool {
 		it.err = err
 		return false
 	}
-	for len(it.page) == 0 {
-		if it.started && it.next == nil {
-			return false
+	for {
+		for len(it.page) == 0 {
+			if it.started && it.next == nil {
+				return false
+			}
+			var limit int32
+			if it.limit > 0 {
+				limit = int32(min(it.limit-it.returned, 1<<30))
+			}
+			page, next, names, err := it.fetch(ctx, p, it.next, limit)
+			if err != nil {
+				it.err = err // PagingKey still resumes after the last item returned
+				return false
+			}
+			it.page, it.next, it.names, it.started = page, next, names, true
 		}
-		var limit int32
-		if it.limit > 0 {
-			limit = int32(min(it.limit-it.returned, 1<<30))
+		stored := it.page[0]
+		item, err := p.Decrypt(ctx, stored)
+		if err == nil && it.keep != nil && !it.keep(item) {
+			// A beacon's false positive: skipped, and PagingKey resumes
+			// after it.
+			it.page = it.page[1:]
+			it.last = stored
+			continue
 		}
-		page, next, names, err := it.fetch(ctx, p, it.next, limit)
+		if err == nil {
+			err = it.t.decodePlain(p, stored, item, reflect.ValueOf(out).Elem())
+		}
 		if err != nil {
-			it.err = err // PagingKey still resumes after the last item returned
+			it.err = err // the item stays unread: PagingKey resumes at it, not after it
 			return false
 		}
-		it.page, it.next, it.names, it.started = page, next, names, true
+		it.page = it.page[1:]
+		it.last = stored
+		it.returned++
+		return true
 	}
-	stored := it.page[0]
-	if err := it.t.decode(ctx, p, stored, reflect.ValueOf(out).Elem()); err != nil {
-		it.err = err // the item stays unread: PagingKey resumes at it, not after it
-		return false
-	}
-	it.page = it.page[1:]
-	it.last = stored
-	it.returned++
-	return true
 }
 
 // Err returns the error that ended the iteration, if any.

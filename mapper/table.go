@@ -157,7 +157,10 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	p = engine.NewTable(t.name, info, policy, t.logical, t.m.encryptor)
+	if len(t.schema.Beacons) > 0 && t.m.opts.beaconKeys == nil {
+		return nil, invalidConfig("type %v declares a beacon on field %s, and the mapper has no beacon keys: create it with mapper.WithBeaconKeys", t.schema.Type, t.schema.Beacons[0].Field.GoName)
+	}
+	p = engine.NewTable(t.name, info, policy, t.logical, t.m.encryptor).WithBeaconKeys(t.m.opts.beaconKeys)
 	if !t.m.opts.acceptUnknown {
 		p = p.WithUnknownHint(fmt.Sprintf("type %v has no field for them: add the fields, or create the mapper with mapper.AcceptUnknownAttributes() to verify such attributes and ignore them", t.schema.Type))
 	}
@@ -247,7 +250,7 @@ func (t *table) policy(info *tableinfo.Info) (*engine.Policy, error) {
 			keys = append(keys, name)
 		}
 	}
-	policy, err := engine.NewPolicy(info, configured, keys...)
+	policy, err := engine.NewBeaconPolicy(info, configured, s.BeaconSpecs(), keys...)
 	if err != nil {
 		var ae *ddbcrypt.AttributeError
 		if f := (*schema.Field)(nil); errors.As(err, &ae) {
@@ -472,6 +475,12 @@ func (t *table) decode(ctx context.Context, p *engine.Table, stored map[string]t
 	if err != nil {
 		return err
 	}
+	return t.decodePlain(p, stored, item, rv)
+}
+
+// decodePlain decodes the decrypted item of stored into rv, which it first
+// zeroes.
+func (t *table) decodePlain(p *engine.Table, stored, item map[string]types.AttributeValue, rv reflect.Value) error {
 	if err := t.m.codec.Decode(t.schema, item, rv); err != nil {
 		return &ItemError{Table: t.name, Key: p.Key(stored), Err: err}
 	}

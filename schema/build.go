@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
@@ -359,7 +361,29 @@ func (s *Schema) resolve(cands []candidate) error {
 		return &s.Fields[roles[r]-1]
 	}
 	s.PartitionKey, s.SortKey, s.Version = at(PartitionKey), at(SortKey), at(Version)
+	s.beacons(ixs)
 	return ixs.build(s)
+}
+
+// beacons sets s.Beacons from the tags, and gives ixs the beacon
+// attributes that are partition keys of an index.
+func (s *Schema) beacons(ixs *indexes) {
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if f.Tag.Beacon == 0 {
+			continue
+		}
+		b := Beacon{Field: f, Spec: beacon.Spec{Attribute: f.Name, Bits: f.Tag.Beacon}}
+		if ix := f.Tag.BeaconIndex; ix != "" {
+			b.Key = &Field{Name: b.Spec.Name(), GoName: f.GoName + " (beacon)", Type: reflect.TypeFor[string](), Action: crypto.SignOnly, KeyType: types.ScalarAttributeTypeS}
+			if _, ok := ixs.at[ix]; !ok {
+				ixs.at[ix] = len(ixs.list)
+				ixs.list = append(ixs.list, indexKeys{name: ix})
+			}
+			ixs.list[ixs.at[ix]].beacons = append(ixs.list[ixs.at[ix]].beacons, b.Key)
+		}
+		s.Beacons = append(s.Beacons, b)
+	}
 }
 
 // describe names a key field's part in messages: its role in the table, or
@@ -383,7 +407,8 @@ type indexes struct {
 
 type indexKeys struct {
 	name       string
-	hash, sort int // index+1 in s.Fields of the key field
+	hash, sort int      // index+1 in s.Fields of the key field
+	beacons    []*Field // beacon attributes declared its partition key (Beacon.Key)
 }
 
 // add records the index keys of f, to be field i of s.
@@ -411,10 +436,21 @@ func (x *indexes) add(s *Schema, i int, f *Field) error {
 // key is the table's is a local secondary index.
 func (x *indexes) build(s *Schema) error {
 	for _, ix := range x.list {
-		if ix.hash == 0 {
+		var out Index
+		switch {
+		case len(ix.beacons) > 1 || (len(ix.beacons) == 1 && ix.hash != 0):
+			first := ix.beacons[0].GoName
+			if ix.hash != 0 {
+				first = s.Fields[ix.hash-1].GoName
+			}
+			return errorf(s.Type, ix.beacons[len(ix.beacons)-1].GoName, "a second partition key of index %q (beaconindex=%s); the first is field %s", ix.name, ix.name, first)
+		case len(ix.beacons) == 1:
+			out = Index{Name: ix.name, PartitionKey: ix.beacons[0]}
+		case ix.hash == 0:
 			return errorf(s.Type, s.Fields[ix.sort-1].GoName, "index %q has a sort key but no partition key; tag a field index=%s:hash", ix.name, ix.name)
+		default:
+			out = Index{Name: ix.name, PartitionKey: &s.Fields[ix.hash-1]}
 		}
-		out := Index{Name: ix.name, PartitionKey: &s.Fields[ix.hash-1]}
 		if ix.sort != 0 {
 			out.SortKey = &s.Fields[ix.sort-1]
 		}

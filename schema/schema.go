@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/tags"
 )
@@ -86,6 +87,10 @@ type Schema struct {
 	// key field.
 	Indexes []Index
 
+	// Beacons are the beacons the tags declare (ddbcrypt tag option
+	// beacon), in field order.
+	Beacons []Beacon
+
 	// Default is the action of the untagged fields, from a blank field's
 	// ddbcrypt tag or else Encrypt. Java's @HandleUnknownAttributes gives
 	// the same action to attributes the class does not model (docs/format.md 5.6).
@@ -107,6 +112,29 @@ type Index struct {
 	// local secondary index (sharing the table's partitions, created with
 	// the table only); otherwise it is a global one.
 	Local bool
+}
+
+// Beacon is a beacon declared in the tags: `ddbcrypt:"beacon=BITS"`, and
+// beaconindex=NAME for an index whose partition key is the beacon
+// attribute. That the field is encrypted, and that the beacon attribute
+// clashes with no other, is the engine's policy to check
+// (engine.NewBeaconPolicy).
+type Beacon struct {
+	Field *Field      // the encrypted field
+	Spec  beacon.Spec // the field's attribute and the beacon's length
+	// Key is the beacon attribute as the partition key of the index its
+	// tag names: a string attribute that no field holds. Nil without
+	// beaconindex.
+	Key *Field
+}
+
+// BeaconSpecs returns the specs of s.Beacons.
+func (s *Schema) BeaconSpecs() []beacon.Spec {
+	specs := make([]beacon.Spec, len(s.Beacons))
+	for i, b := range s.Beacons {
+		specs[i] = b.Spec
+	}
+	return specs
 }
 
 // Index returns the secondary index declared in the tags with the name,

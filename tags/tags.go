@@ -59,15 +59,26 @@
 // (Java's default, @DoNotEncrypt and @DoNotTouch). Absent or empty means the
 // field takes the struct's default; see package schema for how defaults and
 // keys are resolved.
+//
+// An encrypted field may also have a beacon (package beacon), so that its
+// items can be found by its value: the option beacon (of
+// beacon.DefaultBits bits) or beacon=BITS, and beaconindex=NAME when the
+// beacon attribute is the partition key of the global secondary index
+// NAME, each separated by a comma from the action word, if any:
+//
+//	Email string `ddb:"email" ddbcrypt:"encrypt,beacon=16,beaconindex=by-email"`
+//	Phone string `ddb:"phone" ddbcrypt:"beacon=12"` // encrypted by the struct default
 package tags
 
 import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 )
 
@@ -125,6 +136,11 @@ type Tag struct {
 	// explicit one.
 	Action    crypto.Action
 	HasAction bool
+	// Beacon is the length in bits of the field's beacon (ddbcrypt tag
+	// option beacon or beacon=BITS), 0 for none; BeaconIndex the index
+	// whose partition key is the beacon attribute (beaconindex=NAME).
+	Beacon      int
+	BeaconIndex string
 
 	// Value encoding, as attributevalue's options of the same names.
 	OmitEmpty     bool // omitempty
@@ -171,7 +187,7 @@ func (t Tag) Options() []string {
 
 // IsZero reports whether the field has no tag that says anything.
 func (t Tag) IsZero() bool {
-	return t.Name == "" && !t.Ignore && t.Role == NoRole && len(t.Indexes) == 0 && !t.HasAction && len(t.Options()) == 0
+	return t.Name == "" && !t.Ignore && t.Role == NoRole && len(t.Indexes) == 0 && !t.HasAction && t.Beacon == 0 && len(t.Options()) == 0
 }
 
 // Error reports a malformed tag, or two tags that disagree. It wraps
@@ -201,11 +217,9 @@ func (e *Error) Unwrap() error { return ddbcrypt.ErrInvalidConfig }
 func Parse(f reflect.StructField) (Tag, error) {
 	var t Tag
 	if v := f.Tag.Get(CryptoKey); v != "" {
-		a, ok := ParseAction(v)
-		if !ok {
-			return Tag{}, &Error{Field: f.Name, Key: CryptoKey, Value: v, Reason: "want encrypt, signonly or donottouch"}
+		if err := t.parseCrypto(f.Name, v); err != nil {
+			return Tag{}, err
 		}
-		t.Action, t.HasAction = a, true
 	}
 	ddb, av := f.Tag.Get(Key), f.Tag.Get(AVKey)
 	var err error
@@ -283,6 +297,52 @@ func (t *Tag) parse(field, key, v string) error {
 		default:
 			return fail("unknown option %q", opt)
 		}
+	}
+	return nil
+}
+
+// parseCrypto reads the value v of the ddbcrypt tag into t: an action
+// word, beacon options, or both, comma-separated.
+func (t *Tag) parseCrypto(field, v string) error {
+	fail := func(format string, args ...any) error {
+		return &Error{Field: field, Key: CryptoKey, Value: v, Reason: fmt.Sprintf(format, args...)}
+	}
+	seen := make(map[string]bool)
+	for opt := range strings.SplitSeq(v, ",") {
+		word, arg, hasArg := strings.Cut(opt, "=")
+		if seen[word] {
+			return fail("repeated option %q", word)
+		}
+		seen[word] = true
+		if a, ok := ParseAction(opt); ok {
+			if t.HasAction {
+				return fail("more than one action (%s and %s)", t.Action, a)
+			}
+			t.Action, t.HasAction = a, true
+			continue
+		}
+		switch {
+		case opt == "":
+			return fail("empty option")
+		case word == "beacon" && !hasArg:
+			t.Beacon = beacon.DefaultBits
+		case word == "beacon":
+			bits, err := strconv.Atoi(arg)
+			if err != nil || beacon.CheckBits(bits) != nil {
+				return fail("option %q: want beacon=BITS, %d to %d bits", opt, beacon.MinBits, beacon.MaxBits)
+			}
+			t.Beacon = bits
+		case word == "beaconindex" && hasArg:
+			if err := checkIndexName(arg); err != nil {
+				return fail("option %q: %v", opt, err)
+			}
+			t.BeaconIndex = arg
+		default:
+			return fail("unknown option %q; want encrypt, signonly or donottouch, beacon[=BITS] and beaconindex=NAME", opt)
+		}
+	}
+	if t.BeaconIndex != "" && t.Beacon == 0 {
+		return fail("beaconindex=%s without a beacon; add beacon or beacon=BITS", t.BeaconIndex)
 	}
 	return nil
 }

@@ -14,9 +14,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
@@ -40,7 +43,8 @@ type Table struct {
 	context   crypto.Context
 	encryptor *crypto.Encryptor
 
-	unknownHint string // added to an ErrUnknownAttribute error: WithUnknownHint
+	unknownHint string       // added to an ErrUnknownAttribute error: WithUnknownHint
+	beaconKeys  *beacon.Keys // WithBeaconKeys
 }
 
 // NewTable returns the table called name (as requests name it), described
@@ -69,6 +73,64 @@ func (t *Table) WithUnknownHint(hint string) *Table {
 	return &c
 }
 
+// WithBeaconKeys returns a copy of t that computes the beacons its policy
+// declares with keys.
+func (t *Table) WithBeaconKeys(keys *beacon.Keys) *Table {
+	c := *t
+	c.beaconKeys = keys
+	return &c
+}
+
+// Beacon returns the beacon of the value av of the encrypted attribute
+// attr, for a query or a filter on its beacon attribute. It fails, naming
+// the attribute, if attr has no beacon.
+func (t *Table) Beacon(ctx context.Context, attr string, av types.AttributeValue) (*types.AttributeValueMemberS, error) {
+	s, err := t.beacon(ctx, attr, av)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.name, err)
+	}
+	return s, nil
+}
+
+// beacon is Beacon without naming the table.
+func (t *Table) beacon(ctx context.Context, attr string, av types.AttributeValue) (*types.AttributeValueMemberS, error) {
+	b, ok := t.policy.Beacon(attr)
+	if !ok {
+		return nil, &ddbcrypt.AttributeError{Attribute: attr, Err: misconfigured("attribute %q has no beacon", attr)}
+	}
+	if t.beaconKeys == nil {
+		return nil, misconfigured("the table's items have beacons, and no beacon keys were given")
+	}
+	return t.beaconKeys.Beacon(ctx, t.context.TableName, attr, av, b.Length())
+}
+
+// withBeacons returns the item with the beacon of each encrypted attribute
+// that has one, replacing any beacon the item carries (a stale one, say,
+// from an item read and changed); an item without the attribute gets no
+// beacon. The caller's map is not changed.
+func (t *Table) withBeacons(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	if len(t.policy.beacons) == 0 {
+		return item, nil
+	}
+	out := make(map[string]types.AttributeValue, len(item)+len(t.policy.beacons))
+	for name, av := range item {
+		out[name] = av
+	}
+	for attr, b := range t.policy.beacons {
+		delete(out, b.Name())
+		av, ok := item[attr]
+		if !ok {
+			continue
+		}
+		s, err := t.beacon(ctx, attr, av)
+		if err != nil {
+			return nil, err
+		}
+		out[b.Name()] = s
+	}
+	return out, nil
+}
+
 // Name returns the table's name as requests name it.
 func (t *Table) Name() string { return t.name }
 
@@ -78,9 +140,14 @@ func (t *Table) Info() *tableinfo.Info { return t.info }
 // Policy returns the table's policy.
 func (t *Table) Policy() *Policy { return t.policy }
 
-// Encrypt encrypts and signs a plaintext item to be written, and checks
-// that the result fits in DynamoDB's item limit. Errors name the item.
+// Encrypt adds the beacons the policy declares to a plaintext item to be
+// written, encrypts and signs it, and checks that the result fits in
+// DynamoDB's item limit. Errors name the item.
 func (t *Table) Encrypt(ctx context.Context, item map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	item, err := t.withBeacons(ctx, item)
+	if err != nil {
+		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: err}
+	}
 	enc, err := t.encryptor.EncryptItem(ctx, item, t.policy.actions, t.context)
 	if err != nil {
 		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: err}
@@ -148,4 +215,20 @@ func (t *Table) Key(item map[string]types.AttributeValue) map[string]types.Attri
 		}
 	}
 	return key
+}
+
+// BeaconIndex returns the name of an index whose partition key is the
+// beacon attribute of attr and that holds whole items, the first by name
+// if several do; ok is false if none does.
+func (t *Table) BeaconIndex(attr string) (name string, ok bool) {
+	b, has := t.policy.Beacon(attr)
+	if !has {
+		return "", false
+	}
+	for _, n := range slices.Sorted(maps.Keys(t.info.Indexes)) {
+		if ix := t.info.Indexes[n]; ix.Keys.Partition == b.Name() && ix.ProjectsAll {
+			return n, true
+		}
+	}
+	return "", false
 }

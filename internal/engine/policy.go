@@ -2,8 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
@@ -17,7 +19,8 @@ import (
 // every front end asks it, nothing else decides. A Policy is immutable.
 type Policy struct {
 	info    *tableinfo.Info
-	actions crypto.AttributeActions // every key named explicitly (ForKeys)
+	actions crypto.AttributeActions // every key named explicitly (ForKeys), every beacon attribute SignOnly
+	beacons map[string]beacon.Spec  // by the encrypted attribute's name
 }
 
 // NewPolicy returns the policy of the table described by info for the
@@ -27,12 +30,69 @@ type Policy struct {
 // knows better — and fails, naming the attribute, for an action it
 // forbids.
 func NewPolicy(info *tableinfo.Info, configured crypto.AttributeActions, keys ...string) (*Policy, error) {
+	return NewBeaconPolicy(info, configured, nil, keys...)
+}
+
+// NewBeaconPolicy is NewPolicy for a table whose items carry beacons. It
+// is the one place of the beacon rule: a beacon is of an encrypted
+// attribute (else it would only reveal what is already in the clear); its
+// attribute (beacon.Attribute) is signed and never encrypted, so that
+// DynamoDB can match it — as a key of an index, or in a filter — and a
+// reader can trust it; and it is no attribute of its own: a configured
+// action for it, a key of the table by its name, or a second beacon of the
+// same attribute is a configuration error naming the attribute.
+func NewBeaconPolicy(info *tableinfo.Info, configured crypto.AttributeActions, beacons []beacon.Spec, keys ...string) (*Policy, error) {
+	p := &Policy{info: info}
+	if len(beacons) > 0 {
+		overrides := maps.Clone(configured.Overrides)
+		if overrides == nil {
+			overrides = make(map[string]crypto.Action, len(beacons))
+		}
+		p.beacons = make(map[string]beacon.Spec, len(beacons))
+		for _, b := range beacons {
+			if err := b.Check(); err != nil {
+				return nil, fmt.Errorf("table %s: %w", info.Name, err)
+			}
+			name := b.Name()
+			clash := func(format string, args ...any) error {
+				return fmt.Errorf("table %s: %w", info.Name, &ddbcrypt.AttributeError{Attribute: name, Err: misconfigured(format, args...)})
+			}
+			switch _, configuredName := configured.Overrides[name]; {
+			case p.beacons[b.Attribute] != (beacon.Spec{}):
+				return nil, clash("attribute %q has two beacons", b.Attribute)
+			case configuredName:
+				return nil, clash("%q is the beacon attribute of %q, and also an attribute with an action of its own; rename the attribute", name, b.Attribute)
+			case name == info.Keys.Partition || name == info.Keys.Sort:
+				return nil, clash("%q is the beacon attribute of %q, and a key of the table; a beacon can be the key of a secondary index only", name, b.Attribute)
+			}
+			p.beacons[b.Attribute] = b
+			overrides[name] = crypto.SignOnly
+		}
+		configured.Overrides = overrides
+	}
 	actions, err := configured.ForKeys(keys...)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", info.Name, err)
 	}
-	return &Policy{info: info, actions: actions}, nil
+	p.actions = actions
+	for attr := range p.beacons {
+		if act := actions.Of(attr); act != crypto.EncryptAndSign {
+			return nil, fmt.Errorf("table %s: %w", info.Name, &ddbcrypt.AttributeError{Attribute: attr, Err: misconfigured("attribute %q has a beacon but is %s: a beacon is for an encrypted attribute", attr, act)})
+		}
+	}
+	return p, nil
 }
+
+// Beacon returns the beacon of the encrypted attribute attr, if it has
+// one.
+func (p *Policy) Beacon(attr string) (beacon.Spec, bool) {
+	b, ok := p.beacons[attr]
+	return b, ok
+}
+
+// Beacons returns the beacons of the table's items, by the encrypted
+// attribute's name. The map must not be modified.
+func (p *Policy) Beacons() map[string]beacon.Spec { return p.beacons }
 
 // Actions returns the actions the item encryptor is given.
 func (p *Policy) Actions() crypto.AttributeActions { return p.actions }

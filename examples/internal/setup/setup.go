@@ -34,6 +34,9 @@ type Program struct {
 	// Table is the default name of the example's table (flag -table), or ""
 	// for an example that uses none.
 	Table string
+	// OwnTable: the example creates its table itself (its own key schema
+	// and indexes), so Env.Table is only named, not created.
+	OwnTable bool
 	// KMSKey: the example uses a KMS key (Env.KMSKeyID).
 	KMSKey bool
 	// ChooseProvider: the example lets the user choose its provider with
@@ -100,7 +103,7 @@ func NewEnv(ctx context.Context, out io.Writer, p Program, provider string) (*En
 		return nil, err
 	}
 	env := &Env{Out: out, DB: dynamodb.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), Table: p.Table}
-	if p.Table != "" {
+	if p.Table != "" && !p.OwnTable {
 		if err := Table(ctx, env.DB, p.Table); err != nil {
 			return nil, fmt.Errorf("creating table %s: %w", p.Table, err)
 		}

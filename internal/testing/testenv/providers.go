@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"testing"
 
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 )
 
@@ -15,6 +16,16 @@ func RandomKey(t testing.TB, n int) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// BeaconKeys returns beacon keys from a fresh random root key.
+func BeaconKeys(t testing.TB) *beacon.Keys {
+	t.Helper()
+	k, err := beacon.NewKeys(RandomKey(t, beacon.RootKeyBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // WrappedProvider returns a wrapped provider (AES key wrap, HMAC-SHA256)
