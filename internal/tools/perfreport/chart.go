@@ -28,7 +28,7 @@ type series struct {
 // A panel is one horizontal bar chart of the figure.
 type panel struct {
 	title, xlabel string
-	categories    []string // top to bottom
+	categories    []string  // top to bottom
 	series        []series  // drawn side by side, the first on top
 	budgets       []float64 // per category, 0 for none
 	one           bool      // draw the line x = 1

@@ -29,7 +29,6 @@ type Check struct {
 	Overhead bool    // shown as (Num − Den) ÷ Den (P8)
 }
 
-
 var (
 	shapes = []string{"small", "medium", "large"}
 	ops    = []string{"encrypt", "decrypt"}

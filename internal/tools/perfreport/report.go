@@ -168,19 +168,17 @@ func Report(run Run, ms []Measured) string {
 }
 
 func selectID(ms []Measured, id string) []Measured {
-	var sel []Measured
-	for _, m := range ms {
-		if m.ID == id {
-			sel = append(sel, m)
-		}
-	}
-	return sel
+	return filter(ms, func(m Measured) bool { return m.ID == id })
 }
 
 func selectGroup(ms []Measured, g Group) []Measured {
+	return filter(ms, func(m Measured) bool { return m.Group == g })
+}
+
+func filter(ms []Measured, keep func(Measured) bool) []Measured {
 	var sel []Measured
 	for _, m := range ms {
-		if m.Group == g {
+		if keep(m) {
 			sel = append(sel, m)
 		}
 	}
