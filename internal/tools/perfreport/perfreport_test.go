@@ -151,6 +151,10 @@ func TestReport(t *testing.T) {
 	if t.Failed() {
 		t.Log(md)
 	}
+	run.Input = "bench.txt"
+	if md := Report(run, ms); !strings.Contains(md, "from the benchmark output in `bench.txt`, measured on Sample CPU") || strings.Contains(md, "load average") {
+		t.Errorf("a report from saved output does not say so, or gives this machine's load:\n%s", md[:600])
+	}
 }
 
 func TestChart(t *testing.T) {

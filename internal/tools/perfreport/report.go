@@ -97,8 +97,13 @@ func Report(run Run, ms []Measured) string {
 	w("(attributevalue, raw PutItem/GetItem, raw KMS calls) and against the legacy Python client, as **ratios\n")
 	w("measured in the same run** — the budgets of `spec/BENCHMARKS.md` in the shared checkout beside the repository\n")
 	w("are ratios because the machines are shared and noisy. Absolute times are listed to orient only.\n\n")
-	w("Measured %s on %s (%d logical CPUs), %s, %s, commit %s; load average %s before the runs, %s after.\n\n",
-		run.Date.UTC().Format("2006-01-02 15:04 MST"), mc.CPU, mc.CPUs, mc.OS, mc.Go, mc.Commit, mc.LoadStart, mc.LoadEnd)
+	if run.Input == "" {
+		w("Measured %s on %s (%d logical CPUs), %s, %s, commit %s; load average %s before the runs, %s after.\n\n",
+			run.Date.UTC().Format("2006-01-02 15:04 MST"), mc.CPU, mc.CPUs, mc.OS, mc.Go, mc.Commit, mc.LoadStart, mc.LoadEnd)
+	} else {
+		w("Written %s from the benchmark output in `%s`, measured on %s; commit %s.\n\n",
+			run.Date.UTC().Format("2006-01-02 15:04 MST"), run.Input, mc.CPU, mc.Commit)
+	}
 
 	w("## Conclusions\n\n")
 	for _, c := range conclusions(ms) {
