@@ -152,6 +152,7 @@ func (p panel) plot() (*plot.Plot, error) {
 		names[n-1-i] = c
 	}
 	k := len(p.series)
+	var labelsOnTop []plot.Plotter // the values, drawn last to stay readable over budget marks
 	for s, ser := range p.series {
 		vals := make(plotter.Values, n)
 		labels := plotter.XYLabels{XYs: make(plotter.XYs, n), Labels: make([]string, n)}
@@ -181,7 +182,7 @@ func (p panel) plot() (*plot.Plot, error) {
 			ls.TextStyle[i].YAlign = draw.YCenter
 		}
 		ls.Offset = vg.Point{X: vg.Points(3), Y: bars.Offset}
-		plt.Add(ls)
+		labelsOnTop = append(labelsOnTop, ls)
 	}
 	var budgets plotter.XYs
 	for i, b := range p.budgets {
@@ -206,6 +207,7 @@ func (p panel) plot() (*plot.Plot, error) {
 		one.LineStyle.Color = color.Gray{Y: 0x66}
 		plt.Add(one)
 	}
+	plt.Add(labelsOnTop...)
 	plt.NominalY(names...)
 	plt.Y.Min, plt.Y.Max = -0.5, float64(n)-0.5
 	// Room on the right for the bars' value labels.
