@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -131,8 +132,10 @@ func serviceNotes() []string {
 	return notes
 }
 
+// rel is path relative to root when it is beside it ("../shared/..."),
+// else path as it is.
 func rel(root, path string) string {
-	if r, err := filepath.Rel(root, path); err == nil {
+	if r, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(r, "../..") {
 		return r
 	}
 	return path
