@@ -34,6 +34,15 @@ fuzz: ## run every Fuzz* target for FUZZTIME executions (default 200000x) each
 bench: ## run benchmarks (no tests)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+.PHONY: perf-report
+perf-report: ## regenerate docs/performance.{md,svg}: the benchmarks in rounds vs floor, attributevalue, raw calls, Python (PERF_ARGS: flags)
+	@if [[ -n "$${AWS_ENDPOINT_URL_DYNAMODB:-}" && -n "$${AWS_ENDPOINT_URL_KMS:-}" ]]; then \
+		echo "perf-report: using the services of AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_KMS" >&2; \
+		$(GO) run ./internal/tools/perfreport $(PERF_ARGS); \
+	else \
+		bash scripts/services.sh run -- $(GO) run ./internal/tools/perfreport $(PERF_ARGS); \
+	fi
+
 .PHONY: demo
 demo: ## run examples/demo against local services (stopped afterwards)
 	bash scripts/services.sh run -- $(GO) run ./examples/demo

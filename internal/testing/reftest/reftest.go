@@ -19,6 +19,9 @@
 // "decrypt" work on raw items; "put", "get" and "batch_put" (Python only)
 // go through the reference's EncryptedTable to DynamoDB, "batch_put" with
 // BatchWriteItem for many items. Keys are signed, never encrypted.
+// "time" (Python only; the job also has "time_op": "encrypt"|"decrypt" and
+// "repeat": N, and one item) is answered by {"items": [], "us_per_op": µs}:
+// the reference's own clock around N calls, for the performance report.
 //
 // When a reference cannot run (no python3 modules, no Java, no checkout of
 // the references) the test is skipped with a message naming what to install,
@@ -227,10 +230,73 @@ func (r *Ref) must(t testing.TB, op string, job Job) []Item {
 // Do runs one job and returns the resulting items, or the reference's error
 // (for tests that expect the reference to refuse an item).
 func (r *Ref) Do(op string, job Job) ([]Item, error) {
-	req, err := job.marshal(op)
+	req, err := job.request(op)
 	if err != nil {
 		return nil, err
 	}
+	var resp struct{ Items []json.RawMessage }
+	if err := r.call(req, &resp); err != nil {
+		return nil, err
+	}
+	items := make([]Item, len(resp.Items))
+	for i, raw := range resp.Items {
+		if items[i], err = vectors.UnmarshalItem(raw); err != nil {
+			return nil, fmt.Errorf("the %s driver's item %d: %v", r.name, i, err)
+		}
+	}
+	return items, nil
+}
+
+// Time has the reference run op ("encrypt" or "decrypt") on the job's one
+// item n times after one warm-up call, and returns the time per call by the
+// reference's own clock around that loop, so that no protocol or JSON work
+// is in it. Only the Python driver times.
+func (r *Ref) Time(op string, job Job, n int) (time.Duration, error) {
+	if len(job.Items) != 1 {
+		return 0, fmt.Errorf("timing takes one item, not %d", len(job.Items))
+	}
+	req, err := job.request("time")
+	if err != nil {
+		return 0, err
+	}
+	req.TimeOp, req.Repeat = op, n
+	var resp struct {
+		MicrosPerOp *float64 `json:"us_per_op"`
+	}
+	if err := r.call(req, &resp); err != nil {
+		return 0, err
+	}
+	if resp.MicrosPerOp == nil || *resp.MicrosPerOp <= 0 {
+		return 0, fmt.Errorf("the %s driver's timing of %d %s calls has no positive us_per_op", r.name, n, op)
+	}
+	return time.Duration(*resp.MicrosPerOp * float64(time.Microsecond)), nil
+}
+
+// call sends one request and decodes the answer into resp, or returns the
+// reference's error.
+func (r *Ref) call(req *request, resp any) error {
+	line, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	if line, err = r.roundTrip(line); err != nil {
+		return err
+	}
+	var failed struct{ Error string }
+	if err := json.Unmarshal(line, &failed); err != nil {
+		return fmt.Errorf("the %s driver's answer %q: %v", r.name, line, err)
+	}
+	if failed.Error != "" {
+		return fmt.Errorf("%s reference: %s", r.name, failed.Error)
+	}
+	if err := json.Unmarshal(line, resp); err != nil {
+		return fmt.Errorf("the %s driver's answer %q: %v", r.name, line, err)
+	}
+	return nil
+}
+
+// roundTrip writes one request line and reads the answer line.
+func (r *Ref) roundTrip(req []byte) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dead != nil {
@@ -253,39 +319,29 @@ func (r *Ref) Do(op string, job Job) ([]Item, error) {
 		r.dead = fmt.Errorf("the %s driver did not answer within %v; its stderr:\n%s", r.name, jobTimeout, r.stderr.bytes())
 		return nil, r.dead
 	}
-	var resp struct {
-		Items []json.RawMessage
-		Error string
-	}
-	if err := json.Unmarshal(line, &resp); err != nil {
-		return nil, fmt.Errorf("the %s driver's answer %q: %v", r.name, line, err)
-	}
-	if resp.Error != "" {
-		return nil, fmt.Errorf("%s reference: %s", r.name, resp.Error)
-	}
-	items := make([]Item, len(resp.Items))
-	for i, raw := range resp.Items {
-		if items[i], err = vectors.UnmarshalItem(raw); err != nil {
-			return nil, fmt.Errorf("the %s driver's item %d: %v", r.name, i, err)
-		}
-	}
-	return items, nil
+	return line, nil
 }
 
-func (job Job) marshal(op string) ([]byte, error) {
-	type actions struct {
-		Default   string            `json:"default"`
-		Overrides map[string]string `json:"overrides,omitempty"`
-	}
-	w := struct {
-		Op           string            `json:"op"`
-		Provider     Provider          `json:"provider"`
-		Table        string            `json:"table"`
-		PartitionKey string            `json:"partition_key,omitempty"`
-		SortKey      string            `json:"sort_key,omitempty"`
-		Actions      actions           `json:"actions"`
-		Items        []json.RawMessage `json:"items"`
-	}{Op: op, Provider: job.Provider, Table: job.Table, PartitionKey: job.PartitionKey, SortKey: job.SortKey}
+// request is a job on the wire.
+type request struct {
+	Op           string            `json:"op"`
+	Provider     Provider          `json:"provider"`
+	Table        string            `json:"table"`
+	PartitionKey string            `json:"partition_key,omitempty"`
+	SortKey      string            `json:"sort_key,omitempty"`
+	Actions      requestActions    `json:"actions"`
+	Items        []json.RawMessage `json:"items"`
+	TimeOp       string            `json:"time_op,omitempty"`
+	Repeat       int               `json:"repeat,omitempty"`
+}
+
+type requestActions struct {
+	Default   string            `json:"default"`
+	Overrides map[string]string `json:"overrides,omitempty"`
+}
+
+func (job Job) request(op string) (*request, error) {
+	w := &request{Op: op, Provider: job.Provider, Table: job.Table, PartitionKey: job.PartitionKey, SortKey: job.SortKey}
 	w.Actions.Default = job.Actions.Default.String()
 	for name, act := range job.Actions.Overrides {
 		if w.Actions.Overrides == nil {
@@ -301,7 +357,7 @@ func (job Job) marshal(op string) ([]byte, error) {
 		}
 		w.Items[i] = b
 	}
-	return json.Marshal(w)
+	return w, nil
 }
 
 // tail keeps the last few KB written to it: a driver's stderr, for messages.

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// A benchRun is one `go test -bench` of a package, repeated every round.
+type benchRun struct {
+	pkg   string // "./crypto"
+	bench string // -test.bench
+	cpu   string // -test.cpu
+}
+
+// benchRuns are the runs of one round. The crypto benchmarks run one
+// provider and shape at a time, so that an implementation and its floor are
+// measured seconds apart, not minutes; with withPython, the Python
+// reference's benchmarks run right after the static provider's (in one
+// process: starting the reference takes seconds).
+func benchRuns(withPython bool) []benchRun {
+	var runs []benchRun
+	for _, p := range []string{"static", "wrapped-aes", "wrapped-rsa"} {
+		for _, s := range shapes {
+			runs = append(runs, benchRun{"./crypto", fmt.Sprintf("^Benchmark(EncryptItem|DecryptItem|Floor)$/^provider=%s$/^shape=%s$", p, s), "1"})
+		}
+		if withPython && p == "static" {
+			runs = append(runs, benchRun{"./crypto", "^BenchmarkPython(Encrypt|Decrypt)Item$", "1"})
+		}
+	}
+	return append(runs,
+		benchRun{"./metastore", "^BenchmarkMostRecent$", "1"},
+		benchRun{"./metastore", "^BenchmarkMostRecentParallel$", "1,2"},
+		benchRun{"./cmp", "^BenchmarkDirectKMS$", "1"},
+		benchRun{"./mapper", "^Benchmark(Mapper|Save|PutItem|Load|GetItem)$", "1"},
+	)
+}
+
+// runner builds each package's test binary once and runs the benchmarks.
+type runner struct {
+	goCmd     string
+	root      string // the repository
+	dir       string // where the test binaries go
+	benchtime string
+	log       io.Writer // progress
+	binaries  map[string]string
+}
+
+func (r *runner) binary(ctx context.Context, pkg string) (string, error) {
+	if bin, ok := r.binaries[pkg]; ok {
+		return bin, nil
+	}
+	bin := filepath.Join(r.dir, strings.ReplaceAll(strings.Trim(pkg, "./"), "/", "_")+".test")
+	cmd := exec.CommandContext(ctx, r.goCmd, "test", "-c", "-o", bin, pkg)
+	cmd.Dir = r.root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the tests of %s: %v\n%s", pkg, err, out)
+	}
+	r.binaries[pkg] = bin
+	return bin, nil
+}
+
+// run runs one benchmark run, in the package's directory as go test does,
+// and returns its output.
+func (r *runner) run(ctx context.Context, br benchRun) ([]byte, error) {
+	bin, err := r.binary(ctx, br.pkg)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, "-test.run=^$", "-test.bench="+br.bench, "-test.benchmem",
+		"-test.cpu="+br.cpu, "-test.benchtime="+r.benchtime, "-test.count=1")
+	cmd.Dir = filepath.Join(r.root, br.pkg)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s -test.bench %s: %v\n%s", br.pkg, br.bench, err, tailOf(out.Bytes(), 4<<10))
+	}
+	return out.Bytes(), nil
+}
+
+// rounds runs every benchmark run n times, round after round, so that each
+// round compares implementation and baseline measured minutes apart at
+// most, and returns the output of all of them.
+func (r *runner) rounds(ctx context.Context, n int, runs []benchRun) ([]byte, error) {
+	var all bytes.Buffer
+	for i := range n {
+		for _, br := range runs {
+			start := time.Now()
+			out, err := r.run(ctx, br)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(r.log, "perfreport: round %d/%d: %s %s (cpu %s): %.1fs\n", i+1, n, br.pkg, br.bench, br.cpu, time.Since(start).Seconds())
+			all.Write(out)
+		}
+	}
+	return all.Bytes(), nil
+}
+
+func tailOf(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// Machine is what the report says about where it was measured.
+type Machine struct {
+	CPU       string // model name
+	CPUs      int    // logical CPUs
+	Go        string // go env GOVERSION
+	OS        string // GOOS/GOARCH
+	Commit    string // short hash, "+ uncommitted changes" when dirty
+	LoadStart string // /proc/loadavg before and after the runs
+	LoadEnd   string
+}
+
+// cpuInfo returns the model name and the number of processors listed in
+// /proc/cpuinfo text.
+func cpuInfo(text string) (model string, cpus int) {
+	for line := range strings.Lines(text) {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(key) {
+		case "processor":
+			cpus++
+		case "model name":
+			if model == "" {
+				model = strings.TrimSpace(value)
+			}
+		}
+	}
+	return model, cpus
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// machine gathers the machine facts; what cannot be read is "unknown".
+func machine(ctx context.Context, goCmd, root string) Machine {
+	m := Machine{CPU: "unknown", LoadStart: loadAvg()}
+	m.CPUs = runtime.NumCPU()
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		model, n := cpuInfo(string(b))
+		if model != "" {
+			m.CPU = model
+		}
+		if n > 0 {
+			m.CPUs = n
+		}
+	}
+	output := func(name string, args ...string) string {
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Dir = root
+		b, err := cmd.Output()
+		if err != nil {
+			return "unknown"
+		}
+		return strings.TrimSpace(string(b))
+	}
+	m.Go = output(goCmd, "env", "GOVERSION")
+	m.OS = output(goCmd, "env", "GOOS") + "/" + output(goCmd, "env", "GOARCH")
+	m.Commit = output("git", "rev-parse", "--short", "HEAD")
+	if st := output("git", "status", "--porcelain", "--untracked-files=no"); st != "" && st != "unknown" {
+		m.Commit += " + uncommitted changes"
+	}
+	return m
+}
