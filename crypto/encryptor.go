@@ -41,6 +41,7 @@ type Encryptor struct {
 	provider cmp.Provider
 	opts     options
 	blocks   blockCache
+	hashes   nameHashes
 }
 
 // NewEncryptor returns an item encryptor that takes its keys from p.
@@ -155,7 +156,7 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		out[s.name] = s.value
 	}
 	recordSigningAlgorithm(desc, mat.SigningKey)
-	sig, err := sign(mat.SigningKey, ec.TableName, signed)
+	sig, err := sign(mat.SigningKey, &e.hashes, ec.TableName, signed)
 	if err != nil {
 		return nil, err
 	}
@@ -305,9 +306,9 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 // Only a signature mismatch is tried again: a value that cannot be
 // serialized (too deep, cyclic) fails the same in either ordering.
 func (e *Encryptor) verify(key cmp.VerificationKey, table string, signed []signedAttribute, sig []byte) error {
-	err := verify(key, table, signed, sig, javaOrder)
+	err := verify(key, &e.hashes, table, signed, sig, javaOrder)
 	if !errors.Is(err, ddbcrypt.ErrIntegrity) || e.opts.strictOrdering || !ordersDiffer(signed) {
 		return err
 	}
-	return verify(key, table, signed, sig, pythonOrder)
+	return verify(key, &e.hashes, table, signed, sig, pythonOrder)
 }
