@@ -46,6 +46,7 @@ type valueSlabs struct {
 	s []types.AttributeValueMemberS
 	n []types.AttributeValueMemberN
 	b []types.AttributeValueMemberB
+	m []types.AttributeValueMemberM // nested documents: a map each
 }
 
 // take returns the next element of *slab, refilling it when empty.
@@ -267,7 +268,12 @@ func (d *deserializer) read(depth int) (types.AttributeValue, error) {
 				return nil, err
 			}
 		}
-		return &types.AttributeValueMemberM{Value: m}, nil
+		if d.values == nil {
+			return &types.AttributeValueMemberM{Value: m}, nil
+		}
+		v := take(&d.values.m)
+		v.Value = m
+		return v, nil
 	}
 	return nil, d.fail("unknown type tag") // not the tag: it may be plaintext
 }
