@@ -23,7 +23,8 @@ const blockSize = aes.BlockSize
 type ivSetter interface{ SetIV([]byte) }
 
 // attributeCipher encrypts and decrypts the attributes of one item. It is
-// not safe for concurrent use; each item gets its own.
+// not safe for concurrent use; each item gets its own, a local variable
+// rather than an allocation.
 type attributeCipher struct {
 	block    cipher.Block
 	enc, dec cipher.BlockMode
@@ -41,9 +42,9 @@ type keyedBlock struct {
 // that changes with each item just replaces it.
 type blockCache struct{ last atomic.Pointer[keyedBlock] }
 
-func (c *blockCache) cipher(key []byte) (*attributeCipher, error) {
+func (c *blockCache) block(key []byte) (cipher.Block, error) {
 	if kb := c.last.Load(); kb != nil && subtle.ConstantTimeCompare(kb.key, key) == 1 {
-		return &attributeCipher{block: kb.block}, nil
+		return kb.block, nil
 	}
 	switch len(key) {
 	case 16, 24, 32:
@@ -55,7 +56,7 @@ func (c *blockCache) cipher(key []byte) (*attributeCipher, error) {
 		return nil, fmt.Errorf("%w: %v", ddbcrypt.ErrNoMaterials, err)
 	}
 	c.last.Store(&keyedBlock{key: append([]byte(nil), key...), block: block})
-	return &attributeCipher{block: block}, nil
+	return block, nil
 }
 
 func (c *attributeCipher) encrypter(iv []byte) cipher.BlockMode {

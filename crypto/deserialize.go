@@ -34,8 +34,12 @@ func deserializeOwned(b []byte, values *valueSlabs) (types.AttributeValue, error
 	if len(b) == 0 {
 		return DeserializeAttribute(b)
 	}
-	d := deserializer{data: b, text: unsafe.String(&b[0], len(b)), owned: true, values: values}
-	return d.value()
+	// The slabs are copied in and out rather than pointed to: the values
+	// leak from d, and a pointer would drag the caller's variable to the heap.
+	d := deserializer{data: b, text: unsafe.String(&b[0], len(b)), owned: true, slabbed: true, slabs: *values}
+	av, err := d.value()
+	*values = d.slabs
+	return av, err
 }
 
 // valueSlabs hands out the scalar attribute values of one decrypted item
@@ -62,11 +66,12 @@ func take[T any](slab *[]T) *T {
 // deserializer reads one value from data. Strings are substrings of text, a
 // single copy of data, so that they cost no allocation each.
 type deserializer struct {
-	data   []byte
-	text   string
-	pos    int
-	owned  bool        // binary values may alias data
-	values *valueSlabs // nil: allocate each value
+	data    []byte
+	text    string
+	pos     int
+	owned   bool       // binary values may alias data
+	slabbed bool       // scalar values and maps come from slabs
+	slabs   valueSlabs // (otherwise: an allocation each)
 }
 
 func (d *deserializer) value() (types.AttributeValue, error) {
@@ -179,26 +184,26 @@ func (d *deserializer) read(depth int) (types.AttributeValue, error) {
 		return &types.AttributeValueMemberBOOL{Value: b == 1}, nil
 	case tagS:
 		s, err := d.str()
-		if err != nil || d.values == nil {
+		if err != nil || !d.slabbed {
 			return &types.AttributeValueMemberS{Value: s}, err
 		}
-		v := take(&d.values.s)
+		v := take(&d.slabs.s)
 		v.Value = s
 		return v, nil
 	case tagN:
 		s, err := d.str()
-		if err != nil || d.values == nil {
+		if err != nil || !d.slabbed {
 			return &types.AttributeValueMemberN{Value: s}, err
 		}
-		v := take(&d.values.n)
+		v := take(&d.slabs.n)
 		v.Value = s
 		return v, nil
 	case tagB:
 		b, err := d.bytes()
-		if err != nil || d.values == nil {
+		if err != nil || !d.slabbed {
 			return &types.AttributeValueMemberB{Value: b}, err
 		}
-		v := take(&d.values.b)
+		v := take(&d.slabs.b)
 		v.Value = b
 		return v, nil
 	case tagSS, tagNS:
@@ -268,10 +273,10 @@ func (d *deserializer) read(depth int) (types.AttributeValue, error) {
 				return nil, err
 			}
 		}
-		if d.values == nil {
+		if !d.slabbed {
 			return &types.AttributeValueMemberM{Value: m}, nil
 		}
-		v := take(&d.values.m)
+		v := take(&d.slabs.m)
 		v.Value = m
 		return v, nil
 	}

@@ -107,9 +107,9 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	desc := make(map[string]string, len(mat.MaterialDescription)+2)
 	maps.Copy(desc, mat.MaterialDescription)
 
-	var enc *attributeCipher
+	var enc attributeCipher // no block: the provider gave no encryption key
 	if mat.EncryptionKey != nil {
-		if enc, err = e.blocks.cipher(mat.EncryptionKey); err != nil {
+		if enc.block, err = e.blocks.block(mat.EncryptionKey); err != nil {
 			return nil, err
 		}
 		desc[DescSymmetricMode] = SymmetricModeCBC
@@ -129,7 +129,7 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 			out[name] = av
 			signed = append(signed, signedAttribute{name: name, value: av})
 		case EncryptAndSign:
-			if enc == nil {
+			if enc.block == nil {
 				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: the attribute is to be encrypted but the provider gave no encryption key", ddbcrypt.ErrNoMaterials)}
 			}
 			nEncrypted++
@@ -280,8 +280,8 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	if _, ok := desc[DescSymmetricMode]; !ok {
 		return nil, &ddbcrypt.DescriptionError{Field: DescSymmetricMode, Err: fmt.Errorf("%w: required to decrypt the encrypted attributes", ddbcrypt.ErrMaterialDescription)}
 	}
-	dec, err := e.blocks.cipher(mat.DecryptionKey)
-	if err != nil {
+	var dec attributeCipher
+	if dec.block, err = e.blocks.block(mat.DecryptionKey); err != nil {
 		return nil, err
 	}
 	ptBuf := make([]byte, ptSize)
