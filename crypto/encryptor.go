@@ -34,6 +34,10 @@ type Context struct {
 	MaterialDescription map[string]string
 }
 
+// maxStackAttributes is how many signed attributes an item may have for
+// their list to live on the stack (40 bytes each).
+const maxStackAttributes = 32
+
 // Encryptor encrypts and signs items, and verifies and decrypts them, with
 // keys from one provider. An Encryptor is safe for concurrent use by many
 // goroutines if its provider is.
@@ -119,7 +123,8 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	// ciphertexts and values take one allocation per item rather than one
 	// per attribute.
 	out := make(map[string]types.AttributeValue, len(item)+2)
-	signed := make([]signedAttribute, 0, len(item))
+	var small [maxStackAttributes]signedAttribute // most items: no allocation
+	signed := small[:0]
 	nEncrypted, ctSize := 0, 0
 	for name, av := range item {
 		switch act := actions.of(name, &c); act {
@@ -207,7 +212,8 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 
 	// Sort the attributes by action before asking for keys, so that a
 	// configuration error is reported without a provider call.
-	signed := make([]signedAttribute, 0, len(item))
+	var small [maxStackAttributes]signedAttribute // most items: no allocation
+	signed := small[:0]
 	var unknown []string
 	for name, av := range item {
 		if name == SignatureAttribute || name == DescriptionAttribute {

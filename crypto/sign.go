@@ -153,9 +153,10 @@ func (c *nameHashes) appendTableMarker(out []byte, h hash.Hash, table string) []
 // Name hashes come from names (nil: computed each time).
 func stringToSign(s *signScratch, names *nameHashes, table string, signed []signedAttribute, ord ordering) ([]byte, error) {
 	// Sort indices rather than the attributes themselves: cheaper to move.
-	order := make([]int32, len(signed))
-	for i := range order {
-		order[i] = int32(i)
+	var small [maxStackAttributes]int32
+	order := small[:0]
+	for i := range signed {
+		order = append(order, int32(i))
 	}
 	compare := strings.Compare // the orders agree unless a name diverges
 	if ord == javaOrder && slices.ContainsFunc(signed, func(s signedAttribute) bool { return stringDiverges(s.name) }) {
