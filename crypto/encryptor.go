@@ -108,15 +108,17 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	if mat == nil || mat.SigningKey == nil {
 		return nil, fmt.Errorf("%w: the provider returned no signing key", ddbcrypt.ErrNoMaterials)
 	}
-	desc := make(map[string]string, len(mat.MaterialDescription)+2)
-	maps.Copy(desc, mat.MaterialDescription)
+	// The encryptor's own description entries, written over the provider's
+	// without copying its map.
+	var ownArr [2]descEntry
+	own := ownArr[:0]
 
 	var enc attributeCipher // no block: the provider gave no encryption key
 	if mat.EncryptionKey != nil {
 		if enc.block, err = e.blocks.block(mat.EncryptionKey); err != nil {
 			return nil, err
 		}
-		desc[DescSymmetricMode] = SymmetricModeCBC
+		own = append(own, descEntry{DescSymmetricMode, SymmetricModeCBC})
 	}
 
 	// Sort the attributes by action, sizing the encrypted ones, so that their
@@ -160,13 +162,13 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		s.value, values = &values[0], values[1:]
 		out[s.name] = s.value
 	}
-	recordSigningAlgorithm(desc, mat.SigningKey)
+	own = signingAlgorithmEntry(own, mat.SigningKey)
 	sig, err := sign(mat.SigningKey, &e.hashes, ec.TableName, signed)
 	if err != nil {
 		return nil, err
 	}
 	out[SignatureAttribute] = &types.AttributeValueMemberB{Value: sig}
-	out[DescriptionAttribute] = &types.AttributeValueMemberB{Value: EncodeMaterialDescription(desc)}
+	out[DescriptionAttribute] = &types.AttributeValueMemberB{Value: encodeDescription(mat.MaterialDescription, own)}
 	return out, nil
 }
 

@@ -38,3 +38,17 @@ func TestNameHashes(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeDescriptionWith checks that the encryptor's own entries replace
+// the provider's of the same key, byte for byte as if merged into one map.
+func TestEncodeDescriptionWith(t *testing.T) {
+	provider := map[string]string{"z": "last", DescSymmetricMode: "/GCM/NoPadding", "a": "first"}
+	own := []descEntry{{DescSymmetricMode, SymmetricModeCBC}, {DescSigningAlgorithm, "SHA256withRSA"}}
+	merged := map[string]string{"z": "last", DescSymmetricMode: SymmetricModeCBC, "a": "first", DescSigningAlgorithm: "SHA256withRSA"}
+	if got, want := encodeDescription(provider, own), EncodeMaterialDescription(merged); string(got) != string(want) {
+		t.Errorf("encodeDescription = %q, want %q", got, want)
+	}
+	if provider[DescSymmetricMode] != "/GCM/NoPadding" || len(provider) != 3 {
+		t.Error("encodeDescription changed the provider's map")
+	}
+}
