@@ -38,12 +38,21 @@ type keyedBlock struct {
 }
 
 // blockCache keeps the last key schedule, so that providers with a fixed key
-// (Static, a warm Most Recent) do not expand it for every item. A content key
-// that changes with each item just replaces it.
-type blockCache struct{ last atomic.Pointer[keyedBlock] }
+// (Static, a warm Most Recent) do not expand it for every item. A key that
+// misses right after a miss is not cached: a content key that changes with
+// each item (Wrapped) would cost two allocations per item for a cache that
+// never hits.
+type blockCache struct {
+	last   atomic.Pointer[keyedBlock]
+	missed atomic.Bool // the last lookup missed
+}
 
 func (c *blockCache) block(key []byte) (cipher.Block, error) {
-	if kb := c.last.Load(); kb != nil && subtle.ConstantTimeCompare(kb.key, key) == 1 {
+	kb := c.last.Load()
+	if kb != nil && subtle.ConstantTimeCompare(kb.key, key) == 1 {
+		if c.missed.Load() { // read first: hits on many cores share the line
+			c.missed.Store(false)
+		}
 		return kb.block, nil
 	}
 	switch len(key) {
@@ -55,7 +64,9 @@ func (c *blockCache) block(key []byte) (cipher.Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ddbcrypt.ErrNoMaterials, err)
 	}
-	c.last.Store(&keyedBlock{key: append([]byte(nil), key...), block: block})
+	if !c.missed.Swap(true) || kb == nil {
+		c.last.Store(&keyedBlock{key: append([]byte(nil), key...), block: block})
+	}
 	return block, nil
 }
 

@@ -1,6 +1,8 @@
 package crypto
 
 import (
+	"bytes"
+	"crypto/aes"
 	"crypto/sha256"
 	"fmt"
 	"strings"
@@ -50,5 +52,45 @@ func TestEncodeDescriptionWith(t *testing.T) {
 	}
 	if provider[DescSymmetricMode] != "/GCM/NoPadding" || len(provider) != 3 {
 		t.Error("encodeDescription changed the provider's map")
+	}
+}
+
+// TestBlockCache checks that the key schedule cache always answers the
+// schedule of the key asked for, keeps a key that repeats, and is not
+// replaced by keys that change with every lookup.
+func TestBlockCache(t *testing.T) {
+	key := func(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+	var c blockCache
+	lookup := func(k []byte) *keyedBlock {
+		t.Helper()
+		block, err := c.block(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := aes.NewCipher(k)
+		var got, exp [aes.BlockSize]byte
+		block.Encrypt(got[:], got[:])
+		want.Encrypt(exp[:], exp[:])
+		if got != exp {
+			t.Fatalf("the schedule of key %x is another key's", k[0])
+		}
+		return c.last.Load()
+	}
+	for _, k := range []byte{1, 1, 2, 2, 1, 2, 1, 2, 3} { // repeats and alternations
+		lookup(key(k))
+	}
+	a := lookup(key(10)) // after a miss: not cached
+	if a.key[0] == 10 {
+		t.Error("a key that missed after a miss replaced the cached one")
+	}
+	for k := range byte(20) { // a fresh key each time, like Wrapped's
+		if kb := lookup(key(100 + k)); kb != a {
+			t.Fatalf("fresh key %d replaced the cached one", k)
+		}
+	}
+	lookup(key(a.key[0])) // a hit, then a new key that repeats: cached
+	lookup(key(7))
+	if kb := lookup(key(7)); kb.key[0] != 7 {
+		t.Error("a new key after a hit was not cached")
 	}
 }
