@@ -213,20 +213,28 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	}
 
 	// Sort the attributes by action before asking for keys, so that a
-	// configuration error is reported without a provider call.
+	// configuration error is reported without a provider call. The output
+	// gets every attribute that is not encrypted now, in the same pass; the
+	// encrypted ones are added once the signature holds.
 	var small [maxStackAttributes]signedAttribute // most items: no allocation
 	signed := small[:0]
 	var unknown []string
+	out := make(map[string]types.AttributeValue, len(item))
 	for name, av := range item {
 		if name == SignatureAttribute || name == DescriptionAttribute {
 			continue
 		}
 		if _, named := actions.Overrides[name]; !named && e.opts.unknown != UnknownUseDefault && name != c.PartitionKeyName && name != c.SortKeyName {
 			unknown = append(unknown, name)
+			out[name] = av
 			continue
 		}
-		if act := actions.of(name, &c); act != DoNothing {
+		act := actions.of(name, &c)
+		if act != DoNothing {
 			signed = append(signed, signedAttribute{name: name, value: av, encrypted: act == EncryptAndSign})
+		}
+		if act != EncryptAndSign {
+			out[name] = av
 		}
 	}
 	if len(unknown) > 0 && e.opts.unknown == UnknownReject {
@@ -255,12 +263,6 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	}
 
 	// The signature holds: only now is anything decrypted.
-	out := make(map[string]types.AttributeValue, len(item))
-	for name, av := range item {
-		if name != SignatureAttribute && name != DescriptionAttribute {
-			out[name] = av
-		}
-	}
 	// From here on, a failure of an encrypted attribute is the bare
 	// ddbcrypt.ErrIntegrity, as for a bad signature: what the item holds is
 	// signed, so only wrong keys (a substituted content key, say) or a
