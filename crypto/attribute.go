@@ -10,6 +10,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -100,6 +101,17 @@ func ciphertextSizeHint(av types.AttributeValue) int {
 // ciphertextSizeHint(av)) and returns IV ‖ AES-CBC(serialization). The value
 // is serialized straight into the output and encrypted in place.
 func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, error) {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberB:
+		if len(v.Value) >= minStreamed {
+			return c.encryptStreamed(tagB, v.Value, buf)
+		}
+	case *types.AttributeValueMemberS:
+		if len(v.Value) >= minStreamed {
+			// Only read, by the cipher: the string's bytes are never written.
+			return c.encryptStreamed(tagS, unsafe.Slice(unsafe.StringData(v.Value), len(v.Value)), buf)
+		}
+	}
 	out, err := appendAttribute(append(buf[:0], make([]byte, blockSize)...), av, javaOrder, 0)
 	if err != nil {
 		return nil, err
@@ -114,6 +126,52 @@ func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, 
 	}
 	c.encrypter(iv).CryptBlocks(out[blockSize:], out[blockSize:])
 	return out[:len(out):len(out)], nil
+}
+
+// minStreamed is the size from which a binary or string value is encrypted
+// straight from its own bytes by encryptStreamed, rather than serialized
+// into the output first: below it, the copy costs less than the extra calls.
+const minStreamed = 4 << 10
+
+// encryptStreamed returns IV ‖ AES-CBC(serialization) of a B or S value
+// (tag) of bytes v, len(v) >= minStreamed, without copying v into the output
+// first: a 300 KB blob would otherwise be copied once more than it is
+// encrypted. The serialization is the 6-byte tag and length, v and the
+// padding; CBC chains across CryptBlocks calls, so the first block (header
+// and the start of v), the whole blocks of v read in place, and the last
+// block (the rest of v and the padding) are encrypted one after the other
+// into buf (allocated when its capacity is short).
+func (c *attributeCipher) encryptStreamed(tag byte, v, buf []byte) ([]byte, error) {
+	const header = 6
+	n := header + len(v)
+	pad := blockSize - n%blockSize
+	size := blockSize + n + pad
+	if cap(buf) < size {
+		buf = make([]byte, size)
+	}
+	out := buf[:size:size]
+	iv := out[:blockSize]
+	if _, err := rand.Read(iv); err != nil {
+		return nil, err
+	}
+	mode := c.encrypter(iv)
+
+	first := out[blockSize : 2*blockSize]
+	appendLen(appendTag(first[:0], tag), len(v))
+	copy(first[header:], v)
+	mode.CryptBlocks(first, first)
+
+	rest := v[blockSize-header:]
+	whole := len(rest) - len(rest)%blockSize
+	mode.CryptBlocks(out[2*blockSize:2*blockSize+whole], rest[:whole])
+
+	last := out[2*blockSize+whole:] // one block: the tail of v and pad bytes
+	k := copy(last, rest[whole:])
+	for i := k; i < len(last); i++ {
+		last[i] = byte(pad)
+	}
+	mode.CryptBlocks(last, last)
+	return out, nil
 }
 
 // decrypt decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes, which the

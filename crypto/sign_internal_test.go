@@ -3,10 +3,13 @@ package crypto
 import (
 	"bytes"
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/sha256"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // TestNameHashes checks that the cache of an encryptor's name and table
@@ -92,5 +95,40 @@ func TestBlockCache(t *testing.T) {
 	lookup(key(7))
 	if kb := lookup(key(7)); kb.key[0] != 7 {
 		t.Error("a new key after a hit was not cached")
+	}
+}
+
+// TestEncryptStreamed checks that a value encrypted from its own bytes
+// decrypts to its canonical serialization and padding, for lengths all
+// around the block boundaries, and fills the buffer the size hint asks for.
+func TestEncryptStreamed(t *testing.T) {
+	block, err := aes.NewCipher(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := minStreamed; n < minStreamed+2*aes.BlockSize+1; n++ {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i * 7)
+		}
+		for _, av := range []types.AttributeValue{&types.AttributeValueMemberB{Value: data}, &types.AttributeValueMemberS{Value: string(data)}} {
+			c := attributeCipher{block: block}
+			hint := ciphertextSizeHint(av)
+			buf := make([]byte, 0, hint)
+			ct, err := c.encrypt(av, buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ct) != hint || &ct[0] != &buf[:1][0] {
+				t.Fatalf("%d bytes: ciphertext of %d bytes outside the hinted buffer of %d", n, len(ct), hint)
+			}
+			pt := make([]byte, len(ct)-aes.BlockSize)
+			cipher.NewCBCDecrypter(block, ct[:aes.BlockSize]).CryptBlocks(pt, ct[aes.BlockSize:])
+			ser, _ := SerializeAttribute(av)
+			pad := aes.BlockSize - len(ser)%aes.BlockSize
+			if want := append(ser, bytes.Repeat([]byte{byte(pad)}, pad)...); !bytes.Equal(pt, want) {
+				t.Fatalf("%T of %d bytes: the plaintext is not the padded serialization", av, n)
+			}
+		}
 	}
 }
