@@ -174,13 +174,12 @@ func (c *attributeCipher) encryptStreamed(tag byte, v, buf []byte) ([]byte, erro
 	return out, nil
 }
 
-// decrypt decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes, which the
-// result may share) and returns the attribute value. Every failure, bad
-// padding and malformed plaintext alike, is ddbcrypt.ErrIntegrity whatever
-// its cause (callers have verified the signature already, so this is no
-// padding oracle, but the error says no more than it must, and nothing of
-// the plaintext).
-func (c *attributeCipher) decrypt(ct, buf []byte) (types.AttributeValue, error) {
+// open decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes) and returns
+// the plaintext without its padding. Every failure is ddbcrypt.ErrIntegrity
+// whatever its cause (callers have verified the signature already, so this
+// is no padding oracle, but the error says no more than it must, and
+// nothing of the plaintext).
+func (c *attributeCipher) open(ct, buf []byte) ([]byte, error) {
 	if len(ct) < 2*blockSize || len(ct)%blockSize != 0 || len(buf) != len(ct)-blockSize {
 		return nil, ddbcrypt.ErrIntegrity
 	}
@@ -189,7 +188,14 @@ func (c *attributeCipher) decrypt(ct, buf []byte) (types.AttributeValue, error) 
 	if !ok {
 		return nil, ddbcrypt.ErrIntegrity
 	}
-	av, err := deserializeOwned(buf[:n], &c.values)
+	return buf[:n], nil
+}
+
+// value deserializes a plaintext that open returned, which the result may
+// share, taking scalar values from the item's slabs. A malformed plaintext
+// is ddbcrypt.ErrIntegrity, as in open.
+func (c *attributeCipher) value(pt []byte) (types.AttributeValue, error) {
+	av, err := deserializeOwned(pt, &c.values)
 	if err != nil {
 		return nil, ddbcrypt.ErrIntegrity
 	}

@@ -53,6 +53,104 @@ type valueSlabs struct {
 	m []types.AttributeValueMemberM // nested documents: a map each
 }
 
+// valueCounts counts the values of each kind the slabs hand out.
+type valueCounts struct{ s, n, b, m int }
+
+// reserve sizes the slabs for n values: one allocation per kind, of the
+// right size, where take would allocate by sixteens.
+func (v *valueSlabs) reserve(n valueCounts) {
+	v.s = make([]types.AttributeValueMemberS, n.s)
+	v.n = make([]types.AttributeValueMemberN, n.n)
+	v.b = make([]types.AttributeValueMemberB, n.b)
+	v.m = make([]types.AttributeValueMemberM, n.m)
+}
+
+// countValues adds the values of serialization b to n. It reads lengths
+// and tags only: it stops at the first malformed byte (the deserializer
+// reports it), and a short count only means take allocates the rest.
+func countValues(b []byte, n *valueCounts) {
+	c := valueCounter{data: b, n: n}
+	c.value(0)
+}
+
+type valueCounter struct {
+	data []byte
+	pos  int
+	n    *valueCounts
+}
+
+func (c *valueCounter) skip(k int) bool {
+	if k < 0 || k > len(c.data)-c.pos {
+		return false
+	}
+	c.pos += k
+	return true
+}
+
+// u32 reads a length or count; each is at most the input's size.
+func (c *valueCounter) u32() (int, bool) {
+	if len(c.data)-c.pos < 4 {
+		return 0, false
+	}
+	v := binary.BigEndian.Uint32(c.data[c.pos:])
+	c.pos += 4
+	return int(v), v <= uint32(len(c.data))
+}
+
+// value counts one value; every loop consumes input or stops.
+func (c *valueCounter) value(depth int) bool {
+	if depth > maxDepth || !c.skip(2) {
+		return false
+	}
+	tag := c.data[c.pos-1]
+	switch tag {
+	case tagNULL:
+		return true
+	case tagBOOL:
+		return c.skip(1)
+	case tagS, tagN, tagB:
+		k, ok := c.u32()
+		if !ok || !c.skip(k) {
+			return false
+		}
+		switch tag {
+		case tagS:
+			c.n.s++
+		case tagN:
+			c.n.n++
+		default:
+			c.n.b++
+		}
+		return true
+	case tagSS, tagNS, tagBS:
+		k, ok := c.u32()
+		for i := 0; ok && i < k; i++ {
+			var l int
+			l, ok = c.u32()
+			ok = ok && c.skip(l)
+		}
+		return ok
+	case tagL, tagM:
+		k, ok := c.u32()
+		if tag == tagM {
+			c.n.m++
+		}
+		for i := 0; ok && i < k; i++ {
+			if tag == tagM { // the key: a tagged string, not a slab value
+				var l int
+				ok = c.skip(2)
+				if ok {
+					l, ok = c.u32()
+				}
+				ok = ok && c.skip(l)
+			}
+			ok = ok && c.value(depth+1)
+		}
+		return ok
+	}
+	return false
+}
+
 // take returns the next element of *slab, refilling it when empty.
 func take[T any](slab *[]T) *T {
 	if len(*slab) == 0 {

@@ -294,17 +294,31 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	if dec.block, err = e.blocks.block(mat.DecryptionKey); err != nil {
 		return nil, err
 	}
+	// Decrypt every attribute, then count the values of all plaintexts, so
+	// that the scalar values of the item take one allocation per kind.
 	ptBuf := make([]byte, ptSize)
-	for _, s := range signed {
+	var counts valueCounts
+	for i := range signed {
+		s := &signed[i]
 		if !s.encrypted {
 			continue
 		}
 		ct := s.value.(*types.AttributeValueMemberB).Value
 		buf := ptBuf[: len(ct)-blockSize : len(ct)-blockSize]
 		ptBuf = ptBuf[len(buf):]
-		pt, err := dec.decrypt(ct, buf)
+		if s.plaintext, err = dec.open(ct, buf); err != nil {
+			return nil, err
+		}
+		countValues(s.plaintext, &counts)
+	}
+	dec.values.reserve(counts)
+	for _, s := range signed {
+		if !s.encrypted {
+			continue
+		}
+		pt, err := dec.value(s.plaintext)
 		if err != nil {
-			return nil, ddbcrypt.ErrIntegrity
+			return nil, err
 		}
 		out[s.name] = pt
 	}

@@ -132,3 +132,41 @@ func TestEncryptStreamed(t *testing.T) {
 		}
 	}
 }
+
+// TestCountValues checks that the count of a serialization is what its
+// deserialization takes from the slabs, exactly, and that malformed input
+// (every truncation, flipped bytes) stops the count without a panic.
+func TestCountValues(t *testing.T) {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+	av := &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		"s": s("x"), "n": n("1"), "b": &types.AttributeValueMemberB{Value: []byte{1}},
+		"null": &types.AttributeValueMemberNULL{Value: true}, "bool": &types.AttributeValueMemberBOOL{Value: true},
+		"ss": &types.AttributeValueMemberSS{Value: []string{"a", "b"}}, "ns": &types.AttributeValueMemberNS{Value: []string{"1"}},
+		"bs": &types.AttributeValueMemberBS{Value: [][]byte{{2}}},
+		"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{s("y"), n("2"), &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": s("z")}}}},
+	}}
+	ser, err := SerializeAttribute(av)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts valueCounts
+	countValues(ser, &counts)
+	if want := (valueCounts{s: 3, n: 2, b: 1, m: 2}); counts != want {
+		t.Fatalf("counts %+v, want %+v", counts, want)
+	}
+	var slabs valueSlabs
+	slabs.reserve(counts)
+	if _, err := deserializeOwned(ser, &slabs); err != nil {
+		t.Fatal(err)
+	}
+	if len(slabs.s)+len(slabs.n)+len(slabs.b)+len(slabs.m) != 0 {
+		t.Errorf("slabs left over or refilled after deserializing: %d S, %d N, %d B, %d M", len(slabs.s), len(slabs.n), len(slabs.b), len(slabs.m))
+	}
+	for i := range ser {
+		countValues(ser[:i], &counts)
+		bad := bytes.Clone(ser)
+		bad[i] ^= 0xff
+		countValues(bad, &counts)
+	}
+}
