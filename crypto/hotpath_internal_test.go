@@ -1,5 +1,8 @@
 package crypto
 
+// Tests of the hot paths' internals: the name-hash and key-schedule caches,
+// the description encoder, streamed encryption and value counting.
+
 import (
 	"bytes"
 	"crypto/aes"
