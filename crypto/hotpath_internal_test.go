@@ -147,7 +147,7 @@ func TestCountValues(t *testing.T) {
 		"null": &types.AttributeValueMemberNULL{Value: true}, "bool": &types.AttributeValueMemberBOOL{Value: true},
 		"ss": &types.AttributeValueMemberSS{Value: []string{"a", "b"}}, "ns": &types.AttributeValueMemberNS{Value: []string{"1"}},
 		"bs": &types.AttributeValueMemberBS{Value: [][]byte{{2}}},
-		"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{s("y"), n("2"), &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": s("z")}}}},
+		"l":  &types.AttributeValueMemberL{Value: []types.AttributeValue{s("y"), n("2"), &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": s("z")}}}},
 	}}
 	ser, err := SerializeAttribute(av)
 	if err != nil {
