@@ -6,7 +6,6 @@ package crypto
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
 	"sync/atomic"
@@ -98,21 +97,22 @@ func ciphertextSizeHint(av types.AttributeValue) int {
 }
 
 // encrypt serializes av into buf (whose capacity should be
-// ciphertextSizeHint(av)) and returns IV ‖ AES-CBC(serialization). The value
-// is serialized straight into the output and encrypted in place.
-func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, error) {
+// ciphertextSizeHint(av)) and returns IV ‖ AES-CBC(serialization), with the
+// 16 random bytes iv as the IV. The value is serialized straight into the
+// output and encrypted in place.
+func (c *attributeCipher) encrypt(av types.AttributeValue, buf, iv []byte) ([]byte, error) {
 	switch v := av.(type) {
 	case *types.AttributeValueMemberB:
 		if len(v.Value) >= minStreamed {
-			return c.encryptStreamed(tagB, v.Value, buf)
+			return c.encryptStreamed(tagB, v.Value, buf, iv)
 		}
 	case *types.AttributeValueMemberS:
 		if len(v.Value) >= minStreamed {
 			// Only read, by the cipher: the string's bytes are never written.
-			return c.encryptStreamed(tagS, unsafe.Slice(unsafe.StringData(v.Value), len(v.Value)), buf)
+			return c.encryptStreamed(tagS, unsafe.Slice(unsafe.StringData(v.Value), len(v.Value)), buf, iv)
 		}
 	}
-	out, err := appendAttribute(append(buf[:0], make([]byte, blockSize)...), av, javaOrder, 0)
+	out, err := appendAttribute(append(buf[:0], iv[:blockSize]...), av, javaOrder, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +120,7 @@ func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, 
 	for range pad {
 		out = append(out, byte(pad))
 	}
-	iv := out[:blockSize]
-	if _, err := rand.Read(iv); err != nil {
-		return nil, err
-	}
-	c.encrypter(iv).CryptBlocks(out[blockSize:], out[blockSize:])
+	c.encrypter(out[:blockSize]).CryptBlocks(out[blockSize:], out[blockSize:])
 	return out[:len(out):len(out)], nil
 }
 
@@ -141,7 +137,7 @@ const minStreamed = 4 << 10
 // and the start of v), the whole blocks of v read in place, and the last
 // block (the rest of v and the padding) are encrypted one after the other
 // into buf (allocated when its capacity is short).
-func (c *attributeCipher) encryptStreamed(tag byte, v, buf []byte) ([]byte, error) {
+func (c *attributeCipher) encryptStreamed(tag byte, v, buf, iv []byte) ([]byte, error) {
 	const header = 6
 	n := header + len(v)
 	pad := blockSize - n%blockSize
@@ -150,11 +146,8 @@ func (c *attributeCipher) encryptStreamed(tag byte, v, buf []byte) ([]byte, erro
 		buf = make([]byte, size)
 	}
 	out := buf[:size:size]
-	iv := out[:blockSize]
-	if _, err := rand.Read(iv); err != nil {
-		return nil, err
-	}
-	mode := c.encrypter(iv)
+	copy(out, iv[:blockSize])
+	mode := c.encrypter(out[:blockSize])
 
 	first := out[blockSize : 2*blockSize]
 	appendLen(appendTag(first[:0], tag), len(v))

@@ -4,6 +4,7 @@ package crypto
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -144,6 +145,18 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 			signed = append(signed, signedAttribute{name: name, value: av, encrypted: true})
 		}
 	}
+	// The IVs of all attributes come from one read of the random source: a
+	// read per attribute cost more than encrypting a small attribute.
+	var ivArr [maxStackAttributes * blockSize]byte
+	var ivs []byte
+	if n := nEncrypted * blockSize; n <= len(ivArr) {
+		ivs = ivArr[:n]
+	} else {
+		ivs = make([]byte, n)
+	}
+	if _, err := rand.Read(ivs); err != nil {
+		return nil, fmt.Errorf("generating the IVs: %w", err)
+	}
 	ctBuf := make([]byte, 0, ctSize)
 	values := make([]types.AttributeValueMemberB, nEncrypted)
 	for i := range signed {
@@ -151,7 +164,9 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		if !s.encrypted {
 			continue
 		}
-		ct, err := enc.encrypt(s.value, ctBuf[len(ctBuf):len(ctBuf):cap(ctBuf)])
+		iv := ivs[:blockSize]
+		ivs = ivs[blockSize:]
+		ct, err := enc.encrypt(s.value, ctBuf[len(ctBuf):len(ctBuf):cap(ctBuf)], iv)
 		if err != nil {
 			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
 		}

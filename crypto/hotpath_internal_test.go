@@ -118,7 +118,7 @@ func TestEncryptStreamed(t *testing.T) {
 			c := attributeCipher{block: block}
 			hint := ciphertextSizeHint(av)
 			buf := make([]byte, 0, hint)
-			ct, err := c.encrypt(av, buf)
+			ct, err := c.encrypt(av, buf, bytes.Repeat([]byte{byte(n)}, aes.BlockSize))
 			if err != nil {
 				t.Fatal(err)
 			}
