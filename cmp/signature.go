@@ -14,7 +14,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/internal/sigalg"
@@ -56,6 +58,11 @@ type HMACKey struct {
 	alg  string
 	hash crypto.Hash
 	key  []byte
+	// macs recycles keyed HMAC states (hash.Hash), reset after each use:
+	// hmac.New costs six allocations and hashes the padded key twice, and
+	// a reset state resumes from its saved inner and outer pads. The states
+	// hold nothing the key does not: they live and die with it.
+	macs *sync.Pool
 }
 
 // NewHMACKey returns an HMAC key for algorithm "HmacSHA224", "HmacSHA256",
@@ -70,7 +77,7 @@ func NewHMACKey(algorithm string, key []byte) (*HMACKey, error) {
 	if len(key) == 0 {
 		return nil, fmt.Errorf("%w: empty HMAC key", ddbcrypt.ErrInvalidConfig)
 	}
-	return &HMACKey{alg: algorithm, hash: h, key: append([]byte(nil), key...)}, nil
+	return &HMACKey{alg: algorithm, hash: h, key: append([]byte(nil), key...), macs: new(sync.Pool)}, nil
 }
 
 // Algorithm returns the JCE MAC name, e.g. "HmacSHA256".
@@ -78,22 +85,35 @@ func (k *HMACKey) Algorithm() string { return k.alg }
 
 // Sign returns the HMAC of msg.
 func (k *HMACKey) Sign(msg []byte) ([]byte, error) {
-	return k.mac(msg), nil
+	return k.mac(nil, msg), nil
 }
 
 // Verify compares the HMAC of msg with sig in constant time. A mismatch
 // returns ddbcrypt.ErrIntegrity and nothing more.
 func (k *HMACKey) Verify(msg, sig []byte) error {
-	if !hmac.Equal(k.mac(msg), sig) {
+	var buf [64]byte // the largest tag, HmacSHA512's: no allocation
+	if !hmac.Equal(k.mac(buf[:0], msg), sig) {
 		return ddbcrypt.ErrIntegrity
 	}
 	return nil
 }
 
-func (k *HMACKey) mac(msg []byte) []byte {
-	m := hmac.New(k.hash.New, k.key)
+// mac appends the HMAC of msg to dst.
+func (k *HMACKey) mac(dst, msg []byte) []byte {
+	var m hash.Hash
+	if k.macs != nil { // nil in a zero HMACKey
+		m, _ = k.macs.Get().(hash.Hash)
+	}
+	if m == nil {
+		m = hmac.New(k.hash.New, k.key)
+	}
 	m.Write(msg)
-	return m.Sum(nil)
+	dst = m.Sum(dst)
+	if k.macs != nil {
+		m.Reset() // back to the keyed state: nothing of msg stays in the pool
+		k.macs.Put(m)
+	}
+	return dst
 }
 
 // String names the algorithm only.

@@ -5,9 +5,14 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"fmt"
+	"hash"
+	"sync"
 	"testing"
 
 	"github.com/ddbcrypt/ddbcrypt"
@@ -191,5 +196,40 @@ func TestKeysNeverPrinted(t *testing.T) {
 	}
 	if got := fmt.Sprint(hk); got != "cmp.HMACKey(HmacSHA256)" {
 		t.Errorf("String = %q", got)
+	}
+}
+
+// TestHMACReusedStates checks that the recycled HMAC states of a key give
+// the MAC of a fresh hmac.New for every message, in any order and from
+// concurrent goroutines: a state reused without its reset would carry one
+// message into the next.
+func TestHMACReusedStates(t *testing.T) {
+	for _, alg := range []string{"HmacSHA224", "HmacSHA256", "HmacSHA384", "HmacSHA512"} {
+		key := []byte("a 24-byte HMAC test key!")
+		k := mustHMAC(t, alg, key)
+		newHash := map[string]func() hash.Hash{"HmacSHA224": sha256.New224, "HmacSHA256": sha256.New, "HmacSHA384": sha512.New384, "HmacSHA512": sha512.New}[alg]
+		want := func(msg []byte) []byte {
+			m := hmac.New(newHash, key)
+			m.Write(msg)
+			return m.Sum(nil)
+		}
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range 200 {
+					msg := bytes.Repeat([]byte{byte(g), byte(i)}, i)
+					sig, err := k.Sign(msg)
+					if err != nil || !bytes.Equal(sig, want(msg)) {
+						t.Errorf("%s: message %d/%d: MAC %x, want %x (%v)", alg, g, i, sig, want(msg), err)
+						return
+					}
+					if err := k.Verify(msg, sig); err != nil {
+						t.Errorf("%s: message %d/%d: Verify: %v", alg, g, i, err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
 	}
 }

@@ -197,7 +197,7 @@ func (p *Wrapped) EncryptionMaterials(_ context.Context, ec *EncryptionContext) 
 		return nil, fmt.Errorf("cmp: wrapping the content key: %w", err)
 	}
 	desc[DescEnvelopeKey] = base64.StdEncoding.EncodeToString(wrapped)
-	desc[DescEnvelopeAlgorithm] = "AES/" + strconv.Itoa(p.keyBits)
+	desc[DescEnvelopeAlgorithm] = envelopeAlgorithm(p.keyBits)
 	desc[DescWrapAlgorithm] = p.wk.WrapAlgorithm()
 	return &EncryptionMaterials{EncryptionKey: key, SigningKey: p.sk, MaterialDescription: desc}, nil
 }
@@ -370,3 +370,17 @@ func decodeBase64Lenient(s string) ([]byte, error) {
 }
 
 var _ Provider = (*Wrapped)(nil)
+
+// envelopeAlgorithm names a content key size, "AES/256", without building
+// the string for each item.
+func envelopeAlgorithm(bits int) string {
+	switch bits {
+	case 128:
+		return "AES/128"
+	case 192:
+		return "AES/192"
+	case 256:
+		return "AES/256"
+	}
+	return "AES/" + strconv.Itoa(bits)
+}

@@ -6,10 +6,10 @@ package crypto
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -23,7 +23,8 @@ const blockSize = aes.BlockSize
 type ivSetter interface{ SetIV([]byte) }
 
 // attributeCipher encrypts and decrypts the attributes of one item. It is
-// not safe for concurrent use; each item gets its own.
+// not safe for concurrent use; each item gets its own, a local variable
+// rather than an allocation.
 type attributeCipher struct {
 	block    cipher.Block
 	enc, dec cipher.BlockMode
@@ -37,13 +38,22 @@ type keyedBlock struct {
 }
 
 // blockCache keeps the last key schedule, so that providers with a fixed key
-// (Static, a warm Most Recent) do not expand it for every item. A content key
-// that changes with each item just replaces it.
-type blockCache struct{ last atomic.Pointer[keyedBlock] }
+// (Static, a warm Most Recent) do not expand it for every item. A key that
+// misses right after a miss is not cached: a content key that changes with
+// each item (Wrapped) would cost two allocations per item for a cache that
+// never hits.
+type blockCache struct {
+	last   atomic.Pointer[keyedBlock]
+	missed atomic.Bool // the last lookup missed
+}
 
-func (c *blockCache) cipher(key []byte) (*attributeCipher, error) {
-	if kb := c.last.Load(); kb != nil && subtle.ConstantTimeCompare(kb.key, key) == 1 {
-		return &attributeCipher{block: kb.block}, nil
+func (c *blockCache) block(key []byte) (cipher.Block, error) {
+	kb := c.last.Load()
+	if kb != nil && subtle.ConstantTimeCompare(kb.key, key) == 1 {
+		if c.missed.Load() { // read first: hits on many cores share the line
+			c.missed.Store(false)
+		}
+		return kb.block, nil
 	}
 	switch len(key) {
 	case 16, 24, 32:
@@ -54,8 +64,10 @@ func (c *blockCache) cipher(key []byte) (*attributeCipher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ddbcrypt.ErrNoMaterials, err)
 	}
-	c.last.Store(&keyedBlock{key: append([]byte(nil), key...), block: block})
-	return &attributeCipher{block: block}, nil
+	if !c.missed.Swap(true) || kb == nil {
+		c.last.Store(&keyedBlock{key: append([]byte(nil), key...), block: block})
+	}
+	return block, nil
 }
 
 func (c *attributeCipher) encrypter(iv []byte) cipher.BlockMode {
@@ -85,10 +97,22 @@ func ciphertextSizeHint(av types.AttributeValue) int {
 }
 
 // encrypt serializes av into buf (whose capacity should be
-// ciphertextSizeHint(av)) and returns IV ‖ AES-CBC(serialization). The value
-// is serialized straight into the output and encrypted in place.
-func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, error) {
-	out, err := appendAttribute(append(buf[:0], make([]byte, blockSize)...), av, javaOrder, 0)
+// ciphertextSizeHint(av)) and returns IV ‖ AES-CBC(serialization), with the
+// 16 random bytes iv as the IV. The value is serialized straight into the
+// output and encrypted in place.
+func (c *attributeCipher) encrypt(av types.AttributeValue, buf, iv []byte) ([]byte, error) {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberB:
+		if len(v.Value) >= minStreamed {
+			return c.encryptStreamed(tagB, v.Value, buf, iv)
+		}
+	case *types.AttributeValueMemberS:
+		if len(v.Value) >= minStreamed {
+			// Only read, by the cipher: the string's bytes are never written.
+			return c.encryptStreamed(tagS, unsafe.Slice(unsafe.StringData(v.Value), len(v.Value)), buf, iv)
+		}
+	}
+	out, err := appendAttribute(append(buf[:0], iv[:blockSize]...), av, javaOrder, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -96,21 +120,59 @@ func (c *attributeCipher) encrypt(av types.AttributeValue, buf []byte) ([]byte, 
 	for range pad {
 		out = append(out, byte(pad))
 	}
-	iv := out[:blockSize]
-	if _, err := rand.Read(iv); err != nil {
-		return nil, err
-	}
-	c.encrypter(iv).CryptBlocks(out[blockSize:], out[blockSize:])
+	c.encrypter(out[:blockSize]).CryptBlocks(out[blockSize:], out[blockSize:])
 	return out[:len(out):len(out)], nil
 }
 
-// decrypt decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes, which the
-// result may share) and returns the attribute value. Every failure, bad
-// padding and malformed plaintext alike, is ddbcrypt.ErrIntegrity whatever
-// its cause (callers have verified the signature already, so this is no
-// padding oracle, but the error says no more than it must, and nothing of
-// the plaintext).
-func (c *attributeCipher) decrypt(ct, buf []byte) (types.AttributeValue, error) {
+// minStreamed is the size from which a binary or string value is encrypted
+// straight from its own bytes by encryptStreamed, rather than serialized
+// into the output first: below it, the copy costs less than the extra calls.
+const minStreamed = 4 << 10
+
+// encryptStreamed returns IV ‖ AES-CBC(serialization) of a B or S value
+// (tag) of bytes v, len(v) >= minStreamed, without copying v into the output
+// first: a 300 KB blob would otherwise be copied once more than it is
+// encrypted. The serialization is the 6-byte tag and length, v and the
+// padding; CBC chains across CryptBlocks calls, so the first block (header
+// and the start of v), the whole blocks of v read in place, and the last
+// block (the rest of v and the padding) are encrypted one after the other
+// into buf (allocated when its capacity is short).
+func (c *attributeCipher) encryptStreamed(tag byte, v, buf, iv []byte) ([]byte, error) {
+	const header = 6
+	n := header + len(v)
+	pad := blockSize - n%blockSize
+	size := blockSize + n + pad
+	if cap(buf) < size {
+		buf = make([]byte, size)
+	}
+	out := buf[:size:size]
+	copy(out, iv[:blockSize])
+	mode := c.encrypter(out[:blockSize])
+
+	first := out[blockSize : 2*blockSize]
+	appendLen(appendTag(first[:0], tag), len(v))
+	copy(first[header:], v)
+	mode.CryptBlocks(first, first)
+
+	rest := v[blockSize-header:]
+	whole := len(rest) - len(rest)%blockSize
+	mode.CryptBlocks(out[2*blockSize:2*blockSize+whole], rest[:whole])
+
+	last := out[2*blockSize+whole:] // one block: the tail of v and pad bytes
+	k := copy(last, rest[whole:])
+	for i := k; i < len(last); i++ {
+		last[i] = byte(pad)
+	}
+	mode.CryptBlocks(last, last)
+	return out, nil
+}
+
+// open decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes) and returns
+// the plaintext without its padding. Every failure is ddbcrypt.ErrIntegrity
+// whatever its cause (callers have verified the signature already, so this
+// is no padding oracle, but the error says no more than it must, and
+// nothing of the plaintext).
+func (c *attributeCipher) open(ct, buf []byte) ([]byte, error) {
 	if len(ct) < 2*blockSize || len(ct)%blockSize != 0 || len(buf) != len(ct)-blockSize {
 		return nil, ddbcrypt.ErrIntegrity
 	}
@@ -119,7 +181,14 @@ func (c *attributeCipher) decrypt(ct, buf []byte) (types.AttributeValue, error) 
 	if !ok {
 		return nil, ddbcrypt.ErrIntegrity
 	}
-	av, err := deserializeOwned(buf[:n], &c.values)
+	return buf[:n], nil
+}
+
+// value deserializes a plaintext that open returned, which the result may
+// share, taking scalar values from the item's slabs. A malformed plaintext
+// is ddbcrypt.ErrIntegrity, as in open.
+func (c *attributeCipher) value(pt []byte) (types.AttributeValue, error) {
+	av, err := deserializeOwned(pt, &c.values)
 	if err != nil {
 		return nil, ddbcrypt.ErrIntegrity
 	}

@@ -31,20 +31,40 @@ const descriptionVersion = 0
 // entries sorted by key, as Python writes it (Java's order is arbitrary;
 // readers accept any). An empty description is four zero bytes.
 func EncodeMaterialDescription(d map[string]string) []byte {
+	return encodeDescription(d, nil)
+}
+
+// descEntry is one entry of a material description.
+type descEntry struct{ key, value string }
+
+// encodeDescription serializes d with the entries of set added, replacing
+// those of d with the same key: the item encryptor's own entries, written
+// without copying the provider's map.
+func encodeDescription(d map[string]string, set []descEntry) []byte {
+	var small [16]string // most descriptions: keys sorted on the stack
+	keys := small[:0]
 	size := 4
 	for k, v := range d {
-		size += 8 + len(k) + len(v)
+		if !slices.ContainsFunc(set, func(e descEntry) bool { return e.key == k }) {
+			keys = append(keys, k)
+			size += 8 + len(k) + len(v)
+		}
 	}
-	out := make([]byte, 0, size)
-	out = binary.BigEndian.AppendUint32(out, descriptionVersion)
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
+	for _, e := range set {
+		keys = append(keys, e.key)
+		size += 8 + len(e.key) + len(e.value)
 	}
 	slices.Sort(keys)
+	out := make([]byte, 0, size)
+	out = binary.BigEndian.AppendUint32(out, descriptionVersion)
 	for _, k := range keys {
-		out = appendString(out, k)
-		out = appendString(out, d[k])
+		v, ok := d[k]
+		if i := slices.IndexFunc(set, func(e descEntry) bool { return e.key == k }); i >= 0 {
+			v, ok = set[i].value, true
+		}
+		if ok {
+			out = appendString(appendString(out, k), v)
+		}
 	}
 	return out
 }
@@ -91,12 +111,13 @@ func checkDescription(desc map[string]string) error {
 	return nil
 }
 
-// recordSigningAlgorithm names an asymmetric signing algorithm in the
+// signingAlgorithmEntry names an asymmetric signing algorithm in the
 // description, as both references do; HMAC needs no entry (5.4, 10 #9).
-func recordSigningAlgorithm(desc map[string]string, key cmp.SigningKey) {
+func signingAlgorithmEntry(set []descEntry, key cmp.SigningKey) []descEntry {
 	if alg := key.Algorithm(); sigalg.IsAsymmetric(alg) {
-		desc[DescSigningAlgorithm] = alg
+		set = append(set, descEntry{DescSigningAlgorithm, alg})
 	}
+	return set
 }
 
 // checkSigningAlgorithm cross-checks a recorded asymmetric algorithm against

@@ -34,8 +34,12 @@ func deserializeOwned(b []byte, values *valueSlabs) (types.AttributeValue, error
 	if len(b) == 0 {
 		return DeserializeAttribute(b)
 	}
-	d := deserializer{data: b, text: unsafe.String(&b[0], len(b)), owned: true, values: values}
-	return d.value()
+	// The slabs are copied in and out rather than pointed to: the values
+	// leak from d, and a pointer would drag the caller's variable to the heap.
+	d := deserializer{data: b, text: unsafe.String(&b[0], len(b)), owned: true, slabbed: true, slabs: *values}
+	av, err := d.value()
+	*values = d.slabs
+	return av, err
 }
 
 // valueSlabs hands out the scalar attribute values of one decrypted item
@@ -46,6 +50,105 @@ type valueSlabs struct {
 	s []types.AttributeValueMemberS
 	n []types.AttributeValueMemberN
 	b []types.AttributeValueMemberB
+	m []types.AttributeValueMemberM // nested documents: a map each
+}
+
+// valueCounts counts the values of each kind the slabs hand out.
+type valueCounts struct{ s, n, b, m int }
+
+// reserve sizes the slabs for n values: one allocation per kind, of the
+// right size, where take would allocate by sixteens.
+func (v *valueSlabs) reserve(n valueCounts) {
+	v.s = make([]types.AttributeValueMemberS, n.s)
+	v.n = make([]types.AttributeValueMemberN, n.n)
+	v.b = make([]types.AttributeValueMemberB, n.b)
+	v.m = make([]types.AttributeValueMemberM, n.m)
+}
+
+// countValues adds the values of serialization b to n. It reads lengths
+// and tags only: it stops at the first malformed byte (the deserializer
+// reports it), and a short count only means take allocates the rest.
+func countValues(b []byte, n *valueCounts) {
+	c := valueCounter{data: b, n: n}
+	c.value(0)
+}
+
+type valueCounter struct {
+	data []byte
+	pos  int
+	n    *valueCounts
+}
+
+func (c *valueCounter) skip(k int) bool {
+	if k < 0 || k > len(c.data)-c.pos {
+		return false
+	}
+	c.pos += k
+	return true
+}
+
+// u32 reads a length or count; each is at most the input's size.
+func (c *valueCounter) u32() (int, bool) {
+	if len(c.data)-c.pos < 4 {
+		return 0, false
+	}
+	v := binary.BigEndian.Uint32(c.data[c.pos:])
+	c.pos += 4
+	return int(v), v <= uint32(len(c.data))
+}
+
+// value counts one value; every loop consumes input or stops.
+func (c *valueCounter) value(depth int) bool {
+	if depth > maxDepth || !c.skip(2) {
+		return false
+	}
+	tag := c.data[c.pos-1]
+	switch tag {
+	case tagNULL:
+		return true
+	case tagBOOL:
+		return c.skip(1)
+	case tagS, tagN, tagB:
+		k, ok := c.u32()
+		if !ok || !c.skip(k) {
+			return false
+		}
+		switch tag {
+		case tagS:
+			c.n.s++
+		case tagN:
+			c.n.n++
+		default:
+			c.n.b++
+		}
+		return true
+	case tagSS, tagNS, tagBS:
+		k, ok := c.u32()
+		for i := 0; ok && i < k; i++ {
+			var l int
+			l, ok = c.u32()
+			ok = ok && c.skip(l)
+		}
+		return ok
+	case tagL, tagM:
+		k, ok := c.u32()
+		if tag == tagM {
+			c.n.m++
+		}
+		for i := 0; ok && i < k; i++ {
+			if tag == tagM { // the key: a tagged string, not a slab value
+				var l int
+				ok = c.skip(2)
+				if ok {
+					l, ok = c.u32()
+				}
+				ok = ok && c.skip(l)
+			}
+			ok = ok && c.value(depth+1)
+		}
+		return ok
+	}
+	return false
 }
 
 // take returns the next element of *slab, refilling it when empty.
@@ -61,11 +164,12 @@ func take[T any](slab *[]T) *T {
 // deserializer reads one value from data. Strings are substrings of text, a
 // single copy of data, so that they cost no allocation each.
 type deserializer struct {
-	data   []byte
-	text   string
-	pos    int
-	owned  bool        // binary values may alias data
-	values *valueSlabs // nil: allocate each value
+	data    []byte
+	text    string
+	pos     int
+	owned   bool       // binary values may alias data
+	slabbed bool       // scalar values and maps come from slabs
+	slabs   valueSlabs // (otherwise: an allocation each)
 }
 
 func (d *deserializer) value() (types.AttributeValue, error) {
@@ -178,26 +282,26 @@ func (d *deserializer) read(depth int) (types.AttributeValue, error) {
 		return &types.AttributeValueMemberBOOL{Value: b == 1}, nil
 	case tagS:
 		s, err := d.str()
-		if err != nil || d.values == nil {
+		if err != nil || !d.slabbed {
 			return &types.AttributeValueMemberS{Value: s}, err
 		}
-		v := take(&d.values.s)
+		v := take(&d.slabs.s)
 		v.Value = s
 		return v, nil
 	case tagN:
 		s, err := d.str()
-		if err != nil || d.values == nil {
+		if err != nil || !d.slabbed {
 			return &types.AttributeValueMemberN{Value: s}, err
 		}
-		v := take(&d.values.n)
+		v := take(&d.slabs.n)
 		v.Value = s
 		return v, nil
 	case tagB:
 		b, err := d.bytes()
-		if err != nil || d.values == nil {
+		if err != nil || !d.slabbed {
 			return &types.AttributeValueMemberB{Value: b}, err
 		}
-		v := take(&d.values.b)
+		v := take(&d.slabs.b)
 		v.Value = b
 		return v, nil
 	case tagSS, tagNS:
@@ -267,7 +371,12 @@ func (d *deserializer) read(depth int) (types.AttributeValue, error) {
 				return nil, err
 			}
 		}
-		return &types.AttributeValueMemberM{Value: m}, nil
+		if !d.slabbed {
+			return &types.AttributeValueMemberM{Value: m}, nil
+		}
+		v := take(&d.slabs.m)
+		v.Value = m
+		return v, nil
 	}
 	return nil, d.fail("unknown type tag") // not the tag: it may be plaintext
 }

@@ -4,6 +4,7 @@ package crypto
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -34,6 +35,10 @@ type Context struct {
 	MaterialDescription map[string]string
 }
 
+// maxStackAttributes is how many signed attributes an item may have for
+// their list to live on the stack (40 bytes each).
+const maxStackAttributes = 32
+
 // Encryptor encrypts and signs items, and verifies and decrypts them, with
 // keys from one provider. An Encryptor is safe for concurrent use by many
 // goroutines if its provider is.
@@ -41,6 +46,7 @@ type Encryptor struct {
 	provider cmp.Provider
 	opts     options
 	blocks   blockCache
+	hashes   nameHashes
 }
 
 // NewEncryptor returns an item encryptor that takes its keys from p.
@@ -103,22 +109,25 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	if mat == nil || mat.SigningKey == nil {
 		return nil, fmt.Errorf("%w: the provider returned no signing key", ddbcrypt.ErrNoMaterials)
 	}
-	desc := make(map[string]string, len(mat.MaterialDescription)+2)
-	maps.Copy(desc, mat.MaterialDescription)
+	// The encryptor's own description entries, written over the provider's
+	// without copying its map.
+	var ownArr [2]descEntry
+	own := ownArr[:0]
 
-	var enc *attributeCipher
+	var enc attributeCipher // no block: the provider gave no encryption key
 	if mat.EncryptionKey != nil {
-		if enc, err = e.blocks.cipher(mat.EncryptionKey); err != nil {
+		if enc.block, err = e.blocks.block(mat.EncryptionKey); err != nil {
 			return nil, err
 		}
-		desc[DescSymmetricMode] = SymmetricModeCBC
+		own = append(own, descEntry{DescSymmetricMode, SymmetricModeCBC})
 	}
 
 	// Sort the attributes by action, sizing the encrypted ones, so that their
 	// ciphertexts and values take one allocation per item rather than one
 	// per attribute.
 	out := make(map[string]types.AttributeValue, len(item)+2)
-	signed := make([]signedAttribute, 0, len(item))
+	var small [maxStackAttributes]signedAttribute // most items: no allocation
+	signed := small[:0]
 	nEncrypted, ctSize := 0, 0
 	for name, av := range item {
 		switch act := actions.of(name, &c); act {
@@ -128,13 +137,25 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 			out[name] = av
 			signed = append(signed, signedAttribute{name: name, value: av})
 		case EncryptAndSign:
-			if enc == nil {
+			if enc.block == nil {
 				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: the attribute is to be encrypted but the provider gave no encryption key", ddbcrypt.ErrNoMaterials)}
 			}
 			nEncrypted++
 			ctSize += ciphertextSizeHint(av)
 			signed = append(signed, signedAttribute{name: name, value: av, encrypted: true})
 		}
+	}
+	// The IVs of all attributes come from one read of the random source: a
+	// read per attribute cost more than encrypting a small attribute.
+	var ivArr [maxStackAttributes * blockSize]byte
+	var ivs []byte
+	if n := nEncrypted * blockSize; n <= len(ivArr) {
+		ivs = ivArr[:n]
+	} else {
+		ivs = make([]byte, n)
+	}
+	if _, err := rand.Read(ivs); err != nil {
+		return nil, fmt.Errorf("generating the IVs: %w", err)
 	}
 	ctBuf := make([]byte, 0, ctSize)
 	values := make([]types.AttributeValueMemberB, nEncrypted)
@@ -143,7 +164,9 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		if !s.encrypted {
 			continue
 		}
-		ct, err := enc.encrypt(s.value, ctBuf[len(ctBuf):len(ctBuf):cap(ctBuf)])
+		iv := ivs[:blockSize]
+		ivs = ivs[blockSize:]
+		ct, err := enc.encrypt(s.value, ctBuf[len(ctBuf):len(ctBuf):cap(ctBuf)], iv)
 		if err != nil {
 			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
 		}
@@ -154,13 +177,13 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		s.value, values = &values[0], values[1:]
 		out[s.name] = s.value
 	}
-	recordSigningAlgorithm(desc, mat.SigningKey)
-	sig, err := sign(mat.SigningKey, ec.TableName, signed)
+	own = signingAlgorithmEntry(own, mat.SigningKey)
+	sig, err := sign(mat.SigningKey, &e.hashes, ec.TableName, signed)
 	if err != nil {
 		return nil, err
 	}
 	out[SignatureAttribute] = &types.AttributeValueMemberB{Value: sig}
-	out[DescriptionAttribute] = &types.AttributeValueMemberB{Value: EncodeMaterialDescription(desc)}
+	out[DescriptionAttribute] = &types.AttributeValueMemberB{Value: encodeDescription(mat.MaterialDescription, own)}
 	return out, nil
 }
 
@@ -205,19 +228,28 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	}
 
 	// Sort the attributes by action before asking for keys, so that a
-	// configuration error is reported without a provider call.
-	signed := make([]signedAttribute, 0, len(item))
+	// configuration error is reported without a provider call. The output
+	// gets every attribute that is not encrypted now, in the same pass; the
+	// encrypted ones are added once the signature holds.
+	var small [maxStackAttributes]signedAttribute // most items: no allocation
+	signed := small[:0]
 	var unknown []string
+	out := make(map[string]types.AttributeValue, len(item))
 	for name, av := range item {
 		if name == SignatureAttribute || name == DescriptionAttribute {
 			continue
 		}
 		if _, named := actions.Overrides[name]; !named && e.opts.unknown != UnknownUseDefault && name != c.PartitionKeyName && name != c.SortKeyName {
 			unknown = append(unknown, name)
+			out[name] = av
 			continue
 		}
-		if act := actions.of(name, &c); act != DoNothing {
+		act := actions.of(name, &c)
+		if act != DoNothing {
 			signed = append(signed, signedAttribute{name: name, value: av, encrypted: act == EncryptAndSign})
+		}
+		if act != EncryptAndSign {
+			out[name] = av
 		}
 	}
 	if len(unknown) > 0 && e.opts.unknown == UnknownReject {
@@ -246,12 +278,6 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	}
 
 	// The signature holds: only now is anything decrypted.
-	out := make(map[string]types.AttributeValue, len(item))
-	for name, av := range item {
-		if name != SignatureAttribute && name != DescriptionAttribute {
-			out[name] = av
-		}
-	}
 	// From here on, a failure of an encrypted attribute is the bare
 	// ddbcrypt.ErrIntegrity, as for a bad signature: what the item holds is
 	// signed, so only wrong keys (a substituted content key, say) or a
@@ -279,21 +305,35 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 	if _, ok := desc[DescSymmetricMode]; !ok {
 		return nil, &ddbcrypt.DescriptionError{Field: DescSymmetricMode, Err: fmt.Errorf("%w: required to decrypt the encrypted attributes", ddbcrypt.ErrMaterialDescription)}
 	}
-	dec, err := e.blocks.cipher(mat.DecryptionKey)
-	if err != nil {
+	var dec attributeCipher
+	if dec.block, err = e.blocks.block(mat.DecryptionKey); err != nil {
 		return nil, err
 	}
+	// Decrypt every attribute, then count the values of all plaintexts, so
+	// that the scalar values of the item take one allocation per kind.
 	ptBuf := make([]byte, ptSize)
-	for _, s := range signed {
+	var counts valueCounts
+	for i := range signed {
+		s := &signed[i]
 		if !s.encrypted {
 			continue
 		}
 		ct := s.value.(*types.AttributeValueMemberB).Value
 		buf := ptBuf[: len(ct)-blockSize : len(ct)-blockSize]
 		ptBuf = ptBuf[len(buf):]
-		pt, err := dec.decrypt(ct, buf)
+		if s.plaintext, err = dec.open(ct, buf); err != nil {
+			return nil, err
+		}
+		countValues(s.plaintext, &counts)
+	}
+	dec.values.reserve(counts)
+	for _, s := range signed {
+		if !s.encrypted {
+			continue
+		}
+		pt, err := dec.value(s.plaintext)
 		if err != nil {
-			return nil, ddbcrypt.ErrIntegrity
+			return nil, err
 		}
 		out[s.name] = pt
 	}
@@ -305,9 +345,9 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 // Only a signature mismatch is tried again: a value that cannot be
 // serialized (too deep, cyclic) fails the same in either ordering.
 func (e *Encryptor) verify(key cmp.VerificationKey, table string, signed []signedAttribute, sig []byte) error {
-	err := verify(key, table, signed, sig, javaOrder)
+	err := verify(key, &e.hashes, table, signed, sig, javaOrder)
 	if !errors.Is(err, ddbcrypt.ErrIntegrity) || e.opts.strictOrdering || !ordersDiffer(signed) {
 		return err
 	}
-	return verify(key, table, signed, sig, pythonOrder)
+	return verify(key, &e.hashes, table, signed, sig, pythonOrder)
 }

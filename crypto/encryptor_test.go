@@ -466,3 +466,31 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestIVsAreDistinct checks that every encrypted attribute of an item, and
+// of the next item, starts with its own IV: the IVs of an item come from
+// one read of the random source, cut in sixteens.
+func TestIVsAreDistinct(t *testing.T) {
+	e := crypto.NewEncryptor(staticProvider(t))
+	item := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "k"}}
+	for i := range 40 { // more than the IVs kept on the stack
+		item[fmt.Sprintf("a%02d", i)] = &types.AttributeValueMemberS{Value: "same value"}
+	}
+	seen := map[string]string{}
+	for round := range 2 {
+		enc, err := e.EncryptItem(context.Background(), item, crypto.EncryptAll("pk"), crypto.Context{TableName: "t", PartitionKeyName: "pk"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, av := range enc {
+			if name == "pk" || name == crypto.SignatureAttribute || name == crypto.DescriptionAttribute {
+				continue
+			}
+			iv := string(av.(*types.AttributeValueMemberB).Value[:16])
+			if other, ok := seen[iv]; ok {
+				t.Fatalf("round %d: %s has the IV of %s", round, name, other)
+			}
+			seen[iv] = fmt.Sprint(round, name)
+		}
+	}
+}

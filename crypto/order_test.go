@@ -43,8 +43,8 @@ func TestPythonOrderingTolerance(t *testing.T) {
 			signed = append(signed, signedAttribute{name: name, value: av, encrypted: name == "secret"})
 		}
 	}
-	javaMsg, _ := stringToSign(nil, "t", signed, javaOrder)
-	pythonMsg, err := stringToSign(nil, "t", signed, pythonOrder)
+	javaMsg, _ := stringToSign(newSignScratch(), nil, "t", signed, javaOrder)
+	pythonMsg, err := stringToSign(newSignScratch(), nil, "t", signed, pythonOrder)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,8 @@ func appendNumber(dst []byte, s string) ([]byte, error) {
 // caller's set).
 func appendSet[E string | []byte](dst []byte, tag byte, members []E, compare func(a, b E) int) []byte {
 	if !slices.IsSortedFunc(members, compare) {
-		members = slices.Clone(members)
+		var small [16]E // most sets are small: sort on the stack
+		members = append(small[:0], members...)
 		slices.SortFunc(members, compare)
 	}
 	dst = appendLen(appendTag(dst, tag), len(members))
@@ -148,7 +149,11 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
 		}
 		dst = appendLen(appendTag(dst, tagM), len(v.Value))
-		keys := make([]string, 0, len(v.Value))
+		// Most maps are small: sort their keys on the stack rather than in
+		// an allocation per map. The keys of an encrypted value are
+		// plaintext; the frame holding them is gone on return.
+		var small [16]string
+		keys := small[:0]
 		for k := range v.Value {
 			keys = append(keys, k)
 		}
