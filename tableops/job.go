@@ -3,6 +3,7 @@ package tableops
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -140,7 +141,7 @@ func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, op
 				}
 				return rewrite{}, err
 			}
-			enc, err := j.to.Encrypt(ctx, plain)
+			enc, err := j.to.Encrypt(ctx, withoutBeacons(j.from, plain))
 			return rewrite{item: enc, cond: j.unchanged(stored), verified: true}, err
 		}
 	})
@@ -216,7 +217,7 @@ func Decrypt(ctx context.Context, db DB, table string, from Protection, opts Opt
 			if err != nil {
 				return rewrite{}, err
 			}
-			return rewrite{item: plain, cond: j.unchanged(stored), verified: true}, nil
+			return rewrite{item: withoutBeacons(j.from, plain), cond: j.unchanged(stored), verified: true}, nil
 		}
 	})
 }
@@ -241,6 +242,9 @@ func rewriteTable(ctx context.Context, db DB, table, operation string, opts Opti
 			if j.to, err = to.table(j.info); err != nil {
 				return err
 			}
+			if err := j.to.CheckBeaconKeys(); err != nil {
+				return fmt.Errorf("tableops: %w", err)
+			}
 			if !j.to.Policy().Signs() {
 				return fmt.Errorf("tableops: table %s: %w: the to actions sign nothing (to remove the protection of a table, use Decrypt)", table, ddbcrypt.ErrInvalidConfig)
 			}
@@ -251,6 +255,24 @@ func rewriteTable(ctx context.Context, db DB, table, operation string, opts Opti
 		return j.rewriteItem(ctx, s, item, p)
 	}, t)
 	return t.report(start), err
+}
+
+// withoutBeacons removes from an item decrypted under from the beacon
+// attributes from declares, and returns it. A beacon is data derived
+// under from's beacon keys: a rewrite under to computes to's own beacons
+// (engine.Table.Encrypt) and must not carry one over as an ordinary, and
+// by default encrypted, attribute; a plaintext item keeps none, as no
+// plaintext writer would keep it true to the value. item is not changed.
+func withoutBeacons(from *engine.Table, item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	beacons := from.Policy().Beacons()
+	if len(beacons) == 0 {
+		return item
+	}
+	out := maps.Clone(item)
+	for _, b := range beacons {
+		delete(out, b.Name())
+	}
+	return out
 }
 
 // job is one running job over one table.

@@ -99,9 +99,25 @@ func (t *Table) beacon(ctx context.Context, attr string, av types.AttributeValue
 		return nil, &ddbcrypt.AttributeError{Attribute: attr, Err: misconfigured("attribute %q has no beacon", attr)}
 	}
 	if t.beaconKeys == nil {
-		return nil, misconfigured("the table's items have beacons, and no beacon keys were given")
+		return nil, noBeaconKeys(attr)
 	}
 	return t.beaconKeys.Beacon(ctx, t.context.TableName, attr, av, b.Length())
+}
+
+// CheckBeaconKeys fails, naming a beacon's attribute, if the policy
+// declares beacons and t has no beacon keys: t reads items (a beacon is
+// verified as one more signed attribute) but cannot write one. A front
+// end that writes calls it once, rather than failing every item.
+func (t *Table) CheckBeaconKeys() error {
+	if t.beaconKeys != nil || len(t.policy.beacons) == 0 {
+		return nil
+	}
+	return fmt.Errorf("table %s: %w", t.name, noBeaconKeys(slices.Min(slices.Collect(maps.Keys(t.policy.beacons)))))
+}
+
+// noBeaconKeys is the error of a beacon of attr that cannot be computed.
+func noBeaconKeys(attr string) error {
+	return &ddbcrypt.AttributeError{Attribute: attr, Err: misconfigured("the attribute has a beacon, and no beacon keys were given to compute it")}
 }
 
 // withBeacons returns the item with the beacon of each encrypted attribute
