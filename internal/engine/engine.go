@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -185,9 +187,31 @@ func (t *Table) Decrypt(ctx context.Context, item map[string]types.AttributeValu
 		if t.unknownHint != "" && errors.Is(err, ddbcrypt.ErrUnknownAttribute) {
 			err = fmt.Errorf("%w; %s", err, t.unknownHint)
 		}
+		if hint := t.undeclaredBeacons(item); hint != "" {
+			err = fmt.Errorf("%w; %s", err, hint)
+		}
 		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: err}
 	}
 	return dec, nil
+}
+
+// undeclaredBeacons says which attributes of an item that failed to
+// decrypt look like beacons the policy does not declare and so takes for
+// encrypted ones: the likely cause, for a reader configured without the
+// writer's beacons. It reads attribute names only, so the hint is the
+// same whatever failed. Empty if there are none.
+func (t *Table) undeclaredBeacons(item map[string]types.AttributeValue) string {
+	var names []string
+	for name := range item {
+		if strings.HasPrefix(name, beacon.Prefix) && t.policy.Action(name) == crypto.EncryptAndSign {
+			names = append(names, strconv.Quote(name))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return fmt.Sprintf("the item has beacon attributes (%s) that the table's configuration does not declare, so it takes them for encrypted ones (a beacon is signed, never encrypted): declare the writer's beacons", strings.Join(names, ", "))
 }
 
 // Returned verifies and decrypts an item DynamoDB returned for a request
