@@ -243,7 +243,7 @@ func rewriteTable(ctx context.Context, db DB, table, operation string, opts Opti
 				return err
 			}
 			if err := j.to.CheckBeaconKeys(); err != nil {
-				return fmt.Errorf("tableops: %w", err)
+				return fmt.Errorf("tableops: %w; the to protection writes beacons, so it needs BeaconKeys (in a configuration file, beacons.rootKey)", err)
 			}
 			if !j.to.Policy().Signs() {
 				return fmt.Errorf("tableops: table %s: %w: the to actions sign nothing (to remove the protection of a table, use Decrypt)", table, ddbcrypt.ErrInvalidConfig)
