@@ -6,13 +6,15 @@
 //
 //	cfg, err := config.LoadFile("orders.json")
 //	if err != nil { ... }
-//	provider, err := cfg.Provider(config.Clients{KMS: kmsClient, DynamoDB: ddbClient})
+//	clients := config.Clients{KMS: kmsClient, DynamoDB: ddbClient}
+//	provider, err := cfg.Provider(clients)
 //	actions, err := cfg.Actions()
+//	keys, err := cfg.BeaconKeys(clients) // with cfg.Beacons(), if the file has beacons
 //
 // Load resolves every key source (base64:, env:, file:) and checks every
 // key, so a configuration that loads holds no unchecked key; Provider
-// builds the providers that call AWS with the clients given, and only then
-// checks what they check (a direct-kms description, for one). Every error
+// (and BeaconKeys) builds what calls AWS with the clients given, and only
+// then checks what that checks (a direct-kms description, for one). Every error
 // is a *Error naming the place in the file, wraps ddbcrypt.ErrInvalidConfig,
 // and never holds key material.
 package config
