@@ -14,6 +14,7 @@ import (
 	cfgfile "github.com/ddbcrypt/ddbcrypt/config"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
 	"github.com/ddbcrypt/ddbcrypt/mapper"
+	"github.com/ddbcrypt/ddbcrypt/tableops"
 )
 
 // indexedCustomer's email has a 4-bit beacon, the partition key of the
@@ -49,27 +50,29 @@ func newBeaconConfigs(t *testing.T) beaconConfigs {
 	}
 }
 
-// beaconMapper is the mapper's table of T called name, protected as the
+// beaconTable creates, with the mapper, a table of T (and its indexes)
+// and returns its name and the mapper's table, protected as the
 // configuration at path says.
-func beaconMapper[T any](t *testing.T, db *dynamodb.Client, name, path string) *mapper.Table[T] {
+func beaconTable[T any](t *testing.T, db *dynamodb.Client, path string) (string, *mapper.Table[T]) {
 	t.Helper()
 	cfg, err := cfgfile.LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	provider, err := cfg.Provider(cfgfile.Clients{})
+	p, err := tableops.FromConfig(cfg, cfgfile.Clients{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := cfg.BeaconKeys(cfgfile.Clients{})
+	name := "bcfg-" + testenv.TableName(t)
+	tbl, err := mapper.NewTable[T](mapper.New(db, p.Provider, mapper.WithBeaconKeys(p.BeaconKeys)), mapper.WithTableName(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl, err := mapper.NewTable[T](mapper.New(db, provider, mapper.WithBeaconKeys(keys)), mapper.WithTableName(name))
-	if err != nil {
+	if err := tbl.CreateTable(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return tbl
+	testenv.DeleteTableAtEnd(t, db, name)
+	return name, tbl
 }
 
 const beaconCustomers = 16
@@ -83,12 +86,7 @@ func customerEmail(i int) string { return fmt.Sprintf("c%d@example.com", i%6) }
 func TestTableEncryptBackfillsBeacons(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	cfgs := newBeaconConfigs(t)
-	name := "bcfg-" + testenv.TableName(t)
-	tbl := beaconMapper[indexedCustomer](t, db, name, cfgs.full)
-	if err := tbl.CreateTable(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	testenv.DeleteTableAtEnd(t, db, name)
+	name, tbl := beaconTable[indexedCustomer](t, db, cfgs.full)
 	for i := range beaconCustomers {
 		item := map[string]types.AttributeValue{
 			"id":    &types.AttributeValueMemberS{Value: fmt.Sprintf("id%02d", i)},
@@ -138,12 +136,7 @@ func TestTableEncryptBackfillsBeacons(t *testing.T) {
 func TestTableBeacons(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	cfgs := newBeaconConfigs(t)
-	name := "bcfg-" + testenv.TableName(t)
-	tbl := beaconMapper[listedCustomer](t, db, name, cfgs.full)
-	if err := tbl.CreateTable(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	testenv.DeleteTableAtEnd(t, db, name)
+	name, tbl := beaconTable[listedCustomer](t, db, cfgs.full)
 	for i := range beaconCustomers {
 		if err := tbl.Save(t.Context(), &listedCustomer{ID: fmt.Sprintf("id%02d", i), Email: customerEmail(i), Name: "n"}); err != nil {
 			t.Fatal(err)
