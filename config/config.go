@@ -1,17 +1,20 @@
 // Package config reads a configuration file that says how the items of a
 // table are protected: the cryptographic materials provider, the attribute
-// actions and the table name bound into signatures. Applications and the
+// actions, the table name bound into signatures, and the beacons of
+// encrypted attributes with their root key. Applications and the
 // ddbcrypt command share it; docs/config.md describes the file.
 //
 //	cfg, err := config.LoadFile("orders.json")
 //	if err != nil { ... }
-//	provider, err := cfg.Provider(config.Clients{KMS: kmsClient, DynamoDB: ddbClient})
+//	clients := config.Clients{KMS: kmsClient, DynamoDB: ddbClient}
+//	provider, err := cfg.Provider(clients)
 //	actions, err := cfg.Actions()
+//	keys, err := cfg.BeaconKeys(clients) // with cfg.Beacons(), if the file has beacons
 //
 // Load resolves every key source (base64:, env:, file:) and checks every
 // key, so a configuration that loads holds no unchecked key; Provider
-// builds the providers that call AWS with the clients given, and only then
-// checks what they check (a direct-kms description, for one). Every error
+// (and BeaconKeys) builds what calls AWS with the clients given, and only
+// then checks what that checks (a direct-kms description, for one). Every error
 // is a *Error naming the place in the file, wraps ddbcrypt.ErrInvalidConfig,
 // and never holds key material.
 package config
@@ -26,6 +29,7 @@ import (
 	"slices"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/metastore"
@@ -43,6 +47,8 @@ type Config struct {
 	actions            *crypto.AttributeActions // nil: the file has none
 	signatureTableName string
 	metaStore          *MetaStore // a most-recent provider's; nil for the others
+	beacons            []beacon.Spec
+	beaconKeys         beaconKeys // nil: the file has no beacon root key
 }
 
 // Clients are the AWS clients the providers that call AWS use: KMS for a
@@ -59,6 +65,7 @@ type file struct {
 	Provider           json.RawMessage `json:"provider"`
 	Actions            *actionsSpec    `json:"actions"`
 	SignatureTableName string          `json:"signatureTableName"`
+	Beacons            *beaconsSpec    `json:"beacons"`
 }
 
 // actionsSpec is the "actions" object.
@@ -79,7 +86,8 @@ func LoadFile(path string) (*Config, error) {
 }
 
 // Load reads a configuration from r: a JSON object with a "provider" and,
-// optionally, "actions" and "signatureTableName" (docs/config.md). Fields
+// optionally, "actions", "signatureTableName" and "beacons"
+// (docs/config.md). Fields
 // are matched exactly and an unknown field is an error. Key sources are
 // read and keys checked now; environment variables and files named by
 // env: and file: are not read again.
@@ -105,6 +113,11 @@ func Load(r io.Reader) (*Config, error) {
 			return nil, err
 		}
 		c.actions = &a
+	}
+	if f.Beacons != nil {
+		if c.beacons, c.beaconKeys, err = parseBeacons("beacons", f.Beacons); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -137,6 +150,23 @@ func (c *Config) Actions() (crypto.AttributeActions, error) {
 // items copied from a table of that name; empty means the physical name.
 // Pass it to crypto.WithSignatureTableName.
 func (c *Config) SignatureTableName() string { return c.signatureTableName }
+
+// Beacons returns the beacons of the file's "beacons.attributes", sorted
+// by attribute; nil if it has none. They go with the actions: the engine
+// checks that each is of an encrypted attribute when a table is built.
+func (c *Config) Beacons() []beacon.Spec { return slices.Clone(c.beacons) }
+
+// BeaconKeys returns the beacon keys of the file's "beacons.rootKey", or
+// nil (and no error) if it has none: a reader that only verifies items
+// with beacons needs no root key, a writer does. A root key kept under KMS
+// needs clients.KMS, and is decrypted on the first beacon computed; its
+// Keys are new on every call, so call it once and share them.
+func (c *Config) BeaconKeys(clients Clients) (*beacon.Keys, error) {
+	if c.beaconKeys == nil {
+		return nil, nil
+	}
+	return c.beaconKeys(clients)
+}
 
 // MetaStore is the MetaStore of a most-recent provider: its table, the
 // material name the provider uses, and a configuration whose provider is
@@ -184,14 +214,26 @@ func parseActions(path string, spec *actionsSpec) (crypto.AttributeActions, erro
 	a := crypto.AttributeActions{Default: def, Overrides: make(map[string]crypto.Action, len(spec.Overrides)), UnsignedKeys: spec.UnsignedKeys}
 	for _, name := range slices.Sorted(maps.Keys(spec.Overrides)) {
 		p := path + ".overrides." + name
-		if name == ddbcrypt.SignatureAttribute || name == ddbcrypt.DescriptionAttribute {
-			return crypto.AttributeActions{}, &Error{Path: p, Err: errors.New("reserved attribute: the library writes it")}
+		if err := checkName(p, name); err != nil {
+			return crypto.AttributeActions{}, err
 		}
 		if a.Overrides[name], err = word(p, spec.Overrides[name]); err != nil {
 			return crypto.AttributeActions{}, err
 		}
 	}
 	return a, nil
+}
+
+// checkName refuses, at path, an attribute name the file may not give an
+// action or a beacon: empty, or one of the library's own two.
+func checkName(path, name string) error {
+	switch name {
+	case "":
+		return &Error{Path: path, Err: errors.New("an attribute name must not be empty")}
+	case ddbcrypt.SignatureAttribute, ddbcrypt.DescriptionAttribute:
+		return &Error{Path: path, Err: errors.New("reserved attribute: the library writes it")}
+	}
+	return nil
 }
 
 // Error is a problem with a configuration, at one place in the file. It

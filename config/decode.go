@@ -85,6 +85,8 @@ func jsonKind(t reflect.Type) string {
 		return "an array of strings"
 	case t.Kind() == reflect.Map && t.Elem().Kind() == reflect.String:
 		return "an object whose values are strings"
+	case t.Kind() == reflect.Map:
+		return "an object"
 	}
 	return "a " + t.String()
 }

@@ -3,9 +3,11 @@ package config_test
 // The providers that call AWS, against local-kms and DynamoDB Local.
 
 import (
+	"encoding/base64"
 	"testing"
 	"time"
 
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/config"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
@@ -54,4 +56,25 @@ func TestMostRecentRoundTrip(t *testing.T) {
 	}
 	wantRoundTrip(t, fromConfig, direct, a)
 	wantRoundTrip(t, direct, fromConfig, a)
+}
+
+// TestBeaconKMSRootKeyRoundTrip: a root key made by beacon.NewKMSRootKey,
+// configured by its ciphertext, decrypts under local-kms to the keys
+// beacon.NewKMSKeys gives.
+func TestBeaconKMSRootKeyRoundTrip(t *testing.T) {
+	client := testenv.KMS(t)
+	arn := testenv.NewKMSKey(t, client)
+	blob, err := beacon.NewKMSRootKey(t.Context(), client, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, beaconDoc(newKeys(t), `{"rootKey": {"kms": {"keyId": "`+arn+`", "ciphertext": "base64:`+base64.StdEncoding.EncodeToString(blob)+`"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.BeaconKeys(config.Clients{KMS: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBeacons(t, got, beacon.NewKMSKeys(client, arn, blob))
 }

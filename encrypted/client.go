@@ -159,10 +159,10 @@ func (c *Client) table(ctx context.Context, name *string) (*engine.Table, error)
 	if err != nil {
 		return nil, err
 	}
-	if len(cfg.Beacons) > 0 && cfg.BeaconKeys == nil {
-		return nil, fmt.Errorf("%w: table %s: TableConfig.Beacons without BeaconKeys", ddbcrypt.ErrInvalidConfig, *name)
-	}
 	t = engine.NewTable(*name, info, policy, cfg.SignatureTableName, crypto.NewEncryptor(provider, c.opts.cryptoOpts...)).WithBeaconKeys(cfg.BeaconKeys)
+	if err := t.CheckBeaconKeys(); err != nil {
+		return nil, fmt.Errorf("%w: TableConfig.Beacons without BeaconKeys", err)
+	}
 	c.mu.Lock()
 	if old, ok := c.tables[*name]; ok {
 		t = old // another goroutine prepared it first

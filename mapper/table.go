@@ -157,10 +157,10 @@ func (t *table) prepare(ctx context.Context) (*engine.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(t.schema.Beacons) > 0 && t.m.opts.beaconKeys == nil {
+	p = engine.NewTable(t.name, info, policy, t.logical, t.m.encryptor).WithBeaconKeys(t.m.opts.beaconKeys)
+	if p.CheckBeaconKeys() != nil {
 		return nil, invalidConfig("type %v declares a beacon on field %s, and the mapper has no beacon keys: create it with mapper.WithBeaconKeys", t.schema.Type, t.schema.Beacons[0].Field.GoName)
 	}
-	p = engine.NewTable(t.name, info, policy, t.logical, t.m.encryptor).WithBeaconKeys(t.m.opts.beaconKeys)
 	if !t.m.opts.acceptUnknown {
 		p = p.WithUnknownHint(fmt.Sprintf("type %v has no field for them: add the fields, or create the mapper with mapper.AcceptUnknownAttributes() to verify such attributes and ignore them", t.schema.Type))
 	}

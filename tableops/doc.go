@@ -11,7 +11,10 @@
 // unchanged since it was read (see Reencrypt, and Encrypt for the limits
 // of that condition on plaintext items), so a concurrent writer never
 // loses an update; a lost race re-reads the item and tries again. Nothing
-// is ever deleted.
+// is ever deleted. Beacons (package beacon) are verified as the signed
+// attributes they are, and a rewrite computes those of its to protection:
+// Encrypt and Reencrypt backfill them, and a rewrite drops the beacons its
+// to protection (or Decrypt) does not have.
 //
 // A job named by Options.Job is resumable and can be spread over
 // processes: it checkpoints each scan segment after every page (its

@@ -3,6 +3,7 @@ package tableops
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -87,6 +88,10 @@ type Progress struct {
 // under the protection p. An item that does not verify is reported by key
 // with the reason; the job goes on. Verify writes nothing.
 //
+// Items with beacons verify when p declares them (their attributes are
+// signed, never encrypted); p needs no BeaconKeys, since Verify computes
+// no beacon, and does not check that a beacon matches its value.
+//
 // The error is for the job, not an item: a failed DescribeTable or Scan
 // (after the backoff on throttling), an invalid protection, or ctx ending.
 // The report counts what was done until then and is never nil.
@@ -127,6 +132,15 @@ func Verify(ctx context.Context, db DB, table string, p Protection, opts Options
 // ddbcrypt.ErrInvalidConfig. So is a to protection that signs nothing: to
 // remove the protection of a table, use Decrypt.
 //
+// Beacons are computed under to, never carried over: each item gets the
+// beacons to declares (computed with to's BeaconKeys, which it then
+// needs), replacing the ones it had, and loses those from declares and to
+// does not, which would otherwise stay as ordinary attributes (encrypted
+// under an encrypting default) that nothing keeps true to the value. So a
+// Reencrypt to the same provider and actions with beacons added backfills
+// them, one with a beacon's length or root key changed recomputes them,
+// and one without a beacon removes it (drop its index too).
+//
 // The error is for the job, as for Verify; the report is never nil. When
 // ctx ends, a write already sent may still land without being counted; a
 // later run counts that item as skipped.
@@ -140,7 +154,7 @@ func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, op
 				}
 				return rewrite{}, err
 			}
-			enc, err := j.to.Encrypt(ctx, plain)
+			enc, err := j.to.Encrypt(ctx, withoutBeacons(j.from, plain))
 			return rewrite{item: enc, cond: j.unchanged(stored), verified: true}, err
 		}
 	})
@@ -175,9 +189,14 @@ func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, op
 // condition would exceed DynamoDB's 4 KB expression limit (hundreds of
 // attributes) is reported as failed, not written.
 //
-// A to protection that signs nothing is refused with
-// ddbcrypt.ErrInvalidConfig. The error is for the job, as for Verify; the
-// report is never nil.
+// Each item gets the beacons to declares, computed with to's BeaconKeys,
+// replacing any attribute of a beacon's name it had: encrypting a table
+// backfills its beacons, so that queries by an encrypted value find every
+// item.
+//
+// A to protection that signs nothing, or that declares beacons and has no
+// BeaconKeys, is refused with ddbcrypt.ErrInvalidConfig. The error is for
+// the job, as for Verify; the report is never nil.
 func Encrypt(ctx context.Context, db DB, table string, to Protection, opts Options) (*Report, error) {
 	return rewriteTable(ctx, db, table, "encrypt", opts, nil, &to, func(j *job) planner {
 		return func(ctx context.Context, stored map[string]types.AttributeValue) (rewrite, error) {
@@ -205,6 +224,10 @@ func Encrypt(ctx context.Context, db DB, table string, to Protection, opts Optio
 // stored item is unchanged since it was read, with the same retries and
 // the same refusal of a from protection whose default is DO_NOTHING.
 //
+// The plaintext item keeps no beacon attribute that from declares: a
+// beacon is derived data, worth nothing without its root key, and no
+// plaintext writer would keep it true to the value.
+//
 // The error is for the job, as for Verify; the report is never nil.
 func Decrypt(ctx context.Context, db DB, table string, from Protection, opts Options) (*Report, error) {
 	return rewriteTable(ctx, db, table, "decrypt", opts, &from, nil, func(j *job) planner {
@@ -216,7 +239,7 @@ func Decrypt(ctx context.Context, db DB, table string, from Protection, opts Opt
 			if err != nil {
 				return rewrite{}, err
 			}
-			return rewrite{item: plain, cond: j.unchanged(stored), verified: true}, nil
+			return rewrite{item: withoutBeacons(j.from, plain), cond: j.unchanged(stored), verified: true}, nil
 		}
 	})
 }
@@ -241,6 +264,9 @@ func rewriteTable(ctx context.Context, db DB, table, operation string, opts Opti
 			if j.to, err = to.table(j.info); err != nil {
 				return err
 			}
+			if err := j.to.CheckBeaconKeys(); err != nil {
+				return fmt.Errorf("tableops: %w; the to protection writes beacons, so it needs BeaconKeys (in a configuration file, beacons.rootKey)", err)
+			}
 			if !j.to.Policy().Signs() {
 				return fmt.Errorf("tableops: table %s: %w: the to actions sign nothing (to remove the protection of a table, use Decrypt)", table, ddbcrypt.ErrInvalidConfig)
 			}
@@ -251,6 +277,24 @@ func rewriteTable(ctx context.Context, db DB, table, operation string, opts Opti
 		return j.rewriteItem(ctx, s, item, p)
 	}, t)
 	return t.report(start), err
+}
+
+// withoutBeacons removes from an item decrypted under from the beacon
+// attributes from declares, and returns it. A beacon is data derived
+// under from's beacon keys: a rewrite under to computes to's own beacons
+// (engine.Table.Encrypt) and must not carry one over as an ordinary, and
+// by default encrypted, attribute; a plaintext item keeps none, as no
+// plaintext writer would keep it true to the value. item is not changed.
+func withoutBeacons(from *engine.Table, item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	beacons := from.Policy().Beacons()
+	if len(beacons) == 0 {
+		return item
+	}
+	out := maps.Clone(item)
+	for _, b := range beacons {
+		delete(out, b.Name())
+	}
+	return out
 }
 
 // job is one running job over one table.

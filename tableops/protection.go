@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
 	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/config"
 	"github.com/ddbcrypt/ddbcrypt/crypto"
@@ -15,18 +16,29 @@ import (
 )
 
 // Protection says how the items of a table are protected: the materials
-// provider, the attribute actions, and the table name bound into
-// signatures (empty: the table's own name). It is what a configuration
-// file (package config) describes.
+// provider, the attribute actions, the table name bound into signatures
+// (empty: the table's own name), and the beacons the items carry with the
+// keys that compute them. It is what a configuration file (package config)
+// describes.
+//
+// A beacon attribute (beacon.Attribute) is signed and never encrypted, so
+// a protection without Beacons takes a stored beacon for an ordinary
+// attribute: under an encrypting default, items with beacons then fail
+// to verify. Only a protection the jobs write under — the to of Reencrypt
+// and Encrypt — needs BeaconKeys; one they only read under (Verify, the
+// from of Reencrypt and Decrypt) verifies beacons as signed attributes
+// without them, so an audit needs no beacon root key.
 type Protection struct {
 	Provider           cmp.Provider
 	Actions            crypto.AttributeActions
 	SignatureTableName string
+	Beacons            []beacon.Spec
+	BeaconKeys         *beacon.Keys
 }
 
 // FromConfig builds the Protection a loaded configuration describes, with
-// clients for the providers that call AWS. The configuration must have
-// attribute actions.
+// clients for the providers that call AWS (and for a beacon root key kept
+// under KMS). The configuration must have attribute actions.
 func FromConfig(cfg *config.Config, clients config.Clients) (Protection, error) {
 	provider, err := cfg.Provider(clients)
 	if err != nil {
@@ -36,20 +48,21 @@ func FromConfig(cfg *config.Config, clients config.Clients) (Protection, error) 
 	if err != nil {
 		return Protection{}, err
 	}
-	return Protection{Provider: provider, Actions: actions, SignatureTableName: cfg.SignatureTableName()}, nil
+	keys, err := cfg.BeaconKeys(clients)
+	if err != nil {
+		return Protection{}, err
+	}
+	return Protection{Provider: provider, Actions: actions, SignatureTableName: cfg.SignatureTableName(), Beacons: cfg.Beacons(), BeaconKeys: keys}, nil
 }
 
 // table returns the engine's table for the protection p of the table info
-// describes.
+// describes: the one way the jobs and the ddbcrypt command build it.
 func (p Protection) table(info *tableinfo.Info) (*engine.Table, error) {
-	if p.Provider == nil {
-		return nil, fmt.Errorf("tableops: table %s: %w: no provider", info.Name, ddbcrypt.ErrInvalidConfig)
-	}
-	policy, err := engine.NewPolicy(info, p.Actions, info.KeyNames()...)
+	t, err := engine.Protection(p).Table(info)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("tableops: %w", err)
 	}
-	return engine.NewTable(info.Name, info, policy, p.SignatureTableName, crypto.NewEncryptor(p.Provider)), nil
+	return t, nil
 }
 
 // describe describes the named table once: its keys for the engine, its

@@ -94,15 +94,14 @@ func (v *verification) verify(cmd *cobra.Command, name string, item map[string]t
 	if err != nil {
 		return err
 	}
-	policy, err := engine.NewPolicy(info, p.Actions, info.KeyNames()...)
-	if err != nil { // the actions break the key rule for these keys
-		return &usageError{fmt.Errorf("--%s %s: actions: %w", flagConfig, v.config, err)}
+	table, err := engine.Protection(p).Table(info)
+	if err != nil { // the actions break the key rule for these keys, or a beacon the beacon rule
+		return &usageError{fmt.Errorf("--%s %s: %w", flagConfig, v.config, err)}
 	}
 	signedAs := p.SignatureTableName
 	if signedAs == "" {
 		signedAs = info.Name
 	}
-	table := engine.NewTable(info.Name, info, policy, p.SignatureTableName, crypto.NewEncryptor(p.Provider))
 	plain, err := table.Decrypt(cmd.Context(), item)
 	w := cmd.OutOrStdout()
 	under := fmt.Sprintf("under %s (table name signed: %s; keys: %s)", v.config, shown(signedAs), keyList(info))
@@ -116,7 +115,7 @@ func (v *verification) verify(cmd *cobra.Command, name string, item map[string]t
 			"the signature covers the table name, the key attributes and every signed attribute, under the configuration's keys: check --%s (or the configuration's signatureTableName), the keys, and that the configuration's provider and actions are the writer's", flagTable)
 	}
 	fmt.Fprintf(w, "verify:     OK: signature verified and item decrypted %s\n", under)
-	return printVerified(w, policy, info, plain, v.plaintext)
+	return printVerified(w, table.Policy(), info, plain, v.plaintext)
 }
 
 // protection builds the configuration's protection and the table's keys.
@@ -171,10 +170,17 @@ var actionWords = map[crypto.Action]string{
 // and their decrypted values in DynamoDB JSON when values is set.
 func printVerified(w io.Writer, policy *engine.Policy, info *tableinfo.Info, plain map[string]types.AttributeValue, values bool) error {
 	fmt.Fprintln(w, "verified attributes:")
+	beaconOf := map[string]string{}
+	for attr, b := range policy.Beacons() {
+		beaconOf[b.Name()] = attr
+	}
 	for _, name := range slices.Sorted(maps.Keys(plain)) {
 		what := actionWords[policy.Action(name)]
 		if info.IsKey(name) {
 			what += " (key)"
+		}
+		if attr, ok := beaconOf[name]; ok {
+			what += " (beacon of " + shown(attr) + ")"
 		}
 		if !values {
 			fmt.Fprintf(w, "  %-24s %s\n", shown(name), what)

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -99,9 +101,25 @@ func (t *Table) beacon(ctx context.Context, attr string, av types.AttributeValue
 		return nil, &ddbcrypt.AttributeError{Attribute: attr, Err: misconfigured("attribute %q has no beacon", attr)}
 	}
 	if t.beaconKeys == nil {
-		return nil, misconfigured("the table's items have beacons, and no beacon keys were given")
+		return nil, noBeaconKeys(attr)
 	}
 	return t.beaconKeys.Beacon(ctx, t.context.TableName, attr, av, b.Length())
+}
+
+// CheckBeaconKeys fails, naming a beacon's attribute, if the policy
+// declares beacons and t has no beacon keys: t reads items (a beacon is
+// verified as one more signed attribute) but cannot write one. A front
+// end that writes calls it once, rather than failing every item.
+func (t *Table) CheckBeaconKeys() error {
+	if t.beaconKeys != nil || len(t.policy.beacons) == 0 {
+		return nil
+	}
+	return fmt.Errorf("table %s: %w", t.name, noBeaconKeys(slices.Min(slices.Collect(maps.Keys(t.policy.beacons)))))
+}
+
+// noBeaconKeys is the error of a beacon of attr that cannot be computed.
+func noBeaconKeys(attr string) error {
+	return &ddbcrypt.AttributeError{Attribute: attr, Err: misconfigured("the attribute has a beacon, and no beacon keys were given to compute it")}
 }
 
 // withBeacons returns the item with the beacon of each encrypted attribute
@@ -169,9 +187,31 @@ func (t *Table) Decrypt(ctx context.Context, item map[string]types.AttributeValu
 		if t.unknownHint != "" && errors.Is(err, ddbcrypt.ErrUnknownAttribute) {
 			err = fmt.Errorf("%w; %s", err, t.unknownHint)
 		}
+		if hint := t.undeclaredBeacons(item); hint != "" {
+			err = fmt.Errorf("%w; %s", err, hint)
+		}
 		return nil, &ddbcrypt.ItemError{Table: t.name, Key: t.Key(item), Err: err}
 	}
 	return dec, nil
+}
+
+// undeclaredBeacons says which attributes of an item that failed to
+// decrypt look like beacons the policy does not declare and so takes for
+// encrypted ones: the likely cause, for a reader configured without the
+// writer's beacons. It reads attribute names only, so the hint is the
+// same whatever failed. Empty if there are none.
+func (t *Table) undeclaredBeacons(item map[string]types.AttributeValue) string {
+	var names []string
+	for name := range item {
+		if strings.HasPrefix(name, beacon.Prefix) && t.policy.Action(name) == crypto.EncryptAndSign {
+			names = append(names, strconv.Quote(name))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return fmt.Sprintf("the item has beacon attributes (%s) that the table's configuration does not declare, so it takes them for encrypted ones (a beacon is signed, never encrypted): declare the writer's beacons", strings.Join(names, ", "))
 }
 
 // Returned verifies and decrypts an item DynamoDB returned for a request
