@@ -255,3 +255,56 @@ func TestFailuresSurviveResume(t *testing.T) {
 	}
 	checkFailures(t, merged, tampered)
 }
+
+// putCancelDB cancels the job's ctx just before its cancelAt-th write of
+// an item of table (checkpoints, in another table, do not count), which
+// then fails with the ctx.
+type putCancelDB struct {
+	*dynamodb.Client
+	table    string
+	puts     atomic.Int64
+	cancelAt int64
+	cancel   context.CancelFunc
+}
+
+func (d *putCancelDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if *in.TableName == d.table && d.puts.Add(1) == d.cancelAt {
+		d.cancel()
+	}
+	return d.Client.PutItem(ctx, in, optFns...)
+}
+
+// TestInterruptedJobCheckpointsMidPage: a job interrupted in the middle of
+// a page (Ctrl-C) checkpoints after the last item it handled, so the rerun
+// handles none of them again.
+func TestInterruptedJobCheckpointsMidPage(t *testing.T) {
+	f := newFixture(t)
+	const n, page, cancelAt = 30, 20, 6
+	f.fill(f.a, n)
+	cpTable := checkpointTable(t, f.db)
+	opts := Options{Segments: 1, PageSize: page, Job: "midpage", CheckpointTable: cpTable}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	db := &putCancelDB{Client: f.db, table: f.name, cancelAt: cancelAt, cancel: cancel}
+	if _, err := Reencrypt(ctx, db, f.name, f.a, f.b, opts); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v, want context.Canceled", err)
+	}
+	mid, err := JobReport(t.Context(), f.db, cpTable, "midpage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mid.Scanned != cancelAt-1 || mid.Rewritten != cancelAt-1 {
+		t.Fatalf("after the interrupted run the checkpoint says %+v; want the %d items handled before the interruption", mid, cancelAt-1)
+	}
+
+	rep, err := Reencrypt(t.Context(), f.db, f.name, f.a, f.b, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMerged(t, rep, n, 1)
+	if rep.Skipped != 0 || rep.Rewritten != n {
+		t.Errorf("resumed job: %+v; want all %d items rewritten once, none handled again (skipped)", rep, n)
+	}
+	f.checkAllMoved(n)
+}

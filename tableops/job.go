@@ -34,9 +34,12 @@ type Options struct {
 	// evaluated key, its counters, its failed items (keys and reasons,
 	// bounded as Report says), and whether it is done. Running the same
 	// Job again resumes each segment after its last checkpoint and skips
-	// the segments that are done; items of a page that was interrupted
-	// are handled again, which the conditional write makes harmless (a
-	// rewriting job counts an item already rewritten as skipped). A Job
+	// the segments that are done. When ctx ends (Ctrl-C), each segment is
+	// checkpointed right after its last item handled in full, even in the
+	// middle of a page; only a process killed outright leaves a page
+	// half-handled, whose items are then handled again, which the
+	// conditional write makes harmless (a rewriting job counts an item
+	// already rewritten as skipped). A Job
 	// whose checkpoints name another table, another operation or another
 	// segment count is refused with ddbcrypt.ErrInvalidConfig; with
 	// Segments 0 the checkpoints' count is used. With a Job, db must also
@@ -366,7 +369,7 @@ func run(ctx context.Context, db DB, table, operation string, opts Options, prep
 		resumed += s.scanned.Load()
 	}
 	total := count * int64(end-first) / int64(n)
-	sc := &scanner{db: db, table: table, operation: operation, pageSize: opts.PageSize, cp: cp}
+	sc := &scanner{db: db, table: table, operation: operation, pageSize: opts.PageSize, cp: cp, keys: info.Keys}
 	return sc.scan(ctx, segs, func(ctx context.Context, s *seg, item map[string]types.AttributeValue) error {
 		if err := limit.wait(ctx); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -58,7 +59,12 @@ type scanner struct {
 	table, operation string
 	pageSize         int32
 	cp               *checkpoints
+	keys             tableinfo.KeySchema // the table's key attributes
 }
+
+// interruptedSave bounds the last checkpoint of a segment whose job was
+// interrupted; it is written after the job's ctx ended.
+const interruptedSave = 10 * time.Second
 
 // scan reads the segments in parallel, each page by page (strongly
 // consistent) from its start, handing each item to handle, which runs
@@ -92,17 +98,18 @@ func (sc *scanner) segment(ctx context.Context, sg segment, handle func(context.
 		if err != nil {
 			return fmt.Errorf("tableops: table %s, segment %d of %d: %w", sc.table, s.n, sg.total, &ddbcrypt.DynamoDBError{Op: "Scan", Err: err})
 		}
-		for _, item := range page.Items {
+		for i, item := range page.Items {
+			before := s.counts()
 			if err := handle(ctx, s, item); err != nil {
+				if i > 0 && ctx.Err() != nil {
+					err = sc.interrupted(ctx, sg, page.Items[i-1], before, err)
+				}
 				return err
 			}
 		}
 		done := len(page.LastEvaluatedKey) == 0
 		if sc.cp != nil {
-			c := &checkpoint{segment: s.n, segments: sg.total, table: sc.table, operation: sc.operation, lastKey: page.LastEvaluatedKey, done: done, counts: s.counts()}
-			c.counts.Done = done
-			c.failures, c.notListed = s.listed()
-			if err := sc.cp.save(ctx, c); err != nil {
+			if err := sc.cp.save(ctx, sc.checkpoint(sg, page.LastEvaluatedKey, s.counts(), done)); err != nil {
 				return err
 			}
 		}
@@ -112,6 +119,39 @@ func (sc *scanner) segment(ctx context.Context, sg segment, handle func(context.
 		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
+}
+
+// checkpoint is the segment's checkpoint after the item whose key is
+// lastKey (nil: the segment's end), with the counters counts.
+func (sc *scanner) checkpoint(sg segment, lastKey map[string]types.AttributeValue, counts SegmentReport, done bool) *checkpoint {
+	s := sg.seg
+	c := &checkpoint{segment: s.n, segments: sg.total, table: sc.table, operation: sc.operation, lastKey: lastKey, done: done, counts: counts}
+	c.counts.Done = done
+	c.failures, c.notListed = s.listed()
+	return c
+}
+
+// interrupted checkpoints a segment whose job ended (ctx: Ctrl-C, or
+// another segment failed) in the middle of a page, after last, the last
+// item handled in full: a Scan resumes after any item's key, so a rerun
+// handles none of the page's items again. counts are the counters as they
+// were after last (the item being handled when ctx ended is counted again
+// when it is handled again). It returns err, joined with the error of the
+// checkpoint if it could not be written.
+func (sc *scanner) interrupted(ctx context.Context, sg segment, last map[string]types.AttributeValue, counts SegmentReport, err error) error {
+	if sc.cp == nil {
+		return err
+	}
+	key := map[string]types.AttributeValue{sc.keys.Partition: last[sc.keys.Partition]}
+	if sc.keys.Sort != "" {
+		key[sc.keys.Sort] = last[sc.keys.Sort]
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), interruptedSave)
+	defer cancel()
+	if cpErr := sc.cp.save(ctx, sc.checkpoint(sg, key, counts, false)); cpErr != nil {
+		return errors.Join(err, cpErr)
+	}
+	return err
 }
 
 // throttled calls call, and again after a growing, jittered pause while it

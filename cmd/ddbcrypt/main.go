@@ -2,8 +2,8 @@
 // commands check ddbcrypt against the test vectors of the legacy DynamoDB
 // Encryption Client and write new vectors for the reference clients to check;
 // `inspect` describes a stored item without keys; `metastore` manages the
-// key table of the Most Recent provider; `table` verifies or re-encrypts
-// every item of a table.
+// key table of the Most Recent provider; `table` verifies, re-encrypts,
+// encrypts or decrypts every item of a table.
 //
 // Exit status: 0 on success, 1 when the command ran and failed (an AWS call,
 // an unreadable or malformed file, a vector that did not decrypt), 2 when
@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -35,7 +37,20 @@ const (
 var errFailed = errors.New("items failed")
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(interruptible(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// interruptible returns a ctx that ends at the first SIGINT (Ctrl-C) or
+// SIGTERM (a pod or a batch job stopped), so a table job stops after
+// checkpointing and reports what it did. A second signal kills the
+// process as usual.
+func interruptible() context.Context {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx
 }
 
 // run executes the command line args and returns the exit status; it is

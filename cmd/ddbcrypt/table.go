@@ -466,6 +466,13 @@ func (j *tableJob) run(cmd *cobra.Command, what string, job func(*tableJob) (*ta
 		if !strings.Contains(jobErr.Error(), "table "+j.table) {
 			jobErr = fmt.Errorf("table %s: %w", j.table, jobErr)
 		}
+		if errors.Is(jobErr, context.Canceled) && cmd.Context().Err() != nil {
+			jobErr = fmt.Errorf("interrupted: %w", jobErr)
+			if j.opts.Job != "" {
+				return withHint(jobErr, "its checkpoints are saved: run the same command again to resume the job")
+			}
+			return withHint(jobErr, "no item is half-written: run it again (with --job and --checkpoint-table, a rerun resumes where it stopped)")
+		}
 		return jobErr
 	}
 	if r.Failed > 0 {
