@@ -8,6 +8,7 @@ import (
 	"crypto/cipher"
 	"crypto/subtle"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -28,13 +29,54 @@ type ivSetter interface{ SetIV([]byte) }
 type attributeCipher struct {
 	block    cipher.Block
 	enc, dec cipher.BlockMode
-	values   valueSlabs // for the decrypted values
+	values   valueSlabs  // for the decrypted values
+	cached   *keyedBlock // block is its schedule: release recycles the modes
+	modes    *cbcModes   // the box they came in, if recycled
 }
 
 // keyedBlock is a key schedule with the key it was made from.
 type keyedBlock struct {
 	key   []byte
 	block cipher.Block
+	// modes recycles the CBC modes of block (*cbcModes) from item to item:
+	// each is 512 bytes with its own copy of the schedule, a third of what a
+	// small item allocated. The modes hold no more than the cache holds
+	// already (the schedule, and the last ciphertext block as the IV), and
+	// go with it: the pool is reachable only from this entry.
+	modes sync.Pool
+}
+
+// cbcModes boxes the CBC modes of one item for keyedBlock.modes.
+type cbcModes struct{ enc, dec cipher.BlockMode }
+
+// useKey readies c for key, with the modes of an earlier item when its
+// schedule is cached. Call release when the item is done.
+func (c *attributeCipher) useKey(blocks *blockCache, key []byte) error {
+	block, cached, err := blocks.block(key)
+	if err != nil {
+		return err
+	}
+	c.block, c.cached = block, cached
+	if cached != nil {
+		if m, _ := cached.modes.Get().(*cbcModes); m != nil {
+			c.modes, c.enc, c.dec = m, m.enc, m.dec
+		}
+	}
+	return nil
+}
+
+// release hands c's modes back for the next item of the same key.
+func (c *attributeCipher) release() {
+	if c.cached == nil {
+		return
+	}
+	m := c.modes
+	if m == nil {
+		m = new(cbcModes)
+	}
+	m.enc, m.dec = c.enc, c.dec
+	c.cached.modes.Put(m)
+	c.cached, c.modes, c.enc, c.dec = nil, nil, nil, nil
 }
 
 // blockCache keeps the last key schedule, so that providers with a fixed key
@@ -47,27 +89,31 @@ type blockCache struct {
 	missed atomic.Bool // the last lookup missed
 }
 
-func (c *blockCache) block(key []byte) (cipher.Block, error) {
+// block returns the key schedule of key, and the cache entry that holds it
+// (nil when the schedule is not cached).
+func (c *blockCache) block(key []byte) (cipher.Block, *keyedBlock, error) {
 	kb := c.last.Load()
 	if kb != nil && subtle.ConstantTimeCompare(kb.key, key) == 1 {
 		if c.missed.Load() { // read first: hits on many cores share the line
 			c.missed.Store(false)
 		}
-		return kb.block, nil
+		return kb.block, kb, nil
 	}
 	switch len(key) {
 	case 16, 24, 32:
 	default:
-		return nil, fmt.Errorf("%w: the provider gave an AES key of %d bytes", ddbcrypt.ErrNoMaterials, len(key))
+		return nil, nil, fmt.Errorf("%w: the provider gave an AES key of %d bytes", ddbcrypt.ErrNoMaterials, len(key))
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ddbcrypt.ErrNoMaterials, err)
+		return nil, nil, fmt.Errorf("%w: %v", ddbcrypt.ErrNoMaterials, err)
 	}
 	if !c.missed.Swap(true) || kb == nil {
-		c.last.Store(&keyedBlock{key: append([]byte(nil), key...), block: block})
+		kb = &keyedBlock{key: append([]byte(nil), key...), block: block}
+		c.last.Store(kb)
+		return block, kb, nil
 	}
-	return block, nil
+	return block, nil, nil
 }
 
 func (c *attributeCipher) encrypter(iv []byte) cipher.BlockMode {

@@ -116,9 +116,10 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 
 	var enc attributeCipher // no block: the provider gave no encryption key
 	if mat.EncryptionKey != nil {
-		if enc.block, err = e.blocks.block(mat.EncryptionKey); err != nil {
+		if err := enc.useKey(&e.blocks, mat.EncryptionKey); err != nil {
 			return nil, err
 		}
+		defer enc.release()
 		own = append(own, descEntry{DescSymmetricMode, SymmetricModeCBC})
 	}
 
@@ -306,9 +307,10 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 		return nil, &ddbcrypt.DescriptionError{Field: DescSymmetricMode, Err: fmt.Errorf("%w: required to decrypt the encrypted attributes", ddbcrypt.ErrMaterialDescription)}
 	}
 	var dec attributeCipher
-	if dec.block, err = e.blocks.block(mat.DecryptionKey); err != nil {
+	if err := dec.useKey(&e.blocks, mat.DecryptionKey); err != nil {
 		return nil, err
 	}
+	defer dec.release()
 	// Decrypt every attribute, then count the values of all plaintexts, so
 	// that the scalar values of the item take one allocation per kind.
 	ptBuf := make([]byte, ptSize)

@@ -69,7 +69,7 @@ func TestBlockCache(t *testing.T) {
 	var c blockCache
 	lookup := func(k []byte) *keyedBlock {
 		t.Helper()
-		block, err := c.block(k)
+		block, _, err := c.block(k)
 		if err != nil {
 			t.Fatal(err)
 		}
