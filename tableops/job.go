@@ -175,7 +175,8 @@ func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, op
 // Verified stays zero: a plaintext item has nothing to verify.
 //
 // Each write is a PutItem whose condition holds only if the stored item
-// is still the plaintext item read: no signature and no material
+// is still the plaintext item read: it exists (an item deleted in between
+// is skipped, not recreated), no signature and no material
 // description attribute, every attribute read (but the primary key, which
 // the PutItem names) equal to the value read, and every attribute the to
 // actions name in their overrides but the item lacks still absent. DynamoDB

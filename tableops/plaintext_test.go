@@ -383,3 +383,30 @@ func TestRewritesRefuseUnsafeProtections(t *testing.T) {
 		}
 	}
 }
+
+// TestEncryptRecreatesNoDeletedItem: a plaintext item of key attributes
+// only, deleted between the job's read and its write, stays deleted: the
+// condition that the item is untouched must not hold for an item that is
+// gone (every other term of it, absent attributes, would).
+func TestEncryptRecreatesNoDeletedItem(t *testing.T) {
+	f := newFixture(t)
+	const i = 3
+	if err := f.putRaw(t.Context(), key(i)); err != nil {
+		t.Fatal(err)
+	}
+	db := raceOnce(f.db, func(ctx context.Context, sk int) {
+		if _, err := f.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &f.name, Key: key(sk)}); err != nil {
+			t.Error(err)
+		}
+	})
+	rep, err := Encrypt(t.Context(), db, f.name, f.a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.raw(i); got != nil {
+		t.Errorf("the deleted item was recreated: %s", show(got))
+	}
+	if rep.Scanned != 1 || rep.Skipped != 1 || rep.Rewritten != 0 || rep.Failed != 0 {
+		t.Errorf("report %+v", rep)
+	}
+}
