@@ -410,3 +410,36 @@ func TestEncryptRecreatesNoDeletedItem(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 }
+
+// TestEncryptTakesNoDescribedItemForPlaintext: an item with a material
+// description and no signature (an encrypted item whose signature was
+// removed) is not plaintext: it is reported at once, naming the
+// description, and left as it is, never written.
+func TestEncryptTakesNoDescribedItemForPlaintext(t *testing.T) {
+	f := newFixture(t)
+	const i = 5
+	f.fill(f.a, i+1)
+	stored := f.raw(i)
+	delete(stored, crypto.SignatureAttribute)
+	if err := f.putRaw(t.Context(), stored); err != nil {
+		t.Fatal(err)
+	}
+	var puts sync.Map
+	db := &hookDB{DB: f.db, before: func(_ context.Context, in *dynamodb.PutItemInput) {
+		puts.Store(in.Item["sk"].(*types.AttributeValueMemberN).Value, true)
+	}}
+	rep, err := Encrypt(t.Context(), db, f.name, f.a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFailures(t, rep, []int{i})
+	if _, put := puts.Load(strconv.Itoa(i)); put {
+		t.Error("Encrypt tried to write the item")
+	}
+	if len(rep.Failures) == 1 && !strings.Contains(rep.Failures[0].Reason, crypto.DescriptionAttribute) {
+		t.Errorf("reason %q does not name the material description", rep.Failures[0].Reason)
+	}
+	if d := itemDiff(f.raw(i), stored); d != "" {
+		t.Errorf("item changed:\n%s", d)
+	}
+}
