@@ -443,3 +443,31 @@ func TestEncryptTakesNoDescribedItemForPlaintext(t *testing.T) {
 		t.Errorf("item changed:\n%s", d)
 	}
 }
+
+// TestEncryptOddAttributeNames: attribute names an expression could not
+// spell (#, :, ., spaces, brackets, 300 bytes long) reach the condition
+// only through placeholders: the items are encrypted and decrypt back.
+func TestEncryptOddAttributeNames(t *testing.T) {
+	f := newFixture(t)
+	it := item(1, "d", 0)
+	for _, name := range []string{"#n0", ":v0", "a.b", "with space", "x[0]", "AND", strings.Repeat("l", 300)} {
+		it[name] = &types.AttributeValueMemberS{Value: name}
+	}
+	if err := f.putRaw(t.Context(), it); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Encrypt(t.Context(), f.db, f.name, f.a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rewritten != 1 || rep.Failed != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	plain, err := f.engine(f.a).Decrypt(t.Context(), f.raw(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := itemDiff(plain, it); d != "" {
+		t.Error(d)
+	}
+}
