@@ -193,10 +193,11 @@ func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, op
 // condition would exceed DynamoDB's 4 KB expression limit (hundreds of
 // attributes) is reported as failed, not written.
 //
-// Each item gets the beacons to declares, computed with to's BeaconKeys,
-// replacing any attribute of a beacon's name it had: encrypting a table
-// backfills its beacons, so that queries by an encrypted value find every
-// item.
+// Each plaintext item gets the beacons to declares, computed with to's
+// BeaconKeys, replacing any attribute of a beacon's name it had. An item
+// encrypted already is skipped as it is, beacons or not (one written
+// before the beacons were declared verifies without them): to backfill
+// the beacons of those, run Reencrypt from to to to afterwards.
 //
 // A to protection that signs nothing, or that declares beacons and has no
 // BeaconKeys, is refused with ddbcrypt.ErrInvalidConfig. The error is for
