@@ -191,6 +191,7 @@ func TestOptionsAreChecked(t *testing.T) {
 		{Segments: 4, SegmentRange: [2]int{3, 5}},
 		{Job: "no-table"},
 		{DryRun: true, Job: "j", CheckpointTable: "unused"},
+		{Segments: maxTotalSegments + 1}, // refused before a goroutine per segment is started
 	} {
 		if _, err := Verify(t.Context(), f.db, f.name, f.a, o); !errors.Is(err, ddbcrypt.ErrInvalidConfig) {
 			t.Errorf("Options %+v: %v, want ErrInvalidConfig", o, err)

@@ -15,8 +15,9 @@ import (
 
 // Options tune a job.
 type Options struct {
-	// Segments is the number of parallel scan segments; 0 chooses one per
-	// GiB of table (DescribeTable's size), at least 4 and at most 64.
+	// Segments is the number of parallel scan segments, at most DynamoDB's
+	// 1,000,000; 0 chooses one per GiB of table (DescribeTable's size), at
+	// least 4 and at most 64.
 	Segments int
 
 	// SegmentRange, when set, is the half-open range [A, B) of segments
@@ -338,6 +339,9 @@ func run(ctx context.Context, db DB, table, operation string, opts Options, prep
 		for _, c := range saved {
 			n = c.segments
 		}
+	}
+	if n > maxTotalSegments {
+		return fmt.Errorf("tableops: table %s: %w: %d segments, over DynamoDB's limit of %d", table, ddbcrypt.ErrInvalidConfig, n, maxTotalSegments)
 	}
 	first, end := 0, n
 	if opts.SegmentRange != [2]int{} {
