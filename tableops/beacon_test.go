@@ -75,6 +75,19 @@ func customerTable[T any](t *testing.T, db *dynamodb.Client, provider cmp.Provid
 	return name, tbl
 }
 
+// plainCustomers is customerTable holding the customers as plaintext
+// items, written behind the library.
+func plainCustomers(t *testing.T, db *dynamodb.Client, provider cmp.Provider, keys *beacon.Keys) (string, *mapper.Table[customer]) {
+	t.Helper()
+	name, tbl := customerTable[customer](t, db, provider, keys)
+	for i := range customers {
+		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &name, Item: customerItem(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return name, tbl
+}
+
 // mapperTable is the mapper's table of T called name, under provider and
 // beacon keys.
 func mapperTable[T any](t *testing.T, db *dynamodb.Client, name string, provider cmp.Provider, keys *beacon.Keys) *mapper.Table[T] {
@@ -156,12 +169,7 @@ func TestVerifyBeacons(t *testing.T) {
 func TestEncryptBackfillsBeacons(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	provider, keys := testenv.WrappedProvider(t), testenv.BeaconKeys(t)
-	name, tbl := customerTable[customer](t, db, provider, keys)
-	for i := range customers {
-		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &name, Item: customerItem(i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	name, tbl := plainCustomers(t, db, provider, keys)
 
 	rep, err := Encrypt(t.Context(), db, name, customerProtection(provider, true, nil), Options{})
 	if !errors.Is(err, ddbcrypt.ErrInvalidConfig) || !strings.Contains(err.Error(), `attribute "email"`) || rep.Scanned != 0 {
@@ -287,12 +295,7 @@ func TestDecryptDropsBeacons(t *testing.T) {
 func TestEncryptSkipsEncryptedItemsWithoutBeacons(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	provider, keys := testenv.WrappedProvider(t), testenv.BeaconKeys(t)
-	name, tbl := customerTable[customer](t, db, provider, keys)
-	for i := range customers {
-		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &name, Item: customerItem(i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	name, tbl := plainCustomers(t, db, provider, keys)
 	if _, err := Encrypt(t.Context(), db, name, customerProtection(provider, false, nil), Options{}); err != nil {
 		t.Fatal(err)
 	}
