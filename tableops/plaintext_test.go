@@ -446,13 +446,17 @@ func TestEncryptTakesNoDescribedItemForPlaintext(t *testing.T) {
 
 // TestEncryptOddAttributeNames: attribute names an expression could not
 // spell (#, :, ., spaces, brackets, 300 bytes long) reach the condition
-// only through placeholders: the items are encrypted and decrypt back.
+// only through placeholders, and empty values compare equal: the item is
+// encrypted and decrypts back.
 func TestEncryptOddAttributeNames(t *testing.T) {
 	f := newFixture(t)
 	it := item(1, "d", 0)
 	for _, name := range []string{"#n0", ":v0", "a.b", "with space", "x[0]", "AND", strings.Repeat("l", 300)} {
 		it[name] = &types.AttributeValueMemberS{Value: name}
 	}
+	// Empty values, which an equality term must compare too.
+	it["es"], it["eb"] = &types.AttributeValueMemberS{}, &types.AttributeValueMemberB{Value: []byte{}}
+	it["el"], it["em"] = &types.AttributeValueMemberL{Value: []types.AttributeValue{}}, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}
 	if err := f.putRaw(t.Context(), it); err != nil {
 		t.Fatal(err)
 	}
