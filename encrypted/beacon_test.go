@@ -115,3 +115,60 @@ func TestBeaconConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBeaconNotSuppliedByCaller: a beacon the caller puts in an item is
+// replaced on every write path (BatchWriteItem, TransactWriteItems), and
+// an update naming the beacon attribute, through a placeholder or in a
+// transaction, is refused before it is sent.
+func TestBeaconNotSuppliedByCaller(t *testing.T) {
+	t.Parallel()
+	db := testenv.DynamoDB(t)
+	table := createTable(t, db)
+	keys := testenv.BeaconKeys(t)
+	c := encrypted.NewClient(db, newProvider(t), encrypted.WithTable(table, encrypted.TableConfig{
+		Actions: testActions(), Beacons: []beacon.Spec{{Attribute: "email", Bits: 8}}, BeaconKeys: keys,
+	}))
+	want, err := c.Beacon(t.Context(), table, "email", s("a@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withStale := func(i int) map[string]types.AttributeValue {
+		item := key("p", i)
+		item["email"], item["ddbcrypt_b_email"] = s("a@example.com"), s("ff")
+		return item
+	}
+	if _, err := c.BatchWriteItem(t.Context(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{
+		table: {{PutRequest: &types.PutRequest{Item: withStale(1)}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(table), Item: withStale(2)}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		if got := rawGet(t, db, table, key("p", i))["ddbcrypt_b_email"]; !beacon.Equal(got, want) {
+			t.Errorf("item %d: stored beacon %#v, want %#v", i, got, want)
+		}
+	}
+	set := aws.String("SET #b = :b")
+	names, values := map[string]string{"#b": "ddbcrypt_b_email"}, map[string]types.AttributeValue{":b": s("ff")}
+	_, err = c.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: key("p", 1),
+		UpdateExpression: set, ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+	if !errors.Is(err, ddbcrypt.ErrInvalidItem) {
+		t.Errorf("UpdateItem of the beacon: %v, want ErrInvalidItem", err)
+	}
+	_, err = c.TransactWriteItems(t.Context(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: aws.String(table), Key: key("p", 2),
+			UpdateExpression: set, ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
+	}})
+	if !errors.Is(err, ddbcrypt.ErrInvalidItem) {
+		t.Errorf("TransactWriteItems update of the beacon: %v, want ErrInvalidItem", err)
+	}
+	for i := 1; i <= 2; i++ {
+		if got := rawGet(t, db, table, key("p", i))["ddbcrypt_b_email"]; !beacon.Equal(got, want) {
+			t.Errorf("item %d after the updates: stored beacon %#v", i, got)
+		}
+	}
+}

@@ -75,6 +75,19 @@ func customerTable[T any](t *testing.T, db *dynamodb.Client, provider cmp.Provid
 	return name, tbl
 }
 
+// plainCustomers is customerTable holding the customers as plaintext
+// items, written behind the library.
+func plainCustomers(t *testing.T, db *dynamodb.Client, provider cmp.Provider, keys *beacon.Keys) (string, *mapper.Table[customer]) {
+	t.Helper()
+	name, tbl := customerTable[customer](t, db, provider, keys)
+	for i := range customers {
+		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &name, Item: customerItem(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return name, tbl
+}
+
 // mapperTable is the mapper's table of T called name, under provider and
 // beacon keys.
 func mapperTable[T any](t *testing.T, db *dynamodb.Client, name string, provider cmp.Provider, keys *beacon.Keys) *mapper.Table[T] {
@@ -156,12 +169,7 @@ func TestVerifyBeacons(t *testing.T) {
 func TestEncryptBackfillsBeacons(t *testing.T) {
 	db := testenv.DynamoDB(t)
 	provider, keys := testenv.WrappedProvider(t), testenv.BeaconKeys(t)
-	name, tbl := customerTable[customer](t, db, provider, keys)
-	for i := range customers {
-		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &name, Item: customerItem(i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	name, tbl := plainCustomers(t, db, provider, keys)
 
 	rep, err := Encrypt(t.Context(), db, name, customerProtection(provider, true, nil), Options{})
 	if !errors.Is(err, ddbcrypt.ErrInvalidConfig) || !strings.Contains(err.Error(), `attribute "email"`) || rep.Scanned != 0 {
@@ -279,4 +287,28 @@ func TestDecryptDropsBeacons(t *testing.T) {
 		}
 		sameItem(t, fmt.Sprintf("item %d", i), stored, customerItem(i))
 	}
+}
+
+// TestEncryptSkipsEncryptedItemsWithoutBeacons: items encrypted before the
+// beacon was declared verify without it, so Encrypt skips them as they
+// are, beaconless; Reencrypt from the protection to itself backfills them.
+func TestEncryptSkipsEncryptedItemsWithoutBeacons(t *testing.T) {
+	db := testenv.DynamoDB(t)
+	provider, keys := testenv.WrappedProvider(t), testenv.BeaconKeys(t)
+	name, tbl := plainCustomers(t, db, provider, keys)
+	if _, err := Encrypt(t.Context(), db, name, customerProtection(provider, false, nil), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	to := customerProtection(provider, true, keys)
+	rep, err := Encrypt(t.Context(), db, name, to, Options{})
+	if err != nil || rep.Skipped != customers || rep.Rewritten != 0 {
+		t.Fatalf("Encrypt of encrypted items: %+v, %v; want all skipped", rep, err)
+	}
+	for c, err := range tbl.QueryBeacon("email", emailOf(0)).All(t.Context()) {
+		t.Fatalf("QueryBeacon before the backfill found %+v, %v; want nothing", c, err)
+	}
+	if rep, err = Reencrypt(t.Context(), db, name, to, to, Options{}); err != nil || rep.Rewritten != customers {
+		t.Fatalf("Reencrypt to itself: %+v, %v", rep, err)
+	}
+	wantFound(t, tbl)
 }

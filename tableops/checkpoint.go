@@ -192,6 +192,9 @@ func parseCheckpoint(item map[string]types.AttributeValue) (*checkpoint, error) 
 		return v.Value
 	}
 	cp := &checkpoint{segment: int(num(cpSegment)), segments: int(num(cpSegments)), table: str(cpTable), operation: str(cpOperation)}
+	if cp.segment < 0 || cp.segment >= cp.segments || cp.segments > maxTotalSegments {
+		errs = append(errs, fmt.Errorf("segment %d of %d: want 0 <= segment < segments <= %d", cp.segment, cp.segments, maxTotalSegments))
+	}
 	cp.counts = SegmentReport{
 		Segment: cp.segment, Scanned: num(cpScanned), Verified: num(cpVerified),
 		Rewritten: num(cpRewritten), Skipped: num(cpSkipped), Failed: num(cpFailed),

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/internal/testing/testenv"
@@ -191,6 +193,7 @@ func TestOptionsAreChecked(t *testing.T) {
 		{Segments: 4, SegmentRange: [2]int{3, 5}},
 		{Job: "no-table"},
 		{DryRun: true, Job: "j", CheckpointTable: "unused"},
+		{Segments: maxTotalSegments + 1}, // refused before a goroutine per segment is started
 	} {
 		if _, err := Verify(t.Context(), f.db, f.name, f.a, o); !errors.Is(err, ddbcrypt.ErrInvalidConfig) {
 			t.Errorf("Options %+v: %v, want ErrInvalidConfig", o, err)
@@ -307,4 +310,43 @@ func TestInterruptedJobCheckpointsMidPage(t *testing.T) {
 		t.Errorf("resumed job: %+v; want all %d items rewritten once, none handled again (skipped)", rep, n)
 	}
 	f.checkAllMoved(n)
+}
+
+// TestMalformedSegmentCountIsRefused: a checkpoint whose segment count is
+// 0, or whose segment is not one of them, is an unreadable checkpoint
+// (ErrInvalidItem), not a job of no segments nor a division by zero.
+func TestMalformedSegmentCountIsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.fill(f.a, 3)
+	cps := checkpointTable(t, f.db)
+	opts := Options{Segments: 2, Job: "j", CheckpointTable: cps}
+	if _, err := Verify(t.Context(), f.db, f.name, f.a, opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ segment, segments string }{{"0", "0"}, {"1", "-2"}, {"5", "2"}, {"-1", "2"}} {
+		for seg := range 2 {
+			_, err := f.db.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: &cps, Key: map[string]types.AttributeValue{
+				cpJob: &types.AttributeValueMemberS{Value: "j"}, cpSegment: &types.AttributeValueMemberN{Value: strconv.Itoa(seg)},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := f.db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &cps, Item: map[string]types.AttributeValue{
+			cpJob: &types.AttributeValueMemberS{Value: "j"}, cpSegment: &types.AttributeValueMemberN{Value: tt.segment},
+			cpSegments: &types.AttributeValueMemberN{Value: tt.segments}, cpTable: &types.AttributeValueMemberS{Value: f.name},
+			cpOperation: &types.AttributeValueMemberS{Value: "verify"}, cpDone: &types.AttributeValueMemberBOOL{},
+			cpScanned: &types.AttributeValueMemberN{Value: "0"}, cpVerified: &types.AttributeValueMemberN{Value: "0"},
+			cpRewritten: &types.AttributeValueMemberN{Value: "0"}, cpSkipped: &types.AttributeValueMemberN{Value: "0"},
+			cpFailed: &types.AttributeValueMemberN{Value: "0"},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Segments = 0
+		_, err = Verify(t.Context(), f.db, f.name, f.a, opts)
+		if !errors.Is(err, ddbcrypt.ErrInvalidItem) {
+			t.Errorf("segment %s of %s: %v, want ErrInvalidItem", tt.segment, tt.segments, err)
+		}
+	}
 }

@@ -15,8 +15,9 @@ import (
 
 // Options tune a job.
 type Options struct {
-	// Segments is the number of parallel scan segments; 0 chooses one per
-	// GiB of table (DescribeTable's size), at least 4 and at most 64.
+	// Segments is the number of parallel scan segments, at most DynamoDB's
+	// 1,000,000; 0 chooses one per GiB of table (DescribeTable's size), at
+	// least 4 and at most 64.
 	Segments int
 
 	// SegmentRange, when set, is the half-open range [A, B) of segments
@@ -175,7 +176,8 @@ func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, op
 // Verified stays zero: a plaintext item has nothing to verify.
 //
 // Each write is a PutItem whose condition holds only if the stored item
-// is still the plaintext item read: no signature and no material
+// is still the plaintext item read: it exists (an item deleted in between
+// is skipped, not recreated), no signature and no material
 // description attribute, every attribute read (but the primary key, which
 // the PutItem names) equal to the value read, and every attribute the to
 // actions name in their overrides but the item lacks still absent. DynamoDB
@@ -192,10 +194,11 @@ func Reencrypt(ctx context.Context, db DB, table string, from, to Protection, op
 // condition would exceed DynamoDB's 4 KB expression limit (hundreds of
 // attributes) is reported as failed, not written.
 //
-// Each item gets the beacons to declares, computed with to's BeaconKeys,
-// replacing any attribute of a beacon's name it had: encrypting a table
-// backfills its beacons, so that queries by an encrypted value find every
-// item.
+// Each plaintext item gets the beacons to declares, computed with to's
+// BeaconKeys, replacing any attribute of a beacon's name it had. An item
+// encrypted already is skipped as it is, beacons or not (one written
+// before the beacons were declared verifies without them): to backfill
+// the beacons of those, run Reencrypt from to to to afterwards.
 //
 // A to protection that signs nothing, or that declares beacons and has no
 // BeaconKeys, is refused with ddbcrypt.ErrInvalidConfig. The error is for
@@ -336,6 +339,9 @@ func run(ctx context.Context, db DB, table, operation string, opts Options, prep
 		for _, c := range saved {
 			n = c.segments
 		}
+	}
+	if n > maxTotalSegments {
+		return fmt.Errorf("tableops: table %s: %w: %d segments, over DynamoDB's limit of %d", table, ddbcrypt.ErrInvalidConfig, n, maxTotalSegments)
 	}
 	first, end := 0, n
 	if opts.SegmentRange != [2]int{} {

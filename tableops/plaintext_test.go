@@ -383,3 +383,95 @@ func TestRewritesRefuseUnsafeProtections(t *testing.T) {
 		}
 	}
 }
+
+// TestEncryptRecreatesNoDeletedItem: a plaintext item of key attributes
+// only, deleted between the job's read and its write, stays deleted: the
+// condition that the item is untouched must not hold for an item that is
+// gone (every other term of it, absent attributes, would).
+func TestEncryptRecreatesNoDeletedItem(t *testing.T) {
+	f := newFixture(t)
+	const i = 3
+	if err := f.putRaw(t.Context(), key(i)); err != nil {
+		t.Fatal(err)
+	}
+	db := raceOnce(f.db, func(ctx context.Context, sk int) {
+		if _, err := f.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &f.name, Key: key(sk)}); err != nil {
+			t.Error(err)
+		}
+	})
+	rep, err := Encrypt(t.Context(), db, f.name, f.a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.raw(i); got != nil {
+		t.Errorf("the deleted item was recreated: %s", show(got))
+	}
+	if rep.Scanned != 1 || rep.Skipped != 1 || rep.Rewritten != 0 || rep.Failed != 0 {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+// TestEncryptTakesNoDescribedItemForPlaintext: an item with a material
+// description and no signature (an encrypted item whose signature was
+// removed) is not plaintext: it is reported at once, naming the
+// description, and left as it is, never written.
+func TestEncryptTakesNoDescribedItemForPlaintext(t *testing.T) {
+	f := newFixture(t)
+	const i = 5
+	f.fill(f.a, i+1)
+	stored := f.raw(i)
+	delete(stored, crypto.SignatureAttribute)
+	if err := f.putRaw(t.Context(), stored); err != nil {
+		t.Fatal(err)
+	}
+	var puts sync.Map
+	db := &hookDB{DB: f.db, before: func(_ context.Context, in *dynamodb.PutItemInput) {
+		puts.Store(in.Item["sk"].(*types.AttributeValueMemberN).Value, true)
+	}}
+	rep, err := Encrypt(t.Context(), db, f.name, f.a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFailures(t, rep, []int{i})
+	if _, put := puts.Load(strconv.Itoa(i)); put {
+		t.Error("Encrypt tried to write the item")
+	}
+	if len(rep.Failures) == 1 && !strings.Contains(rep.Failures[0].Reason, crypto.DescriptionAttribute) {
+		t.Errorf("reason %q does not name the material description", rep.Failures[0].Reason)
+	}
+	if d := itemDiff(f.raw(i), stored); d != "" {
+		t.Errorf("item changed:\n%s", d)
+	}
+}
+
+// TestEncryptOddAttributeNames: attribute names an expression could not
+// spell (#, :, ., spaces, brackets, 300 bytes long) reach the condition
+// only through placeholders, and empty values compare equal: the item is
+// encrypted and decrypts back.
+func TestEncryptOddAttributeNames(t *testing.T) {
+	f := newFixture(t)
+	it := item(1, "d", 0)
+	for _, name := range []string{"#n0", ":v0", "a.b", "with space", "x[0]", "AND", strings.Repeat("l", 300)} {
+		it[name] = &types.AttributeValueMemberS{Value: name}
+	}
+	// Empty values, which an equality term must compare too.
+	it["es"], it["eb"] = &types.AttributeValueMemberS{}, &types.AttributeValueMemberB{Value: []byte{}}
+	it["el"], it["em"] = &types.AttributeValueMemberL{Value: []types.AttributeValue{}}, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}
+	if err := f.putRaw(t.Context(), it); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Encrypt(t.Context(), f.db, f.name, f.a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rewritten != 1 || rep.Failed != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	plain, err := f.engine(f.a).Decrypt(t.Context(), f.raw(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := itemDiff(plain, it); d != "" {
+		t.Error(d)
+	}
+}

@@ -2,6 +2,7 @@ package tableops
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 )
@@ -40,7 +41,10 @@ func (b *bucket) wait(ctx context.Context) error {
 	if debt >= 0 {
 		return nil
 	}
-	return b.sleep(ctx, time.Duration(-debt/b.rate*float64(time.Second)))
+	// A tiny rate's wait overflows a Duration, whose conversion would
+	// wrap to a negative wait: 146 years (half the longest Duration, which
+	// a float64 cannot hold exactly) is as good as forever.
+	return b.sleep(ctx, time.Duration(min(-debt/b.rate*float64(time.Second), float64(math.MaxInt64/2))))
 }
 
 // sleepCtx sleeps for d, or until ctx ends.

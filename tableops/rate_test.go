@@ -153,3 +153,19 @@ func TestRateAndProgress(t *testing.T) {
 		t.Errorf("half the segments: progress total %d, want %d", last.Total, n/2)
 	}
 }
+
+// A rate so low that the wait overflows a time.Duration still waits (146
+// years), rather than wrapping to a negative wait that lets
+// every item through at once.
+func TestBucketTinyRateStillWaits(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1000, 0)}
+	b := fakeBucket(1e-12, c, false)
+	for range 2 {
+		if err := b.wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.sleeps) != 1 || c.sleeps[0] <= 0 {
+		t.Errorf("sleeps %v, want one positive", c.sleeps)
+	}
+}

@@ -163,9 +163,12 @@ func (j *job) unchanged(stored map[string]types.AttributeValue) *condition {
 // still plaintext: no signature and no material description, every
 // attribute read equal to its value, and every attribute the to actions
 // name but the item lacks still absent. See Encrypt for what it cannot
-// detect.
+// detect. Its first term, that the item exists, keeps a job from
+// recreating an item deleted since it was read: every other term may hold
+// for an item that is gone (a key-only item's all are absences).
 func (j *job) untouched(stored map[string]types.AttributeValue) *condition {
 	c := &condition{}
+	c.terms = append(c.terms, "attribute_exists("+c.name(j.info.Keys.Partition)+")")
 	c.absent(crypto.SignatureAttribute)
 	c.absent(crypto.DescriptionAttribute)
 	for _, name := range j.candidates(stored, j.to.Policy().Actions()) {

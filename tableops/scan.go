@@ -38,6 +38,9 @@ const (
 	maxSegments = 64
 )
 
+// maxTotalSegments is DynamoDB's limit on a Scan's TotalSegments.
+const maxTotalSegments = 1_000_000
+
 // defaultSegments is the number of scan segments for a table of size
 // bytes.
 func defaultSegments(size int64) int {
