@@ -158,8 +158,16 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	if _, err := rand.Read(ivs); err != nil {
 		return nil, fmt.Errorf("generating the IVs: %w", err)
 	}
-	ctBuf := make([]byte, 0, ctSize)
-	values := make([]types.AttributeValueMemberB, nEncrypted)
+	// The ciphertexts and the material description share one allocation,
+	// and so do their B values and the signature's: two per item, not one
+	// per attribute. The full slice expressions keep the description out of
+	// the ciphertexts' reach.
+	own = signingAlgorithmEntry(own, mat.SigningKey)
+	descSize := descriptionSize(mat.MaterialDescription, own)
+	slab := make([]byte, ctSize+descSize)
+	ctBuf := slab[:0:ctSize]
+	desc := appendDescription(slab[ctSize:ctSize:ctSize+descSize], mat.MaterialDescription, own)
+	values := make([]types.AttributeValueMemberB, nEncrypted+2)
 	for i := range signed {
 		s := &signed[i]
 		if !s.encrypted {
@@ -178,13 +186,12 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		s.value, values = &values[0], values[1:]
 		out[s.name] = s.value
 	}
-	own = signingAlgorithmEntry(own, mat.SigningKey)
 	sig, err := sign(mat.SigningKey, &e.hashes, ec.TableName, signed)
 	if err != nil {
 		return nil, err
 	}
-	out[SignatureAttribute] = &types.AttributeValueMemberB{Value: sig}
-	out[DescriptionAttribute] = &types.AttributeValueMemberB{Value: encodeDescription(mat.MaterialDescription, own)}
+	values[0].Value, values[1].Value = sig, desc
+	out[SignatureAttribute], out[DescriptionAttribute] = &values[0], &values[1]
 	return out, nil
 }
 

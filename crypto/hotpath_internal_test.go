@@ -47,17 +47,21 @@ func TestNameHashes(t *testing.T) {
 	}
 }
 
-// TestEncodeDescriptionWith checks that the encryptor's own entries replace
+// TestAppendDescriptionWith checks that the encryptor's own entries replace
 // the provider's of the same key, byte for byte as if merged into one map.
-func TestEncodeDescriptionWith(t *testing.T) {
+func TestAppendDescriptionWith(t *testing.T) {
 	provider := map[string]string{"z": "last", DescSymmetricMode: "/GCM/NoPadding", "a": "first"}
 	own := []descEntry{{DescSymmetricMode, SymmetricModeCBC}, {DescSigningAlgorithm, "SHA256withRSA"}}
 	merged := map[string]string{"z": "last", DescSymmetricMode: SymmetricModeCBC, "a": "first", DescSigningAlgorithm: "SHA256withRSA"}
-	if got, want := encodeDescription(provider, own), EncodeMaterialDescription(merged); string(got) != string(want) {
-		t.Errorf("encodeDescription = %q, want %q", got, want)
+	got := appendDescription([]byte("prefix"), provider, own)
+	if want := EncodeMaterialDescription(merged); string(got) != "prefix"+string(want) {
+		t.Errorf("appendDescription = %q, want %q after the prefix", got, want)
+	}
+	if n := descriptionSize(provider, own); n != len(got)-len("prefix") {
+		t.Errorf("descriptionSize = %d, want %d", n, len(got)-len("prefix"))
 	}
 	if provider[DescSymmetricMode] != "/GCM/NoPadding" || len(provider) != 3 {
-		t.Error("encodeDescription changed the provider's map")
+		t.Error("appendDescription changed the provider's map")
 	}
 }
 
