@@ -157,7 +157,7 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 		for k := range v.Value {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, ord.compareStrings)
+		sortStrings(keys, ord)
 		for _, k := range keys {
 			dst = appendString(appendTag(dst, tagS), k)
 			var err error
@@ -170,6 +170,17 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 		return dst, fmt.Errorf("%w: nil attribute value", ddbcrypt.ErrInvalidItem)
 	}
 	return dst, fmt.Errorf("%w: unsupported attribute value type %T", ddbcrypt.ErrInvalidItem, av)
+}
+
+// sortStrings sorts keys in the ordering: natively, which is cheaper than
+// the Java comparison, unless a key holds a character on which the
+// orderings disagree.
+func sortStrings(keys []string, ord ordering) {
+	if ord == javaOrder && slices.ContainsFunc(keys, stringDiverges) {
+		slices.SortFunc(keys, ord.compareStrings)
+		return
+	}
+	slices.Sort(keys)
 }
 
 // maxHintValues bounds the values sizeHint looks at. More than DynamoDB's
