@@ -99,20 +99,40 @@ func DecodeMaterialDescription(b []byte) (map[string]string, error) {
 	if v := binary.BigEndian.Uint32(b); v != descriptionVersion {
 		return nil, bad("unsupported version %d", v)
 	}
-	d := deserializer{data: b, text: string(b), pos: 4}
+	// owned: bytes returns slices of b, which descString copies or maps
+	// to a constant.
+	d := deserializer{data: b, pos: 4, owned: true}
 	desc := make(map[string]string)
 	for d.pos < len(d.data) {
-		k, err := d.str()
+		k, err := d.bytes()
 		if err != nil {
 			return nil, bad("truncated key: %v", err)
 		}
-		v, err := d.str()
+		v, err := d.bytes()
 		if err != nil {
 			return nil, bad("truncated value of %q: %v", k, err)
 		}
-		desc[k] = v
+		desc[descString(k)] = descString(v)
 	}
 	return desc, nil
+}
+
+// knownDescStrings are the keys and values most descriptions hold.
+var knownDescStrings = [...]string{
+	DescSymmetricMode, SymmetricModeCBC, DescSigningAlgorithm,
+	cmp.DescEnvelopeKey, cmp.DescEnvelopeAlgorithm, cmp.DescWrapAlgorithm, cmp.DescSigningAlgorithm,
+	"AES/256", cmp.WrapAlgorithmAES, cmp.WrapAlgorithmKMS,
+}
+
+// descString returns b as a string: one of knownDescStrings without an
+// allocation (a Static item's description takes none), or a copy.
+func descString(b []byte) string {
+	for _, k := range knownDescStrings {
+		if string(b) == k {
+			return k
+		}
+	}
+	return string(b)
 }
 
 // checkDescription refuses values of the encryptor's own entries that this

@@ -211,3 +211,19 @@ func TestPlainBuf(t *testing.T) {
 		t.Error("put left plaintext in the buffer")
 	}
 }
+
+// TestDecodeDescriptionCopies checks that a decoded description shares no
+// memory with the item's bytes, whose owner may reuse them, whether its
+// strings are known constants or copies.
+func TestDecodeDescriptionCopies(t *testing.T) {
+	want := map[string]string{DescSymmetricMode: SymmetricModeCBC, "custom-key": "custom value"}
+	b := EncodeMaterialDescription(want)
+	got, err := DecodeMaterialDescription(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(b)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after the input was overwritten, the description is %q, want %q", got, want)
+	}
+}
