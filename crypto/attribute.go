@@ -135,39 +135,109 @@ func withIV(mode *cipher.BlockMode, b cipher.Block, iv []byte, newMode func(ciph
 	return *mode
 }
 
-// ciphertextSizeHint is the size of IV ‖ ciphertext of av, exact unless av
-// holds numbers that are not canonical yet.
-func ciphertextSizeHint(av types.AttributeValue) int {
-	n := sizeHint(av)
-	return blockSize + n + blockSize - n%blockSize
-}
-
-// encrypt serializes av into buf (whose capacity should be
-// ciphertextSizeHint(av)) and returns IV ‖ AES-CBC(serialization), with the
-// 16 random bytes iv as the IV. The value is serialized straight into the
-// output and encrypted in place.
-func (c *attributeCipher) encrypt(av types.AttributeValue, buf, iv []byte) ([]byte, error) {
+// streamable returns the tag and bytes of a B or S value of at least
+// minStreamed bytes, which encryptStreamed encrypts from its own bytes.
+func streamable(av types.AttributeValue) (tag byte, v []byte, ok bool) {
 	switch v := av.(type) {
 	case *types.AttributeValueMemberB:
-		if len(v.Value) >= minStreamed {
-			return c.encryptStreamed(tagB, v.Value, buf, iv)
-		}
+		return tagB, v.Value, len(v.Value) >= minStreamed
 	case *types.AttributeValueMemberS:
-		if len(v.Value) >= minStreamed {
-			// Only read, by the cipher: the string's bytes are never written.
-			return c.encryptStreamed(tagS, unsafe.Slice(unsafe.StringData(v.Value), len(v.Value)), buf, iv)
-		}
+		// Only read, by the cipher: the string's bytes are never written.
+		return tagS, unsafe.Slice(unsafe.StringData(v.Value), len(v.Value)), len(v.Value) >= minStreamed
 	}
-	out, err := appendAttribute(append(buf[:0], iv[:blockSize]...), av, javaOrder, 0)
+	return 0, nil, false
+}
+
+// streamedSize is the size of IV ‖ ciphertext of a B or S value of n bytes.
+func streamedSize(n int) int {
+	const header = 6 // tag and length
+	return blockSize + header + n + blockSize - (header+n)%blockSize
+}
+
+// appendPadded appends the serialization of av with its PKCS#7 padding.
+func appendPadded(dst []byte, av types.AttributeValue) ([]byte, error) {
+	start := len(dst)
+	out, err := appendAttribute(dst, av, javaOrder, 0)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	pad := blockSize - (len(out)-blockSize)%blockSize
+	pad := blockSize - (len(out)-start)%blockSize
 	for range pad {
 		out = append(out, byte(pad))
 	}
-	c.encrypter(out[:blockSize]).CryptBlocks(out[blockSize:], out[blockSize:])
-	return out[:len(out):len(out)], nil
+	return out, nil
+}
+
+// seal writes IV ‖ AES-CBC(padded) into out, 16 bytes longer than padded,
+// with the 16 random bytes iv as the IV.
+func (c *attributeCipher) seal(out, iv, padded []byte) {
+	copy(out, iv[:blockSize])
+	c.encrypter(out[:blockSize]).CryptBlocks(out[blockSize:], padded)
+}
+
+// plainBuf holds the padded serializations of the values of one item that
+// EncryptItem encrypts, so that their ciphertext sizes are known exactly
+// before the item's one ciphertext allocation, without a walk of the values
+// to size them. It is recycled through plainPool and holds plaintext: put
+// wipes it, and a growth wipes the array it leaves (the arrays append goes
+// through inside one value cannot be reached; once the pooled buffer has
+// grown to the items' size, there are none).
+type plainBuf struct{ b []byte }
+
+var plainPool = sync.Pool{New: func() any { return new(plainBuf) }}
+
+// maxPooledPlain bounds the buffer kept for the next item: one item with
+// a large nested value does not pin its size.
+const maxPooledPlain = 64 << 10
+
+func getPlainBuf() *plainBuf { return plainPool.Get().(*plainBuf) }
+
+// put wipes p and returns it to plainPool.
+func (p *plainBuf) put() {
+	clear(p.b)
+	if cap(p.b) > maxPooledPlain {
+		return
+	}
+	p.b = p.b[:0]
+	plainPool.Put(p)
+}
+
+// serializeEncrypted sets the plaintext of each encrypted attribute that is
+// not streamable to its padded serialization in p, and returns the size of
+// IV ‖ ciphertext of all encrypted attributes.
+func (p *plainBuf) serializeEncrypted(signed []signedAttribute) (int, error) {
+	size := 0
+	for i := range signed {
+		s := &signed[i]
+		if !s.encrypted {
+			continue
+		}
+		if _, v, ok := streamable(s.value); ok {
+			size += streamedSize(len(v))
+			continue
+		}
+		start := len(p.b)
+		b, err := appendPadded(p.b, s.value)
+		if cap(b) != cap(p.b) {
+			clear(p.b[:cap(p.b)])
+		}
+		p.b = b // also on error: put wipes what was written
+		if err != nil {
+			return 0, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
+		}
+		s.plaintext = b[start:]
+		size += blockSize + len(b) - start
+	}
+	// A growth moved the earlier plaintexts: point them into the last array.
+	off := 0
+	for i := range signed {
+		if s := &signed[i]; s.plaintext != nil {
+			n := len(s.plaintext)
+			s.plaintext = p.b[off : off+n : off+n]
+			off += n
+		}
+	}
+	return size, nil
 }
 
 // minStreamed is the size from which a binary or string value is encrypted
@@ -175,23 +245,17 @@ func (c *attributeCipher) encrypt(av types.AttributeValue, buf, iv []byte) ([]by
 // into the output first: below it, the copy costs less than the extra calls.
 const minStreamed = 4 << 10
 
-// encryptStreamed returns IV ‖ AES-CBC(serialization) of a B or S value
+// encryptStreamed writes IV ‖ AES-CBC(serialization) of a B or S value
 // (tag) of bytes v, len(v) >= minStreamed, without copying v into the output
 // first: a 300 KB blob would otherwise be copied once more than it is
 // encrypted. The serialization is the 6-byte tag and length, v and the
 // padding; CBC chains across CryptBlocks calls, so the first block (header
 // and the start of v), the whole blocks of v read in place, and the last
 // block (the rest of v and the padding) are encrypted one after the other
-// into buf (allocated when its capacity is short).
-func (c *attributeCipher) encryptStreamed(tag byte, v, buf, iv []byte) ([]byte, error) {
+// into out, of streamedSize(len(v)) bytes.
+func (c *attributeCipher) encryptStreamed(tag byte, v, out, iv []byte) {
 	const header = 6
-	n := header + len(v)
-	pad := blockSize - n%blockSize
-	size := blockSize + n + pad
-	if cap(buf) < size {
-		buf = make([]byte, size)
-	}
-	out := buf[:size:size]
+	pad := blockSize - (header+len(v))%blockSize
 	copy(out, iv[:blockSize])
 	mode := c.encrypter(out[:blockSize])
 
@@ -210,7 +274,6 @@ func (c *attributeCipher) encryptStreamed(tag byte, v, buf, iv []byte) ([]byte, 
 		last[i] = byte(pad)
 	}
 	mode.CryptBlocks(last, last)
-	return out, nil
 }
 
 // open decrypts IV ‖ ciphertext ct into buf (len(ct)−16 bytes) and returns

@@ -31,31 +31,48 @@ const descriptionVersion = 0
 // entries sorted by key, as Python writes it (Java's order is arbitrary;
 // readers accept any). An empty description is four zero bytes.
 func EncodeMaterialDescription(d map[string]string) []byte {
-	return encodeDescription(d, nil)
+	return appendDescription(make([]byte, 0, descriptionSize(d, nil)), d, nil)
 }
 
 // descEntry is one entry of a material description.
 type descEntry struct{ key, value string }
 
-// encodeDescription serializes d with the entries of set added, replacing
-// those of d with the same key: the item encryptor's own entries, written
-// without copying the provider's map.
-func encodeDescription(d map[string]string, set []descEntry) []byte {
-	var small [16]string // most descriptions: keys sorted on the stack
-	keys := small[:0]
+// overridden reports whether set replaces the entry k of the provider's
+// description.
+func overridden(set []descEntry, k string) bool {
+	return slices.ContainsFunc(set, func(e descEntry) bool { return e.key == k })
+}
+
+// descriptionSize is the length of the serialization of d with the entries
+// of set, so that EncryptItem can give it room in the item's one buffer.
+func descriptionSize(d map[string]string, set []descEntry) int {
 	size := 4
 	for k, v := range d {
-		if !slices.ContainsFunc(set, func(e descEntry) bool { return e.key == k }) {
-			keys = append(keys, k)
+		if !overridden(set, k) {
 			size += 8 + len(k) + len(v)
 		}
 	}
 	for _, e := range set {
-		keys = append(keys, e.key)
 		size += 8 + len(e.key) + len(e.value)
 	}
+	return size
+}
+
+// appendDescription appends the serialization of d with the entries of set
+// added, replacing those of d with the same key: the item encryptor's own
+// entries, written without copying the provider's map.
+func appendDescription(out []byte, d map[string]string, set []descEntry) []byte {
+	var small [16]string // most descriptions: keys sorted on the stack
+	keys := small[:0]
+	for k := range d {
+		if !overridden(set, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, e := range set {
+		keys = append(keys, e.key)
+	}
 	slices.Sort(keys)
-	out := make([]byte, 0, size)
 	out = binary.BigEndian.AppendUint32(out, descriptionVersion)
 	for _, k := range keys {
 		v, ok := d[k]
@@ -82,20 +99,40 @@ func DecodeMaterialDescription(b []byte) (map[string]string, error) {
 	if v := binary.BigEndian.Uint32(b); v != descriptionVersion {
 		return nil, bad("unsupported version %d", v)
 	}
-	d := deserializer{data: b, text: string(b), pos: 4}
+	// owned: bytes returns slices of b, which descString copies or maps
+	// to a constant.
+	d := deserializer{data: b, pos: 4, owned: true}
 	desc := make(map[string]string)
 	for d.pos < len(d.data) {
-		k, err := d.str()
+		k, err := d.bytes()
 		if err != nil {
 			return nil, bad("truncated key: %v", err)
 		}
-		v, err := d.str()
+		v, err := d.bytes()
 		if err != nil {
 			return nil, bad("truncated value of %q: %v", k, err)
 		}
-		desc[k] = v
+		desc[descString(k)] = descString(v)
 	}
 	return desc, nil
+}
+
+// knownDescStrings are the keys and values most descriptions hold.
+var knownDescStrings = [...]string{
+	DescSymmetricMode, SymmetricModeCBC, DescSigningAlgorithm,
+	cmp.DescEnvelopeKey, cmp.DescEnvelopeAlgorithm, cmp.DescWrapAlgorithm, cmp.DescSigningAlgorithm,
+	"AES/256", cmp.WrapAlgorithmAES, cmp.WrapAlgorithmKMS,
+}
+
+// descString returns b as a string: one of knownDescStrings without an
+// allocation (a Static item's description takes none), or a copy.
+func descString(b []byte) string {
+	for _, k := range knownDescStrings {
+		if string(b) == k {
+			return k
+		}
+	}
+	return string(b)
 }
 
 // checkDescription refuses values of the encryptor's own entries that this

@@ -123,13 +123,13 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		own = append(own, descEntry{DescSymmetricMode, SymmetricModeCBC})
 	}
 
-	// Sort the attributes by action, sizing the encrypted ones, so that their
-	// ciphertexts and values take one allocation per item rather than one
-	// per attribute.
+	// Sort the attributes by action, then serialize the encrypted ones, so
+	// that their ciphertexts and values take one allocation per item rather
+	// than one per attribute.
 	out := make(map[string]types.AttributeValue, len(item)+2)
 	var small [maxStackAttributes]signedAttribute // most items: no allocation
 	signed := small[:0]
-	nEncrypted, ctSize := 0, 0
+	nEncrypted := 0
 	for name, av := range item {
 		switch act := actions.of(name, &c); act {
 		case DoNothing:
@@ -142,9 +142,14 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: fmt.Errorf("%w: the attribute is to be encrypted but the provider gave no encryption key", ddbcrypt.ErrNoMaterials)}
 			}
 			nEncrypted++
-			ctSize += ciphertextSizeHint(av)
 			signed = append(signed, signedAttribute{name: name, value: av, encrypted: true})
 		}
+	}
+	plain := getPlainBuf()
+	defer plain.put()
+	ctSize, err := plain.serializeEncrypted(signed)
+	if err != nil {
+		return nil, err
 	}
 	// The IVs of all attributes come from one read of the random source: a
 	// read per attribute cost more than encrypting a small attribute.
@@ -158,8 +163,16 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	if _, err := rand.Read(ivs); err != nil {
 		return nil, fmt.Errorf("generating the IVs: %w", err)
 	}
-	ctBuf := make([]byte, 0, ctSize)
-	values := make([]types.AttributeValueMemberB, nEncrypted)
+	// The ciphertexts and the material description share one allocation,
+	// and so do their B values and the signature's: two per item, not one
+	// per attribute. The full slice expressions keep the description out of
+	// the ciphertexts' reach.
+	own = signingAlgorithmEntry(own, mat.SigningKey)
+	descSize := descriptionSize(mat.MaterialDescription, own)
+	slab := make([]byte, ctSize+descSize)
+	ctBuf := slab[:ctSize:ctSize]
+	desc := appendDescription(slab[ctSize:ctSize:ctSize+descSize], mat.MaterialDescription, own)
+	values := make([]types.AttributeValueMemberB, nEncrypted+2)
 	for i := range signed {
 		s := &signed[i]
 		if !s.encrypted {
@@ -167,24 +180,25 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		}
 		iv := ivs[:blockSize]
 		ivs = ivs[blockSize:]
-		ct, err := enc.encrypt(s.value, ctBuf[len(ctBuf):len(ctBuf):cap(ctBuf)], iv)
-		if err != nil {
-			return nil, &ddbcrypt.AttributeError{Attribute: s.name, Err: err}
+		var n int
+		if tag, v, ok := streamable(s.value); ok {
+			n = streamedSize(len(v))
+			enc.encryptStreamed(tag, v, ctBuf[:n:n], iv)
+		} else {
+			n = blockSize + len(s.plaintext)
+			enc.seal(ctBuf[:n:n], iv, s.plaintext)
+			s.plaintext = nil
 		}
-		if len(ct) <= cap(ctBuf)-len(ctBuf) { // it fit: it is in ctBuf
-			ctBuf = ctBuf[:len(ctBuf)+len(ct)]
-		}
-		values[0].Value = ct
+		values[0].Value, ctBuf = ctBuf[:n:n], ctBuf[n:]
 		s.value, values = &values[0], values[1:]
 		out[s.name] = s.value
 	}
-	own = signingAlgorithmEntry(own, mat.SigningKey)
 	sig, err := sign(mat.SigningKey, &e.hashes, ec.TableName, signed)
 	if err != nil {
 		return nil, err
 	}
-	out[SignatureAttribute] = &types.AttributeValueMemberB{Value: sig}
-	out[DescriptionAttribute] = &types.AttributeValueMemberB{Value: encodeDescription(mat.MaterialDescription, own)}
+	values[0].Value, values[1].Value = sig, desc
+	out[SignatureAttribute], out[DescriptionAttribute] = &values[0], &values[1]
 	return out, nil
 }
 

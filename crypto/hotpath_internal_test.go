@@ -47,17 +47,21 @@ func TestNameHashes(t *testing.T) {
 	}
 }
 
-// TestEncodeDescriptionWith checks that the encryptor's own entries replace
+// TestAppendDescriptionWith checks that the encryptor's own entries replace
 // the provider's of the same key, byte for byte as if merged into one map.
-func TestEncodeDescriptionWith(t *testing.T) {
+func TestAppendDescriptionWith(t *testing.T) {
 	provider := map[string]string{"z": "last", DescSymmetricMode: "/GCM/NoPadding", "a": "first"}
 	own := []descEntry{{DescSymmetricMode, SymmetricModeCBC}, {DescSigningAlgorithm, "SHA256withRSA"}}
 	merged := map[string]string{"z": "last", DescSymmetricMode: SymmetricModeCBC, "a": "first", DescSigningAlgorithm: "SHA256withRSA"}
-	if got, want := encodeDescription(provider, own), EncodeMaterialDescription(merged); string(got) != string(want) {
-		t.Errorf("encodeDescription = %q, want %q", got, want)
+	got := appendDescription([]byte("prefix"), provider, own)
+	if want := EncodeMaterialDescription(merged); string(got) != "prefix"+string(want) {
+		t.Errorf("appendDescription = %q, want %q after the prefix", got, want)
+	}
+	if n := descriptionSize(provider, own); n != len(got)-len("prefix") {
+		t.Errorf("descriptionSize = %d, want %d", n, len(got)-len("prefix"))
 	}
 	if provider[DescSymmetricMode] != "/GCM/NoPadding" || len(provider) != 3 {
-		t.Error("encodeDescription changed the provider's map")
+		t.Error("appendDescription changed the provider's map")
 	}
 }
 
@@ -103,7 +107,7 @@ func TestBlockCache(t *testing.T) {
 
 // TestEncryptStreamed checks that a value encrypted from its own bytes
 // decrypts to its canonical serialization and padding, for lengths all
-// around the block boundaries, and fills the buffer the size hint asks for.
+// around the block boundaries, in the size streamedSize gives.
 func TestEncryptStreamed(t *testing.T) {
 	block, err := aes.NewCipher(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
@@ -116,15 +120,12 @@ func TestEncryptStreamed(t *testing.T) {
 		}
 		for _, av := range []types.AttributeValue{&types.AttributeValueMemberB{Value: data}, &types.AttributeValueMemberS{Value: string(data)}} {
 			c := attributeCipher{block: block}
-			hint := ciphertextSizeHint(av)
-			buf := make([]byte, 0, hint)
-			ct, err := c.encrypt(av, buf, bytes.Repeat([]byte{byte(n)}, aes.BlockSize))
-			if err != nil {
-				t.Fatal(err)
+			tag, v, ok := streamable(av)
+			if !ok {
+				t.Fatalf("%T of %d bytes is not streamable", av, n)
 			}
-			if len(ct) != hint || &ct[0] != &buf[:1][0] {
-				t.Fatalf("%d bytes: ciphertext of %d bytes outside the hinted buffer of %d", n, len(ct), hint)
-			}
+			ct := make([]byte, streamedSize(len(v)))
+			c.encryptStreamed(tag, v, ct, bytes.Repeat([]byte{byte(n)}, aes.BlockSize))
 			pt := make([]byte, len(ct)-aes.BlockSize)
 			cipher.NewCBCDecrypter(block, ct[:aes.BlockSize]).CryptBlocks(pt, ct[aes.BlockSize:])
 			ser, _ := SerializeAttribute(av)
@@ -171,5 +172,58 @@ func TestCountValues(t *testing.T) {
 		bad := bytes.Clone(ser)
 		bad[i] ^= 0xff
 		countValues(bad, &counts)
+	}
+}
+
+// TestPlainBuf checks that the serializations EncryptItem encrypts are the
+// padded serializations of the values, also after the buffer grew under
+// them, that streamable values are only sized, and that put leaves no
+// plaintext behind.
+func TestPlainBuf(t *testing.T) {
+	big := &types.AttributeValueMemberB{Value: bytes.Repeat([]byte{9}, minStreamed)}
+	signed := []signedAttribute{{name: "pk", value: &types.AttributeValueMemberS{Value: "key"}}, {name: "streamed", value: big, encrypted: true}}
+	for i := range 20 { // far more than a fresh buffer holds: it grows
+		signed = append(signed, signedAttribute{name: fmt.Sprint("a", i), encrypted: true,
+			value: &types.AttributeValueMemberS{Value: strings.Repeat("secret ", i*10)}})
+	}
+	p := &plainBuf{}
+	size, err := p.serializeEncrypted(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := streamedSize(len(big.Value))
+	for _, s := range signed[2:] {
+		padded, _ := appendPadded(nil, s.value)
+		if !bytes.Equal(s.plaintext, padded) {
+			t.Fatalf("%s: plaintext is not the padded serialization", s.name)
+		}
+		want += aes.BlockSize + len(padded)
+	}
+	if signed[0].plaintext != nil || signed[1].plaintext != nil {
+		t.Error("a sign-only or streamable value was serialized")
+	}
+	if size != want {
+		t.Errorf("size = %d, want %d", size, want)
+	}
+	all := p.b[:cap(p.b)]
+	p.put()
+	if bytes.ContainsFunc(all, func(r rune) bool { return r != 0 }) {
+		t.Error("put left plaintext in the buffer")
+	}
+}
+
+// TestDecodeDescriptionCopies checks that a decoded description shares no
+// memory with the item's bytes, whose owner may reuse them, whether its
+// strings are known constants or copies.
+func TestDecodeDescriptionCopies(t *testing.T) {
+	want := map[string]string{DescSymmetricMode: SymmetricModeCBC, "custom-key": "custom value"}
+	b := EncodeMaterialDescription(want)
+	got, err := DecodeMaterialDescription(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(b)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after the input was overwritten, the description is %q, want %q", got, want)
 	}
 }

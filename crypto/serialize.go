@@ -149,19 +149,20 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
 		}
 		dst = appendLen(appendTag(dst, tagM), len(v.Value))
-		// Most maps are small: sort their keys on the stack rather than in
-		// an allocation per map. The keys of an encrypted value are
-		// plaintext; the frame holding them is gone on return.
-		var small [16]string
-		keys := small[:0]
-		for k := range v.Value {
-			keys = append(keys, k)
+		// Most maps are small: sort their entries on the stack rather than
+		// in an allocation per map, with their values, so that no key is
+		// looked up again. The entries of an encrypted value are plaintext;
+		// the frame holding them is gone on return.
+		var small [16]mapEntry
+		entries := small[:0]
+		for k, el := range v.Value {
+			entries = append(entries, mapEntry{k, el})
 		}
-		slices.SortFunc(keys, ord.compareStrings)
-		for _, k := range keys {
-			dst = appendString(appendTag(dst, tagS), k)
+		sortEntries(entries, ord)
+		for _, e := range entries {
+			dst = appendString(appendTag(dst, tagS), e.key)
 			var err error
-			if dst, err = appendAttribute(dst, v.Value[k], ord, depth+1); err != nil {
+			if dst, err = appendAttribute(dst, e.value, ord, depth+1); err != nil {
 				return dst, err // not naming k: a map key of an encrypted value is plaintext
 			}
 		}
@@ -170,6 +171,23 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 		return dst, fmt.Errorf("%w: nil attribute value", ddbcrypt.ErrInvalidItem)
 	}
 	return dst, fmt.Errorf("%w: unsupported attribute value type %T", ddbcrypt.ErrInvalidItem, av)
+}
+
+// mapEntry is one entry of a map value.
+type mapEntry struct {
+	key   string
+	value types.AttributeValue
+}
+
+// sortEntries sorts entries by key in the ordering: natively, which is
+// cheaper than the Java comparison (it decodes runes), unless a key holds a
+// character on which the orderings disagree.
+func sortEntries(entries []mapEntry, ord ordering) {
+	compare := strings.Compare
+	if ord == javaOrder && slices.ContainsFunc(entries, func(e mapEntry) bool { return stringDiverges(e.key) }) {
+		compare = ord.compareStrings
+	}
+	slices.SortFunc(entries, func(a, b mapEntry) int { return compare(a.key, b.key) })
 }
 
 // maxHintValues bounds the values sizeHint looks at. More than DynamoDB's

@@ -50,6 +50,9 @@ func TestSerializeOrderings(t *testing.T) {
 			"0042000000020000000180" + "0000000101", "0042000000020000000101" + "0000000180"},
 		{"SS UTF-16 code units", &types.AttributeValueMemberSS{Value: []string{"\uFF61", "\U0001F600"}},
 			"00530000000200000004f09f9880" + "00000003efbda1", "00530000000200000003efbda1" + "00000004f09f9880"},
+		{"M keys UTF-16 code units", &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"\uFF61": &types.AttributeValueMemberNULL{Value: true}, "\U0001F600": &types.AttributeValueMemberNULL{Value: true}}},
+			"004d00000002" + "007300000004f09f98800000" + "007300000003efbda10000", "004d00000002" + "007300000003efbda10000" + "007300000004f09f98800000"},
 	}
 	for _, tt := range tests {
 		for _, o := range []struct {

@@ -30,7 +30,7 @@ type signedAttribute struct {
 	name      string
 	value     types.AttributeValue
 	encrypted bool
-	plaintext []byte // DecryptItem: the decrypted serialization
+	plaintext []byte // the padded serialization EncryptItem encrypts, or DecryptItem's decrypted one
 }
 
 // StringToSign returns the bytes an item's signature covers (5.1), for the

@@ -30,6 +30,9 @@ const (
 // a number, or a number DynamoDB would refuse, is an error wrapping
 // ddbcrypt.ErrInvalidItem that says why but does not quote s.
 func Canonical(s string) (string, error) {
+	if plainCanonical(s) {
+		return s, nil
+	}
 	p, err := parse(s)
 	if err != nil {
 		return "", err
@@ -42,6 +45,9 @@ func Canonical(s string) (string, error) {
 
 // AppendCanonical appends the canonical text of s to dst.
 func AppendCanonical(dst []byte, s string) ([]byte, error) {
+	if plainCanonical(s) {
+		return append(dst, s...), nil
+	}
 	p, err := parse(s)
 	if err != nil {
 		return dst, err
@@ -56,6 +62,49 @@ func CanonicalLen(s string) (int, error) {
 		return 0, err
 	}
 	return p.size(), nil
+}
+
+// plainCanonical reports whether s is canonical by its look alone: an
+// optional "-", then "0" or digits without a leading zero, then optionally a
+// dot and digits ending in a non-zero one, at most 38 digits in all, and not
+// "-0". Such text is within DynamoDB's limits (38 digits reach neither 1E+126
+// nor 1E-130) and is its own canonical form, so it needs no parse; most
+// stored numbers look so. Whatever it refuses is parsed, so the errors stay
+// those of parse.
+func plainCanonical(s string) bool {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > maxDigits+1 { // +1: the dot
+		return false
+	}
+	i := 0
+	if s[0] == '0' {
+		i = 1
+		if len(s) == 1 {
+			return !neg
+		}
+	} else {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 {
+			return false
+		}
+		if i == len(s) {
+			return i <= maxDigits
+		}
+	}
+	if s[i] != '.' || i == len(s)-1 || s[len(s)-1] == '0' {
+		return false
+	}
+	for _, c := range []byte(s[i+1:]) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // parsed is a number as neg × digits × 10^exp, with digits holding no leading

@@ -69,11 +69,48 @@ func TestCanonicalDoesNotAllocateWhenCanonical(t *testing.T) {
 	}
 }
 
+// TestPlainCanonical checks the parse-free fast path against parse: it
+// takes only text that parse finds canonical, and most canonical text.
+func TestPlainCanonical(t *testing.T) {
+	digits38 := strings.Repeat("9", 38)
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"0", true}, {"7", true}, {"-7", true}, {"10", true}, {"12345.67", true},
+		{"-0.5", true}, {"0.05", true}, {"100.25", true}, {digits38, true},
+		{"-" + digits38, true}, {"0." + digits38[1:], true}, {"9." + digits38[1:], true},
+		{"", false}, {"-", false}, {"-0", false}, {"00", false}, {"01", false},
+		{"0.0", false}, {"1.50", false}, {"1.", false}, {".5", false}, {"0.", false},
+		{"+1", false}, {"1e5", false}, {"1E5", false}, {"1.5.2", false}, {"--1", false},
+		{"1a", false}, {"0x1", false}, {digits38 + "9", false}, {"0." + digits38, false},
+	} {
+		if got := plainCanonical(tc.s); got != tc.want {
+			t.Errorf("plainCanonical(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+		checkPlainCanonical(t, tc.s)
+	}
+}
+
+// checkPlainCanonical fails when plainCanonical takes s but parse does not
+// render s as itself.
+func checkPlainCanonical(t *testing.T, s string) {
+	t.Helper()
+	if !plainCanonical(s) {
+		return
+	}
+	p, err := parse(s)
+	if err != nil || string(p.appendTo(nil)) != s {
+		t.Fatalf("plainCanonical(%q) but parse gives %q, %v", s, p.appendTo(nil), err)
+	}
+}
+
 func FuzzCanonical(f *testing.F) {
-	for _, s := range []string{"55.00", "1E+3", "-1.500E-3", ".5", "0e5", "1e-7"} {
+	for _, s := range []string{"55.00", "1E+3", "-1.500E-3", ".5", "0e5", "1e-7", "-0", "0.05", "12345.67"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		checkPlainCanonical(t, s)
 		c, err := Canonical(s)
 		if err != nil {
 			return
