@@ -140,8 +140,14 @@ func withIV(mode *cipher.BlockMode, b cipher.Block, iv []byte, newMode func(ciph
 func streamable(av types.AttributeValue) (tag byte, v []byte, ok bool) {
 	switch v := av.(type) {
 	case *types.AttributeValueMemberB:
+		if v == nil { // appendAttribute reports it
+			return 0, nil, false
+		}
 		return tagB, v.Value, len(v.Value) >= minStreamed
 	case *types.AttributeValueMemberS:
+		if v == nil {
+			return 0, nil, false
+		}
 		// Only read, by the cipher: the string's bytes are never written.
 		return tagS, unsafe.Slice(unsafe.StringData(v.Value), len(v.Value)), len(v.Value) >= minStreamed
 	}

@@ -87,6 +87,9 @@ func totalLen[E string | []byte](xs []E) int {
 // appendAttribute appends the serialization of av to dst, ordering sets and
 // map keys with ord.
 func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth int) ([]byte, error) {
+	if nilMember(av) {
+		return dst, fmt.Errorf("%w: a nil %T attribute value", ddbcrypt.ErrInvalidItem, av)
+	}
 	switch v := av.(type) {
 	case *types.AttributeValueMemberNULL:
 		if !v.Value {
@@ -173,6 +176,36 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 	return dst, fmt.Errorf("%w: unsupported attribute value type %T", ddbcrypt.ErrInvalidItem, av)
 }
 
+// nilMember reports whether av is a nil pointer of a member type, such as
+// (*types.AttributeValueMemberS)(nil): a non-nil interface that a type
+// switch matches, whose Value cannot be read. Callers build such values
+// by mistake; they are invalid items, not panics.
+func nilMember(av types.AttributeValue) bool {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS:
+		return v == nil
+	case *types.AttributeValueMemberN:
+		return v == nil
+	case *types.AttributeValueMemberB:
+		return v == nil
+	case *types.AttributeValueMemberBOOL:
+		return v == nil
+	case *types.AttributeValueMemberNULL:
+		return v == nil
+	case *types.AttributeValueMemberSS:
+		return v == nil
+	case *types.AttributeValueMemberNS:
+		return v == nil
+	case *types.AttributeValueMemberBS:
+		return v == nil
+	case *types.AttributeValueMemberL:
+		return v == nil
+	case *types.AttributeValueMemberM:
+		return v == nil
+	}
+	return false
+}
+
 // mapEntry is one entry of a map value.
 type mapEntry struct {
 	key   string
@@ -205,7 +238,7 @@ func sizeHint(av types.AttributeValue) int {
 
 func sizeHintAt(av types.AttributeValue, depth int, budget *int) int {
 	const header = 6 // tag and length
-	if depth > maxDepth || *budget <= 0 {
+	if depth > maxDepth || *budget <= 0 || nilMember(av) {
 		return 0 // appendAttribute reports the error, or the buffer grows
 	}
 	*budget--

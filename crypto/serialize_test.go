@@ -182,3 +182,32 @@ func TestDeserializeCopiesInput(t *testing.T) {
 		t.Errorf("DeserializeAttribute aliases its input: %v", got)
 	}
 }
+
+// typedNils are the attribute-value members as nil pointers: a non-nil
+// interface that a type switch matches but whose Value a read would
+// dereference.
+func typedNils() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"S": (*types.AttributeValueMemberS)(nil), "N": (*types.AttributeValueMemberN)(nil),
+		"B": (*types.AttributeValueMemberB)(nil), "BOOL": (*types.AttributeValueMemberBOOL)(nil),
+		"NULL": (*types.AttributeValueMemberNULL)(nil), "SS": (*types.AttributeValueMemberSS)(nil),
+		"NS": (*types.AttributeValueMemberNS)(nil), "BS": (*types.AttributeValueMemberBS)(nil),
+		"L": (*types.AttributeValueMemberL)(nil), "M": (*types.AttributeValueMemberM)(nil),
+	}
+}
+
+// TestSerializeRejectsTypedNils: a nil member pointer, at the top or
+// nested, is an invalid item, never a panic.
+func TestSerializeRejectsTypedNils(t *testing.T) {
+	for name, av := range typedNils() {
+		for where, v := range map[string]types.AttributeValue{
+			"top":       av,
+			"in a list": &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberS{Value: "x"}, av}},
+			"in a map":  &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"a": &types.AttributeValueMemberS{Value: "x"}, "k": av}},
+		} {
+			if _, err := SerializeAttribute(v); !errors.Is(err, ddbcrypt.ErrInvalidItem) {
+				t.Errorf("nil *%s %s: err = %v, want ErrInvalidItem", name, where, err)
+			}
+		}
+	}
+}

@@ -177,7 +177,7 @@ func stringToSign(s *signScratch, names *nameHashes, table string, signed []sign
 		} else {
 			out = append(out, plaintextMarker[:]...)
 		}
-		if b, ok := a.value.(*types.AttributeValueMemberB); ok {
+		if b, ok := a.value.(*types.AttributeValueMemberB); ok && b != nil {
 			s.value = appendLen(appendTag(s.value[:0], tagB), len(b.Value))
 			h.Reset()
 			h.Write(s.value)
