@@ -58,6 +58,11 @@ func TestBeaconErrors(t *testing.T) {
 		A  string `ddb:"a" ddbcrypt:"beacon,beaconindex=ix-a"`
 		B  string `ddb:"b" ddbcrypt:"beacon,beaconindex=ix-a"`
 	}
+	type namedLikeBeacon struct {
+		PK     string `ddb:"pk,hash"`
+		A      string `ddb:"a" ddbcrypt:"beacon,beaconindex=ix-a"`
+		Shadow string `ddb:"ddbcrypt_b_a"`
+	}
 	type badBits struct {
 		PK string `ddb:"pk,hash"`
 		A  string `ddb:"a" ddbcrypt:"encrypt,beacon=99"`
@@ -70,6 +75,7 @@ func TestBeaconErrors(t *testing.T) {
 		{reflect.TypeFor[twoPartitions](), "B (beacon)", []string{`a second partition key of index "ix-a" (beaconindex=ix-a); the first is field A`}},
 		{reflect.TypeFor[twoBeacons](), "B (beacon)", []string{`a second partition key of index "ix-a"`, "the first is field A (beacon)"}},
 		{reflect.TypeFor[badBits](), "A", []string{`option "beacon=99"`}},
+		{reflect.TypeFor[namedLikeBeacon](), "Shadow", []string{`its attribute "ddbcrypt_b_a" is the beacon attribute of field A`}},
 	} {
 		_, err := Of(c.typ)
 		wantErr(t, err, c.typ, c.field, c.says...)

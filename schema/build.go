@@ -361,19 +361,26 @@ func (s *Schema) resolve(cands []candidate) error {
 		return &s.Fields[roles[r]-1]
 	}
 	s.PartitionKey, s.SortKey, s.Version = at(PartitionKey), at(SortKey), at(Version)
-	s.beacons(ixs)
+	if err := s.beacons(ixs); err != nil {
+		return err
+	}
 	return ixs.build(s)
 }
 
 // beacons sets s.Beacons from the tags, and gives ixs the beacon
-// attributes that are partition keys of an index.
-func (s *Schema) beacons(ixs *indexes) {
+// attributes that are partition keys of an index. A field named like a
+// beacon attribute is refused, as two fields of one name are: every write
+// would replace its value with the beacon.
+func (s *Schema) beacons(ixs *indexes) error {
 	for i := range s.Fields {
 		f := &s.Fields[i]
 		if f.Tag.Beacon == 0 {
 			continue
 		}
 		b := Beacon{Field: f, Spec: beacon.Spec{Attribute: f.Name, Bits: f.Tag.Beacon}}
+		if other := s.Field(b.Spec.Name()); other != nil {
+			return errorf(s.Type, other.GoName, "its attribute %q is the beacon attribute of field %s (ddbcrypt:\"beacon\"); rename one", other.Name, f.GoName)
+		}
 		if ix := f.Tag.BeaconIndex; ix != "" {
 			b.Key = &Field{Name: b.Spec.Name(), GoName: f.GoName + " (beacon)", Type: reflect.TypeFor[string](), Action: crypto.SignOnly, KeyType: types.ScalarAttributeTypeS}
 			if _, ok := ixs.at[ix]; !ok {
@@ -384,6 +391,7 @@ func (s *Schema) beacons(ixs *indexes) {
 		}
 		s.Beacons = append(s.Beacons, b)
 	}
+	return nil
 }
 
 // describe names a key field's part in messages: its role in the table, or
