@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -297,5 +298,40 @@ func TestPerfRSAKeyMatchesVectors(t *testing.T) {
 	}
 	if !perfRSAKey(t).Equal(k) {
 		t.Fatal("testdata/rsa-2048.json is not the vectors' rsaSignPriv key")
+	}
+}
+
+// BenchmarkFloorParallel runs the crypto floor with b.RunParallel, each
+// goroutine on its own buffers: with -cpu 1,2 it gives the throughput that
+// two CPUs of this machine gain on the primitives alone, the ceiling that
+// P9 (EncryptItem and DecryptItem, 2 CPUs ÷ 1 CPU ≥ 1.8×) is measured
+// under.
+func BenchmarkFloorParallel(b *testing.B) {
+	for _, op := range []string{"encrypt", "decrypt"} {
+		b.Run("provider=static/shape=medium/op="+op, func(b *testing.B) {
+			// RunParallel starts GOMAXPROCS goroutines; each takes a case.
+			cases := make(chan *floorCase, runtime.GOMAXPROCS(0))
+			for range cap(cases) {
+				cases <- newFloorCase(b, "static", "medium")
+			}
+			f := <-cases
+			cases <- f
+			b.ReportAllocs()
+			b.SetBytes(int64(f.size))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				f := <-cases
+				run := f.encrypt
+				if op == "decrypt" {
+					run = f.decrypt
+				}
+				for pb.Next() {
+					if err := run(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }

@@ -120,7 +120,7 @@ func Report(run Run, ms []Measured) string {
 		input = "read from `" + run.Input + "`"
 	}
 	w("- The benchmarks (%s) are the suite of BENCHMARKS.md: `BenchmarkEncryptItem`/`BenchmarkDecryptItem` and\n", input)
-	w("  `BenchmarkFloor` (crypto), `BenchmarkMostRecent` and `BenchmarkMostRecentParallel` (metastore),\n")
+	w("  `BenchmarkFloor` and `BenchmarkFloorParallel` (crypto), `BenchmarkMostRecent` and `BenchmarkMostRecentParallel` (metastore),\n")
 	w("  `BenchmarkDirectKMS` (cmp, against local-kms), `BenchmarkMapper`, `BenchmarkSave`/`PutItem`/`Load`/`GetItem`\n")
 	w("  (mapper, against DynamoDB Local), and `BenchmarkPythonEncryptItem`/`DecryptItem` (crypto).\n")
 	w("- Shapes, keys and context are the suite's: the small, medium and large items of `crypto/testdata/shapes`,\n")
@@ -161,7 +161,9 @@ func Report(run Run, ms []Measured) string {
 	w("\n## ddbcrypt ÷ the call or library it replaces (P4, P6–P8)\n\n")
 	table(&b, ms, VsBaseline)
 	w("\n## Throughput on 2 CPUs ÷ 1 CPU (P9)\n\n")
-	w("Time per item with RunParallel at 1 and at 2 CPUs; the ratio is the throughput gained.")
+	w("Time per item with RunParallel at 1 and at 2 CPUs; the ratio is the throughput gained. The last rows run\n")
+	w("the crypto floor the same way (`BenchmarkFloorParallel`, each goroutine on its own buffers): what two CPUs\n")
+	w("of this machine gain on the primitives alone, the ceiling under which P9 is measured.")
 	if mc.CPUs < 2 {
 		w(" This machine has one CPU: P9 cannot be measured on it.")
 	}
@@ -247,6 +249,8 @@ func table(b *strings.Builder, ms []Measured, g Group) {
 
 func endCols(m Measured) string {
 	switch {
+	case m.Group != VsPython && m.Budget == 0:
+		return "none | the ceiling"
 	case m.Group != VsPython:
 		return budgetText(m) + " | " + result(m)
 	case m.Ratio == nil:
@@ -274,6 +278,16 @@ func conclusions(ms []Measured) []string {
 			s += fmt.Sprintf("; furthest from the budget %s of %s: %s", worst.Label, budgetText(*worst), value(*worst, worst.Ratio.Median))
 		}
 		out = append(out, s+".")
+	}
+	var ceiling []float64
+	for _, m := range selectGroup(ms, Scaling) {
+		if m.ID == "" && m.Ratio != nil {
+			ceiling = append(ceiling, m.Ratio.Median)
+		}
+	}
+	if len(ceiling) > 0 {
+		out = append(out, fmt.Sprintf("P9's ceiling on this machine: the crypto floor alone (%s, encrypt and decrypt) gains %s on 2 CPUs.",
+			strings.TrimPrefix(ceilingLabel, "crypto floor, "), factorRange(ceiling)))
 	}
 	var py []string
 	for _, s := range shapes {

@@ -38,6 +38,7 @@ func benchRuns(withPython bool) []benchRun {
 	return append(runs,
 		benchRun{"./metastore", "^BenchmarkMostRecent$", "1"},
 		benchRun{"./metastore", "^BenchmarkMostRecentParallel$", "1,2"},
+		benchRun{"./crypto", "^BenchmarkFloorParallel$", "1,2"},
 		benchRun{"./cmp", "^BenchmarkDirectKMS$", "1"},
 		benchRun{"./mapper", "^Benchmark(Mapper|Save|PutItem|Load|GetItem)$", "1"},
 	)
