@@ -30,6 +30,9 @@ func benchRuns(withPython bool) []benchRun {
 	for _, p := range []string{"static", "wrapped-aes", "wrapped-rsa"} {
 		for _, s := range shapes {
 			runs = append(runs, benchRun{"./crypto", fmt.Sprintf("^Benchmark(EncryptItem|DecryptItem|Floor)$/^provider=%s$/^shape=%s$", p, s), "1"})
+			if p == "static" {
+				runs = append(runs, benchRun{"./crypto", fmt.Sprintf("^BenchmarkOutputMaps$/^shape=%s$", s), "1"})
+			}
 		}
 		if withPython && p == "static" {
 			runs = append(runs, benchRun{"./crypto", "^BenchmarkPython(Encrypt|Decrypt)Item$", "1"})
