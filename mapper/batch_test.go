@@ -27,6 +27,15 @@ func events(pk string, n int) []event {
 	return out
 }
 
+// keysOf returns evs with their keys only, as a load asks for them.
+func keysOf(evs []event) []event {
+	out := make([]event, len(evs))
+	for i, v := range evs {
+		out[i] = event{PK: v.PK, SK: v.SK}
+	}
+	return out
+}
+
 func eventKeys(evs []event) []string {
 	out := make([]string, len(evs))
 	for i, v := range evs {
@@ -103,10 +112,7 @@ func TestBatch(t *testing.T) {
 	}
 
 	// BatchLoad of 150 keys, 20 of them missing, in a shuffled order.
-	keys := make([]event, len(items))
-	for i, v := range items {
-		keys[i] = event{PK: v.PK, SK: v.SK}
-	}
+	keys := keysOf(items)
 	perm := []int{}
 	for i := range keys {
 		perm = append(perm, (i*37)%len(keys)) // 37 is coprime with 150
@@ -228,10 +234,7 @@ func TestBatchUnprocessed(t *testing.T) {
 	t.Run("retried until read", func(t *testing.T) {
 		// The first call reads the first half of its keys (30 of 60).
 		fault(t, e.cc, opBatchGet).First(1).Partial(30)
-		keys := make([]event, len(items))
-		for i, v := range items {
-			keys[i] = event{PK: v.PK, SK: v.SK}
-		}
+		keys := keysOf(items)
 		got, err := tbl.BatchLoad(ctx, keys)
 		if err != nil {
 			t.Fatalf("BatchLoad with unprocessed keys: %v", err)

@@ -223,10 +223,7 @@ func TestFaultsBatchLoadPartial(t *testing.T) {
 	}
 	e.cc.On("BatchGetItem").Nth(1).Partial(10)
 	e.cc.On("BatchGetItem").Nth(2).ServerError()
-	keys := make([]event, len(items))
-	for i, v := range items {
-		keys[i] = event{PK: v.PK, SK: v.SK}
-	}
+	keys := keysOf(items)
 	got, err := tbl.BatchLoad(t.Context(), keys)
 	var be *mapper.BatchError
 	var ise *types.InternalServerError

@@ -31,9 +31,8 @@ type untaggedKeys struct {
 func TestKeysFromTable(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	e := newEnv(t)
-	name := testenv.NewTable(t, e.db, testenv.S("pk"), testenv.N("sk"))
-	tbl := mustTable[untaggedKeys](t, e.m, name)
+	e, tbl := newTableEnv[untaggedKeys](t)
+	name := e.table
 	if n := total(e.cc); n != 0 {
 		t.Errorf("NewTable made calls %v", e.cc.Counts())
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
 // TableClient is the part of the DynamoDB API CreateTable calls.
@@ -57,18 +58,7 @@ func CreateTable(ctx context.Context, client TableClient, tableName string, opts
 	if o.read < 0 || o.write < 0 || (o.read == 0) != (o.write == 0) || o.wait <= 0 {
 		return fmt.Errorf("%w: CreateTable needs both read and write capacity (or neither) and a positive wait", ddbcrypt.ErrInvalidConfig)
 	}
-	in := &dynamodb.CreateTableInput{
-		TableName: aws.String(tableName),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrName), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrVersion), AttributeType: types.ScalarAttributeTypeN},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(AttrName), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(AttrVersion), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	}
+	in := tableinfo.StringNumberTable(tableName, tableinfo.KeySchema{Partition: AttrName, Sort: AttrVersion})
 	if o.read > 0 {
 		in.BillingMode = types.BillingModeProvisioned
 		in.ProvisionedThroughput = &types.ProvisionedThroughput{
@@ -79,11 +69,7 @@ func CreateTable(ctx context.Context, client TableClient, tableName string, opts
 	if _, err := client.CreateTable(ctx, in); err != nil {
 		return fmt.Errorf("%w: DynamoDB CreateTable %s: %w", ddbcrypt.ErrKeyService, tableName, err)
 	}
-	waiter := dynamodb.NewTableExistsWaiter(client, func(w *dynamodb.TableExistsWaiterOptions) {
-		w.MinDelay = 100 * time.Millisecond
-		w.MaxDelay = 5 * time.Second
-	})
-	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tableName)}, o.wait); err != nil {
+	if err := tableinfo.WaitActive(ctx, client, tableName, o.wait); err != nil {
 		return fmt.Errorf("%w: waiting for table %s to become active: %w", ddbcrypt.ErrKeyService, tableName, err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
 // CheckpointDB is the part of the DynamoDB API a job with checkpoints
@@ -73,18 +74,7 @@ type checkpoints struct {
 func ensureCheckpointTable(ctx context.Context, db CheckpointDB, name string) error {
 	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
 	if _, missing := errors.AsType[*types.ResourceNotFoundException](err); missing {
-		_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName:   &name,
-			BillingMode: types.BillingModePayPerRequest,
-			AttributeDefinitions: []types.AttributeDefinition{
-				{AttributeName: aws.String(cpJob), AttributeType: types.ScalarAttributeTypeS},
-				{AttributeName: aws.String(cpSegment), AttributeType: types.ScalarAttributeTypeN},
-			},
-			KeySchema: []types.KeySchemaElement{
-				{AttributeName: aws.String(cpJob), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String(cpSegment), KeyType: types.KeyTypeRange},
-			},
-		})
+		_, err = db.CreateTable(ctx, tableinfo.StringNumberTable(name, tableinfo.KeySchema{Partition: cpJob, Sort: cpSegment}))
 		if _, racing := errors.AsType[*types.ResourceInUseException](err); racing {
 			err = nil // another process is creating it
 		}
@@ -94,10 +84,7 @@ func ensureCheckpointTable(ctx context.Context, db CheckpointDB, name string) er
 	} else if err != nil {
 		return fmt.Errorf("tableops: checkpoint table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: err})
 	}
-	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 100*time.Millisecond, 5*time.Second
-	})
-	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &name}, checkpointWait); err != nil {
+	if err := tableinfo.WaitActive(ctx, db, name, checkpointWait); err != nil {
 		return fmt.Errorf("tableops: checkpoint table %s: %w", name, &ddbcrypt.DynamoDBError{Op: "DescribeTable", Err: fmt.Errorf("waiting for ACTIVE: %w", err)})
 	}
 	return nil

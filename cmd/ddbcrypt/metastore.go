@@ -89,11 +89,8 @@ sort key V (N), on demand (PAY_PER_REQUEST) unless --read-capacity and
 most-recent --config, TABLE defaults to its metastoreTable.`,
 		Args: metastoreArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := metastoreConfig(cmd)
+			_, args, err := metastoreConfig(cmd, args, "TABLE")
 			if err != nil {
-				return err
-			}
-			if args, err = configArgs(cmd, cfg, args, "TABLE"); err != nil {
 				return err
 			}
 			read, _ := cmd.Flags().GetInt64(flagReadCapacity)
@@ -135,11 +132,8 @@ most-recent --config, TABLE and MATERIAL default to its metastoreTable and
 materialName.`,
 		Args: metastoreArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := metastoreConfig(cmd)
+			cfg, args, err := metastoreConfig(cmd, args, "TABLE", "MATERIAL")
 			if err != nil {
-				return err
-			}
-			if args, err = configArgs(cmd, cfg, args, "TABLE", "MATERIAL"); err != nil {
 				return err
 			}
 			if err := metaid.CheckName(args[1]); err != nil {
@@ -168,11 +162,8 @@ or Python clients have no creation time ("-"). Key material is never printed.
 With a most-recent --config, TABLE defaults to its metastoreTable.`,
 		Args: metastoreArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := metastoreConfig(cmd)
+			cfg, args, err := metastoreConfig(cmd, args, "TABLE")
 			if err != nil {
-				return err
-			}
-			if args, err = configArgs(cmd, cfg, args, "TABLE"); err != nil {
 				return err
 			}
 			p := startProgress(cmd, "verifying the rows of "+args[0], rows, -1)
@@ -246,29 +237,34 @@ func metastoreArgs(n int) cobra.PositionalArgs {
 	}
 }
 
-// metastoreConfig loads --config, or returns nil without it. --config with
-// another inner-provider flag is a usage error naming both.
-func metastoreConfig(cmd *cobra.Command) (*cfgfile.Config, error) {
+// metastoreConfig loads --config, or returns nil without it, and completes
+// args, named names, from it (configArgs). --config with another
+// inner-provider flag is a usage error naming both.
+func metastoreConfig(cmd *cobra.Command, args []string, names ...string) (*cfgfile.Config, []string, error) {
 	flags := cmd.Flags()
 	if !flags.Changed(flagConfig) {
-		return nil, nil
+		return nil, args, nil
 	}
 	for _, other := range []string{flagKMSKeyID, flagWrappingKey, flagSigningKey, flagSigningAlg} {
 		if flags.Changed(other) {
-			return nil, usagef("give either --%s or --%s, not both: each describes the inner provider", flagConfig, other)
+			return nil, nil, usagef("give either --%s or --%s, not both: each describes the inner provider", flagConfig, other)
 		}
 	}
 	path, _ := flags.GetString(flagConfig)
-	return loadConfig(flagConfig, path)
+	cfg, err := loadConfig(flagConfig, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if args, err = configArgs(cmd, cfg, args, names...); err != nil {
+		return nil, nil, err
+	}
+	return cfg, args, nil
 }
 
 // configArgs completes args, named names (TABLE, MATERIAL), from a
 // most-recent configuration's metastoreTable and materialName; a given
-// argument must match. Without --config args are complete already.
+// argument must match.
 func configArgs(cmd *cobra.Command, cfg *cfgfile.Config, args []string, names ...string) ([]string, error) {
-	if cfg == nil {
-		return args, nil
-	}
 	path, _ := cmd.Flags().GetString(flagConfig)
 	ms, ok := cfg.MetaStore()
 	if !ok {

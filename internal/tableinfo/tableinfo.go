@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
@@ -134,6 +136,33 @@ func FromDescription(d *types.TableDescription) *Info {
 		ti.Indexes[deref(ix.IndexName)] = Index{Keys: keysOf(ix.KeySchema), ProjectsAll: projectsAll(ix.Projection)}
 	}
 	return ti
+}
+
+// StringNumberTable is the CreateTable input of an on-demand table keyed
+// by a string partition key and a number sort key: the shape of the
+// MetaStore and of the tableops checkpoint table.
+func StringNumberTable(name string, keys KeySchema) *dynamodb.CreateTableInput {
+	return &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(keys.Partition), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(keys.Sort), AttributeType: types.ScalarAttributeTypeN},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(keys.Partition), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(keys.Sort), KeyType: types.KeyTypeRange},
+		},
+	}
+}
+
+// WaitActive waits, for at most maxWait, until the named table exists and
+// is active, polling every 100ms at first and every 5s at the most.
+func WaitActive(ctx context.Context, client dynamodb.DescribeTableAPIClient, name string, maxWait time.Duration) error {
+	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, 5*time.Second
+	})
+	return w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, maxWait)
 }
 
 func keysOf(ks []types.KeySchemaElement) KeySchema {
