@@ -7,20 +7,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/beacon"
+	"github.com/ddbcrypt/ddbcrypt/cmp"
 	"github.com/ddbcrypt/ddbcrypt/config"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
 
-// Protection says how the items of a table are protected. It is what a
-// configuration file (package config) describes. Its fields are the
-// engine's, which builds the table from them in one place:
-//
-//	Provider           cmp.Provider            // the materials provider
-//	Actions            crypto.AttributeActions // the attribute actions
-//	SignatureTableName string                  // bound into signatures; empty: the table's own name
-//	Beacons            []beacon.Spec           // the beacons the items carry
-//	BeaconKeys         *beacon.Keys            // the keys that compute them
+// Protection says how the items of a table are protected: the materials
+// provider, the attribute actions, the table name bound into signatures
+// (empty: the table's own name), and the beacons the items carry with the
+// keys that compute them. It is what a configuration file (package config)
+// describes.
 //
 // A beacon attribute (beacon.Attribute) is signed and never encrypted, so
 // a protection without Beacons takes a stored beacon for an ordinary
@@ -29,7 +28,13 @@ import (
 // and Encrypt — needs BeaconKeys; one they only read under (Verify, the
 // from of Reencrypt and Decrypt) verifies beacons as signed attributes
 // without them, so an audit needs no beacon root key.
-type Protection engine.Protection
+type Protection struct {
+	Provider           cmp.Provider
+	Actions            crypto.AttributeActions
+	SignatureTableName string
+	Beacons            []beacon.Spec
+	BeaconKeys         *beacon.Keys
+}
 
 // FromConfig builds the Protection a loaded configuration describes, with
 // clients for the providers that call AWS (and for a beacon root key kept

@@ -12,8 +12,8 @@ import (
 
 // Protection is how the items of a table are protected, as a
 // configuration file describes it (package config). tableops.Protection
-// is defined as it, so that the whole-table jobs and the CLI build their
-// tables in this one place.
+// has the same fields and converts to it, so that the whole-table jobs and
+// the CLI build their tables in this one place.
 type Protection struct {
 	Provider           cmp.Provider
 	Actions            crypto.AttributeActions
