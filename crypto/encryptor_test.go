@@ -524,3 +524,17 @@ func TestIVsAreDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckValueDoesNotAllocate: DO_NOTHING values are checked on every
+// write, so an accepted value costs no allocation, nested lists and maps
+// included.
+func TestCheckValueDoesNotAllocate(t *testing.T) {
+	av := exampleItem()["nested"]
+	if n := testing.AllocsPerRun(100, func() {
+		if err := crypto.CheckValue(av); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 && !raceEnabled {
+		t.Errorf("CheckValue of a nested value: %v allocations, want 0", n)
+	}
+}

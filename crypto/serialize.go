@@ -5,6 +5,8 @@ package crypto
 import (
 	"encoding/binary"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -216,27 +218,24 @@ func checkValue(av types.AttributeValue, depth int, budget *int) error {
 		*types.AttributeValueMemberSS, *types.AttributeValueMemberNS, *types.AttributeValueMemberBS:
 		return nil
 	case *types.AttributeValueMemberL:
-		if depth >= maxDepth {
-			return errTooDeep
-		}
-		for _, el := range v.Value {
-			if err := checkValue(el, depth+1, budget); err != nil {
-				return err
-			}
-		}
-		return nil
+		return checkElements(slices.Values(v.Value), depth, budget)
 	case *types.AttributeValueMemberM:
-		if depth >= maxDepth {
-			return errTooDeep
-		}
-		for _, el := range v.Value {
-			if err := checkValue(el, depth+1, budget); err != nil {
-				return err
-			}
-		}
-		return nil
+		return checkElements(maps.Values(v.Value), depth, budget)
 	}
 	return unsupported(av)
+}
+
+// checkElements checks the elements of a list or map at depth.
+func checkElements(elements iter.Seq[types.AttributeValue], depth int, budget *int) error {
+	if depth >= maxDepth {
+		return errTooDeep
+	}
+	for el := range elements {
+		if err := checkValue(el, depth+1, budget); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // nilMember reports whether av is a nil pointer of a member type, such as
