@@ -169,14 +169,22 @@ func FormatKey(key map[string]types.AttributeValue) string {
 		b.WriteByte('=')
 		switch v := key[name].(type) {
 		case *types.AttributeValueMemberS:
-			fmt.Fprintf(&b, "%q", v.Value)
+			if v != nil {
+				fmt.Fprintf(&b, "%q", v.Value)
+				continue
+			}
 		case *types.AttributeValueMemberN:
-			b.WriteString(v.Value)
+			if v != nil {
+				b.WriteString(v.Value)
+				continue
+			}
 		case *types.AttributeValueMemberB:
-			fmt.Fprintf(&b, "0x%x", v.Value)
-		default:
-			fmt.Fprintf(&b, "%T", v)
+			if v != nil {
+				fmt.Fprintf(&b, "0x%x", v.Value)
+				continue
+			}
 		}
+		fmt.Fprintf(&b, "%T", key[name]) // a refused key names what it holds
 	}
 	b.WriteByte('}')
 	return b.String()

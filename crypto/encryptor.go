@@ -88,6 +88,11 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 		return nil, err
 	}
 	if actions.allDoNothing() {
+		for name, av := range item {
+			if err := CheckValue(av); err != nil {
+				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: err}
+			}
+		}
 		return item, nil
 	}
 	for _, reserved := range [...]string{DescriptionAttribute, SignatureAttribute} {
@@ -133,6 +138,10 @@ func (e *Encryptor) EncryptItem(ctx context.Context, item map[string]types.Attri
 	for name, av := range item {
 		switch act := actions.of(name, &c); act {
 		case DoNothing:
+			// Sent as it is: nothing else looks at it before the SDK does.
+			if err := CheckValue(av); err != nil {
+				return nil, &ddbcrypt.AttributeError{Attribute: name, Err: err}
+			}
 			out[name] = av
 		case SignOnly:
 			out[name] = av
@@ -224,13 +233,13 @@ func (e *Encryptor) DecryptItem(ctx context.Context, item map[string]types.Attri
 		return nil, fmt.Errorf("%w: the item has no signature attribute %s", ddbcrypt.ErrIntegrity, SignatureAttribute)
 	}
 	sigB, ok := sigAV.(*types.AttributeValueMemberB)
-	if !ok {
+	if !ok || sigB == nil {
 		return nil, &ddbcrypt.AttributeError{Attribute: SignatureAttribute, Err: fmt.Errorf("%w: the signature is not a binary value", ddbcrypt.ErrInvalidItem)}
 	}
 	var desc map[string]string // absent: an empty description
 	if descAV, ok := item[DescriptionAttribute]; ok {
 		descB, ok := descAV.(*types.AttributeValueMemberB)
-		if !ok {
+		if !ok || descB == nil {
 			return nil, &ddbcrypt.AttributeError{Attribute: DescriptionAttribute, Err: fmt.Errorf("%w: the material description is not a binary value", ddbcrypt.ErrInvalidItem)}
 		}
 		var err error

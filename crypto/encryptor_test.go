@@ -317,6 +317,13 @@ func TestRefusals(t *testing.T) {
 		{"bad signed number", withAttr("test", &types.AttributeValueMemberN{Value: "NaN"}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "test"},
 		{"empty value", withAttr("e", &types.AttributeValueMemberNULL{}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "e"},
 		{"no table name", exampleItem(), exampleActions, crypto.Context{PartitionKeyName: "partition_attribute"}, ddbcrypt.ErrInvalidConfig, ""},
+		// DO_NOTHING values are sent as they are: the SDK's serializer
+		// panics on a nil member, and never ends on a cyclic value.
+		{"nil DO_NOTHING value", withAttr("numbers", (*types.AttributeValueMemberN)(nil)), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "numbers"},
+		{"nil in a DO_NOTHING list", withAttr("numbers", &types.AttributeValueMemberL{Value: []types.AttributeValue{(*types.AttributeValueMemberM)(nil)}}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "numbers"},
+		{"nil interface in a DO_NOTHING map", withAttr("numbers", &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": nil}}), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "numbers"},
+		{"cyclic DO_NOTHING value", withAttr("numbers", cyclic()), exampleActions, testContext, ddbcrypt.ErrInvalidItem, "numbers"},
+		{"nil value, all DO_NOTHING", withAttr("x", (*types.AttributeValueMemberS)(nil)), crypto.AttributeActions{Default: crypto.DoNothing}, testContext, ddbcrypt.ErrInvalidItem, "x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,6 +336,29 @@ func TestRefusals(t *testing.T) {
 				t.Errorf("err = %v does not name attribute %q", err, tt.attribute)
 			}
 		})
+	}
+}
+
+// cyclic returns a list that holds itself.
+func cyclic() types.AttributeValue {
+	l := &types.AttributeValueMemberL{Value: make([]types.AttributeValue, 1)}
+	l.Value[0] = l
+	return l
+}
+
+// TestNilReservedAttributesAreRefused: a stored item whose signature or
+// material description is a nil *types.AttributeValueMemberB is an invalid
+// item, not a panic.
+func TestNilReservedAttributesAreRefused(t *testing.T) {
+	e := crypto.NewEncryptor(staticProvider(t))
+	for _, name := range []string{crypto.SignatureAttribute, crypto.DescriptionAttribute} {
+		stored := encryptExample(t, e)
+		stored[name] = (*types.AttributeValueMemberB)(nil)
+		_, err := e.DecryptItem(context.Background(), stored, exampleActions, testContext)
+		var ae *ddbcrypt.AttributeError
+		if !errors.Is(err, ddbcrypt.ErrInvalidItem) || !errors.As(err, &ae) || ae.Attribute != name {
+			t.Errorf("nil %s: err = %v, want ErrInvalidItem naming it", name, err)
+		}
 	}
 }
 
@@ -492,5 +522,19 @@ func TestIVsAreDistinct(t *testing.T) {
 			}
 			seen[iv] = fmt.Sprint(round, name)
 		}
+	}
+}
+
+// TestCheckValueDoesNotAllocate: DO_NOTHING values are checked on every
+// write, so an accepted value costs no allocation, nested lists and maps
+// included.
+func TestCheckValueDoesNotAllocate(t *testing.T) {
+	av := exampleItem()["nested"]
+	if n := testing.AllocsPerRun(100, func() {
+		if err := crypto.CheckValue(av); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 && !raceEnabled {
+		t.Errorf("CheckValue of a nested value: %v allocations, want 0", n)
 	}
 }

@@ -5,6 +5,8 @@ package crypto
 import (
 	"encoding/binary"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -87,8 +89,8 @@ func totalLen[E string | []byte](xs []E) int {
 // appendAttribute appends the serialization of av to dst, ordering sets and
 // map keys with ord.
 func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth int) ([]byte, error) {
-	if nilMember(av) {
-		return dst, fmt.Errorf("%w: a nil %T attribute value", ddbcrypt.ErrInvalidItem, av)
+	if av == nil || nilMember(av) {
+		return dst, nilValue(av)
 	}
 	switch v := av.(type) {
 	case *types.AttributeValueMemberNULL:
@@ -137,7 +139,7 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 		return appendSet(dst, tagBS, v.Value, ord.compareBytes), nil
 	case *types.AttributeValueMemberL:
 		if depth >= maxDepth {
-			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
+			return dst, errTooDeep
 		}
 		dst = appendLen(appendTag(dst, tagL), len(v.Value))
 		for _, el := range v.Value {
@@ -149,7 +151,7 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 		return dst, nil
 	case *types.AttributeValueMemberM:
 		if depth >= maxDepth {
-			return dst, fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
+			return dst, errTooDeep
 		}
 		dst = appendLen(appendTag(dst, tagM), len(v.Value))
 		// Most maps are small: sort their entries on the stack rather than
@@ -170,10 +172,70 @@ func appendAttribute(dst []byte, av types.AttributeValue, ord ordering, depth in
 			}
 		}
 		return dst, nil
-	case nil:
-		return dst, fmt.Errorf("%w: nil attribute value", ddbcrypt.ErrInvalidItem)
 	}
-	return dst, fmt.Errorf("%w: unsupported attribute value type %T", ddbcrypt.ErrInvalidItem, av)
+	return dst, unsupported(av)
+}
+
+// errTooDeep refuses a value nested deeper than DynamoDB allows.
+var errTooDeep = fmt.Errorf("%w: lists and maps nested deeper than %d levels", ddbcrypt.ErrInvalidItem, maxDepth)
+
+// nilValue refuses av, a nil value or a nil member pointer.
+func nilValue(av types.AttributeValue) error {
+	if av == nil {
+		return fmt.Errorf("%w: nil attribute value", ddbcrypt.ErrInvalidItem)
+	}
+	return fmt.Errorf("%w: a nil %T attribute value", ddbcrypt.ErrInvalidItem, av)
+}
+
+// unsupported refuses av, of a type that is no DynamoDB value.
+func unsupported(av types.AttributeValue) error {
+	return fmt.Errorf("%w: unsupported attribute value type %T", ddbcrypt.ErrInvalidItem, av)
+}
+
+// CheckValue refuses, with an error wrapping ddbcrypt.ErrInvalidItem, a
+// value the SDK cannot send: nil or a nil member pointer, at the top or
+// inside a list or map (its serializer panics on the one, writes invalid
+// JSON or drops the other), a type that is no DynamoDB value, or nesting
+// deeper than DynamoDB's limit (a value holding itself would never end).
+// Serializing a signed value checks the same; CheckValue is for the
+// values nothing serializes: DO_NOTHING attributes, keys and expression
+// values. It does not allocate unless it fails.
+func CheckValue(av types.AttributeValue) error {
+	budget := maxHintValues
+	return checkValue(av, 0, &budget)
+}
+
+func checkValue(av types.AttributeValue, depth int, budget *int) error {
+	if av == nil || nilMember(av) {
+		return nilValue(av)
+	}
+	if *budget--; *budget < 0 {
+		return fmt.Errorf("%w: a value of more than %d lists, maps and values", ddbcrypt.ErrInvalidItem, maxHintValues)
+	}
+	switch v := av.(type) {
+	case *types.AttributeValueMemberS, *types.AttributeValueMemberN, *types.AttributeValueMemberB,
+		*types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL,
+		*types.AttributeValueMemberSS, *types.AttributeValueMemberNS, *types.AttributeValueMemberBS:
+		return nil
+	case *types.AttributeValueMemberL:
+		return checkElements(slices.Values(v.Value), depth, budget)
+	case *types.AttributeValueMemberM:
+		return checkElements(maps.Values(v.Value), depth, budget)
+	}
+	return unsupported(av)
+}
+
+// checkElements checks the elements of a list or map at depth.
+func checkElements(elements iter.Seq[types.AttributeValue], depth int, budget *int) error {
+	if depth >= maxDepth {
+		return errTooDeep
+	}
+	for el := range elements {
+		if err := checkValue(el, depth+1, budget); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // nilMember reports whether av is a nil pointer of a member type, such as

@@ -5,8 +5,10 @@ package encrypted
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/ddbcrypt/ddbcrypt"
 	"github.com/ddbcrypt/ddbcrypt/internal/engine"
 )
 
@@ -14,6 +16,9 @@ import (
 // name plaintext attributes. The old item returned with ReturnValues
 // ALL_OLD, or with a failed condition, is verified and decrypted.
 func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	t, err := c.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -25,6 +30,9 @@ func (c *Client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns 
 // applied after the whole item is verified. An item with another key than
 // in.Key is an error wrapping ddbcrypt.ErrIntegrity.
 func (c *Client) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	t, err := c.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -36,6 +44,9 @@ func (c *Client) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns 
 // attributes. The old item returned with ReturnValues ALL_OLD, or with a
 // failed condition, is verified and decrypted.
 func (c *Client) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	t, err := c.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -52,6 +63,9 @@ func (c *Client) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o
 // ReturnValues ALL_OLD or ALL_NEW is verified and decrypted; UPDATED_OLD
 // and UPDATED_NEW return only the DO_NOTHING attributes updated.
 func (c *Client) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	t, err := c.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -64,6 +78,9 @@ func (c *Client) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o
 // applied after each whole item is verified. A query of an index needs an
 // index that projects all attributes.
 func (c *Client) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	t, err := c.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -73,6 +90,9 @@ func (c *Client) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...f
 
 // Scan reads, verifies and decrypts the items of a scan, like Query.
 func (c *Client) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	t, err := c.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -85,6 +105,9 @@ func (c *Client) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...fun
 // error wrapping ddbcrypt.ErrIntegrity. Unprocessed keys come back with the
 // request's own projection, ready to be sent again.
 func (c *Client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	return engine.BatchGet(ctx, c.db, c.table, in, optFns...)
 }
 
@@ -93,6 +116,9 @@ func (c *Client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInpu
 // Unprocessed items come back as the caller's own plaintext requests, ready
 // to be sent again.
 func (c *Client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	return engine.BatchWrite(ctx, c.db, c.table, in, optFns...)
 }
 
@@ -105,6 +131,9 @@ func (c *Client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItem
 // for and wraps its *types.TransactionCanceledException, whose reasons
 // (one per element) carry stored items verified and decrypted, or none.
 func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	return engine.TransactWrite(ctx, c.db, c.table, in, optFns...)
 }
 
@@ -112,5 +141,12 @@ func (c *Client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 // projections are applied after verification. Each item must have the key
 // asked for: another one is an error wrapping ddbcrypt.ErrIntegrity.
 func (c *Client) TransactGetItems(ctx context.Context, in *dynamodb.TransactGetItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+	if in == nil {
+		return nil, nilInput(in)
+	}
 	return engine.TransactGet(ctx, c.db, c.table, in, optFns...)
 }
+
+// nilInput refuses a nil request, which the SDK's own client reports as
+// missing fields: the engine would dereference it.
+func nilInput(in any) error { return fmt.Errorf("%w: a nil %T", ddbcrypt.ErrInvalidItem, in) }

@@ -19,6 +19,9 @@ import (
 // error wrapping ddbcrypt.ErrIntegrity. Unprocessed keys come back with the
 // request's own projection, ready to be sent again.
 func BatchGet(ctx context.Context, db DB, resolve Resolver, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if len(in.RequestItems) == 0 {
+		return nil, fmt.Errorf("%w: BatchGetItem with no RequestItems", ddbcrypt.ErrInvalidItem)
+	}
 	req := *in
 	req.RequestItems = make(map[string]types.KeysAndAttributes, len(in.RequestItems))
 	tables := make(map[string]*Table, len(in.RequestItems))
@@ -29,6 +32,9 @@ func BatchGet(ctx context.Context, db DB, resolve Resolver, in *dynamodb.BatchGe
 			return nil, err
 		}
 		if err := t.checkLegacy(param{"AttributesToGet", len(ka.AttributesToGet) > 0}); err != nil {
+			return nil, t.refusal(nil, err)
+		}
+		if err := checkKeys(name, ka.Keys); err != nil {
 			return nil, t.refusal(nil, err)
 		}
 		paths, err := t.projection(ka.ProjectionExpression, ka.ExpressionAttributeNames)
@@ -72,7 +78,13 @@ func BatchGet(ctx context.Context, db DB, resolve Resolver, in *dynamodb.BatchGe
 // before any call. Unprocessed items come back as the caller's own
 // plaintext requests, ready to be sent again.
 func BatchWrite(ctx context.Context, db DB, resolve Resolver, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	if len(in.RequestItems) == 0 {
+		return nil, fmt.Errorf("%w: BatchWriteItem with no RequestItems", ddbcrypt.ErrInvalidItem)
+	}
 	for name, writes := range in.RequestItems {
+		if len(writes) == 0 {
+			return nil, refused(name, "RequestItems[%q] holds no write request", name)
+		}
 		for i, w := range writes {
 			if err := checkWriteRequest(name, i, w); err != nil {
 				return nil, err
@@ -121,6 +133,23 @@ func BatchWrite(ctx context.Context, db DB, resolve Resolver, in *dynamodb.Batch
 		out.UnprocessedItems[name] = plain
 	}
 	return out, nil
+}
+
+// checkKeys refuses the keys of a batch read of table unless there are
+// some, and each is a key the SDK can send.
+func checkKeys(table string, keys []map[string]types.AttributeValue) error {
+	if len(keys) == 0 {
+		return refusedf("RequestItems[%q] has no Keys", table)
+	}
+	for i, k := range keys {
+		if len(k) == 0 {
+			return refusedf("RequestItems[%q].Keys[%d] is empty", table, i)
+		}
+		if err := badValue(k); err != nil {
+			return fmt.Errorf("RequestItems[%q].Keys[%d]: %w", table, i, err)
+		}
+	}
+	return nil
 }
 
 // EncryptWrite returns what is sent for one batch write request of this

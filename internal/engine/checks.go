@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/ddbcrypt/ddbcrypt"
+	"github.com/ddbcrypt/ddbcrypt/crypto"
 	"github.com/ddbcrypt/ddbcrypt/internal/ddbexpr"
 	"github.com/ddbcrypt/ddbcrypt/internal/tableinfo"
 )
@@ -209,13 +210,52 @@ func checkTransactItem(i int, ti types.TransactWriteItem) error {
 
 // checkWriteRequest refuses a batch write request that sets neither a put
 // nor a delete, or both: DynamoDB would do one, and the engine encrypt
-// only the other.
+// only the other. A delete needs a key the SDK can send; a put's item is
+// checked as it is encrypted.
 func checkWriteRequest(table string, i int, w types.WriteRequest) error {
 	switch {
 	case w.PutRequest != nil && w.DeleteRequest != nil:
 		return refused(table, "RequestItems[%q][%d] sets PutRequest and DeleteRequest; a write request must set exactly one", table, i)
 	case w.PutRequest == nil && w.DeleteRequest == nil:
 		return refused(table, "RequestItems[%q][%d] sets neither PutRequest nor DeleteRequest", table, i)
+	case w.DeleteRequest != nil && len(w.DeleteRequest.Key) == 0:
+		return refused(table, "RequestItems[%q][%d].DeleteRequest sets no Key", table, i)
+	case w.DeleteRequest != nil:
+		if err := badValue(w.DeleteRequest.Key); err != nil {
+			return fmt.Errorf("table %s: RequestItems[%q][%d].DeleteRequest.Key: %w", table, table, i, err)
+		}
+	}
+	return nil
+}
+
+// values is a part of a request that holds attribute values, named as the
+// request's field is.
+type values struct {
+	part string
+	m    map[string]types.AttributeValue
+}
+
+// checkValues refuses a request part holding a value the SDK cannot send
+// (crypto.CheckValue: a nil or nil member value, say, on which its
+// serializer panics), naming the part and the attribute or placeholder.
+// Items to be written are checked as they are encrypted.
+func checkValues(parts ...values) error {
+	for _, p := range parts {
+		if err := badValue(p.m); err != nil {
+			return fmt.Errorf("%s: %w", p.part, err)
+		}
+	}
+	return nil
+}
+
+// badValue returns the error of the first value of m crypto.CheckValue
+// refuses, as an *ddbcrypt.AttributeError naming its name in m; nil if
+// there is none.
+func badValue(m map[string]types.AttributeValue) error {
+	for name, av := range m {
+		if err := crypto.CheckValue(av); err != nil {
+			return &ddbcrypt.AttributeError{Attribute: name, Err: err}
+		}
 	}
 	return nil
 }

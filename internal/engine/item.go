@@ -15,7 +15,8 @@ import (
 // name plaintext attributes. The old item returned with ReturnValues
 // ALL_OLD, or with a failed condition, is verified and decrypted.
 func (t *Table) Put(ctx context.Context, db DB, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues); err != nil {
+	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues,
+		values{"ExpressionAttributeValues", in.ExpressionAttributeValues}); err != nil {
 		return nil, t.refusal(in.Item, err)
 	}
 	req := *in
@@ -38,6 +39,9 @@ func (t *Table) Put(ctx context.Context, db DB, in *dynamodb.PutItemInput, optFn
 // in.Key is an error wrapping ddbcrypt.ErrIntegrity.
 func (t *Table) Get(ctx context.Context, db DB, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	if err := t.checkLegacy(param{"AttributesToGet", len(in.AttributesToGet) > 0}); err != nil {
+		return nil, t.refusal(in.Key, err)
+	}
+	if err := checkValues(values{"Key", in.Key}); err != nil {
 		return nil, t.refusal(in.Key, err)
 	}
 	paths, err := t.projection(in.ProjectionExpression, in.ExpressionAttributeNames)
@@ -63,7 +67,8 @@ func (t *Table) Get(ctx context.Context, db DB, in *dynamodb.GetItemInput, optFn
 // attributes. The old item returned with ReturnValues ALL_OLD, or with a
 // failed condition, is verified and decrypted.
 func (t *Table) Delete(ctx context.Context, db DB, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues); err != nil {
+	if err := t.checkWrite(len(in.Expected) > 0, in.ConditionExpression, in.ExpressionAttributeNames, in.ReturnValues,
+		values{"Key", in.Key}, values{"ExpressionAttributeValues", in.ExpressionAttributeValues}); err != nil {
 		return nil, t.refusal(in.Key, err)
 	}
 	out, err := db.DeleteItem(ctx, in, optFns...)
@@ -91,6 +96,9 @@ func (t *Table) Update(ctx context.Context, db DB, in *dynamodb.UpdateItemInput,
 	if err := t.policy.CheckCondition("condition", in.ConditionExpression, in.ExpressionAttributeNames); err != nil {
 		return nil, t.refusal(in.Key, err)
 	}
+	if err := checkValues(values{"Key", in.Key}, values{"ExpressionAttributeValues", in.ExpressionAttributeValues}); err != nil {
+		return nil, t.refusal(in.Key, err)
+	}
 	req := *in
 	req.ConditionExpression, req.ExpressionAttributeNames = t.onlyExisting(in.ConditionExpression, in.ExpressionAttributeNames, in.UpdateExpression)
 	out, err := db.UpdateItem(ctx, &req, optFns...)
@@ -107,16 +115,19 @@ func (t *Table) Update(ctx context.Context, db DB, in *dynamodb.UpdateItemInput,
 }
 
 // checkWrite checks what a put or a delete asks beyond its item: no
-// legacy Expected, a condition on plaintext attributes only, and
-// ReturnValues that return whole items.
-func (t *Table) checkWrite(expected bool, cond *string, names map[string]string, rv types.ReturnValue) error {
+// legacy Expected, a condition on plaintext attributes only, ReturnValues
+// that return whole items, and values the SDK can send (vals).
+func (t *Table) checkWrite(expected bool, cond *string, names map[string]string, rv types.ReturnValue, vals ...values) error {
 	if err := t.checkLegacy(param{"Expected", expected}); err != nil {
 		return err
 	}
 	if err := t.policy.CheckCondition("condition", cond, names); err != nil {
 		return err
 	}
-	return t.checkReturnValues(rv)
+	if err := t.checkReturnValues(rv); err != nil {
+		return err
+	}
+	return checkValues(vals...)
 }
 
 // failed names the operation and the item a failed DynamoDB call was

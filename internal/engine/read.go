@@ -46,6 +46,7 @@ func readPage[Out any](ctx context.Context, t *Table, out *Out, paths []ddbexpr.
 func (t *Table) QueryPage(ctx context.Context, db DB, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, []ddbexpr.Path, error) {
 	req := *in
 	r := readRequest{op: "Query", keyCond: in.KeyConditionExpression, filter: in.FilterExpression, index: in.IndexName, sel: in.Select, projection: in.ProjectionExpression, names: in.ExpressionAttributeNames,
+		values: in.ExpressionAttributeValues, start: in.ExclusiveStartKey,
 		legacy: []param{{"KeyConditions", len(in.KeyConditions) > 0}, {"QueryFilter", len(in.QueryFilter) > 0}, {"AttributesToGet", len(in.AttributesToGet) > 0}}}
 	return sendRead(t, r, func(names map[string]string) {
 		req.ProjectionExpression, req.Select, req.ExpressionAttributeNames = nil, "", names
@@ -58,6 +59,7 @@ func (t *Table) QueryPage(ctx context.Context, db DB, in *dynamodb.QueryInput, o
 func (t *Table) ScanPage(ctx context.Context, db DB, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, []ddbexpr.Path, error) {
 	req := *in
 	r := readRequest{op: "Scan", filter: in.FilterExpression, index: in.IndexName, sel: in.Select, projection: in.ProjectionExpression, names: in.ExpressionAttributeNames,
+		values: in.ExpressionAttributeValues, start: in.ExclusiveStartKey,
 		legacy: []param{{"ScanFilter", len(in.ScanFilter) > 0}, {"AttributesToGet", len(in.AttributesToGet) > 0}}}
 	return sendRead(t, r, func(names map[string]string) {
 		req.ProjectionExpression, req.Select, req.ExpressionAttributeNames = nil, "", names
@@ -92,6 +94,7 @@ type readRequest struct {
 	sel             types.Select
 	projection      *string
 	names           map[string]string
+	values, start   map[string]types.AttributeValue // ExpressionAttributeValues, ExclusiveStartKey
 }
 
 // checkReadRequest checks a query or scan and returns the projection the
@@ -104,6 +107,9 @@ func (t *Table) checkReadRequest(r readRequest) ([]ddbexpr.Path, error) {
 		return nil, err
 	}
 	if err := t.policy.CheckCondition("filter", r.filter, r.names); err != nil {
+		return nil, err
+	}
+	if err := checkValues(values{"ExpressionAttributeValues", r.values}, values{"ExclusiveStartKey", r.start}); err != nil {
 		return nil, err
 	}
 	return t.checkRead(r.index, r.sel, r.projection, r.names)

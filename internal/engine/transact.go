@@ -18,6 +18,9 @@ import (
 // sent, so a refused transaction writes nothing. A cancelled transaction's
 // error is SendTransactWrite's.
 func TransactWrite(ctx context.Context, db DB, resolve Resolver, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if len(in.TransactItems) == 0 {
+		return nil, fmt.Errorf("%w: TransactWriteItems with no TransactItems", ddbcrypt.ErrInvalidItem)
+	}
 	for i, ti := range in.TransactItems {
 		if err := checkTransactItem(i, ti); err != nil {
 			return nil, err
@@ -31,7 +34,7 @@ func TransactWrite(ctx context.Context, db DB, resolve Resolver, in *dynamodb.Tr
 			return nil, err
 		}
 		if prepared[i], err = t.PrepareTransactItem(ctx, ti); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("TransactItems[%d]: %w", i, err)
 		}
 		tables[i] = t
 	}
@@ -74,20 +77,30 @@ func (t *Table) prepareTransactItem(ctx context.Context, ti types.TransactWriteI
 		if err := t.policy.CheckCondition("condition", ti.Put.ConditionExpression, ti.Put.ExpressionAttributeNames); err != nil {
 			return ti, err
 		}
+		if err := checkValues(values{"Put.ExpressionAttributeValues", ti.Put.ExpressionAttributeValues}); err != nil {
+			return ti, err
+		}
 		put := *ti.Put
 		if put.Item, err = t.Encrypt(ctx, ti.Put.Item); err != nil {
 			return ti, err
 		}
 		ti.Put = &put
 	case ti.Delete != nil:
-		err = t.policy.CheckCondition("condition", ti.Delete.ConditionExpression, ti.Delete.ExpressionAttributeNames)
+		if err = t.policy.CheckCondition("condition", ti.Delete.ConditionExpression, ti.Delete.ExpressionAttributeNames); err == nil {
+			err = checkValues(values{"Delete.Key", ti.Delete.Key}, values{"Delete.ExpressionAttributeValues", ti.Delete.ExpressionAttributeValues})
+		}
 	case ti.ConditionCheck != nil:
-		err = t.policy.CheckCondition("condition", ti.ConditionCheck.ConditionExpression, ti.ConditionCheck.ExpressionAttributeNames)
+		if err = t.policy.CheckCondition("condition", ti.ConditionCheck.ConditionExpression, ti.ConditionCheck.ExpressionAttributeNames); err == nil {
+			err = checkValues(values{"ConditionCheck.Key", ti.ConditionCheck.Key}, values{"ConditionCheck.ExpressionAttributeValues", ti.ConditionCheck.ExpressionAttributeValues})
+		}
 	case ti.Update != nil:
 		if err := t.policy.CheckUpdate(ti.Update.UpdateExpression, ti.Update.ExpressionAttributeNames); err != nil {
 			return ti, err
 		}
 		if err := t.policy.CheckCondition("condition", ti.Update.ConditionExpression, ti.Update.ExpressionAttributeNames); err != nil {
+			return ti, err
+		}
+		if err := checkValues(values{"Update.Key", ti.Update.Key}, values{"Update.ExpressionAttributeValues", ti.Update.ExpressionAttributeValues}); err != nil {
 			return ti, err
 		}
 		update := *ti.Update
@@ -174,18 +187,23 @@ func writeKey(ti types.TransactWriteItem) map[string]types.AttributeValue {
 // projections are applied after verification. Each item must have the key
 // asked for: another one is an error wrapping ddbcrypt.ErrIntegrity.
 func TransactGet(ctx context.Context, db DB, resolve Resolver, in *dynamodb.TransactGetItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactGetItemsOutput, error) {
+	if len(in.TransactItems) == 0 {
+		return nil, fmt.Errorf("%w: TransactGetItems with no TransactItems", ddbcrypt.ErrInvalidItem)
+	}
 	req := *in
 	req.TransactItems = make([]types.TransactGetItem, len(in.TransactItems))
 	tables := make([]*Table, len(in.TransactItems))
 	projections := make([][]ddbexpr.Path, len(in.TransactItems))
 	for i, ti := range in.TransactItems {
 		if ti.Get == nil {
-			req.TransactItems[i] = ti
-			continue
+			return nil, fmt.Errorf("%w: TransactItems[%d] sets no Get", ddbcrypt.ErrInvalidItem, i)
 		}
 		t, err := resolve(ctx, ti.Get.TableName)
 		if err != nil {
 			return nil, err
+		}
+		if err := badValue(ti.Get.Key); err != nil {
+			return nil, t.refusal(ti.Get.Key, fmt.Errorf("TransactItems[%d].Get.Key: %w", i, err))
 		}
 		if projections[i], err = t.projection(ti.Get.ProjectionExpression, ti.Get.ExpressionAttributeNames); err != nil {
 			return nil, t.refusal(ti.Get.Key, err)
