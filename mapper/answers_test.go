@@ -153,3 +153,42 @@ func TestLoadDescribeTimeout(t *testing.T) {
 		t.Errorf("%d GetItem calls, want none", n)
 	}
 }
+
+// stringerDoc has an unsigned attribute of a non-empty interface type,
+// which attributevalue panics on when it holds a string.
+type stringerDoc struct {
+	ID    string       `ddb:"pk,hash"`
+	Seq   int          `ddb:"sk,range"`
+	Label fmt.Stringer `ddb:"label" ddbcrypt:"donottouch"`
+}
+
+// An unsigned attribute is the table writer's to set to anything: a value
+// the struct cannot take fails Load with ErrInvalidItem naming the item and
+// the attribute, never a panic (FuzzDecode in internal/codec found it).
+func TestLoadRefusesAnUnsignedValueTheFieldCannotTake(t *testing.T) {
+	fc, m := newFakeMapper(t)
+	docs := mustTable[stringerDoc](t, m, "t")
+	if err := docs.Save(t.Context(), &stringerDoc{ID: "a", Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	fc.OnGetItem = func(context.Context, *dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error) {
+		item := fc.Stored("t", key("a", 1))
+		item["label"] = &types.AttributeValueMemberS{Value: "written by someone else"}
+		return &dynamodb.GetItemOutput{Item: item}, nil
+	}
+	got := stringerDoc{ID: "a", Seq: 1}
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("Load panics: %v", r)
+			}
+		}()
+		err = docs.Load(t.Context(), &got)
+	}()
+	var ie *mapper.ItemError
+	var ae *ddbcrypt.AttributeError
+	if !errors.Is(err, ddbcrypt.ErrInvalidItem) || !errors.As(err, &ie) || !errors.As(err, &ae) || ae.Attribute != "label" {
+		t.Fatalf("Load: %v; want an ItemError wrapping ErrInvalidItem that names the attribute \"label\"", err)
+	}
+}

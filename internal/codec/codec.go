@@ -33,11 +33,15 @@
 // attributevalue.MarshalMap for structs tagged `dynamodbav` only, whose
 // tags the schema reads as attributevalue does.
 //
-// Two things it adds. Values nested deeper than DynamoDB's 32 levels are
+// Three things it adds. Values nested deeper than DynamoDB's 32 levels are
 // refused before attributevalue sees them, so that a value that contains
-// itself is an error rather than a stack overflow. And an error names the
-// attribute (a *ddbcrypt.AttributeError); for an encrypted attribute it
-// withholds attributevalue's message, which may quote the plaintext.
+// itself is an error rather than a stack overflow. A stored value that
+// attributevalue panics on (a nil member, a string for a field of a
+// non-empty interface type) is an error rather than a crash: unsigned
+// attributes are the table writer's to choose (FuzzDecode). And an error
+// names the attribute (a *ddbcrypt.AttributeError); for an encrypted
+// attribute it withholds attributevalue's message, which may quote the
+// plaintext.
 package codec
 
 import (

@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,13 +59,15 @@ func (u *cdcUpper) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) erro
 	return nil
 }
 
-// cdcCents has pointer-receiver methods on an integer: a decimal N.
+// cdcCents has pointer-receiver methods on an integer: a decimal N with
+// two digits after the point, which it reads back exactly (FuzzDecode
+// encodes and decodes what it decoded).
 type cdcCents int64
 
 func (c *cdcCents) MarshalDynamoDBAttributeValue() (types.AttributeValue, error) {
-	n := int64(*c)
+	n := uint64(*c)
 	sign := ""
-	if n < 0 {
+	if *c < 0 {
 		sign, n = "-", -n
 	}
 	return &types.AttributeValueMemberN{Value: fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)}, nil
@@ -76,19 +79,22 @@ func (c *cdcCents) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) erro
 		return fmt.Errorf("cdcCents: want N, got %T", av)
 	}
 	whole, frac, _ := strings.Cut(n.Value, ".")
-	var w, f int64
-	if _, err := fmt.Sscan(whole, &w); err != nil {
+	neg := strings.HasPrefix(whole, "-")
+	w, err := strconv.ParseUint(strings.TrimPrefix(whole, "-"), 10, 64)
+	if err != nil {
 		return err
 	}
+	var f uint64
 	if frac != "" {
-		if _, err := fmt.Sscan(frac, &f); err != nil {
-			return err
+		if f, err = strconv.ParseUint(frac, 10, 64); err != nil || len(frac) != 2 {
+			return fmt.Errorf("cdcCents: %q has not two digits after the point", n.Value)
 		}
 	}
-	if strings.HasPrefix(whole, "-") {
-		f = -f
+	cents := w*100 + f
+	if neg {
+		cents = -cents
 	}
-	*c = cdcCents(w*100 + f)
+	*c = cdcCents(cents)
 	return nil
 }
 
@@ -515,11 +521,15 @@ func sameError(a, b error) bool {
 // rawError undoes the codec's wrapping of a field's error (fieldError):
 // attributevalue's own error in the words wantEncode and wantDecode use, so
 // that the equivalence tests compare the causes, which the message of an
-// encrypted attribute withholds.
+// encrypted attribute withholds; a panic the codec turned into an error in
+// catch's words.
 func rawError(err error) error {
 	var fe *fieldError
 	if !errors.As(err, &fe) {
 		return err
+	}
+	if pe, ok := fe.cause.(*panicError); ok {
+		return fmt.Errorf("panic: %v", pe.value)
 	}
 	if fe.op == opMarshal {
 		return invalidItem("marshaling %v: %v", fe.structType, fe.cause)

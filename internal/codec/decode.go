@@ -17,7 +17,18 @@ import (
 // zeroes, as d's attributevalue Decoder does: attributes
 // the struct lacks are ignored, and a name with no field of its own goes to
 // the first field whose name matches it but for case.
-func (c *plan) decode(d *Codec, item map[string]types.AttributeValue, rv reflect.Value) error {
+//
+// Where attributevalue panics on a stored value rather than failing (a nil
+// member such as (*types.AttributeValueMemberS)(nil), a string for a field
+// of a non-empty interface type), decode fails instead, naming the
+// attribute: a table writer chooses the values of attributes that are not
+// signed, and reading them must not crash the reader.
+func (c *plan) decode(d *Codec, item map[string]types.AttributeValue, rv reflect.Value) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.locateDecodeError(d.dec, item, &panicError{r})
+		}
+	}()
 	rv.SetZero()
 	if c.whole || c.wholeDecode || d.decWhole {
 		if err := d.dec.Decode(&types.AttributeValueMemberM{Value: item}, rv.Addr().Interface()); err != nil {

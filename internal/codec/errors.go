@@ -35,8 +35,8 @@ func (c *plan) locateEncodeError(enc *attributevalue.Encoder, rv reflect.Value, 
 }
 
 // locateDecodeError names the attribute that made attributevalue fail to
-// decode item into the whole struct with err: the first, by name, that
-// fails alone. A type's own UnmarshalDynamoDBAttributeValue may fail on
+// decode item into the whole struct with err (or made decoding panic): the
+// first, by name, that fails or panics alone. A type's own UnmarshalDynamoDBAttributeValue may fail on
 // none of them.
 func (c *plan) locateDecodeError(dec *attributevalue.Decoder, item map[string]types.AttributeValue, err error) error {
 	names := make([]string, 0, len(item))
@@ -55,12 +55,29 @@ func (c *plan) locateDecodeError(dec *attributevalue.Decoder, item map[string]ty
 			continue
 		}
 		av := item[name]
-		w := reflect.New(wrapperType(f.Type, f.Tag))
-		if ferr := dec.Decode(&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{wrapperName: av}}, w.Interface()); ferr != nil {
+		if ferr := decodeAlone(dec, wrapperType(f.Type, f.Tag), av); ferr != nil {
 			return c.fieldError(opUnmarshal, name, f.GoName, f.Type, f.Action == crypto.EncryptAndSign, av, ferr)
 		}
 	}
 	return c.fieldError(opUnmarshal, "", "", nil, c.encrypted, nil, err)
+}
+
+// decodeAlone decodes av into a new wrapper of type w, turning a panic
+// into a *panicError.
+func decodeAlone(dec *attributevalue.Decoder, w reflect.Type, av types.AttributeValue) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{r}
+		}
+	}()
+	return dec.Decode(&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{wrapperName: av}}, reflect.New(w).Interface())
+}
+
+// panicError is a panic while unmarshaling a stored value, as an error.
+type panicError struct{ value any }
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("the value does not unmarshal (unmarshaling it panicked: %v)", e.value)
 }
 
 // The operations a fieldError is about.

@@ -23,7 +23,7 @@ import (
 
 // newEnv returns the codec with the options and attributevalue's Encoder
 // and Decoder with the mapper's TagKey and then the same options.
-func newEnv(t *testing.T, encOpts []func(*attributevalue.EncoderOptions), decOpts []func(*attributevalue.DecoderOptions)) *cdcEnv {
+func newEnv(t testing.TB, encOpts []func(*attributevalue.EncoderOptions), decOpts []func(*attributevalue.DecoderOptions)) *cdcEnv {
 	t.Helper()
 	c, err := New(encOpts, decOpts)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -351,8 +352,13 @@ func dataTypeName(dt events.DynamoDBDataType) string {
 }
 
 // fromSDK converts one of the Streams service's attribute values: the two
-// services have their own, identical, attribute value types.
+// services have their own, identical, attribute value types. A nil value,
+// or a nil member such as (*streams.AttributeValueMemberS)(nil) in a
+// record built by hand, is an error, not a panic.
 func fromSDK(av streams.AttributeValue, depth int) (types.AttributeValue, error) {
+	if v := reflect.ValueOf(av); !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, fmt.Errorf("%w: a nil attribute value %T", ddbcrypt.ErrInvalidItem, av)
+	}
 	switch v := av.(type) {
 	case *streams.AttributeValueMemberS:
 		return &types.AttributeValueMemberS{Value: v.Value}, nil
