@@ -309,29 +309,37 @@ func TestPerfRSAKeyMatchesVectors(t *testing.T) {
 func BenchmarkFloorParallel(b *testing.B) {
 	for _, op := range []string{"encrypt", "decrypt"} {
 		b.Run("provider=static/shape=medium/op="+op, func(b *testing.B) {
-			// RunParallel starts GOMAXPROCS goroutines; each takes a case.
 			cases := make(chan *floorCase, runtime.GOMAXPROCS(0))
 			for range cap(cases) {
 				cases <- newFloorCase(b, "static", "medium")
 			}
-			f := <-cases
-			cases <- f
-			b.ReportAllocs()
-			b.SetBytes(int64(f.size))
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				f := <-cases
-				run := f.encrypt
-				if op == "decrypt" {
-					run = f.decrypt
-				}
-				for pb.Next() {
-					if err := run(); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+			parallelBench(b, cases, func(f *floorCase) (int, func() error, func() error) {
+				return f.size, f.encrypt, f.decrypt
+			}, op)
 		})
 	}
+}
+
+// parallelBench runs op with b.RunParallel, each goroutine on a case of
+// its own from cases, which holds GOMAXPROCS of them (RunParallel starts
+// that many goroutines). ops gives a case's item size and operations.
+func parallelBench[C any](b *testing.B, cases chan C, ops func(C) (size int, encrypt, decrypt func() error), op string) {
+	first := <-cases
+	cases <- first
+	size, _, _ := ops(first)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		_, run, decrypt := ops(<-cases)
+		if op == "decrypt" {
+			run = decrypt
+		}
+		for pb.Next() {
+			if err := run(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

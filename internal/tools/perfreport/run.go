@@ -31,7 +31,7 @@ func benchRuns(withPython bool) []benchRun {
 		for _, s := range shapes {
 			runs = append(runs, benchRun{"./crypto", fmt.Sprintf("^Benchmark(EncryptItem|DecryptItem|Floor)$/^provider=%s$/^shape=%s$", p, s), "1"})
 			if p == "static" {
-				runs = append(runs, benchRun{"./crypto", fmt.Sprintf("^BenchmarkOutputMaps$/^shape=%s$", s), "1"})
+				runs = append(runs, benchRun{"./crypto", fmt.Sprintf("^BenchmarkFloorWithResult$/^provider=static$/^shape=%s$", s), "1"})
 			}
 		}
 		if withPython && p == "static" {
@@ -41,7 +41,7 @@ func benchRuns(withPython bool) []benchRun {
 	return append(runs,
 		benchRun{"./metastore", "^BenchmarkMostRecent$", "1"},
 		benchRun{"./metastore", "^BenchmarkMostRecentParallel$", "1,2"},
-		benchRun{"./crypto", "^BenchmarkFloorParallel$", "1,2"},
+		benchRun{"./crypto", "^Benchmark(FloorParallel|FloorWithResultParallel)$", "1,2"},
 		benchRun{"./cmp", "^BenchmarkDirectKMS$", "1"},
 		benchRun{"./mapper", "^Benchmark(Mapper|Save|PutItem|Load|GetItem)$", "1"},
 	)
