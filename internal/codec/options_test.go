@@ -98,6 +98,7 @@ var (
 // TestCodecOptionsNative: with each option the plan implements, and with
 // all of them, the codec still uses its plan and matches attributevalue.
 func TestCodecOptionsNative(t *testing.T) {
+	t.Parallel()
 	type encOpts = []func(*attributevalue.EncoderOptions)
 	type decOpts = []func(*attributevalue.DecoderOptions)
 	for _, tc := range []struct {
@@ -115,6 +116,7 @@ func TestCodecOptionsNative(t *testing.T) {
 		{"all", encOpts{encNoNullEmptySets, encOmitNulls, encOmitEmptyTime, encUnixMillis}, decOpts{decUseNumber, decUnixMillis, decFixSets}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each option set has its own codec; 50 s under -race one after the other
 			env := newEnv(t, tc.enc, tc.dec)
 			if env.c.encWhole || env.c.decWhole {
 				t.Fatalf("the codec falls back to attributevalue (encWhole %v, decWhole %v)", env.c.encWhole, env.c.decWhole)
@@ -241,6 +243,7 @@ func cdcTextFilled() *cdcText {
 // hands the struct to attributevalue and its output is attributevalue's
 // exactly, which differs from what it is without them.
 func TestCodecOptionsFallback(t *testing.T) {
+	t.Parallel()
 	env := newEnv(t,
 		[]func(*attributevalue.EncoderOptions){func(o *attributevalue.EncoderOptions) { o.UseEncodingMarshalers = true }},
 		[]func(*attributevalue.DecoderOptions){func(o *attributevalue.DecoderOptions) { o.UseEncodingUnmarshalers = true }})
