@@ -133,6 +133,8 @@ func Report(run Run, ms []Measured) string {
 	w("  so neither the driver protocol nor JSON is in its time.\n")
 	w("- Save/Load run the mapper on the medium struct; PutItem/GetItem send the same encrypted item with the raw\n")
 	w("  SDK client to the same DynamoDB Local table, so the difference is what the mapper adds.\n")
+	w("- Before the rounds, the benchmarks against DynamoDB Local and local-kms run once for %s, unrecorded, so\n", warmUpTime)
+	w("  that DynamoDB Local's JVM has compiled its hot paths.\n")
 	w("- %d rounds; each round runs every benchmark once (`-benchtime %s -benchmem`), per-item cases at\n", run.Rounds, run.Benchtime)
 	w("  GOMAXPROCS 1 (`-cpu 1`), the P9 ones at `-cpu 1,2`; the crypto benchmarks one provider and shape at a\n")
 	w("  time, so that an implementation and its floor run seconds apart. A ratio is the **median over the\n")
