@@ -146,7 +146,7 @@ func TestReport(t *testing.T) {
 		"ddbcrypt is faster by: small items 18.2×.",
 		"- local-kms was not configured.",
 		"on Sample CPU (2 logical CPUs)",
-		"3 rounds; each round runs every benchmark once (`-benchtime 100ms -benchmem`)",
+		"3 rounds; each round runs every benchmark once (`-benchtime 100ms -benchmem`; those against DynamoDB Local",
 		"](performance.svg)",
 	} {
 		if !strings.Contains(md, want) {
