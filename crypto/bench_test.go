@@ -309,21 +309,20 @@ func TestPerfRSAKeyMatchesVectors(t *testing.T) {
 func BenchmarkFloorParallel(b *testing.B) {
 	for _, op := range []string{"encrypt", "decrypt"} {
 		b.Run("provider=static/shape=medium/op="+op, func(b *testing.B) {
-			cases := make(chan *floorCase, runtime.GOMAXPROCS(0))
-			for range cap(cases) {
-				cases <- newFloorCase(b, "static", "medium")
-			}
-			parallelBench(b, cases, func(f *floorCase) (int, func() error, func() error) {
-				return f.size, f.encrypt, f.decrypt
-			}, op)
+			parallelBench(b, op, func() *floorCase { return newFloorCase(b, "static", "medium") },
+				func(f *floorCase) (int, func() error, func() error) { return f.size, f.encrypt, f.decrypt })
 		})
 	}
 }
 
 // parallelBench runs op with b.RunParallel, each goroutine on a case of
-// its own from cases, which holds GOMAXPROCS of them (RunParallel starts
-// that many goroutines). ops gives a case's item size and operations.
-func parallelBench[C any](b *testing.B, cases chan C, ops func(C) (size int, encrypt, decrypt func() error), op string) {
+// its own made by newCase (RunParallel starts GOMAXPROCS goroutines). ops
+// gives a case's item size and operations.
+func parallelBench[C any](b *testing.B, op string, newCase func() C, ops func(C) (size int, encrypt, decrypt func() error)) {
+	cases := make(chan C, runtime.GOMAXPROCS(0))
+	for range cap(cases) {
+		cases <- newCase()
+	}
 	first := <-cases
 	cases <- first
 	size, _, _ := ops(first)

@@ -21,7 +21,6 @@ package crypto_test
 
 import (
 	"math"
-	"runtime"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -199,13 +198,8 @@ func BenchmarkFloorWithResult(b *testing.B) {
 func BenchmarkFloorWithResultParallel(b *testing.B) {
 	for _, op := range []string{"encrypt", "decrypt"} {
 		b.Run("provider=static/shape=medium/op="+op, func(b *testing.B) {
-			cases := make(chan *resultCase, runtime.GOMAXPROCS(0))
-			for range cap(cases) {
-				cases <- newResultCase(b, "static", "medium")
-			}
-			parallelBench(b, cases, func(r *resultCase) (int, func() error, func() error) {
-				return r.floor.size, r.encrypt, r.decrypt
-			}, op)
+			parallelBench(b, op, func() *resultCase { return newResultCase(b, "static", "medium") },
+				func(r *resultCase) (int, func() error, func() error) { return r.floor.size, r.encrypt, r.decrypt })
 		})
 	}
 }
