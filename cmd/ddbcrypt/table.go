@@ -113,12 +113,12 @@ report. Nothing is written to the table.`,
 			if err != nil {
 				return err
 			}
-			p, err := j.protection(cmd, flagConfig)
+			ps, err := j.protections(cmd, flagConfig)
 			if err != nil {
 				return err
 			}
 			return j.run(cmd, "verify", func(j *tableJob) (*tableops.Report, error) {
-				return tableops.Verify(cmd.Context(), j.db, j.table, p, j.opts)
+				return tableops.Verify(cmd.Context(), j.db, j.table, ps[0], j.opts)
 			})
 		},
 	}
@@ -150,14 +150,11 @@ loading --to to check it. It writes no checkpoints either, so it takes no
 			if err != nil {
 				return err
 			}
-			from, err := j.protection(cmd, flagFrom)
+			ps, err := j.protections(cmd, flagFrom, flagTo)
 			if err != nil {
 				return err
 			}
-			to, err := j.protection(cmd, flagTo)
-			if err != nil {
-				return err
-			}
+			from, to := ps[0], ps[1]
 			if dry {
 				return j.run(cmd, "reencrypt --dry-run (verify under --from)", func(j *tableJob) (*tableops.Report, error) {
 					return tableops.Verify(cmd.Context(), j.db, j.table, from, j.opts)
@@ -258,12 +255,12 @@ func runRewrite(cmd *cobra.Command, what, flag string, check func(*tableJob) err
 			return err
 		}
 	}
-	p, err := j.protection(cmd, flag)
+	ps, err := j.protections(cmd, flag)
 	if err != nil {
 		return err
 	}
 	return j.run(cmd, dryName(what, j.opts.DryRun), func(j *tableJob) (*tableops.Report, error) {
-		return job(cmd.Context(), j.db, j.table, p, j.opts)
+		return job(cmd.Context(), j.db, j.table, ps[0], j.opts)
 	})
 }
 
@@ -305,7 +302,8 @@ type tableJob struct {
 	clients cfgfile.Clients
 }
 
-// newTableJob reads the common flags and loads the AWS configuration.
+// newTableJob reads the common flags. The AWS configuration is loaded
+// with the protections, after every usage error has had its say.
 func newTableJob(cmd *cobra.Command) (*tableJob, error) {
 	flags := cmd.Flags()
 	j := &tableJob{}
@@ -334,12 +332,6 @@ func newTableJob(cmd *cobra.Command) (*tableJob, error) {
 		}
 		j.opts.Rate = rate
 	}
-	aws, err := loadAWSConfig(cmd)
-	if err != nil {
-		return nil, err
-	}
-	j.db = dynamodb.NewFromConfig(aws)
-	j.clients = cfgfile.Clients{KMS: kms.NewFromConfig(aws), DynamoDB: j.db}
 	return j, nil
 }
 
@@ -422,19 +414,33 @@ func parseRate(s string) (float64, error) {
 	return v, nil
 }
 
-// protection loads the configuration file that the flag names; a file
-// that cannot be used is a usage error (configError).
-func (j *tableJob) protection(cmd *cobra.Command, flag string) (tableops.Protection, error) {
-	path, _ := cmd.Flags().GetString(flag)
-	cfg, err := loadConfig(flag, path)
-	if err != nil {
-		return tableops.Protection{}, err
+// protections loads the configuration files that the flags name (a file
+// that cannot be used is a usage error: configError), then the AWS
+// configuration and the job's clients, and builds a protection from each
+// file, in the flags' order.
+func (j *tableJob) protections(cmd *cobra.Command, flags ...string) ([]tableops.Protection, error) {
+	paths := make([]string, len(flags))
+	cfgs := make([]*cfgfile.Config, len(flags))
+	for i, flag := range flags {
+		paths[i], _ = cmd.Flags().GetString(flag)
+		var err error
+		if cfgs[i], err = loadConfig(flag, paths[i]); err != nil {
+			return nil, err
+		}
 	}
-	p, err := tableops.FromConfig(cfg, j.clients)
+	aws, err := loadAWSConfig(cmd)
 	if err != nil {
-		return tableops.Protection{}, configError(flag, path, err)
+		return nil, err
 	}
-	return p, nil
+	j.db = dynamodb.NewFromConfig(aws)
+	j.clients = cfgfile.Clients{KMS: kms.NewFromConfig(aws), DynamoDB: j.db}
+	ps := make([]tableops.Protection, len(flags))
+	for i, cfg := range cfgs {
+		if ps[i], err = tableops.FromConfig(cfg, j.clients); err != nil {
+			return nil, configError(flags[i], paths[i], err)
+		}
+	}
+	return ps, nil
 }
 
 // run runs the job with its progress, writes the report file and the

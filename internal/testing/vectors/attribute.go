@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/ddbcrypt/ddbcrypt/internal/number"
 	"maps"
 	"reflect"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/ddbcrypt/ddbcrypt/internal/number"
 )
 
 // UnmarshalAttribute parses one attribute value in DynamoDB JSON, e.g.
@@ -29,6 +29,10 @@ func UnmarshalAttribute(data []byte) (types.AttributeValue, error) {
 		return nil, fmt.Errorf("attribute value: want exactly one type key, got %d in %s", len(obj), data)
 	}
 	for tag, raw := range obj {
+		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			// encoding/json would read it as "", an empty set or false.
+			return nil, fmt.Errorf("attribute value %s: null is no value (DynamoDB JSON writes {\"NULL\": true} for one)", tag)
+		}
 		av, err := unmarshalTagged(tag, raw)
 		if err != nil {
 			return nil, fmt.Errorf("attribute value %s: %w", tag, err)

@@ -232,7 +232,7 @@ func TestAttributeJSONRoundTrip(t *testing.T) {
 	if !vectors.Equal(item["NS"], other) {
 		t.Error("number sets equal by value in another order compare unequal")
 	}
-	for _, bad := range []string{`{}`, `{"S":"a","N":"1"}`, `{"X":1}`, `{"B":"!"}`} {
+	for _, bad := range []string{`{}`, `{"S":"a","N":"1"}`, `{"X":1}`, `{"B":"!"}`, `{"S":null}`, `{"N": null}`, `{"SS":null}`, `{"BOOL":null}`, `{"M":null}`} {
 		if _, err := vectors.UnmarshalAttribute([]byte(bad)); err == nil {
 			t.Errorf("UnmarshalAttribute(%s) succeeded", bad)
 		}
